@@ -1,0 +1,14 @@
+//! The HTTP server: routes by audience (admin, app, merchant), authentication, the
+//! services behind them, and start-up.
+
+pub mod auth;
+pub mod error;
+pub mod middleware;
+pub mod paging;
+pub mod routes;
+pub mod scope;
+pub mod services;
+pub mod startup;
+pub mod state;
+
+pub use startup::Application;

@@ -1,0 +1,14 @@
+//! The `api` binary: loads settings and runs the server (and, in the embedded mode, the
+//! workers).
+
+use anyhow::Context;
+use api::Application;
+use jobs::{Clock, Settings, telemetry};
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let settings = Settings::load().context("loading settings")?;
+    telemetry::init(settings.log_format);
+    let app = Application::build(settings, Clock::system()).await?;
+    app.run_until_stopped().await
+}

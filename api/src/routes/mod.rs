@@ -1,0 +1,50 @@
+//! HTTP routes grouped by audience, combined into one OpenAPI service.
+
+pub mod admin_auth;
+pub mod health;
+pub mod orgs;
+pub mod sessions;
+pub mod tasks;
+
+use poem_openapi::{OpenApiService, Tags};
+
+/// Tags that group the operations in `/docs`.
+#[derive(Tags)]
+pub enum ApiTags {
+    /// 系统：健康检查
+    System,
+    /// 后台：登录与密码
+    AdminAuth,
+    /// 后台：组织（工会信息、下级组织）
+    Organisations,
+    /// 后台：任务（采集任务、报表任务）
+    Tasks,
+    /// 会员端
+    App,
+    /// 商家端
+    Merchant,
+}
+
+pub type Apis = (
+    health::HealthApi,
+    admin_auth::AdminAuthApi,
+    orgs::OrgApi,
+    tasks::TaskApi,
+    sessions::AppSessionApi,
+    sessions::MerchantSessionApi,
+);
+
+pub fn openapi_service() -> OpenApiService<Apis, ()> {
+    OpenApiService::new(
+        (
+            health::HealthApi,
+            admin_auth::AdminAuthApi,
+            orgs::OrgApi,
+            tasks::TaskApi,
+            sessions::AppSessionApi,
+            sessions::MerchantSessionApi,
+        ),
+        "工会福利发放系统 API",
+        env!("CARGO_PKG_VERSION"),
+    )
+}

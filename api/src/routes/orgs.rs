@@ -1,0 +1,262 @@
+use chrono::{DateTime, NaiveDate, Utc};
+use entity::enums::OrgKind;
+use entity::{admin_account, organisation};
+use poem::web::Data;
+use poem_openapi::param::{Path, Query};
+use poem_openapi::payload::Json;
+use poem_openapi::{Object, OpenApi};
+
+use super::ApiTags;
+use crate::auth::AdminAuth;
+use crate::error::ApiResult;
+use crate::paging::{Page, PageRequest};
+use crate::services::orgs::{self, NewOrg, OrgFilter, ProfileInput};
+use crate::state::AppState;
+
+#[derive(Object)]
+pub struct OrgRef {
+    pub id: i64,
+    pub name: String,
+}
+
+/// An organisation and its profile (工会信息).
+#[derive(Object)]
+pub struct Org {
+    pub id: i64,
+    pub parent_id: Option<i64>,
+    pub kind: OrgKind,
+    /// 市总工会 / 区县/产业总工会 / 基层工会
+    pub kind_label: String,
+    pub depth: i32,
+    /// 工会名称
+    pub name: String,
+    /// 简称
+    pub short_name: Option<String>,
+    /// 统一社会信用代码
+    pub credit_code: Option<String>,
+    /// 工会主席
+    pub chairman: Option<String>,
+    /// 联系人
+    pub contact_name: Option<String>,
+    /// 联系电话
+    pub contact_phone: Option<String>,
+    /// 地址
+    pub address: Option<String>,
+    /// 邮政编码
+    pub postcode: Option<String>,
+    /// 成立日期
+    pub founded_on: Option<NaiveDate>,
+    /// 简介
+    pub description: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<organisation::Model> for Org {
+    fn from(m: organisation::Model) -> Self {
+        Self {
+            id: m.id,
+            parent_id: m.parent_id,
+            kind: m.kind,
+            kind_label: m.kind.label().to_owned(),
+            depth: m.depth,
+            name: m.name,
+            short_name: m.short_name,
+            credit_code: m.credit_code,
+            chairman: m.chairman,
+            contact_name: m.contact_name,
+            contact_phone: m.contact_phone,
+            address: m.address,
+            postcode: m.postcode,
+            founded_on: m.founded_on,
+            description: m.description,
+            created_at: m.created_at,
+            updated_at: m.updated_at,
+        }
+    }
+}
+
+/// Editable profile fields; blank strings clear a field.
+#[derive(Object)]
+pub struct OrgProfileBody {
+    pub name: String,
+    pub short_name: Option<String>,
+    pub credit_code: Option<String>,
+    pub chairman: Option<String>,
+    pub contact_name: Option<String>,
+    pub contact_phone: Option<String>,
+    pub address: Option<String>,
+    pub postcode: Option<String>,
+    pub founded_on: Option<NaiveDate>,
+    pub description: Option<String>,
+}
+
+impl From<OrgProfileBody> for ProfileInput {
+    fn from(b: OrgProfileBody) -> Self {
+        Self {
+            name: b.name,
+            short_name: b.short_name,
+            credit_code: b.credit_code,
+            chairman: b.chairman,
+            contact_name: b.contact_name,
+            contact_phone: b.contact_phone,
+            address: b.address,
+            postcode: b.postcode,
+            founded_on: b.founded_on,
+            description: b.description,
+        }
+    }
+}
+
+#[derive(Object)]
+pub struct CreateOrgBody {
+    /// Parent organisation; defaults to the caller's own.
+    pub parent_id: Option<i64>,
+    pub kind: OrgKind,
+    /// Login name of the new organisation's admin; initial password `gh123456`.
+    pub admin_username: String,
+    pub admin_display_name: Option<String>,
+    #[oai(flatten)]
+    pub profile: OrgProfileBody,
+}
+
+#[derive(Object)]
+pub struct CreatedOrg {
+    pub org: Org,
+    pub admin: Admin,
+}
+
+#[derive(Object)]
+pub struct CreateAdminBody {
+    pub username: String,
+    pub display_name: Option<String>,
+}
+
+/// An admin account (never its password hash).
+#[derive(Object)]
+pub struct Admin {
+    pub id: i64,
+    pub org_id: i64,
+    pub username: String,
+    pub display_name: Option<String>,
+    pub must_change_password: bool,
+    pub disabled: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<admin_account::Model> for Admin {
+    fn from(m: admin_account::Model) -> Self {
+        Self {
+            id: m.id,
+            org_id: m.org_id,
+            username: m.username,
+            display_name: m.display_name,
+            must_change_password: m.must_change_password,
+            disabled: m.disabled,
+            created_at: m.created_at,
+        }
+    }
+}
+
+fn today(state: &AppState) -> NaiveDate {
+    state.clock.now().with_timezone(&crate::services::tasks::china()).date_naive()
+}
+
+pub struct OrgApi;
+
+#[OpenApi(prefix_path = "/api/admin", tag = "ApiTags::Organisations")]
+impl OrgApi {
+    /// Own organisation (工会信息)
+    #[oai(path = "/org", method = "get")]
+    async fn own(&self, state: Data<&AppState>, auth: AdminAuth) -> ApiResult<Json<Org>> {
+        let org = auth.0.scope.visible_org(&state.db, auth.0.org_id).await?;
+        Ok(Json(org.into()))
+    }
+
+    /// Edit own organisation (编辑工会信息)
+    #[oai(path = "/org", method = "put")]
+    async fn update_own(
+        &self,
+        state: Data<&AppState>,
+        auth: AdminAuth,
+        body: Json<OrgProfileBody>,
+    ) -> ApiResult<Json<Org>> {
+        let profile = ProfileInput::from(body.0).validate(today(&state))?;
+        let org = orgs::update_own(&state, &auth.0, profile).await?;
+        Ok(Json(org.into()))
+    }
+
+    /// Organisations visible to the caller: own and every one below (本级及下级)
+    #[oai(path = "/orgs", method = "get")]
+    #[allow(clippy::too_many_arguments)]
+    async fn list(
+        &self,
+        state: Data<&AppState>,
+        auth: AdminAuth,
+        parent_id: Query<Option<i64>>,
+        kind: Query<Option<OrgKind>>,
+        name: Query<Option<String>>,
+        page: Query<Option<u64>>,
+        page_size: Query<Option<u64>>,
+    ) -> ApiResult<Json<Page<Org>>> {
+        let req = PageRequest::new(page.0, page_size.0)?;
+        let filter = OrgFilter {
+            parent_id: parent_id.0,
+            kind: kind.0,
+            name: name.0,
+        };
+        let (items, total) = orgs::list(&state, &auth.0, filter, req).await?;
+        Ok(Json(Page::new(items.into_iter().map(Org::from).collect(), total, req)))
+    }
+
+    /// Create a subordinate organisation and its admin account (新建下级组织)
+    #[oai(path = "/orgs", method = "post")]
+    async fn create(
+        &self,
+        state: Data<&AppState>,
+        auth: AdminAuth,
+        body: Json<CreateOrgBody>,
+    ) -> ApiResult<Json<CreatedOrg>> {
+        let body = body.0;
+        let new = NewOrg {
+            parent_id: body.parent_id,
+            kind: body.kind,
+            profile: ProfileInput::from(body.profile).validate(today(&state))?,
+            admin_username: body.admin_username,
+            admin_display_name: body.admin_display_name,
+        };
+        let (org, admin) = orgs::create_child(&state, &auth.0, new).await?;
+        Ok(Json(CreatedOrg {
+            org: org.into(),
+            admin: admin.into(),
+        }))
+    }
+
+    /// One organisation in the caller's scope
+    #[oai(path = "/orgs/:id", method = "get")]
+    async fn get(&self, state: Data<&AppState>, auth: AdminAuth, id: Path<i64>) -> ApiResult<Json<Org>> {
+        let org = auth.0.scope.visible_org(&state.db, id.0).await?;
+        Ok(Json(org.into()))
+    }
+
+    /// Admin accounts of an organisation in the caller's scope
+    #[oai(path = "/orgs/:id/admins", method = "get")]
+    async fn admins(&self, state: Data<&AppState>, auth: AdminAuth, id: Path<i64>) -> ApiResult<Json<Vec<Admin>>> {
+        let admins = orgs::admins_of(&state, &auth.0, id.0).await?;
+        Ok(Json(admins.into_iter().map(Admin::from).collect()))
+    }
+
+    /// Add an admin account to an organisation in the caller's scope (initial password `gh123456`)
+    #[oai(path = "/orgs/:id/admins", method = "post")]
+    async fn add_admin(
+        &self,
+        state: Data<&AppState>,
+        auth: AdminAuth,
+        id: Path<i64>,
+        body: Json<CreateAdminBody>,
+    ) -> ApiResult<Json<Admin>> {
+        let body = body.0;
+        let admin = orgs::add_admin(&state, &auth.0, id.0, &body.username, body.display_name).await?;
+        Ok(Json(admin.into()))
+    }
+}

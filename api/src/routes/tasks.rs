@@ -1,0 +1,125 @@
+use chrono::{DateTime, NaiveDate, Utc};
+use entity::enums::{TaskKind, TaskStatus};
+use entity::task;
+use poem::web::Data;
+use poem_openapi::param::{Path, Query};
+use poem_openapi::payload::Json;
+use poem_openapi::{ApiResponse, Object, OpenApi};
+
+use super::ApiTags;
+use crate::auth::AdminAuth;
+use crate::error::ApiResult;
+use crate::paging::{Page, PageRequest};
+use crate::services::tasks::{self, TaskFilter};
+use crate::state::AppState;
+
+/// A background task (采集任务 / 结算报表 ...).
+#[derive(Object)]
+pub struct Task {
+    pub id: i64,
+    pub org_id: i64,
+    pub kind: TaskKind,
+    /// 任务类型
+    pub kind_label: String,
+    pub status: TaskStatus,
+    /// 等待执行 / 执行中 / 执行成功 / 执行失败
+    pub status_label: String,
+    pub file_name: Option<String>,
+    pub submitted_by: Option<i64>,
+    pub attempts: i32,
+    pub total: i64,
+    pub processed: i64,
+    pub inserted: i64,
+    pub updated: i64,
+    pub failed: i64,
+    pub error: Option<String>,
+    /// 提交时间
+    pub created_at: DateTime<Utc>,
+    /// 状态更新时间
+    pub updated_at: DateTime<Utc>,
+    pub finished_at: Option<DateTime<Utc>>,
+}
+
+impl From<task::Model> for Task {
+    fn from(m: task::Model) -> Self {
+        Self {
+            id: m.id,
+            org_id: m.org_id,
+            kind: m.kind,
+            kind_label: m.kind.label().to_owned(),
+            status: m.status,
+            status_label: m.status.label().to_owned(),
+            file_name: m.file_name,
+            submitted_by: m.submitted_by,
+            attempts: m.attempts,
+            total: m.total,
+            processed: m.processed,
+            inserted: m.inserted,
+            updated: m.updated,
+            failed: m.failed,
+            error: m.error,
+            created_at: m.created_at,
+            updated_at: m.updated_at,
+            finished_at: m.finished_at,
+        }
+    }
+}
+
+#[derive(Object)]
+pub struct Submitted {
+    pub task_id: i64,
+    pub status: TaskStatus,
+}
+
+#[derive(ApiResponse)]
+pub enum SubmittedResponse {
+    /// Accepted; follow the task through `/api/admin/tasks/{id}`.
+    #[oai(status = 202)]
+    Accepted(Json<Submitted>),
+}
+
+pub struct TaskApi;
+
+#[OpenApi(prefix_path = "/api/admin", tag = "ApiTags::Tasks")]
+impl TaskApi {
+    /// Tasks of own organisation and those below (default: today's)
+    #[oai(path = "/tasks", method = "get")]
+    #[allow(clippy::too_many_arguments)]
+    async fn list(
+        &self,
+        state: Data<&AppState>,
+        auth: AdminAuth,
+        status: Query<Option<TaskStatus>>,
+        kind: Query<Option<TaskKind>>,
+        from: Query<Option<NaiveDate>>,
+        to: Query<Option<NaiveDate>>,
+        page: Query<Option<u64>>,
+        page_size: Query<Option<u64>>,
+    ) -> ApiResult<Json<Page<Task>>> {
+        let req = PageRequest::new(page.0, page_size.0)?;
+        let filter = TaskFilter {
+            status: status.0,
+            kind: kind.0,
+            from: from.0,
+            to: to.0,
+        };
+        let (items, total) = tasks::list(&state, &auth.0, filter, req).await?;
+        Ok(Json(Page::new(items.into_iter().map(Task::from).collect(), total, req)))
+    }
+
+    /// One task: status, counts and progress
+    #[oai(path = "/tasks/:id", method = "get")]
+    async fn get(&self, state: Data<&AppState>, auth: AdminAuth, id: Path<i64>) -> ApiResult<Json<Task>> {
+        Ok(Json(tasks::get(&state, &auth.0, id.0).await?.into()))
+    }
+
+    /// Queue a self-check task (系统自检) that a worker runs; proves the queue end to end
+    #[oai(path = "/system/ping-tasks", method = "post")]
+    async fn ping(&self, state: Data<&AppState>, auth: AdminAuth) -> ApiResult<SubmittedResponse> {
+        let task = tasks::submit(&state, &auth.0, TaskKind::Ping, None, None).await?;
+        Ok(SubmittedResponse::Accepted(Json(Submitted {
+            task_id: task.id,
+            status: task.status,
+        })))
+    }
+}

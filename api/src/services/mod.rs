@@ -1,0 +1,9 @@
+//! Use cases behind the routes. Handlers translate HTTP to these calls; these take the
+//! database (or a transaction) and return domain results or `ApiError`.
+
+pub mod admin_auth;
+pub mod audit;
+pub mod bootstrap;
+pub mod orgs;
+pub mod sessions;
+pub mod tasks;

@@ -1,0 +1,334 @@
+//! The organisation tree: own profile (工会信息), subordinate organisations and their
+//! admin accounts.
+
+use entity::enums::OrgKind;
+use entity::value::{ContactPhone, CreditCode};
+use entity::{admin_account, organisation};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, PaginatorTrait,
+    QueryFilter, QueryOrder, Set, TransactionTrait,
+};
+
+use crate::auth::{AdminPrincipal, password};
+use crate::error::{ApiError, ApiResult};
+use crate::paging::PageRequest;
+use crate::services::audit;
+use crate::state::AppState;
+
+/// The editable profile fields of an organisation (工会信息), already validated.
+#[derive(Clone, Debug, Default)]
+pub struct Profile {
+    pub name: String,
+    pub short_name: Option<String>,
+    pub credit_code: Option<String>,
+    pub chairman: Option<String>,
+    pub contact_name: Option<String>,
+    pub contact_phone: Option<String>,
+    pub address: Option<String>,
+    pub postcode: Option<String>,
+    pub founded_on: Option<chrono::NaiveDate>,
+    pub description: Option<String>,
+}
+
+/// Unvalidated profile input as the client sent it.
+#[derive(Clone, Debug, Default)]
+pub struct ProfileInput {
+    pub name: String,
+    pub short_name: Option<String>,
+    pub credit_code: Option<String>,
+    pub chairman: Option<String>,
+    pub contact_name: Option<String>,
+    pub contact_phone: Option<String>,
+    pub address: Option<String>,
+    pub postcode: Option<String>,
+    pub founded_on: Option<chrono::NaiveDate>,
+    pub description: Option<String>,
+}
+
+/// Trims a text field, treats blank as absent, and enforces a length in characters.
+pub fn text(value: Option<String>, field: &str, max: usize) -> ApiResult<Option<String>> {
+    let Some(v) = value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty()) else {
+        return Ok(None);
+    };
+    if v.chars().count() > max {
+        return Err(ApiError::validation(format!("{field}不能超过{max}个字")));
+    }
+    Ok(Some(v))
+}
+
+/// A required text field.
+pub fn required_text(value: &str, field: &str, max: usize) -> ApiResult<String> {
+    text(Some(value.to_owned()), field, max)?
+        .ok_or_else(|| ApiError::validation(format!("{field}不能为空")))
+}
+
+impl ProfileInput {
+    pub fn validate(self, today: chrono::NaiveDate) -> ApiResult<Profile> {
+        let credit_code = text(self.credit_code, "统一社会信用代码", 18)?
+            .map(|c| CreditCode::parse(&c).map(|c| c.as_str().to_owned()))
+            .transpose()
+            .map_err(|e| ApiError::validation(e.to_string()))?;
+        let contact_phone = text(self.contact_phone, "联系电话", 30)?
+            .map(|p| ContactPhone::parse(&p).map(|p| p.as_str().to_owned()))
+            .transpose()
+            .map_err(|e| ApiError::validation(e.to_string()))?;
+        let postcode = text(self.postcode, "邮政编码", 6)?;
+        if let Some(p) = &postcode
+            && (p.len() != 6 || !p.chars().all(|c| c.is_ascii_digit()))
+        {
+            return Err(ApiError::validation("邮政编码应为6位数字"));
+        }
+        if let Some(d) = self.founded_on
+            && d > today
+        {
+            return Err(ApiError::validation("成立日期不能晚于今天"));
+        }
+        Ok(Profile {
+            name: required_text(&self.name, "工会名称", 100)?,
+            short_name: text(self.short_name, "简称", 50)?,
+            credit_code,
+            chairman: text(self.chairman, "工会主席", 50)?,
+            contact_name: text(self.contact_name, "联系人", 50)?,
+            contact_phone,
+            address: text(self.address, "地址", 200)?,
+            postcode,
+            founded_on: self.founded_on,
+            description: text(self.description, "简介", 2000)?,
+        })
+    }
+}
+
+fn apply(active: &mut organisation::ActiveModel, p: Profile) {
+    active.name = Set(p.name);
+    active.short_name = Set(p.short_name);
+    active.credit_code = Set(p.credit_code);
+    active.chairman = Set(p.chairman);
+    active.contact_name = Set(p.contact_name);
+    active.contact_phone = Set(p.contact_phone);
+    active.address = Set(p.address);
+    active.postcode = Set(p.postcode);
+    active.founded_on = Set(p.founded_on);
+    active.description = Set(p.description);
+}
+
+const NAME_TAKEN: &str = "同一上级下已有同名组织";
+const USERNAME_TAKEN: &str = "管理员账号已被占用";
+
+/// Updates the caller's own organisation profile.
+pub async fn update_own(state: &AppState, me: &AdminPrincipal, profile: Profile) -> ApiResult<organisation::Model> {
+    let now = state.clock.now();
+    let org = me.scope.visible_org(&state.db, me.org_id).await?;
+    let txn = state.db.begin().await?;
+    let mut active = org.into_active_model();
+    apply(&mut active, profile);
+    active.updated_at = Set(now);
+    let org = active
+        .update(&txn)
+        .await
+        .map_err(|e| ApiError::on_unique(e, "ORG_NAME_TAKEN", NAME_TAKEN))?;
+    audit::record_admin(
+        &txn,
+        me,
+        now,
+        audit::Entry {
+            action: "update_org_profile",
+            target_type: "organisation",
+            target_id: Some(org.id.to_string()),
+            detail: None,
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(org)
+}
+
+/// What creating a subordinate organisation needs.
+pub struct NewOrg {
+    pub parent_id: Option<i64>,
+    pub kind: OrgKind,
+    pub profile: Profile,
+    pub admin_username: String,
+    pub admin_display_name: Option<String>,
+}
+
+/// Creates an organisation below one the caller can see, with its first admin account
+/// (initial password, to be changed at first login), in one transaction.
+pub async fn create_child(
+    state: &AppState,
+    me: &AdminPrincipal,
+    new: NewOrg,
+) -> ApiResult<(organisation::Model, admin_account::Model)> {
+    let parent = me
+        .scope
+        .visible_org(&state.db, new.parent_id.unwrap_or(me.org_id))
+        .await?;
+    if !parent.kind.may_have_children() {
+        return Err(ApiError::validation("基层工会下不能再设下级组织"));
+    }
+    if new.kind == OrgKind::CityFederation {
+        return Err(ApiError::validation("组织类型不正确：下级组织不能是市总工会"));
+    }
+    let username = validate_username(&new.admin_username)?;
+    let password_hash = password::hash(password::INITIAL_PASSWORD).await?;
+    let now = state.clock.now();
+
+    let txn = state.db.begin().await?;
+    let mut active = organisation::ActiveModel {
+        parent_id: Set(Some(parent.id)),
+        // The real path needs the id; written right after the insert.
+        path: Set(format!("{}pending/", parent.path)),
+        depth: Set(parent.depth + 1),
+        kind: Set(new.kind),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    };
+    apply(&mut active, new.profile);
+    let org = active
+        .insert(&txn)
+        .await
+        .map_err(|e| ApiError::on_unique(e, "ORG_NAME_TAKEN", NAME_TAKEN))?;
+    let mut active = org.into_active_model();
+    active.path = Set(format!("{}{}/", parent.path, active.id.as_ref()));
+    let org = active.update(&txn).await?;
+
+    let admin = insert_admin(&txn, org.id, username, new.admin_display_name, password_hash, now).await?;
+    audit::record_admin(
+        &txn,
+        me,
+        now,
+        audit::Entry {
+            action: "create_org",
+            target_type: "organisation",
+            target_id: Some(org.id.to_string()),
+            detail: Some(serde_json::json!({ "admin_username": admin.username })),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok((org, admin))
+}
+
+/// Adds another admin account to an organisation in the caller's scope.
+pub async fn add_admin(
+    state: &AppState,
+    me: &AdminPrincipal,
+    org_id: i64,
+    username: &str,
+    display_name: Option<String>,
+) -> ApiResult<admin_account::Model> {
+    let org = me.scope.visible_org(&state.db, org_id).await?;
+    let username = validate_username(username)?;
+    let password_hash = password::hash(password::INITIAL_PASSWORD).await?;
+    let now = state.clock.now();
+    let txn = state.db.begin().await?;
+    let admin = insert_admin(&txn, org.id, username, display_name, password_hash, now).await?;
+    audit::record_admin(
+        &txn,
+        me,
+        now,
+        audit::Entry {
+            action: "create_admin",
+            target_type: "admin_account",
+            target_id: Some(admin.id.to_string()),
+            detail: Some(serde_json::json!({ "org_id": org.id })),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(admin)
+}
+
+pub async fn insert_admin<C: ConnectionTrait>(
+    db: &C,
+    org_id: i64,
+    username: String,
+    display_name: Option<String>,
+    password_hash: String,
+    now: chrono::DateTime<chrono::Utc>,
+) -> ApiResult<admin_account::Model> {
+    admin_account::ActiveModel {
+        org_id: Set(org_id),
+        username: Set(username),
+        display_name: Set(text(display_name, "管理员姓名", 50)?),
+        password_hash: Set(password_hash),
+        must_change_password: Set(true),
+        disabled: Set(false),
+        failed_logins: Set(0),
+        locked_until: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+    .map_err(|e| ApiError::on_unique(e, "USERNAME_TAKEN", USERNAME_TAKEN))
+}
+
+/// 3–32 characters: letters, digits, `_`, `-`, `.`; stored lower-case.
+fn validate_username(raw: &str) -> ApiResult<String> {
+    let username = raw.trim().to_lowercase();
+    let ok_len = (3..=32).contains(&username.len());
+    let ok_chars = username
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
+    if !ok_len || !ok_chars {
+        return Err(ApiError::validation(
+            "管理员账号应为3至32位字母、数字、下划线、短横线或点",
+        ));
+    }
+    Ok(username)
+}
+
+/// Filters of the organisation list.
+#[derive(Debug, Default)]
+pub struct OrgFilter {
+    pub parent_id: Option<i64>,
+    pub kind: Option<OrgKind>,
+    pub name: Option<String>,
+}
+
+/// Organisations in the caller's scope, in tree order.
+pub async fn list(
+    state: &AppState,
+    me: &AdminPrincipal,
+    filter: OrgFilter,
+    page: PageRequest,
+) -> ApiResult<(Vec<organisation::Model>, u64)> {
+    let mut query = organisation::Entity::find()
+        .filter(organisation::Column::Path.starts_with(&me.scope.path))
+        .order_by_asc(organisation::Column::Depth)
+        .order_by_asc(organisation::Column::Id);
+    if let Some(parent) = filter.parent_id {
+        query = query.filter(organisation::Column::ParentId.eq(parent));
+    }
+    if let Some(kind) = filter.kind {
+        query = query.filter(organisation::Column::Kind.eq(kind));
+    }
+    if let Some(name) = filter.name.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty()) {
+        query = query.filter(organisation::Column::Name.contains(&name));
+    }
+    let paginator = query.paginate(&state.db, page.page_size);
+    let total = paginator.num_items().await?;
+    let items = paginator.fetch_page(page.page - 1).await?;
+    Ok((items, total))
+}
+
+/// Admin accounts of an organisation in scope.
+pub async fn admins_of(state: &AppState, me: &AdminPrincipal, org_id: i64) -> ApiResult<Vec<admin_account::Model>> {
+    let org = me.scope.visible_org(&state.db, org_id).await?;
+    Ok(admin_account::Entity::find()
+        .filter(admin_account::Column::OrgId.eq(org.id))
+        .order_by_asc(admin_account::Column::Id)
+        .all(&state.db)
+        .await?)
+}
+
+
+/// An organisation by id, without a scope check (for the caller's own organisation).
+pub async fn org_by_id(state: &AppState, id: i64) -> ApiResult<organisation::Model> {
+    organisation::Entity::find_by_id(id)
+        .one(&state.db)
+        .await?
+        .ok_or(ApiError::NotFound("组织"))
+}

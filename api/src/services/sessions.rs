@@ -1,0 +1,106 @@
+//! Sessions behind bearer tokens: issue, resolve, revoke.
+
+use chrono::Duration;
+use entity::enums::PrincipalKind;
+use entity::{admin_account, organisation, session};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+
+use crate::auth::{AdminPrincipal, SessionPrincipal, token};
+use crate::error::{ApiError, ApiResult};
+use crate::scope::Scope;
+use crate::state::AppState;
+
+/// Creates a session and returns its token (the only time the token exists in clear).
+pub async fn issue<C: ConnectionTrait>(
+    db: &C,
+    state: &AppState,
+    kind: PrincipalKind,
+    principal_id: i64,
+) -> ApiResult<String> {
+    let now = state.clock.now();
+    let token = token::generate();
+    session::ActiveModel {
+        token_hash: Set(token::digest(&token)),
+        principal_kind: Set(kind),
+        principal_id: Set(principal_id),
+        created_at: Set(now),
+        expires_at: Set(now + Duration::hours(state.settings.session_ttl_hours)),
+        revoked_at: Set(None),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(token)
+}
+
+/// A live session of the given kind, or 401.
+async fn live_session(state: &AppState, token: &str, kind: PrincipalKind) -> ApiResult<session::Model> {
+    let now = state.clock.now();
+    session::Entity::find()
+        .filter(session::Column::TokenHash.eq(token::digest(token)))
+        .filter(session::Column::PrincipalKind.eq(kind))
+        .filter(session::Column::RevokedAt.is_null())
+        .filter(session::Column::ExpiresAt.gt(now))
+        .one(&state.db)
+        .await?
+        .ok_or(ApiError::Unauthorized)
+}
+
+pub async fn resolve(state: &AppState, token: &str, kind: PrincipalKind) -> ApiResult<SessionPrincipal> {
+    let s = live_session(state, token, kind).await?;
+    Ok(SessionPrincipal {
+        session_id: s.id,
+        principal_id: s.principal_id,
+    })
+}
+
+/// Resolves an admin token to the admin, its organisation and its scope.
+pub async fn resolve_admin(state: &AppState, token: &str) -> ApiResult<AdminPrincipal> {
+    let s = live_session(state, token, PrincipalKind::Admin).await?;
+    let (admin, org) = admin_account::Entity::find_by_id(s.principal_id)
+        .find_also_related(organisation::Entity)
+        .one(&state.db)
+        .await?
+        .ok_or(ApiError::Unauthorized)?;
+    let org = org.ok_or(ApiError::Unauthorized)?;
+    if admin.disabled {
+        return Err(ApiError::Unauthorized);
+    }
+    Ok(AdminPrincipal {
+        session_id: s.id,
+        admin_id: admin.id,
+        username: admin.username,
+        org_id: org.id,
+        must_change_password: admin.must_change_password,
+        scope: Scope::of(&org),
+    })
+}
+
+/// Revokes one session (log out).
+pub async fn revoke(state: &AppState, session_id: i64) -> ApiResult<()> {
+    session::Entity::update_many()
+        .col_expr(session::Column::RevokedAt, Expr::value(state.clock.now()))
+        .filter(session::Column::Id.eq(session_id))
+        .filter(session::Column::RevokedAt.is_null())
+        .exec(&state.db)
+        .await?;
+    Ok(())
+}
+
+/// Revokes every live session of a principal (after a password change).
+pub async fn revoke_all<C: ConnectionTrait>(
+    db: &C,
+    state: &AppState,
+    kind: PrincipalKind,
+    principal_id: i64,
+) -> ApiResult<()> {
+    session::Entity::update_many()
+        .col_expr(session::Column::RevokedAt, Expr::value(state.clock.now()))
+        .filter(session::Column::PrincipalKind.eq(kind))
+        .filter(session::Column::PrincipalId.eq(principal_id))
+        .filter(session::Column::RevokedAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,140 @@
+//! Building and running the server: connect, migrate, bootstrap, bind, serve, and (in
+//! the embedded mode) run the workers in the same process.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use jobs::workers::{self, JobContext};
+use jobs::{Clock, Queue, Settings, database};
+use migration::{Migrator, MigratorTrait};
+use poem::listener::{Acceptor, Listener, TcpAcceptor, TcpListener};
+use poem::{EndpointExt, Route, Server};
+use sea_orm::{ConnectionTrait, DatabaseConnection, TransactionTrait};
+
+use crate::error::render_any_error;
+use crate::middleware;
+use crate::routes;
+use crate::services::bootstrap;
+use crate::state::AppState;
+
+pub struct Application {
+    acceptor: TcpAcceptor,
+    port: u16,
+    state: AppState,
+}
+
+impl Application {
+    /// Connects to the database and queue, applies migrations, bootstraps an empty
+    /// database and binds the listen address (port 0 picks a free port).
+    pub async fn build(settings: Settings, clock: Clock) -> anyhow::Result<Self> {
+        let db = database::connect(&settings).await.context("connecting to the database")?;
+        migrate(&db).await.context("applying migrations")?;
+        let queue = Queue::connect(&settings).await.context("connecting to the queue")?;
+        let state = AppState {
+            db,
+            queue,
+            settings: Arc::new(settings),
+            clock,
+        };
+        bootstrap::ensure_root(&state)
+            .await
+            .map_err(|e| anyhow::anyhow!("bootstrap failed: {e:?}"))?;
+        let acceptor = TcpListener::bind(state.settings.app_addr.clone())
+            .into_acceptor()
+            .await
+            .with_context(|| format!("binding {}", state.settings.app_addr))?;
+        let port = acceptor
+            .local_addr()
+            .first()
+            .and_then(|a| a.as_socket_addr().map(|s| s.port()))
+            .context("no local address")?;
+        Ok(Self {
+            acceptor,
+            port,
+            state,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until SIGINT/SIGTERM.
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        self.run_until(jobs::shutdown::signal()).await
+    }
+
+    /// Serves until `shutdown` resolves, then drains requests and in-process workers.
+    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+        let workers = self.state.settings.run_workers_in_api().then(|| {
+            let ctx = JobContext {
+                db: self.state.db.clone(),
+                queue: self.state.queue.clone(),
+                settings: self.state.settings.clone(),
+                clock: self.state.clock.clone(),
+                worker_name: format!("api-{}-{}", std::process::id(), self.port),
+            };
+            let mut rx = stop_rx.clone();
+            tokio::spawn(workers::run(ctx, async move {
+                let _ = rx.wait_for(|stop| *stop).await;
+            }))
+        });
+        tracing::info!(
+            "listening on http://127.0.0.1:{} (API docs: http://{}/docs)",
+            self.port,
+            display_addr(&self.state.settings.app_addr, self.port)
+        );
+        let app = app(self.state.clone());
+        let served = Server::new_with_acceptor(self.acceptor)
+            .run_with_graceful_shutdown(app, shutdown, Some(Duration::from_secs(10)))
+            .await;
+        let _ = stop_tx.send(true);
+        if let Some(handle) = workers {
+            handle.await.context("worker task")??;
+        }
+        served.context("server")
+    }
+}
+
+/// The whole HTTP application: OpenAPI routes, spec, Swagger UI, middleware, state.
+pub fn app(state: AppState) -> impl poem::Endpoint {
+    let api = routes::openapi_service();
+    let spec = api.spec_endpoint();
+    let docs = api.swagger_ui();
+    let (json_limit, upload_limit) = (state.settings.body_limit_bytes, state.settings.upload_limit_bytes);
+    Route::new()
+        .at("/api/openapi.json", spec)
+        .nest("/docs", docs)
+        .nest("/", api)
+        .around(move |ep, req| middleware::limit_body(ep, req, json_limit, upload_limit))
+        .catch_all_error(render_any_error)
+        .around(middleware::log_request)
+        .data(state)
+}
+
+fn display_addr(configured: &str, port: u16) -> String {
+    let host = configured.rsplit_once(':').map_or("127.0.0.1", |(h, _)| h);
+    let host = if host == "0.0.0.0" { "127.0.0.1" } else { host };
+    format!("{host}:{port}")
+}
+
+/// Applies pending migrations. On PostgreSQL an advisory lock held in a transaction
+/// serialises several servers starting at once.
+async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
+    if db.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
+        let lock = db.begin().await?;
+        lock.execute_unprepared("SELECT pg_advisory_xact_lock(727274001)").await?;
+        Migrator::up(db, None).await?;
+        lock.commit().await?;
+    } else {
+        Migrator::up(db, None).await?;
+    }
+    Ok(())
+}

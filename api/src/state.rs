@@ -1,0 +1,14 @@
+//! What every handler can reach: the database, the queue, the settings and the clock.
+
+use std::sync::Arc;
+
+use jobs::{Clock, Queue, Settings};
+use sea_orm::DatabaseConnection;
+
+#[derive(Clone, Debug)]
+pub struct AppState {
+    pub db: DatabaseConnection,
+    pub queue: Queue,
+    pub settings: Arc<Settings>,
+    pub clock: Clock,
+}

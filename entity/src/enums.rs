@@ -1,0 +1,114 @@
+//! Status and kind enums stored as short strings, with their Chinese labels.
+
+use sea_orm::entity::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// Level of an organisation in the tree.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, EnumIter, DeriveActiveEnum, Serialize, Deserialize, poem_openapi::Enum,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(32))")]
+#[serde(rename_all = "snake_case")]
+#[oai(rename_all = "snake_case")]
+pub enum OrgKind {
+    /// 市总工会
+    #[sea_orm(string_value = "city_federation")]
+    CityFederation,
+    /// 区县/产业总工会
+    #[sea_orm(string_value = "district_federation")]
+    DistrictFederation,
+    /// 基层工会
+    #[sea_orm(string_value = "grassroots_union")]
+    GrassrootsUnion,
+}
+
+impl OrgKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::CityFederation => "市总工会",
+            Self::DistrictFederation => "区县/产业总工会",
+            Self::GrassrootsUnion => "基层工会",
+        }
+    }
+
+    /// A grassroots union is a leaf: it has members, not subordinate organisations.
+    pub fn may_have_children(self) -> bool {
+        !matches!(self, Self::GrassrootsUnion)
+    }
+}
+
+/// Who holds a session or did an audited action.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, EnumIter, DeriveActiveEnum, Serialize, Deserialize, poem_openapi::Enum,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+#[serde(rename_all = "snake_case")]
+#[oai(rename_all = "snake_case")]
+pub enum PrincipalKind {
+    #[sea_orm(string_value = "admin")]
+    Admin,
+    #[sea_orm(string_value = "member")]
+    Member,
+    #[sea_orm(string_value = "merchant")]
+    Merchant,
+    #[sea_orm(string_value = "system")]
+    System,
+}
+
+/// What a background task does.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, EnumIter, DeriveActiveEnum, Serialize, Deserialize, poem_openapi::Enum,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(32))")]
+#[serde(rename_all = "snake_case")]
+#[oai(rename_all = "snake_case")]
+pub enum TaskKind {
+    /// A no-op that proves the queue path end to end (系统自检).
+    #[sea_orm(string_value = "ping")]
+    Ping,
+    /// 会员批量采集
+    #[sea_orm(string_value = "member_import")]
+    MemberImport,
+    /// 结算报表
+    #[sea_orm(string_value = "settlement_report")]
+    SettlementReport,
+}
+
+impl TaskKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Ping => "系统自检",
+            Self::MemberImport => "会员批量采集",
+            Self::SettlementReport => "结算报表",
+        }
+    }
+}
+
+/// 等待执行 / 执行中 / 执行成功 / 执行失败
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, EnumIter, DeriveActiveEnum, Serialize, Deserialize, poem_openapi::Enum,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+#[serde(rename_all = "snake_case")]
+#[oai(rename_all = "snake_case")]
+pub enum TaskStatus {
+    #[sea_orm(string_value = "pending")]
+    Pending,
+    #[sea_orm(string_value = "running")]
+    Running,
+    #[sea_orm(string_value = "succeeded")]
+    Succeeded,
+    #[sea_orm(string_value = "failed")]
+    Failed,
+}
+
+impl TaskStatus {
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Pending => "等待执行",
+            Self::Running => "执行中",
+            Self::Succeeded => "执行成功",
+            Self::Failed => "执行失败",
+        }
+    }
+}

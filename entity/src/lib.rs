@@ -1,0 +1,23 @@
+//! SeaORM entities (one file per table) and the rules every writer must obey.
+//!
+//! Generated-style entity files stay plain; behaviour lives in separate modules
+//! (`org_kind`, `task_status`, ...).
+
+pub mod admin_account;
+pub mod audit_log;
+pub mod housekeeping_run;
+pub mod organisation;
+pub mod session;
+pub mod task;
+
+pub mod enums;
+pub mod value;
+
+pub mod prelude {
+    pub use super::admin_account::Entity as AdminAccount;
+    pub use super::audit_log::Entity as AuditLog;
+    pub use super::housekeeping_run::Entity as HousekeepingRun;
+    pub use super::organisation::Entity as Organisation;
+    pub use super::session::Entity as Session;
+    pub use super::task::Entity as Task;
+}

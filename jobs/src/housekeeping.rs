@@ -1,0 +1,78 @@
+//! The scheduled housekeeping job: purges dead sessions and re-enqueues tasks whose
+//! queue message was lost or whose worker died. Safe to run on several workers at once:
+//! deletes are idempotent and a re-enqueued task is claimed by one worker only.
+
+use chrono::Duration;
+use entity::enums::TaskStatus;
+use entity::{housekeeping_run, session, task};
+use sea_orm::{ActiveModelTrait, ColumnTrait, Condition, EntityTrait, QueryFilter, QuerySelect, Set};
+
+use crate::queue::RunTask;
+use crate::workers::JobContext;
+
+#[derive(Debug, thiserror::Error)]
+pub enum HousekeepingError {
+    #[error(transparent)]
+    Db(#[from] sea_orm::DbErr),
+    #[error(transparent)]
+    Queue(#[from] crate::queue::QueueError),
+}
+
+/// Runs one housekeeping pass and records it.
+#[tracing::instrument(skip(ctx), fields(worker = %ctx.worker_name))]
+pub async fn run(ctx: &JobContext) -> Result<housekeeping_run::Model, HousekeepingError> {
+    let now = ctx.clock.now();
+    let purged = session::Entity::delete_many()
+        .filter(
+            Condition::any()
+                .add(session::Column::ExpiresAt.lt(now))
+                .add(session::Column::RevokedAt.lt(now - Duration::days(1))),
+        )
+        .exec(&ctx.db)
+        .await?
+        .rows_affected;
+
+    let stale = now - Duration::seconds(ctx.settings.task_requeue_after_seconds);
+    let stuck: Vec<i64> = task::Entity::find()
+        .select_only()
+        .column(task::Column::Id)
+        .filter(
+            Condition::any()
+                .add(
+                    Condition::all()
+                        .add(task::Column::Status.eq(TaskStatus::Pending))
+                        .add(task::Column::UpdatedAt.lt(stale)),
+                )
+                .add(
+                    Condition::all()
+                        .add(task::Column::Status.eq(TaskStatus::Running))
+                        .add(task::Column::LeaseUntil.lt(now)),
+                ),
+        )
+        .limit(1000)
+        .into_tuple()
+        .all(&ctx.db)
+        .await?;
+    for task_id in &stuck {
+        // Touch the row first so the next pass does not enqueue it again right away.
+        task::Entity::update_many()
+            .col_expr(task::Column::UpdatedAt, sea_orm::sea_query::Expr::value(now))
+            .filter(task::Column::Id.eq(*task_id))
+            .filter(task::Column::Status.eq(TaskStatus::Pending))
+            .exec(&ctx.db)
+            .await?;
+        ctx.queue.push(RunTask { task_id: *task_id }).await?;
+    }
+    if !stuck.is_empty() {
+        tracing::warn!(count = stuck.len(), "re-enqueued stuck tasks");
+    }
+
+    let run = housekeeping_run::ActiveModel {
+        worker: Set(ctx.worker_name.clone()),
+        sessions_purged: Set(purged as i64),
+        tasks_requeued: Set(stuck.len() as i64),
+        ran_at: Set(now),
+        ..Default::default()
+    };
+    Ok(run.insert(&ctx.db).await?)
+}

@@ -1,0 +1,17 @@
+//! Background work and the runtime plumbing that the `api` server and the `jobs` workers
+//! share: typed settings, the database connection, the job queue over Redis or SQLite,
+//! the clock, logging, and the job handlers themselves.
+
+pub mod clock;
+pub mod database;
+pub mod housekeeping;
+pub mod queue;
+pub mod settings;
+pub mod shutdown;
+pub mod task_runner;
+pub mod telemetry;
+pub mod workers;
+
+pub use clock::Clock;
+pub use queue::{Queue, RunTask};
+pub use settings::Settings;

@@ -1,0 +1,35 @@
+//! The `jobs` binary: workers only, for production (PostgreSQL + Redis). Run as many as
+//! the load needs; each claims tasks by lease, so none runs a task twice.
+
+use std::sync::Arc;
+
+use anyhow::Context;
+use jobs::workers::{self, JobContext};
+use jobs::{Clock, Queue, Settings, database, shutdown, telemetry};
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let settings = Settings::load().context("loading settings")?;
+    telemetry::init(settings.log_format);
+    let db = database::connect(&settings).await.context("connecting to the database")?;
+    let queue = Queue::connect(&settings).await.context("connecting to the queue")?;
+    if settings.redis_url.is_none() {
+        tracing::warn!("REDIS_URL is unset: this worker only sees the local SQLite queue");
+    }
+    let ctx = JobContext {
+        db,
+        queue,
+        settings: Arc::new(settings),
+        clock: Clock::system(),
+        worker_name: worker_name(),
+    };
+    tracing::info!(worker = %ctx.worker_name, queue = ctx.queue.backend_name(), "workers starting");
+    workers::run(ctx, shutdown::signal()).await?;
+    tracing::info!("workers stopped");
+    Ok(())
+}
+
+fn worker_name() -> String {
+    let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "jobs".to_owned());
+    format!("{host}-{}", std::process::id())
+}

@@ -1,0 +1,230 @@
+//! Typed settings, loaded once at start-up: defaults, then an optional TOML file
+//! (`GONGHUI_CONFIG`, or `./gonghui.toml` when present), then environment variables
+//! named as in the API contract (`APP_ADDR`, `DATABASE_URL`, ...).
+
+use std::path::PathBuf;
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize};
+
+/// Every setting of the server and the workers. Secrets are `SecretString`, so `Debug`
+/// prints `[REDACTED]` and they cannot end up in a log line by accident.
+#[derive(Clone, Debug, Deserialize)]
+pub struct Settings {
+    pub app_addr: String,
+    /// `sqlite://...` (embedded) or `postgres://...` (production). May hold a password.
+    pub database_url: SecretString,
+    /// `redis://...`; unset means the job queue lives in SQLite inside the data dir.
+    pub redis_url: Option<SecretString>,
+    /// Also run the workers inside the `api` process. Default: only when `REDIS_URL` is unset.
+    pub run_workers: Option<bool>,
+    /// Base64 of 32 bytes, for ID numbers at rest. Embedded mode generates one.
+    pub encryption_key: Option<SecretString>,
+    pub bootstrap_org_name: String,
+    pub bootstrap_admin_username: String,
+    pub wechat_api_base: String,
+    pub wechat_miniprogram_appid: Option<String>,
+    pub wechat_miniprogram_secret: Option<SecretString>,
+    pub wechat_app_appid: Option<String>,
+    pub wechat_app_secret: Option<SecretString>,
+    pub sms_gateway_url: Option<String>,
+    /// `text` or `json`.
+    pub log_format: LogFormat,
+    /// Where the embedded mode keeps its SQLite files and generated key.
+    pub data_dir: PathBuf,
+    /// Six-field cron expression (with seconds) of the housekeeping job.
+    pub housekeeping_cron: String,
+    /// A pending task untouched this long is re-enqueued by housekeeping (its message
+    /// may have been lost, e.g. Redis restarted without persistence).
+    pub task_requeue_after_seconds: i64,
+    /// How long a worker holds a claimed task before another may take it over.
+    pub task_lease_seconds: i64,
+    pub session_ttl_hours: i64,
+    /// Failed logins in a row before an account is locked.
+    pub login_max_failures: i32,
+    pub login_lock_minutes: i64,
+    /// Largest JSON request body.
+    pub body_limit_bytes: usize,
+    /// Largest uploaded file.
+    pub upload_limit_bytes: usize,
+    /// Database connection pool size.
+    pub database_max_connections: u32,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    #[default]
+    Text,
+    Json,
+}
+
+/// Defaults as a serialisable shape, so figment can layer the file and environment on top.
+#[derive(Serialize)]
+struct Defaults {
+    app_addr: &'static str,
+    database_url: &'static str,
+    bootstrap_org_name: &'static str,
+    bootstrap_admin_username: &'static str,
+    wechat_api_base: &'static str,
+    log_format: LogFormat,
+    data_dir: &'static str,
+    housekeeping_cron: &'static str,
+    task_requeue_after_seconds: i64,
+    task_lease_seconds: i64,
+    session_ttl_hours: i64,
+    login_max_failures: i32,
+    login_lock_minutes: i64,
+    body_limit_bytes: usize,
+    upload_limit_bytes: usize,
+    database_max_connections: u32,
+}
+
+const DEFAULTS: Defaults = Defaults {
+    app_addr: "127.0.0.1:8080",
+    database_url: "sqlite://./data/gonghui.db?mode=rwc",
+    bootstrap_org_name: "日照市总工会",
+    bootstrap_admin_username: "admin",
+    wechat_api_base: "https://api.weixin.qq.com",
+    log_format: LogFormat::Text,
+    data_dir: "./data",
+    housekeeping_cron: "0 * * * * *",
+    task_requeue_after_seconds: 120,
+    task_lease_seconds: 300,
+    session_ttl_hours: 12,
+    login_max_failures: 5,
+    login_lock_minutes: 15,
+    body_limit_bytes: 1024 * 1024,
+    upload_limit_bytes: 20 * 1024 * 1024,
+    database_max_connections: 16,
+};
+
+/// The environment variables read, besides the optional config file.
+const ENV_KEYS: &[&str] = &[
+    "APP_ADDR",
+    "DATABASE_URL",
+    "REDIS_URL",
+    "RUN_WORKERS",
+    "ENCRYPTION_KEY",
+    "BOOTSTRAP_ORG_NAME",
+    "BOOTSTRAP_ADMIN_USERNAME",
+    "WECHAT_API_BASE",
+    "WECHAT_MINIPROGRAM_APPID",
+    "WECHAT_MINIPROGRAM_SECRET",
+    "WECHAT_APP_APPID",
+    "WECHAT_APP_SECRET",
+    "SMS_GATEWAY_URL",
+    "LOG_FORMAT",
+    "DATA_DIR",
+    "HOUSEKEEPING_CRON",
+    "TASK_REQUEUE_AFTER_SECONDS",
+    "TASK_LEASE_SECONDS",
+    "SESSION_TTL_HOURS",
+    "LOGIN_MAX_FAILURES",
+    "LOGIN_LOCK_MINUTES",
+    "BODY_LIMIT_BYTES",
+    "UPLOAD_LIMIT_BYTES",
+    "DATABASE_MAX_CONNECTIONS",
+];
+
+#[derive(Debug, thiserror::Error)]
+pub enum SettingsError {
+    #[error("invalid configuration: {0}")]
+    Invalid(String),
+    #[error(transparent)]
+    Figment(#[from] Box<figment::Error>),
+}
+
+impl Settings {
+    /// Defaults, then the config file, then the environment.
+    pub fn load() -> Result<Self, SettingsError> {
+        let mut figment = Figment::from(Serialized::defaults(DEFAULTS));
+        let file = std::env::var_os("GONGHUI_CONFIG")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from("gonghui.toml"));
+        if file.exists() {
+            figment = figment.merge(Toml::file(file));
+        }
+        let lowered: Vec<String> = ENV_KEYS.iter().map(|k| k.to_lowercase()).collect();
+        let only: Vec<&str> = lowered.iter().map(String::as_str).collect();
+        figment = figment.merge(Env::raw().only(&only));
+        let settings: Settings = figment.extract().map_err(Box::new)?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    /// Settings for the embedded mode rooted at `data_dir`, as tests and demos need.
+    pub fn embedded(data_dir: impl Into<PathBuf>) -> Self {
+        let data_dir = data_dir.into();
+        let db = format!("sqlite://{}?mode=rwc", data_dir.join("gonghui.db").display());
+        let figment = Figment::from(Serialized::defaults(DEFAULTS))
+            .merge(Serialized::default("database_url", db))
+            .merge(Serialized::default("data_dir", data_dir));
+        figment.extract().expect("the built-in defaults are valid")
+    }
+
+    fn validate(&self) -> Result<(), SettingsError> {
+        if !self.is_sqlite() && !self.database_url().starts_with("postgres") {
+            return Err(SettingsError::Invalid(
+                "DATABASE_URL must start with sqlite:// or postgres://".into(),
+            ));
+        }
+        if !self.is_sqlite() && self.encryption_key.is_none() {
+            return Err(SettingsError::Invalid(
+                "ENCRYPTION_KEY is required with PostgreSQL (base64 of 32 bytes)".into(),
+            ));
+        }
+        if self.housekeeping_cron.parse::<cron::Schedule>().is_err() {
+            return Err(SettingsError::Invalid(format!(
+                "HOUSEKEEPING_CRON is not a valid cron expression: {}",
+                self.housekeeping_cron
+            )));
+        }
+        Ok(())
+    }
+
+    pub fn database_url(&self) -> &str {
+        self.database_url.expose_secret()
+    }
+
+    pub fn is_sqlite(&self) -> bool {
+        self.database_url().starts_with("sqlite:")
+    }
+
+    /// Workers run in the api process unless configured otherwise; by default only in
+    /// embedded mode (no Redis).
+    pub fn run_workers_in_api(&self) -> bool {
+        self.run_workers.unwrap_or(self.redis_url.is_none())
+    }
+
+    /// The SQLite file of the embedded job queue: separate from the application
+    /// database because apalis turns off `synchronous` on the pool it is given.
+    pub fn queue_sqlite_url(&self) -> String {
+        format!("sqlite://{}?mode=rwc", self.data_dir.join("jobs.db").display())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_output_never_shows_secrets() {
+        let mut settings = Settings::embedded("/tmp/x");
+        settings.encryption_key = Some(SecretString::from("c2VjcmV0LWtleQ=="));
+        settings.database_url = SecretString::from("postgres://u:hunter2@db/x");
+        let printed = format!("{settings:?}");
+        assert!(!printed.contains("hunter2"));
+        assert!(!printed.contains("c2VjcmV0LWtleQ=="));
+    }
+
+    #[test]
+    fn embedded_settings_run_workers_in_process() {
+        let settings = Settings::embedded("/tmp/x");
+        assert!(settings.is_sqlite());
+        assert!(settings.run_workers_in_api());
+        assert_eq!(settings.app_addr, "127.0.0.1:8080");
+    }
+}

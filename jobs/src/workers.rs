@@ -1,0 +1,78 @@
+//! Worker wiring: the task worker on the queue and the scheduled housekeeping worker,
+//! run under one apalis `Monitor` until the shutdown signal.
+
+use std::str::FromStr;
+use std::sync::Arc;
+
+use apalis::prelude::{BoxDynError, Data, Monitor, WorkerBuilder};
+use apalis_cron::{CronScheduler, Tick};
+use sea_orm::DatabaseConnection;
+
+use crate::clock::Clock;
+use crate::housekeeping;
+use crate::queue::{Queue, RunTask};
+use crate::settings::Settings;
+use crate::task_runner;
+
+/// What every job handler gets: the database, the queue (to enqueue follow-ups), the
+/// settings and the clock.
+#[derive(Clone, Debug)]
+pub struct JobContext {
+    pub db: DatabaseConnection,
+    pub queue: Queue,
+    pub settings: Arc<Settings>,
+    pub clock: Clock,
+    /// Names this process in task leases and housekeeping rows.
+    pub worker_name: String,
+}
+
+async fn handle_run_task(job: RunTask, ctx: Data<JobContext>) -> Result<(), BoxDynError> {
+    task_runner::run(&ctx, job.task_id).await.map_err(Into::into)
+}
+
+async fn handle_tick(_tick: Tick, ctx: Data<JobContext>) -> Result<(), BoxDynError> {
+    housekeeping::run(&ctx).await.map(|_| ()).map_err(Into::into)
+}
+
+/// Runs the workers until `shutdown` resolves, then lets running jobs finish.
+pub async fn run(
+    ctx: JobContext,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let schedule = cron::Schedule::from_str(&ctx.settings.housekeeping_cron)
+        .map_err(|e| anyhow::anyhow!("invalid HOUSEKEEPING_CRON: {e}"))?;
+    let task_name = format!("{}-tasks", ctx.worker_name);
+    let cron_name = format!("{}-housekeeping", ctx.worker_name);
+
+    let monitor = Monitor::new().shutdown_timeout(std::time::Duration::from_secs(30));
+    let monitor = {
+        let ctx = ctx.clone();
+        match ctx.queue.clone() {
+            Queue::Sqlite(storage) => monitor.register(move |_| {
+                WorkerBuilder::new(task_name.clone())
+                    .backend(storage.clone())
+                    .data(ctx.clone())
+                    .build(handle_run_task)
+            }),
+            Queue::Redis(storage) => monitor.register(move |_| {
+                WorkerBuilder::new(task_name.clone())
+                    .backend(storage.clone())
+                    .data(ctx.clone())
+                    .build(handle_run_task)
+            }),
+        }
+    };
+    let monitor = monitor.register(move |_| {
+        WorkerBuilder::new(cron_name.clone())
+            .backend(CronScheduler::new(schedule.clone()))
+            .data(ctx.clone())
+            .build(handle_tick)
+    });
+    monitor
+        .run_with_signal(async move {
+            shutdown.await;
+            Ok(())
+        })
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,15 @@
+//! Schema migrations. `api` applies pending ones at start-up; the `migration` binary
+//! runs them by hand (`cargo run -p migration -- up`).
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261126_000001_create_foundation;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261126_000001_create_foundation::Migration)]
+    }
+}

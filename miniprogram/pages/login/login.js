@@ -1,0 +1,123 @@
+// 登录: phone + password (binding the current WeChat via wx_code), or automatic
+// WeChat login for an account that is already bound.
+const api = require('../../utils/api');
+const session = require('../../utils/session');
+const routes = require('../../utils/routes');
+const wechat = require('../../utils/wechat');
+
+const PHONE_RE = /^1[3-9]\d{9}$/;
+
+Component({
+  data: {
+    checking: true,
+    phone: '',
+    password: '',
+    error: '',
+    submitting: false
+  },
+
+  methods: {
+    onLoad(query) {
+      this.busy = false;
+      if (session.getToken()) {
+        if (session.mustChangePassword()) wx.redirectTo({ url: routes.PASSWORD + '?forced=1' });
+        else wx.switchTab({ url: routes.SCAN });
+        return;
+      }
+      // After an explicit log-out do not sign straight back in with WeChat.
+      if (query && query.logout) {
+        this.setData({ checking: false });
+        return;
+      }
+      return this.tryWechatLogin();
+    },
+
+    // Any failure (not bound, not configured, network) silently shows the form.
+    tryWechatLogin() {
+      return wechat.loginCode()
+        .then((code) => (code ? api.loginWechat(code) : null))
+        .then((res) => {
+          if (res && res.token) this.afterLogin(res);
+          else this.setData({ checking: false });
+        })
+        .catch(() => this.setData({ checking: false }));
+    },
+
+    onPhoneInput(e) {
+      this.setData({ phone: e.detail.value, error: '' });
+    },
+
+    onPasswordInput(e) {
+      this.setData({ password: e.detail.value, error: '' });
+    },
+
+    onSubmit() {
+      if (this.busy) return;
+      const phone = String(this.data.phone || '').replace(/\s/g, '');
+      const password = this.data.password || '';
+      if (!PHONE_RE.test(phone)) {
+        this.setData({ error: '请输入正确的 11 位手机号' });
+        return;
+      }
+      if (!password) {
+        this.setData({ error: '请输入密码' });
+        return;
+      }
+      this.busy = true;
+      this.setData({ submitting: true, error: '' });
+      return wechat.loginCode().then((code) => this.passwordLogin(phone, password, code));
+    },
+
+    passwordLogin(phone, password, wxCode) {
+      const body = { phone: phone, password: password };
+      if (wxCode) body.wx_code = wxCode;
+      return api.login(body)
+        .then((res) => this.afterLogin(res))
+        .catch((err) => {
+          if (err.code === 'WECHAT_ALREADY_BOUND' && wxCode) {
+            return this.askLoginWithoutBinding(phone, password, err);
+          }
+          this.finish(err.handled ? '' : this.messageFor(err));
+        });
+    },
+
+    // This WeChat belongs to another account: offer a password-only login.
+    askLoginWithoutBinding(phone, password, err) {
+      return new Promise((resolve) => {
+        wx.showModal({
+          title: '微信已绑定其他账号',
+          content: (err.message || '当前微信已绑定其他商家账号') + '。是否不绑定微信，仅用密码登录？',
+          confirmText: '继续登录',
+          cancelText: '取消',
+          success: (r) => {
+            if (r.confirm) resolve(this.passwordLogin(phone, password, ''));
+            else resolve(this.finish(''));
+          },
+          fail: () => resolve(this.finish(''))
+        });
+      });
+    },
+
+    messageFor(err) {
+      if (err.code === 'INVALID_CREDENTIALS') return err.message || '手机号或密码错误';
+      if (err.code === 'TOO_MANY_ATTEMPTS') return err.message || '尝试次数过多，请稍后再试';
+      return err.message || '登录失败，请稍后重试';
+    },
+
+    finish(error) {
+      this.busy = false;
+      this.setData({ submitting: false, error: error || '' });
+    },
+
+    afterLogin(res) {
+      session.save(res);
+      this.busy = false;
+      this.setData({ submitting: false, checking: false });
+      if (res.must_change_password) {
+        wx.redirectTo({ url: routes.PASSWORD + '?forced=1' });
+      } else {
+        wx.switchTab({ url: routes.SCAN });
+      }
+    }
+  }
+});

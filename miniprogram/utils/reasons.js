@@ -1,0 +1,45 @@
+// Chinese explanations for why a voucher cannot be redeemed.
+const format = require('./format');
+
+const TITLES = {
+  ALREADY_REDEEMED: '该券已核销',
+  NOT_IN_WINDOW: '不在核销有效期内',
+  EXPIRED: '该券已过期',
+  NOT_AUTHORISED: '本店无权核销此券',
+  NOT_FOUND: '券码不存在'
+};
+
+// Codes that end a redemption attempt with a definite answer.
+const REDEEM_FAILURES = Object.keys(TITLES);
+
+function title(code, fallback) {
+  return TITLES[code] || fallback || '无法核销';
+}
+
+// details: {redeemed_at, merchant_name} or {valid_from, valid_to}
+function detail(code, details, fallback) {
+  const d = details || {};
+  switch (code) {
+    case 'ALREADY_REDEEMED': {
+      const when = d.redeemed_at ? format.dateTime(d.redeemed_at) : '';
+      const where = d.merchant_name ? '在「' + d.merchant_name + '」' : '';
+      if (when || where) return '该券已于 ' + (when || '此前') + ' ' + where + '核销，不能重复核销';
+      return '该券已被核销，不能重复核销';
+    }
+    case 'NOT_IN_WINDOW':
+      if (d.valid_from && d.valid_to) {
+        return '当前不在核销有效期内，有效期为 ' + format.dateTime(d.valid_from) + ' 至 ' + format.dateTime(d.valid_to);
+      }
+      return '当前不在核销有效期内';
+    case 'EXPIRED':
+      return '该券已超过有效期，视为自动放弃，无法核销';
+    case 'NOT_AUTHORISED':
+      return '该券不属于本店，也未授权本店核销，请会员到指定商家使用';
+    case 'NOT_FOUND':
+      return '未找到该券码，请核对后重试';
+    default:
+      return fallback || '该券暂时无法核销';
+  }
+}
+
+module.exports = { title, detail, REDEEM_FAILURES };
