@@ -29,9 +29,13 @@ impl Application {
     /// Connects to the database and queue, applies migrations, bootstraps an empty
     /// database and binds the listen address (port 0 picks a free port).
     pub async fn build(settings: Settings, clock: Clock) -> anyhow::Result<Self> {
-        let db = database::connect(&settings).await.context("connecting to the database")?;
+        let db = database::connect(&settings)
+            .await
+            .context("connecting to the database")?;
         migrate(&db).await.context("applying migrations")?;
-        let queue = Queue::connect(&settings).await.context("connecting to the queue")?;
+        let queue = Queue::connect(&settings)
+            .await
+            .context("connecting to the queue")?;
         let state = AppState {
             db,
             queue,
@@ -71,7 +75,10 @@ impl Application {
     }
 
     /// Serves until `shutdown` resolves, then drains requests and in-process workers.
-    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+    pub async fn run_until(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
         let workers = self.state.settings.run_workers_in_api().then(|| {
             let ctx = JobContext {
@@ -108,7 +115,10 @@ pub fn app(state: AppState) -> impl poem::Endpoint {
     let api = routes::openapi_service();
     let spec = api.spec_endpoint();
     let docs = api.swagger_ui();
-    let (json_limit, upload_limit) = (state.settings.body_limit_bytes, state.settings.upload_limit_bytes);
+    let (json_limit, upload_limit) = (
+        state.settings.body_limit_bytes,
+        state.settings.upload_limit_bytes,
+    );
     Route::new()
         .at("/api/openapi.json", spec)
         .nest("/docs", docs)
@@ -130,7 +140,8 @@ fn display_addr(configured: &str, port: u16) -> String {
 async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
     if db.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
         let lock = db.begin().await?;
-        lock.execute_unprepared("SELECT pg_advisory_xact_lock(727274001)").await?;
+        lock.execute_unprepared("SELECT pg_advisory_xact_lock(727274001)")
+            .await?;
         Migrator::up(db, None).await?;
         lock.commit().await?;
     } else {

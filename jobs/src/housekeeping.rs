@@ -5,7 +5,9 @@
 use chrono::Duration;
 use entity::enums::TaskStatus;
 use entity::{housekeeping_run, session, task};
-use sea_orm::{ActiveModelTrait, ColumnTrait, Condition, EntityTrait, QueryFilter, QuerySelect, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, QueryFilter, QuerySelect, Set,
+};
 
 use crate::queue::RunTask;
 use crate::workers::JobContext;
@@ -56,7 +58,10 @@ pub async fn run(ctx: &JobContext) -> Result<housekeeping_run::Model, Housekeepi
     for task_id in &stuck {
         // Touch the row first so the next pass does not enqueue it again right away.
         task::Entity::update_many()
-            .col_expr(task::Column::UpdatedAt, sea_orm::sea_query::Expr::value(now))
+            .col_expr(
+                task::Column::UpdatedAt,
+                sea_orm::sea_query::Expr::value(now),
+            )
             .filter(task::Column::Id.eq(*task_id))
             .filter(task::Column::Status.eq(TaskStatus::Pending))
             .exec(&ctx.db)

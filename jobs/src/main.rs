@@ -11,8 +11,12 @@ use jobs::{Clock, Queue, Settings, database, shutdown, telemetry};
 async fn main() -> anyhow::Result<()> {
     let settings = Settings::load().context("loading settings")?;
     telemetry::init(settings.log_format);
-    let db = database::connect(&settings).await.context("connecting to the database")?;
-    let queue = Queue::connect(&settings).await.context("connecting to the queue")?;
+    let db = database::connect(&settings)
+        .await
+        .context("connecting to the database")?;
+    let queue = Queue::connect(&settings)
+        .await
+        .context("connecting to the queue")?;
     if settings.redis_url.is_none() {
         tracing::warn!("REDIS_URL is unset: this worker only sees the local SQLite queue");
     }

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::settings::Settings;
 
-/// Stable queue name: the apalis default is the Rust type path, which a rename would
+/// Default queue name, stable on purpose: the apalis default is the Rust type path, which a rename would
 /// silently orphan.
 pub const TASK_QUEUE: &str = "gonghui.tasks";
 
@@ -51,7 +51,7 @@ impl Queue {
                     .await
                     .map_err(|e| QueueError::Unavailable(e.to_string()))?;
                 let config = apalis_redis::Config::default()
-                    .queue(TASK_QUEUE)
+                    .queue(&settings.queue_name)
                     .heartbeat_interval(Duration::from_secs(5));
                 Ok(Self::Redis(RedisStorage::new(conn).with_config(config)))
             }
@@ -65,7 +65,7 @@ impl Queue {
                     .await
                     .map_err(|e| QueueError::Unavailable(e.to_string()))?;
                 let config = apalis_sqlite::Config::default()
-                    .queue(TASK_QUEUE)
+                    .queue(&settings.queue_name)
                     .heartbeat_interval(Duration::from_secs(5));
                 Ok(Self::Sqlite(SqliteStorage::new(&pool).with_config(config)))
             }
@@ -91,13 +91,11 @@ impl Queue {
     /// A round trip to the backend, for `/health`.
     pub async fn check(&self) -> Result<(), QueueError> {
         match self {
-            Self::Sqlite(storage) => {
-                sea_orm::sqlx::query("SELECT 1")
-                    .execute(storage.pool())
-                    .await
-                    .map(|_| ())
-                    .map_err(|e| QueueError::Unavailable(e.to_string()))
-            }
+            Self::Sqlite(storage) => sea_orm::sqlx::query("SELECT 1")
+                .execute(storage.pool())
+                .await
+                .map(|_| ())
+                .map_err(|e| QueueError::Unavailable(e.to_string())),
             Self::Redis(storage) => {
                 let mut conn: ConnectionManager = storage.clone().get_connection().clone();
                 redis::cmd("PING")

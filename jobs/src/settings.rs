@@ -51,6 +51,8 @@ pub struct Settings {
     pub upload_limit_bytes: usize,
     /// Database connection pool size.
     pub database_max_connections: u32,
+    /// Name of the task queue; instances sharing a queue must share the database.
+    pub queue_name: String,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
@@ -80,6 +82,7 @@ struct Defaults {
     body_limit_bytes: usize,
     upload_limit_bytes: usize,
     database_max_connections: u32,
+    queue_name: &'static str,
 }
 
 const DEFAULTS: Defaults = Defaults {
@@ -99,6 +102,7 @@ const DEFAULTS: Defaults = Defaults {
     body_limit_bytes: 1024 * 1024,
     upload_limit_bytes: 20 * 1024 * 1024,
     database_max_connections: 16,
+    queue_name: crate::queue::TASK_QUEUE,
 };
 
 /// The environment variables read, besides the optional config file.
@@ -127,6 +131,7 @@ const ENV_KEYS: &[&str] = &[
     "BODY_LIMIT_BYTES",
     "UPLOAD_LIMIT_BYTES",
     "DATABASE_MAX_CONNECTIONS",
+    "QUEUE_NAME",
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -158,7 +163,10 @@ impl Settings {
     /// Settings for the embedded mode rooted at `data_dir`, as tests and demos need.
     pub fn embedded(data_dir: impl Into<PathBuf>) -> Self {
         let data_dir = data_dir.into();
-        let db = format!("sqlite://{}?mode=rwc", data_dir.join("gonghui.db").display());
+        let db = format!(
+            "sqlite://{}?mode=rwc",
+            data_dir.join("gonghui.db").display()
+        );
         let figment = Figment::from(Serialized::defaults(DEFAULTS))
             .merge(Serialized::default("database_url", db))
             .merge(Serialized::default("data_dir", data_dir));
@@ -202,7 +210,10 @@ impl Settings {
     /// The SQLite file of the embedded job queue: separate from the application
     /// database because apalis turns off `synchronous` on the pool it is given.
     pub fn queue_sqlite_url(&self) -> String {
-        format!("sqlite://{}?mode=rwc", self.data_dir.join("jobs.db").display())
+        format!(
+            "sqlite://{}?mode=rwc",
+            self.data_dir.join("jobs.db").display()
+        )
     }
 }
 

@@ -55,7 +55,10 @@ async fn claim(ctx: &JobContext, task_id: i64) -> Result<Option<task::Model>, Ta
     let result = task::Entity::update_many()
         .col_expr(task::Column::Status, Expr::value(TaskStatus::Running))
         .col_expr(task::Column::LeaseUntil, Expr::value(lease_until))
-        .col_expr(task::Column::Attempts, Expr::col(task::Column::Attempts).add(Expr::val(1)))
+        .col_expr(
+            task::Column::Attempts,
+            Expr::col(task::Column::Attempts).add(Expr::val(1)),
+        )
         .col_expr(task::Column::UpdatedAt, Expr::value(now))
         .filter(task::Column::Id.eq(task_id))
         .filter(claimable)

@@ -27,11 +27,16 @@ pub struct JobContext {
 }
 
 async fn handle_run_task(job: RunTask, ctx: Data<JobContext>) -> Result<(), BoxDynError> {
-    task_runner::run(&ctx, job.task_id).await.map_err(Into::into)
+    task_runner::run(&ctx, job.task_id)
+        .await
+        .map_err(Into::into)
 }
 
 async fn handle_tick(_tick: Tick, ctx: Data<JobContext>) -> Result<(), BoxDynError> {
-    housekeeping::run(&ctx).await.map(|_| ()).map_err(Into::into)
+    housekeeping::run(&ctx)
+        .await
+        .map(|_| ())
+        .map_err(Into::into)
 }
 
 /// Runs the workers until `shutdown` resolves, then lets running jobs finish.

@@ -12,16 +12,52 @@ impl MigrationTrait for Migration {
                     .table(Organisations::Table)
                     .col(id(Organisations::Id))
                     .col(ColumnDef::new(Organisations::ParentId).big_integer().null())
-                    .col(ColumnDef::new(Organisations::Path).string_len(512).not_null())
+                    .col(
+                        ColumnDef::new(Organisations::Path)
+                            .string_len(512)
+                            .not_null(),
+                    )
                     .col(ColumnDef::new(Organisations::Depth).integer().not_null())
-                    .col(ColumnDef::new(Organisations::Kind).string_len(32).not_null())
-                    .col(ColumnDef::new(Organisations::Name).string_len(100).not_null())
-                    .col(ColumnDef::new(Organisations::ShortName).string_len(50).null())
-                    .col(ColumnDef::new(Organisations::CreditCode).string_len(18).null())
-                    .col(ColumnDef::new(Organisations::Chairman).string_len(50).null())
-                    .col(ColumnDef::new(Organisations::ContactName).string_len(50).null())
-                    .col(ColumnDef::new(Organisations::ContactPhone).string_len(30).null())
-                    .col(ColumnDef::new(Organisations::Address).string_len(200).null())
+                    .col(
+                        ColumnDef::new(Organisations::Kind)
+                            .string_len(32)
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(Organisations::Name)
+                            .string_len(100)
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(Organisations::ShortName)
+                            .string_len(50)
+                            .null(),
+                    )
+                    .col(
+                        ColumnDef::new(Organisations::CreditCode)
+                            .string_len(18)
+                            .null(),
+                    )
+                    .col(
+                        ColumnDef::new(Organisations::Chairman)
+                            .string_len(50)
+                            .null(),
+                    )
+                    .col(
+                        ColumnDef::new(Organisations::ContactName)
+                            .string_len(50)
+                            .null(),
+                    )
+                    .col(
+                        ColumnDef::new(Organisations::ContactPhone)
+                            .string_len(30)
+                            .null(),
+                    )
+                    .col(
+                        ColumnDef::new(Organisations::Address)
+                            .string_len(200)
+                            .null(),
+                    )
                     .col(ColumnDef::new(Organisations::Postcode).string_len(6).null())
                     .col(ColumnDef::new(Organisations::FoundedOn).date().null())
                     .col(ColumnDef::new(Organisations::Description).text().null())
@@ -35,7 +71,14 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        index(manager, "idx_organisations_path", Organisations::Table, &[Organisations::Path], false).await?;
+        index(
+            manager,
+            "idx_organisations_path",
+            Organisations::Table,
+            &[Organisations::Path],
+            false,
+        )
+        .await?;
         // Sibling names are unique so an admin never has two "第一工会" under one parent.
         index(
             manager,
@@ -51,14 +94,49 @@ impl MigrationTrait for Migration {
                 Table::create()
                     .table(AdminAccounts::Table)
                     .col(id(AdminAccounts::Id))
-                    .col(ColumnDef::new(AdminAccounts::OrgId).big_integer().not_null())
-                    .col(ColumnDef::new(AdminAccounts::Username).string_len(64).not_null().unique_key())
-                    .col(ColumnDef::new(AdminAccounts::DisplayName).string_len(50).null())
-                    .col(ColumnDef::new(AdminAccounts::PasswordHash).string_len(255).not_null())
-                    .col(ColumnDef::new(AdminAccounts::MustChangePassword).boolean().not_null())
-                    .col(ColumnDef::new(AdminAccounts::Disabled).boolean().not_null().default(false))
-                    .col(ColumnDef::new(AdminAccounts::FailedLogins).integer().not_null().default(0))
-                    .col(ColumnDef::new(AdminAccounts::LockedUntil).timestamp_with_time_zone().null())
+                    .col(
+                        ColumnDef::new(AdminAccounts::OrgId)
+                            .big_integer()
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(AdminAccounts::Username)
+                            .string_len(64)
+                            .not_null()
+                            .unique_key(),
+                    )
+                    .col(
+                        ColumnDef::new(AdminAccounts::DisplayName)
+                            .string_len(50)
+                            .null(),
+                    )
+                    .col(
+                        ColumnDef::new(AdminAccounts::PasswordHash)
+                            .string_len(255)
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(AdminAccounts::MustChangePassword)
+                            .boolean()
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(AdminAccounts::Disabled)
+                            .boolean()
+                            .not_null()
+                            .default(false),
+                    )
+                    .col(
+                        ColumnDef::new(AdminAccounts::FailedLogins)
+                            .integer()
+                            .not_null()
+                            .default(0),
+                    )
+                    .col(
+                        ColumnDef::new(AdminAccounts::LockedUntil)
+                            .timestamp_with_time_zone()
+                            .null(),
+                    )
                     .col(timestamp(AdminAccounts::CreatedAt))
                     .col(timestamp(AdminAccounts::UpdatedAt))
                     .foreign_key(
@@ -69,19 +147,43 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        index(manager, "idx_admin_accounts_org", AdminAccounts::Table, &[AdminAccounts::OrgId], false).await?;
+        index(
+            manager,
+            "idx_admin_accounts_org",
+            AdminAccounts::Table,
+            &[AdminAccounts::OrgId],
+            false,
+        )
+        .await?;
 
         manager
             .create_table(
                 Table::create()
                     .table(Sessions::Table)
                     .col(id(Sessions::Id))
-                    .col(ColumnDef::new(Sessions::TokenHash).string_len(64).not_null().unique_key())
-                    .col(ColumnDef::new(Sessions::PrincipalKind).string_len(16).not_null())
-                    .col(ColumnDef::new(Sessions::PrincipalId).big_integer().not_null())
+                    .col(
+                        ColumnDef::new(Sessions::TokenHash)
+                            .string_len(64)
+                            .not_null()
+                            .unique_key(),
+                    )
+                    .col(
+                        ColumnDef::new(Sessions::PrincipalKind)
+                            .string_len(16)
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(Sessions::PrincipalId)
+                            .big_integer()
+                            .not_null(),
+                    )
                     .col(timestamp(Sessions::CreatedAt))
                     .col(timestamp(Sessions::ExpiresAt))
-                    .col(ColumnDef::new(Sessions::RevokedAt).timestamp_with_time_zone().null())
+                    .col(
+                        ColumnDef::new(Sessions::RevokedAt)
+                            .timestamp_with_time_zone()
+                            .null(),
+                    )
                     .to_owned(),
             )
             .await?;
@@ -93,18 +195,33 @@ impl MigrationTrait for Migration {
             false,
         )
         .await?;
-        index(manager, "idx_sessions_expires_at", Sessions::Table, &[Sessions::ExpiresAt], false).await?;
+        index(
+            manager,
+            "idx_sessions_expires_at",
+            Sessions::Table,
+            &[Sessions::ExpiresAt],
+            false,
+        )
+        .await?;
 
         manager
             .create_table(
                 Table::create()
                     .table(AuditLogs::Table)
                     .col(id(AuditLogs::Id))
-                    .col(ColumnDef::new(AuditLogs::ActorKind).string_len(16).not_null())
+                    .col(
+                        ColumnDef::new(AuditLogs::ActorKind)
+                            .string_len(16)
+                            .not_null(),
+                    )
                     .col(ColumnDef::new(AuditLogs::ActorId).big_integer().not_null())
                     .col(ColumnDef::new(AuditLogs::OrgId).big_integer().null())
                     .col(ColumnDef::new(AuditLogs::Action).string_len(64).not_null())
-                    .col(ColumnDef::new(AuditLogs::TargetType).string_len(64).not_null())
+                    .col(
+                        ColumnDef::new(AuditLogs::TargetType)
+                            .string_len(64)
+                            .not_null(),
+                    )
                     .col(ColumnDef::new(AuditLogs::TargetId).string_len(64).null())
                     .col(ColumnDef::new(AuditLogs::Detail).text().null())
                     .col(timestamp(AuditLogs::CreatedAt))
@@ -131,8 +248,17 @@ impl MigrationTrait for Migration {
                     .col(ColumnDef::new(Tasks::FileName).string_len(255).null())
                     .col(ColumnDef::new(Tasks::SubmittedBy).big_integer().null())
                     .col(ColumnDef::new(Tasks::Params).text().null())
-                    .col(ColumnDef::new(Tasks::Attempts).integer().not_null().default(0))
-                    .col(ColumnDef::new(Tasks::LeaseUntil).timestamp_with_time_zone().null())
+                    .col(
+                        ColumnDef::new(Tasks::Attempts)
+                            .integer()
+                            .not_null()
+                            .default(0),
+                    )
+                    .col(
+                        ColumnDef::new(Tasks::LeaseUntil)
+                            .timestamp_with_time_zone()
+                            .null(),
+                    )
                     .col(counter(Tasks::Total))
                     .col(counter(Tasks::Processed))
                     .col(counter(Tasks::Inserted))
@@ -141,7 +267,11 @@ impl MigrationTrait for Migration {
                     .col(ColumnDef::new(Tasks::Error).text().null())
                     .col(timestamp(Tasks::CreatedAt))
                     .col(timestamp(Tasks::UpdatedAt))
-                    .col(ColumnDef::new(Tasks::FinishedAt).timestamp_with_time_zone().null())
+                    .col(
+                        ColumnDef::new(Tasks::FinishedAt)
+                            .timestamp_with_time_zone()
+                            .null(),
+                    )
                     .foreign_key(
                         ForeignKey::create()
                             .from(Tasks::Table, Tasks::OrgId)
@@ -150,15 +280,33 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        index(manager, "idx_tasks_org_created", Tasks::Table, &[Tasks::OrgId, Tasks::CreatedAt], false).await?;
-        index(manager, "idx_tasks_status", Tasks::Table, &[Tasks::Status], false).await?;
+        index(
+            manager,
+            "idx_tasks_org_created",
+            Tasks::Table,
+            &[Tasks::OrgId, Tasks::CreatedAt],
+            false,
+        )
+        .await?;
+        index(
+            manager,
+            "idx_tasks_status",
+            Tasks::Table,
+            &[Tasks::Status],
+            false,
+        )
+        .await?;
 
         manager
             .create_table(
                 Table::create()
                     .table(HousekeepingRuns::Table)
                     .col(id(HousekeepingRuns::Id))
-                    .col(ColumnDef::new(HousekeepingRuns::Worker).string_len(100).not_null())
+                    .col(
+                        ColumnDef::new(HousekeepingRuns::Worker)
+                            .string_len(100)
+                            .not_null(),
+                    )
                     .col(counter(HousekeepingRuns::SessionsPurged))
                     .col(counter(HousekeepingRuns::TasksRequeued))
                     .col(timestamp(HousekeepingRuns::RanAt))
@@ -177,7 +325,9 @@ impl MigrationTrait for Migration {
             AdminAccounts::Table.into_iden(),
             Organisations::Table.into_iden(),
         ] {
-            manager.drop_table(Table::drop().table(table).to_owned()).await?;
+            manager
+                .drop_table(Table::drop().table(table).to_owned())
+                .await?;
         }
         Ok(())
     }
@@ -185,15 +335,27 @@ impl MigrationTrait for Migration {
 
 /// A 64-bit auto-increment primary key (INTEGER on SQLite, BIGSERIAL on PostgreSQL).
 fn id<T: IntoIden>(col: T) -> ColumnDef {
-    ColumnDef::new(col).big_integer().not_null().auto_increment().primary_key().to_owned()
+    ColumnDef::new(col)
+        .big_integer()
+        .not_null()
+        .auto_increment()
+        .primary_key()
+        .to_owned()
 }
 
 fn timestamp<T: IntoIden>(col: T) -> ColumnDef {
-    ColumnDef::new(col).timestamp_with_time_zone().not_null().to_owned()
+    ColumnDef::new(col)
+        .timestamp_with_time_zone()
+        .not_null()
+        .to_owned()
 }
 
 fn counter<T: IntoIden>(col: T) -> ColumnDef {
-    ColumnDef::new(col).big_integer().not_null().default(0).to_owned()
+    ColumnDef::new(col)
+        .big_integer()
+        .not_null()
+        .default(0)
+        .to_owned()
 }
 
 async fn index<T: IntoIden + Copy + 'static, C: IntoIden + Copy + 'static>(

@@ -2,9 +2,9 @@
 
 use std::sync::OnceLock;
 
+use argon2::Argon2;
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use argon2::Argon2;
 
 use crate::error::{ApiError, ApiResult};
 
@@ -88,7 +88,11 @@ mod tests {
     #[tokio::test]
     async fn a_hash_verifies_only_its_own_password() {
         let stored = hash("Union2026ok").await.expect("hash");
-        assert!(verify("Union2026ok", Some(stored.clone())).await.expect("verify"));
+        assert!(
+            verify("Union2026ok", Some(stored.clone()))
+                .await
+                .expect("verify")
+        );
         assert!(!verify("Union2026no", Some(stored)).await.expect("verify"));
         assert!(!verify("Union2026ok", None).await.expect("verify"));
     }

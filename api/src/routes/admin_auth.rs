@@ -48,14 +48,21 @@ impl AdminAuthApi {
     ///
     /// Locked for a while after repeated wrong passwords (429 `ACCOUNT_LOCKED`).
     #[oai(path = "/login", method = "post")]
-    async fn login(&self, state: Data<&AppState>, body: Json<LoginRequest>) -> ApiResult<Json<LoginResponse>> {
+    async fn login(
+        &self,
+        state: Data<&AppState>,
+        body: Json<LoginRequest>,
+    ) -> ApiResult<Json<LoginResponse>> {
         let username = body.username.trim().to_lowercase();
         let logged_in = admin_auth::login(&state, &username, &body.password).await?;
         let org = crate::services::orgs::org_by_id(&state, logged_in.admin.org_id).await?;
         Ok(Json(LoginResponse {
             token: logged_in.token,
             must_change_password: logged_in.admin.must_change_password,
-            org: OrgRef { id: org.id, name: org.name },
+            org: OrgRef {
+                id: org.id,
+                name: org.name,
+            },
         }))
     }
 
@@ -67,7 +74,9 @@ impl AdminAuthApi {
         auth: AdminAuth,
         body: Json<ChangePasswordRequest>,
     ) -> ApiResult<Json<TokenResponse>> {
-        let token = admin_auth::change_password(&state, &auth.0, &body.old_password, &body.new_password).await?;
+        let token =
+            admin_auth::change_password(&state, &auth.0, &body.old_password, &body.new_password)
+                .await?;
         Ok(Json(TokenResponse { token }))
     }
 

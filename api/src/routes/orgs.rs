@@ -159,7 +159,11 @@ impl From<admin_account::Model> for Admin {
 }
 
 fn today(state: &AppState) -> NaiveDate {
-    state.clock.now().with_timezone(&crate::services::tasks::china()).date_naive()
+    state
+        .clock
+        .now()
+        .with_timezone(&crate::services::tasks::china())
+        .date_naive()
 }
 
 pub struct OrgApi;
@@ -206,7 +210,11 @@ impl OrgApi {
             name: name.0,
         };
         let (items, total) = orgs::list(&state, &auth.0, filter, req).await?;
-        Ok(Json(Page::new(items.into_iter().map(Org::from).collect(), total, req)))
+        Ok(Json(Page::new(
+            items.into_iter().map(Org::from).collect(),
+            total,
+            req,
+        )))
     }
 
     /// Create a subordinate organisation and its admin account (新建下级组织)
@@ -234,14 +242,24 @@ impl OrgApi {
 
     /// One organisation in the caller's scope
     #[oai(path = "/orgs/:id", method = "get")]
-    async fn get(&self, state: Data<&AppState>, auth: AdminAuth, id: Path<i64>) -> ApiResult<Json<Org>> {
+    async fn get(
+        &self,
+        state: Data<&AppState>,
+        auth: AdminAuth,
+        id: Path<i64>,
+    ) -> ApiResult<Json<Org>> {
         let org = auth.0.scope.visible_org(&state.db, id.0).await?;
         Ok(Json(org.into()))
     }
 
     /// Admin accounts of an organisation in the caller's scope
     #[oai(path = "/orgs/:id/admins", method = "get")]
-    async fn admins(&self, state: Data<&AppState>, auth: AdminAuth, id: Path<i64>) -> ApiResult<Json<Vec<Admin>>> {
+    async fn admins(
+        &self,
+        state: Data<&AppState>,
+        auth: AdminAuth,
+        id: Path<i64>,
+    ) -> ApiResult<Json<Vec<Admin>>> {
         let admins = orgs::admins_of(&state, &auth.0, id.0).await?;
         Ok(Json(admins.into_iter().map(Admin::from).collect()))
     }
@@ -256,7 +274,8 @@ impl OrgApi {
         body: Json<CreateAdminBody>,
     ) -> ApiResult<Json<Admin>> {
         let body = body.0;
-        let admin = orgs::add_admin(&state, &auth.0, id.0, &body.username, body.display_name).await?;
+        let admin =
+            orgs::add_admin(&state, &auth.0, id.0, &body.username, body.display_name).await?;
         Ok(Json(admin.into()))
     }
 }

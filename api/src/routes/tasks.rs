@@ -104,12 +104,21 @@ impl TaskApi {
             to: to.0,
         };
         let (items, total) = tasks::list(&state, &auth.0, filter, req).await?;
-        Ok(Json(Page::new(items.into_iter().map(Task::from).collect(), total, req)))
+        Ok(Json(Page::new(
+            items.into_iter().map(Task::from).collect(),
+            total,
+            req,
+        )))
     }
 
     /// One task: status, counts and progress
     #[oai(path = "/tasks/:id", method = "get")]
-    async fn get(&self, state: Data<&AppState>, auth: AdminAuth, id: Path<i64>) -> ApiResult<Json<Task>> {
+    async fn get(
+        &self,
+        state: Data<&AppState>,
+        auth: AdminAuth,
+        id: Path<i64>,
+    ) -> ApiResult<Json<Task>> {
         Ok(Json(tasks::get(&state, &auth.0, id.0).await?.into()))
     }
 

@@ -5,8 +5,7 @@ use entity::admin_account;
 use entity::enums::PrincipalKind;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, Set,
-    TransactionTrait,
+    ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, Set, TransactionTrait,
 };
 
 use crate::auth::{AdminPrincipal, password};
@@ -34,7 +33,11 @@ pub async fn login(state: &AppState, username: &str, given_password: &str) -> Ap
     {
         return Err(locked(until - now));
     }
-    let ok = password::verify(given_password, admin.as_ref().map(|a| a.password_hash.clone())).await?;
+    let ok = password::verify(
+        given_password,
+        admin.as_ref().map(|a| a.password_hash.clone()),
+    )
+    .await?;
     let Some(admin) = admin else {
         return Err(ApiError::InvalidCredentials);
     };
@@ -62,7 +65,9 @@ pub async fn login(state: &AppState, username: &str, given_password: &str) -> Ap
 async fn record_failure(state: &AppState, admin: &admin_account::Model) -> ApiResult<()> {
     let max = state.settings.login_max_failures;
     let lock_until = state.clock.now() + Duration::minutes(state.settings.login_lock_minutes);
-    let reached = Expr::col(admin_account::Column::FailedLogins).add(1).gte(max);
+    let reached = Expr::col(admin_account::Column::FailedLogins)
+        .add(1)
+        .gte(max);
     admin_account::Entity::update_many()
         .col_expr(
             admin_account::Column::LockedUntil,

@@ -3,7 +3,9 @@
 
 use entity::enums::OrgKind;
 use entity::organisation;
-use sea_orm::{ActiveModelTrait, EntityTrait, IntoActiveModel, PaginatorTrait, Set, TransactionTrait};
+use sea_orm::{
+    ActiveModelTrait, EntityTrait, IntoActiveModel, PaginatorTrait, Set, TransactionTrait,
+};
 
 use crate::auth::password;
 use crate::error::ApiResult;
@@ -35,7 +37,11 @@ pub async fn ensure_root(state: &AppState) -> ApiResult<()> {
     let mut active = org.into_active_model();
     active.path = Set(format!("/{}/", active.id.as_ref()));
     let org = active.update(&txn).await?;
-    let username = state.settings.bootstrap_admin_username.trim().to_lowercase();
+    let username = state
+        .settings
+        .bootstrap_admin_username
+        .trim()
+        .to_lowercase();
     match orgs::insert_admin(&txn, org.id, username.clone(), None, password_hash, now).await {
         Ok(_) => {
             txn.commit().await?;

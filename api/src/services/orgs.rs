@@ -115,7 +115,11 @@ const NAME_TAKEN: &str = "同一上级下已有同名组织";
 const USERNAME_TAKEN: &str = "管理员账号已被占用";
 
 /// Updates the caller's own organisation profile.
-pub async fn update_own(state: &AppState, me: &AdminPrincipal, profile: Profile) -> ApiResult<organisation::Model> {
+pub async fn update_own(
+    state: &AppState,
+    me: &AdminPrincipal,
+    profile: Profile,
+) -> ApiResult<organisation::Model> {
     let now = state.clock.now();
     let org = me.scope.visible_org(&state.db, me.org_id).await?;
     let txn = state.db.begin().await?;
@@ -166,7 +170,9 @@ pub async fn create_child(
         return Err(ApiError::validation("基层工会下不能再设下级组织"));
     }
     if new.kind == OrgKind::CityFederation {
-        return Err(ApiError::validation("组织类型不正确：下级组织不能是市总工会"));
+        return Err(ApiError::validation(
+            "组织类型不正确：下级组织不能是市总工会",
+        ));
     }
     let username = validate_username(&new.admin_username)?;
     let password_hash = password::hash(password::INITIAL_PASSWORD).await?;
@@ -192,7 +198,15 @@ pub async fn create_child(
     active.path = Set(format!("{}{}/", parent.path, active.id.as_ref()));
     let org = active.update(&txn).await?;
 
-    let admin = insert_admin(&txn, org.id, username, new.admin_display_name, password_hash, now).await?;
+    let admin = insert_admin(
+        &txn,
+        org.id,
+        username,
+        new.admin_display_name,
+        password_hash,
+        now,
+    )
+    .await?;
     audit::record_admin(
         &txn,
         me,
@@ -305,7 +319,11 @@ pub async fn list(
     if let Some(kind) = filter.kind {
         query = query.filter(organisation::Column::Kind.eq(kind));
     }
-    if let Some(name) = filter.name.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty()) {
+    if let Some(name) = filter
+        .name
+        .map(|n| n.trim().to_owned())
+        .filter(|n| !n.is_empty())
+    {
         query = query.filter(organisation::Column::Name.contains(&name));
     }
     let paginator = query.paginate(&state.db, page.page_size);
@@ -315,7 +333,11 @@ pub async fn list(
 }
 
 /// Admin accounts of an organisation in scope.
-pub async fn admins_of(state: &AppState, me: &AdminPrincipal, org_id: i64) -> ApiResult<Vec<admin_account::Model>> {
+pub async fn admins_of(
+    state: &AppState,
+    me: &AdminPrincipal,
+    org_id: i64,
+) -> ApiResult<Vec<admin_account::Model>> {
     let org = me.scope.visible_org(&state.db, org_id).await?;
     Ok(admin_account::Entity::find()
         .filter(admin_account::Column::OrgId.eq(org.id))
@@ -323,7 +345,6 @@ pub async fn admins_of(state: &AppState, me: &AdminPrincipal, org_id: i64) -> Ap
         .all(&state.db)
         .await?)
 }
-
 
 /// An organisation by id, without a scope check (for the caller's own organisation).
 pub async fn org_by_id(state: &AppState, id: i64) -> ApiResult<organisation::Model> {

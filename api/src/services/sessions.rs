@@ -35,7 +35,11 @@ pub async fn issue<C: ConnectionTrait>(
 }
 
 /// A live session of the given kind, or 401.
-async fn live_session(state: &AppState, token: &str, kind: PrincipalKind) -> ApiResult<session::Model> {
+async fn live_session(
+    state: &AppState,
+    token: &str,
+    kind: PrincipalKind,
+) -> ApiResult<session::Model> {
     let now = state.clock.now();
     session::Entity::find()
         .filter(session::Column::TokenHash.eq(token::digest(token)))
@@ -47,7 +51,11 @@ async fn live_session(state: &AppState, token: &str, kind: PrincipalKind) -> Api
         .ok_or(ApiError::Unauthorized)
 }
 
-pub async fn resolve(state: &AppState, token: &str, kind: PrincipalKind) -> ApiResult<SessionPrincipal> {
+pub async fn resolve(
+    state: &AppState,
+    token: &str,
+    kind: PrincipalKind,
+) -> ApiResult<SessionPrincipal> {
     let s = live_session(state, token, kind).await?;
     Ok(SessionPrincipal {
         session_id: s.id,

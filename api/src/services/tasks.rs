@@ -3,7 +3,9 @@
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use entity::enums::{TaskKind, TaskStatus};
 use entity::task;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
+};
 
 use crate::auth::AdminPrincipal;
 use crate::error::{ApiError, ApiResult};
@@ -81,7 +83,11 @@ pub async fn list(
 ) -> ApiResult<(Vec<task::Model>, u64)> {
     let today = state.clock.now().with_timezone(&china()).date_naive();
     let from = filter.from.unwrap_or(today);
-    let to = filter.to.unwrap_or(if filter.from.is_some() { from.max(today) } else { today });
+    let to = filter.to.unwrap_or(if filter.from.is_some() {
+        from.max(today)
+    } else {
+        today
+    });
     if to < from {
         return Err(ApiError::validation("结束日期不能早于开始日期"));
     }

@@ -1,0 +1,246 @@
+//! `TestApp`: the real server on 127.0.0.1:0 with its workers, against a fresh database
+//! (a new SQLite file, or a new PostgreSQL database when `TEST_DATABASE_URL` is set) and
+//! the matching queue (SQLite, or Redis when `TEST_REDIS_URL` is set, on a queue name of
+//! its own).
+
+#![allow(dead_code)]
+
+use std::time::Duration;
+
+use api::Application;
+use api::state::AppState;
+use jobs::{Clock, Settings};
+use reqwest::{Method, StatusCode};
+use sea_orm::{ConnectionTrait, Database};
+use secrecy::SecretString;
+use serde_json::{Value, json};
+
+pub const INITIAL_PASSWORD: &str = "gh123456";
+pub const ADMIN_PASSWORD: &str = "Rizhao2026ok";
+/// base64 of 32 fixed bytes; tests only.
+pub const TEST_ENCRYPTION_KEY: &str = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
+
+pub struct TestApp {
+    pub base: String,
+    pub client: reqwest::Client,
+    pub clock: Clock,
+    pub state: AppState,
+    pub settings: Settings,
+    _dir: tempfile::TempDir,
+}
+
+/// A JSON response: status and body (`Value::Null` when empty or not JSON).
+#[derive(Debug)]
+pub struct Resp {
+    pub status: StatusCode,
+    pub body: Value,
+}
+
+impl Resp {
+    pub fn code(&self) -> &str {
+        self.body["code"].as_str().unwrap_or_default()
+    }
+
+    pub fn message(&self) -> &str {
+        self.body["message"].as_str().unwrap_or_default()
+    }
+}
+
+/// Settings of a fresh, isolated instance: own data dir, own database, own queue name.
+pub async fn fresh_settings(dir: &std::path::Path) -> Settings {
+    let mut settings = Settings::embedded(dir);
+    settings.app_addr = "127.0.0.1:0".into();
+    settings.run_workers = Some(true);
+    settings.queue_name = format!("gonghui.test.{}", uuid::Uuid::new_v4().simple());
+    // Quiet by default; the schedule test sets its own.
+    settings.housekeeping_cron = "0 0 0 1 1 *".into();
+    settings.database_max_connections = 8;
+    if let Ok(url) = std::env::var("TEST_DATABASE_URL") {
+        settings.database_url = SecretString::from(create_postgres_database(&url).await);
+        settings.encryption_key = Some(SecretString::from(TEST_ENCRYPTION_KEY));
+    }
+    if let Ok(url) = std::env::var("TEST_REDIS_URL") {
+        settings.redis_url = Some(SecretString::from(url));
+    }
+    settings
+}
+
+/// Creates `gonghui_test_<uuid>` on the server of `admin_url` and returns its URL.
+async fn create_postgres_database(admin_url: &str) -> String {
+    let name = format!("gonghui_test_{}", uuid::Uuid::new_v4().simple());
+    let admin = Database::connect(admin_url)
+        .await
+        .expect("TEST_DATABASE_URL must reach PostgreSQL");
+    admin
+        .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+        .await
+        .expect("create test database");
+    admin.close().await.ok();
+    let (server, _) = admin_url.rsplit_once('/').expect("URL ends with /database");
+    format!("{server}/{name}")
+}
+
+impl TestApp {
+    pub async fn spawn() -> Self {
+        Self::spawn_with(|_| {}).await
+    }
+
+    /// Spawns with settings adjusted by `configure`.
+    pub async fn spawn_with(configure: impl FnOnce(&mut Settings)) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut settings = fresh_settings(dir.path()).await;
+        configure(&mut settings);
+        Self::spawn_on(settings, dir).await
+    }
+
+    /// Spawns another server on the same settings (same database and queue).
+    pub async fn spawn_on(settings: Settings, dir: tempfile::TempDir) -> Self {
+        if std::env::var_os("TEST_LOG").is_some() {
+            jobs::telemetry::init(jobs::settings::LogFormat::Text);
+        }
+        let clock = Clock::system();
+        let app = Application::build(settings.clone(), clock.clone())
+            .await
+            .expect("application builds");
+        let base = format!("http://127.0.0.1:{}", app.port());
+        let state = app.state().clone();
+        tokio::spawn(app.run_until(std::future::pending()));
+        Self {
+            base,
+            client: reqwest::Client::new(),
+            clock,
+            state,
+            settings,
+            _dir: dir,
+        }
+    }
+
+    pub async fn request(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Resp {
+        let mut req = self
+            .client
+            .request(method, format!("{}{}", self.base, path));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let resp = req.send().await.expect("request sent");
+        let status = resp.status();
+        let bytes = resp.bytes().await.expect("body read");
+        let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        Resp { status, body }
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> Resp {
+        self.request(Method::GET, path, Some(token), None).await
+    }
+
+    pub async fn post(&self, path: &str, token: &str, body: Value) -> Resp {
+        self.request(Method::POST, path, Some(token), Some(body))
+            .await
+    }
+
+    pub async fn put(&self, path: &str, token: &str, body: Value) -> Resp {
+        self.request(Method::PUT, path, Some(token), Some(body))
+            .await
+    }
+
+    pub async fn admin_login(&self, username: &str, password: &str) -> Resp {
+        self.request(
+            Method::POST,
+            "/api/admin/login",
+            None,
+            Some(json!({ "username": username, "password": password })),
+        )
+        .await
+    }
+
+    /// Logs in with the initial password, changes it to `ADMIN_PASSWORD`, returns the new token.
+    pub async fn activate_admin(&self, username: &str) -> String {
+        let login = self.admin_login(username, INITIAL_PASSWORD).await;
+        assert_eq!(login.status, StatusCode::OK, "{:?}", login.body);
+        let token = login.body["token"].as_str().expect("token").to_owned();
+        let changed = self
+            .post(
+                "/api/admin/password",
+                &token,
+                json!({ "old_password": INITIAL_PASSWORD, "new_password": ADMIN_PASSWORD }),
+            )
+            .await;
+        assert_eq!(changed.status, StatusCode::OK, "{:?}", changed.body);
+        changed.body["token"].as_str().expect("token").to_owned()
+    }
+
+    /// The bootstrapped root admin, password changed.
+    pub async fn root_token(&self) -> String {
+        self.activate_admin("admin").await
+    }
+
+    /// Creates an organisation under `parent_id` with admin `username`; returns the
+    /// organisation id and the new admin's token (password changed).
+    pub async fn create_org(
+        &self,
+        token: &str,
+        parent_id: i64,
+        name: &str,
+        kind: &str,
+        username: &str,
+    ) -> (i64, String) {
+        let created = self
+            .post(
+                "/api/admin/orgs",
+                token,
+                json!({ "parent_id": parent_id, "name": name, "kind": kind, "admin_username": username }),
+            )
+            .await;
+        assert_eq!(created.status, StatusCode::OK, "{:?}", created.body);
+        let id = created.body["org"]["id"].as_i64().expect("org id");
+        (id, self.activate_admin(username).await)
+    }
+
+    /// Polls a task until it leaves pending/running, for at most `deadline`.
+    pub async fn wait_for_task(&self, token: &str, task_id: i64, deadline: Duration) -> Value {
+        let started = std::time::Instant::now();
+        loop {
+            let task = self
+                .get(&format!("/api/admin/tasks/{task_id}"), token)
+                .await;
+            assert_eq!(task.status, StatusCode::OK, "{:?}", task.body);
+            let status = task.body["status"].as_str().unwrap_or_default().to_owned();
+            if status == "succeeded" || status == "failed" {
+                return task.body;
+            }
+            assert!(
+                started.elapsed() < deadline,
+                "task {task_id} still {status} after {deadline:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Polls `check` until it returns Some, for at most `deadline`.
+    pub async fn eventually<T, F, Fut>(&self, deadline: Duration, mut check: F) -> T
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = Option<T>>,
+    {
+        let started = std::time::Instant::now();
+        loop {
+            if let Some(v) = check().await {
+                return v;
+            }
+            assert!(
+                started.elapsed() < deadline,
+                "condition not met within {deadline:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}

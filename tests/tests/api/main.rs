@@ -1,0 +1,9 @@
+//! Black-box tests: the real server over HTTP, a fresh database per test.
+
+mod helpers;
+
+mod admin_auth;
+mod errors;
+mod health;
+mod jobs_queue;
+mod orgs;
