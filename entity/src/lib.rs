@@ -6,18 +6,26 @@
 pub mod admin_account;
 pub mod audit_log;
 pub mod housekeeping_run;
+pub mod member;
+pub mod member_event;
 pub mod organisation;
 pub mod session;
 pub mod task;
+pub mod unit;
 
+pub mod crypto;
 pub mod enums;
+pub mod roster;
 pub mod value;
 
 pub mod prelude {
     pub use super::admin_account::Entity as AdminAccount;
     pub use super::audit_log::Entity as AuditLog;
     pub use super::housekeeping_run::Entity as HousekeepingRun;
+    pub use super::member::Entity as Member;
+    pub use super::member_event::Entity as MemberEvent;
     pub use super::organisation::Entity as Organisation;
     pub use super::session::Entity as Session;
     pub use super::task::Entity as Task;
+    pub use super::unit::Entity as Unit;
 }
