@@ -2,9 +2,11 @@
 
 pub mod admin_auth;
 pub mod health;
+pub mod members;
 pub mod orgs;
 pub mod sessions;
 pub mod tasks;
+pub mod units;
 
 use poem_openapi::{OpenApiService, Tags};
 
@@ -17,6 +19,8 @@ pub enum ApiTags {
     AdminAuth,
     /// 后台：组织（工会信息、下级组织）
     Organisations,
+    /// 后台：会员信息（单位、会员、转会）
+    Roster,
     /// 后台：任务（采集任务、报表任务）
     Tasks,
     /// 会员端
@@ -30,6 +34,8 @@ pub type Apis = (
     admin_auth::AdminAuthApi,
     orgs::OrgApi,
     tasks::TaskApi,
+    units::UnitApi,
+    members::MemberApi,
     sessions::AppSessionApi,
     sessions::MerchantSessionApi,
 );
@@ -41,6 +47,8 @@ pub fn openapi_service() -> OpenApiService<Apis, ()> {
             admin_auth::AdminAuthApi,
             orgs::OrgApi,
             tasks::TaskApi,
+            units::UnitApi,
+            members::MemberApi,
             sessions::AppSessionApi,
             sessions::MerchantSessionApi,
         ),

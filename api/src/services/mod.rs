@@ -4,6 +4,8 @@
 pub mod admin_auth;
 pub mod audit;
 pub mod bootstrap;
+pub mod members;
 pub mod orgs;
 pub mod sessions;
 pub mod tasks;
+pub mod units;

@@ -7,3 +7,4 @@ mod errors;
 mod health;
 mod jobs_queue;
 mod orgs;
+mod roster;
