@@ -7,3 +7,8 @@ pub mod bootstrap;
 pub mod orgs;
 pub mod sessions;
 pub mod tasks;
+pub mod activities;
+pub mod coupons;
+pub mod files;
+pub mod html;
+pub mod merchants;
