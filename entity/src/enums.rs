@@ -149,6 +149,105 @@ impl TaskStatus {
     }
 }
 
+/// 会籍状态: active (入会) or the reason the member left.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    EnumIter,
+    DeriveActiveEnum,
+    Serialize,
+    Deserialize,
+    poem_openapi::Enum,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+#[serde(rename_all = "snake_case")]
+#[oai(rename_all = "snake_case")]
+pub enum MemberStatus {
+    #[sea_orm(string_value = "active")]
+    Active,
+    #[sea_orm(string_value = "transferred_out")]
+    TransferredOut,
+    #[sea_orm(string_value = "retired")]
+    Retired,
+    #[sea_orm(string_value = "left_job")]
+    LeftJob,
+    #[sea_orm(string_value = "other")]
+    Other,
+}
+
+impl MemberStatus {
+    pub const ALL: [MemberStatus; 5] = [
+        Self::Active,
+        Self::TransferredOut,
+        Self::Retired,
+        Self::LeftJob,
+        Self::Other,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Active => "入会",
+            Self::TransferredOut => "转出",
+            Self::Retired => "退休",
+            Self::LeftJob => "离岗",
+            Self::Other => "其他",
+        }
+    }
+
+    /// From the Chinese label (as in the Excel template) or the code.
+    pub fn parse(s: &str) -> Option<Self> {
+        let s = s.trim();
+        Self::ALL
+            .into_iter()
+            .find(|st| st.label() == s || sea_orm::ActiveEnum::to_value(st) == s)
+    }
+}
+
+/// What happened to a membership.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    EnumIter,
+    DeriveActiveEnum,
+    Serialize,
+    Deserialize,
+    poem_openapi::Enum,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(32))")]
+#[serde(rename_all = "snake_case")]
+#[oai(rename_all = "snake_case")]
+pub enum MemberEventKind {
+    /// 入会（录入）
+    #[sea_orm(string_value = "joined")]
+    Joined,
+    /// 转入
+    #[sea_orm(string_value = "transferred_in")]
+    TransferredIn,
+    /// 转出
+    #[sea_orm(string_value = "transferred_out")]
+    TransferredOut,
+    /// 退休 / 离岗 / 其他
+    #[sea_orm(string_value = "left")]
+    Left,
+}
+
+impl MemberEventKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Joined => "入会",
+            Self::TransferredIn => "转入",
+            Self::TransferredOut => "转出",
+            Self::Left => "离会",
+        }
+    }
+}
+
 /// 商家类型: an ordinary merchant, or the union itself acting as one (本单位工会).
 #[derive(
     Clone,

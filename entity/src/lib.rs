@@ -13,13 +13,18 @@ pub mod coupon_grant;
 pub mod housekeeping_run;
 pub mod merchant;
 pub mod merchant_staff;
+pub mod member;
+pub mod member_event;
 pub mod organisation;
 pub mod session;
 pub mod stored_file;
 pub mod task;
+pub mod unit;
 
 pub mod activity_state;
+pub mod crypto;
 pub mod enums;
+pub mod roster;
 pub mod value;
 
 pub mod prelude {
@@ -33,8 +38,11 @@ pub mod prelude {
     pub use super::housekeeping_run::Entity as HousekeepingRun;
     pub use super::merchant::Entity as Merchant;
     pub use super::merchant_staff::Entity as MerchantStaff;
+    pub use super::member::Entity as Member;
+    pub use super::member_event::Entity as MemberEvent;
     pub use super::organisation::Entity as Organisation;
     pub use super::session::Entity as Session;
     pub use super::stored_file::Entity as StoredFile;
     pub use super::task::Entity as Task;
+    pub use super::unit::Entity as Unit;
 }

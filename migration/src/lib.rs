@@ -4,6 +4,7 @@
 pub use sea_orm_migration::prelude::*;
 
 mod m20261126_000001_create_foundation;
+mod m20261126_000002_create_roster;
 mod m20261201_000001_create_merchants_coupons_activities;
 
 pub struct Migrator;
@@ -13,6 +14,7 @@ impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
         vec![
             Box::new(m20261126_000001_create_foundation::Migration),
+            Box::new(m20261126_000002_create_roster::Migration),
             Box::new(m20261201_000001_create_merchants_coupons_activities::Migration),
         ]
     }

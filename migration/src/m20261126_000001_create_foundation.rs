@@ -334,7 +334,7 @@ impl MigrationTrait for Migration {
 }
 
 /// A 64-bit auto-increment primary key (INTEGER on SQLite, BIGSERIAL on PostgreSQL).
-fn id<T: IntoIden>(col: T) -> ColumnDef {
+pub(crate) fn id<T: IntoIden>(col: T) -> ColumnDef {
     ColumnDef::new(col)
         .big_integer()
         .not_null()
@@ -343,14 +343,14 @@ fn id<T: IntoIden>(col: T) -> ColumnDef {
         .to_owned()
 }
 
-fn timestamp<T: IntoIden>(col: T) -> ColumnDef {
+pub(crate) fn timestamp<T: IntoIden>(col: T) -> ColumnDef {
     ColumnDef::new(col)
         .timestamp_with_time_zone()
         .not_null()
         .to_owned()
 }
 
-fn counter<T: IntoIden>(col: T) -> ColumnDef {
+pub(crate) fn counter<T: IntoIden>(col: T) -> ColumnDef {
     ColumnDef::new(col)
         .big_integer()
         .not_null()
@@ -358,7 +358,7 @@ fn counter<T: IntoIden>(col: T) -> ColumnDef {
         .to_owned()
 }
 
-async fn index<T: IntoIden + Copy + 'static, C: IntoIden + Copy + 'static>(
+pub(crate) async fn index<T: IntoIden + Copy + 'static, C: IntoIden + Copy + 'static>(
     manager: &SchemaManager<'_>,
     name: &str,
     table: T,

@@ -72,7 +72,7 @@ pub(crate) fn is_invisible(c: char) -> bool {
 }
 
 /// Removes all whitespace and invisible characters, maps full-width to ASCII, uppercases.
-pub(crate) fn normalize(s: &str) -> String {
+pub fn normalize(s: &str) -> String {
     s.chars()
         .filter(|c| !c.is_whitespace() && !is_invisible(*c))
         .map(to_half_width)
