@@ -268,24 +268,12 @@ impl MigrationTrait for Migration {
                     .col(id(Activities::Id))
                     .col(big(Activities::OrgId))
                     .col(string(Activities::Title, 100))
-                    .col(
-                        ColumnDef::new(Activities::CoverFileId)
-                            .big_integer()
-                            .null(),
-                    )
+                    .col(ColumnDef::new(Activities::CoverFileId).big_integer().null())
                     .col(ColumnDef::new(Activities::CoverUrl).string_len(500).null())
                     .col(string(Activities::ClaimLimitKind, 16))
-                    .col(
-                        ColumnDef::new(Activities::ClaimLimitTimes)
-                            .integer()
-                            .null(),
-                    )
+                    .col(ColumnDef::new(Activities::ClaimLimitTimes).integer().null())
                     .col(big(Activities::ScopeOrgId))
-                    .col(
-                        ColumnDef::new(Activities::ScopeUnitId)
-                            .big_integer()
-                            .null(),
-                    )
+                    .col(ColumnDef::new(Activities::ScopeUnitId).big_integer().null())
                     .col(timestamp(Activities::StartsAt))
                     .col(timestamp(Activities::EndsAt))
                     .col(ColumnDef::new(Activities::ContentHtml).text().not_null())
@@ -297,11 +285,7 @@ impl MigrationTrait for Migration {
                     .col(string(Activities::Status, 16))
                     .col(string(Activities::ReviewStatus, 16))
                     .col(big(Activities::CreatedBy))
-                    .col(
-                        ColumnDef::new(Activities::SubmittedBy)
-                            .big_integer()
-                            .null(),
-                    )
+                    .col(ColumnDef::new(Activities::SubmittedBy).big_integer().null())
                     .col(
                         ColumnDef::new(Activities::SubmittedAt)
                             .timestamp_with_time_zone()

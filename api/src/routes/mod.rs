@@ -1,7 +1,11 @@
 //! HTTP routes grouped by audience, combined into one OpenAPI service.
 
+pub mod activities;
 pub mod admin_auth;
+pub mod coupons;
+pub mod files;
 pub mod health;
+pub mod merchants;
 pub mod orgs;
 pub mod sessions;
 pub mod tasks;
@@ -19,6 +23,14 @@ pub enum ApiTags {
     Organisations,
     /// 后台：任务（采集任务、报表任务）
     Tasks,
+    /// 后台：文件上传
+    Files,
+    /// 后台：商家与核销员
+    Merchants,
+    /// 后台：优惠券与授权
+    Coupons,
+    /// 后台：领券活动、审核与处理轨迹
+    Activities,
     /// 会员端
     App,
     /// 商家端
@@ -30,6 +42,10 @@ pub type Apis = (
     admin_auth::AdminAuthApi,
     orgs::OrgApi,
     tasks::TaskApi,
+    files::FileApi,
+    merchants::MerchantApi,
+    coupons::CouponApi,
+    activities::ActivityApi,
     sessions::AppSessionApi,
     sessions::MerchantSessionApi,
 );
@@ -41,6 +57,10 @@ pub fn openapi_service() -> OpenApiService<Apis, ()> {
             admin_auth::AdminAuthApi,
             orgs::OrgApi,
             tasks::TaskApi,
+            files::FileApi,
+            merchants::MerchantApi,
+            coupons::CouponApi,
+            activities::ActivityApi,
             sessions::AppSessionApi,
             sessions::MerchantSessionApi,
         ),

@@ -71,7 +71,9 @@ impl CouponInput {
             return Err(ApiError::validation("优惠金额（amount_fen）应大于0"));
         }
         if self.amount_fen > MAX_AMOUNT_FEN {
-            return Err(ApiError::validation("优惠金额（amount_fen）不能超过100万元"));
+            return Err(ApiError::validation(
+                "优惠金额（amount_fen）不能超过100万元",
+            ));
         }
         Ok(CouponFields {
             kind: self.kind.unwrap_or(CouponKind::UnionActivity),
@@ -186,10 +188,7 @@ pub async fn update(
         }
         return Err(ApiError::conflict(
             "QUANTITY_BELOW_RESERVED",
-            format!(
-                "优惠券数量不能少于活动已占用的{}张",
-                now_row.reserved
-            ),
+            format!("优惠券数量不能少于活动已占用的{}张", now_row.reserved),
         ));
     }
     audit::record_admin(

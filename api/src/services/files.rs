@@ -170,8 +170,14 @@ mod tests {
     #[test]
     fn an_oversized_image_is_413_and_a_non_image_400() {
         let big = [b"\x89PNG\r\n\x1a\n".as_slice(), &vec![0u8; MAX_IMAGE_BYTES]].concat();
-        assert!(matches!(check_image(&big), Err(ApiError::PayloadTooLarge(_))));
-        assert!(matches!(check_image(b"%PDF-1.7"), Err(ApiError::Validation(_))));
+        assert!(matches!(
+            check_image(&big),
+            Err(ApiError::PayloadTooLarge(_))
+        ));
+        assert!(matches!(
+            check_image(b"%PDF-1.7"),
+            Err(ApiError::Validation(_))
+        ));
         assert!(matches!(check_image(b""), Err(ApiError::Validation(_))));
     }
 }

@@ -13,9 +13,38 @@ fn sanitiser() -> &'static Builder<'static> {
     static BUILDER: OnceLock<Builder<'static>> = OnceLock::new();
     BUILDER.get_or_init(|| {
         let tags: HashSet<&str> = [
-            "p", "br", "hr", "strong", "b", "em", "i", "u", "s", "del", "sub", "sup", "span",
-            "div", "blockquote", "ul", "ol", "li", "h1", "h2", "h3", "h4", "a", "img", "table",
-            "thead", "tbody", "tr", "th", "td", "pre", "code",
+            "p",
+            "br",
+            "hr",
+            "strong",
+            "b",
+            "em",
+            "i",
+            "u",
+            "s",
+            "del",
+            "sub",
+            "sup",
+            "span",
+            "div",
+            "blockquote",
+            "ul",
+            "ol",
+            "li",
+            "h1",
+            "h2",
+            "h3",
+            "h4",
+            "a",
+            "img",
+            "table",
+            "thead",
+            "tbody",
+            "tr",
+            "th",
+            "td",
+            "pre",
+            "code",
         ]
         .into_iter()
         .collect();
@@ -23,7 +52,9 @@ fn sanitiser() -> &'static Builder<'static> {
         tag_attributes.insert("a", ["href", "title", "target"].into_iter().collect());
         tag_attributes.insert(
             "img",
-            ["src", "alt", "title", "width", "height"].into_iter().collect(),
+            ["src", "alt", "title", "width", "height"]
+                .into_iter()
+                .collect(),
         );
         tag_attributes.insert("td", ["colspan", "rowspan"].into_iter().collect());
         tag_attributes.insert("th", ["colspan", "rowspan"].into_iter().collect());
@@ -60,7 +91,10 @@ mod tests {
         assert!(!clean.contains("javascript"), "{clean}");
         assert!(!clean.contains("iframe"), "{clean}");
         assert!(!clean.contains("style"), "{clean}");
-        assert!(clean.contains(r#"<img src="https://a.cn/x.png">"#), "{clean}");
+        assert!(
+            clean.contains(r#"<img src="https://a.cn/x.png">"#),
+            "{clean}"
+        );
     }
 
     #[test]

@@ -191,7 +191,16 @@ pub async fn create(
         .insert(&txn)
         .await
         .map_err(|e| ApiError::on_unique(e, "MERCHANT_NAME_TAKEN", NAME_TAKEN))?;
-    let staff = insert_staff(&txn, merchant.id, staff_name, phone, true, password_hash, now).await?;
+    let staff = insert_staff(
+        &txn,
+        merchant.id,
+        staff_name,
+        phone,
+        true,
+        password_hash,
+        now,
+    )
+    .await?;
     audit::record_admin(
         &txn,
         me,
