@@ -1,8 +1,12 @@
 //! HTTP routes grouped by audience, combined into one OpenAPI service.
 
+pub mod activities;
 pub mod admin_auth;
+pub mod coupons;
+pub mod files;
 pub mod health;
 pub mod members;
+pub mod merchants;
 pub mod orgs;
 pub mod sessions;
 pub mod tasks;
@@ -23,6 +27,14 @@ pub enum ApiTags {
     Roster,
     /// 后台：任务（采集任务、报表任务）
     Tasks,
+    /// 后台：文件上传
+    Files,
+    /// 后台：商家与核销员
+    Merchants,
+    /// 后台：优惠券与授权
+    Coupons,
+    /// 后台：领券活动、审核与处理轨迹
+    Activities,
     /// 会员端
     App,
     /// 商家端
@@ -36,6 +48,10 @@ pub type Apis = (
     tasks::TaskApi,
     units::UnitApi,
     members::MemberApi,
+    files::FileApi,
+    merchants::MerchantApi,
+    coupons::CouponApi,
+    activities::ActivityApi,
     sessions::AppSessionApi,
     sessions::MerchantSessionApi,
 );
@@ -49,6 +65,10 @@ pub fn openapi_service() -> OpenApiService<Apis, ()> {
             tasks::TaskApi,
             units::UnitApi,
             members::MemberApi,
+            files::FileApi,
+            merchants::MerchantApi,
+            coupons::CouponApi,
+            activities::ActivityApi,
             sessions::AppSessionApi,
             sessions::MerchantSessionApi,
         ),

@@ -1,10 +1,15 @@
 //! Use cases behind the routes. Handlers translate HTTP to these calls; these take the
 //! database (or a transaction) and return domain results or `ApiError`.
 
+pub mod activities;
 pub mod admin_auth;
 pub mod audit;
 pub mod bootstrap;
 pub mod members;
+pub mod coupons;
+pub mod files;
+pub mod html;
+pub mod merchants;
 pub mod orgs;
 pub mod sessions;
 pub mod tasks;
