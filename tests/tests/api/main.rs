@@ -2,8 +2,11 @@
 
 mod helpers;
 
+mod activities;
 mod admin_auth;
+mod coupons;
 mod errors;
 mod health;
 mod jobs_queue;
+mod merchants;
 mod orgs;
