@@ -29,6 +29,9 @@ pub enum ApiError {
     /// 400: malformed input; the message names the field.
     #[error("{0}")]
     Validation(String),
+    /// 400: several fields are wrong; `details` lists each `{field, message}`.
+    #[error("{message}")]
+    ValidationDetails { message: String, details: Value },
     /// 401: no token, or a token that is unknown, expired or revoked.
     #[error("unauthorized")]
     Unauthorized,
@@ -107,6 +110,9 @@ impl ApiError {
     pub fn body(&self) -> ErrorBody {
         let (code, message, details): (&str, String, Option<Value>) = match self {
             Self::Validation(m) => ("VALIDATION", m.clone(), None),
+            Self::ValidationDetails { message, details } => {
+                ("VALIDATION", message.clone(), Some(details.clone()))
+            }
             Self::Unauthorized => ("UNAUTHORIZED", "请先登录（令牌无效或已过期）".into(), None),
             Self::InvalidCredentials => ("INVALID_CREDENTIALS", "账号或密码错误".into(), None),
             Self::PasswordChangeRequired => (
@@ -147,7 +153,7 @@ impl ApiError {
 impl ResponseError for ApiError {
     fn status(&self) -> StatusCode {
         match self {
-            Self::Validation(_) => StatusCode::BAD_REQUEST,
+            Self::Validation(_) | Self::ValidationDetails { .. } => StatusCode::BAD_REQUEST,
             Self::Unauthorized | Self::InvalidCredentials => StatusCode::UNAUTHORIZED,
             Self::PasswordChangeRequired | Self::Forbidden { .. } => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,

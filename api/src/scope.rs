@@ -56,6 +56,19 @@ impl Scope {
     }
 }
 
+/// Writes are allowed only where the caller's own organisation owns the record: a
+/// parent federation may look at a union's roster but not edit it.
+pub fn require_owner(owner_org_id: i64, caller_org_id: i64) -> ApiResult<()> {
+    if owner_org_id == caller_org_id {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden {
+            code: "NOT_OWNER",
+            message: "仅所属工会的管理员可以修改".into(),
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -36,7 +36,9 @@ impl Application {
         let queue = Queue::connect(&settings)
             .await
             .context("connecting to the queue")?;
+        let cipher = jobs::keys::load_cipher(&settings).context("loading the encryption key")?;
         let state = AppState {
+            cipher: Arc::new(cipher),
             db,
             queue,
             settings: Arc::new(settings),
@@ -86,6 +88,7 @@ impl Application {
                 queue: self.state.queue.clone(),
                 settings: self.state.settings.clone(),
                 clock: self.state.clock.clone(),
+                cipher: self.state.cipher.clone(),
                 worker_name: format!("api-{}-{}", std::process::id(), self.port),
             };
             let mut rx = stop_rx.clone();

@@ -11,4 +11,6 @@ pub struct AppState {
     pub queue: Queue,
     pub settings: Arc<Settings>,
     pub clock: Clock,
+    /// Encrypts and hashes ID numbers.
+    pub cipher: Arc<entity::crypto::PiiCipher>,
 }

@@ -181,7 +181,7 @@ mod tests {
         let stored = before.encrypt("440524188001010014");
         let after = PiiCipher::new(
             &PiiCipher::generate_key(),
-            &[old_key.clone()],
+            std::slice::from_ref(&old_key),
             Some(&old_key),
         )
         .expect("cipher");

@@ -22,11 +22,21 @@ impl Clock {
         Utc::now() + Duration::milliseconds(self.offset_ms.load(Ordering::Relaxed))
     }
 
+    /// Today's date in China (UTC+8): what "today", "per day" and date filters mean here.
+    pub fn today(&self) -> chrono::NaiveDate {
+        self.now().with_timezone(&beijing()).date_naive()
+    }
+
     /// Moves this clock (and every clone of it) forward; for tests.
     pub fn advance(&self, by: Duration) {
         self.offset_ms
             .fetch_add(by.num_milliseconds(), Ordering::Relaxed);
     }
+}
+
+/// China Standard Time (UTC+8, no daylight saving).
+pub fn beijing() -> chrono::FixedOffset {
+    chrono::FixedOffset::east_opt(8 * 3600).expect("a valid fixed offset")
 }
 
 #[cfg(test)]

@@ -20,11 +20,13 @@ async fn main() -> anyhow::Result<()> {
     if settings.redis_url.is_none() {
         tracing::warn!("REDIS_URL is unset: this worker only sees the local SQLite queue");
     }
+    let cipher = jobs::keys::load_cipher(&settings).context("loading the encryption key")?;
     let ctx = JobContext {
         db,
         queue,
         settings: Arc::new(settings),
         clock: Clock::system(),
+        cipher: std::sync::Arc::new(cipher),
         worker_name: worker_name(),
     };
     tracing::info!(worker = %ctx.worker_name, queue = ctx.queue.backend_name(), "workers starting");

@@ -22,6 +22,11 @@ pub struct Settings {
     pub run_workers: Option<bool>,
     /// Base64 of 32 bytes, for ID numbers at rest. Embedded mode generates one.
     pub encryption_key: Option<SecretString>,
+    /// Earlier encryption keys (comma-separated base64) that still decrypt old values.
+    pub encryption_old_keys: Option<SecretString>,
+    /// Key of the ID-number lookup hash; defaults to the encryption key. Keep it when
+    /// rotating the encryption key (set it to the old key), or lookups stop matching.
+    pub lookup_key: Option<SecretString>,
     pub bootstrap_org_name: String,
     pub bootstrap_admin_username: String,
     pub wechat_api_base: String,
@@ -112,6 +117,8 @@ const ENV_KEYS: &[&str] = &[
     "REDIS_URL",
     "RUN_WORKERS",
     "ENCRYPTION_KEY",
+    "ENCRYPTION_OLD_KEYS",
+    "LOOKUP_KEY",
     "BOOTSTRAP_ORG_NAME",
     "BOOTSTRAP_ADMIN_USERNAME",
     "WECHAT_API_BASE",

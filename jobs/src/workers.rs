@@ -22,6 +22,7 @@ pub struct JobContext {
     pub queue: Queue,
     pub settings: Arc<Settings>,
     pub clock: Clock,
+    pub cipher: Arc<entity::crypto::PiiCipher>,
     /// Names this process in task leases and housekeeping rows.
     pub worker_name: String,
 }

@@ -5,10 +5,12 @@ pub mod admin_auth;
 pub mod coupons;
 pub mod files;
 pub mod health;
+pub mod members;
 pub mod merchants;
 pub mod orgs;
 pub mod sessions;
 pub mod tasks;
+pub mod units;
 
 use poem_openapi::{OpenApiService, Tags};
 
@@ -21,6 +23,8 @@ pub enum ApiTags {
     AdminAuth,
     /// 后台：组织（工会信息、下级组织）
     Organisations,
+    /// 后台：会员信息（单位、会员、转会）
+    Roster,
     /// 后台：任务（采集任务、报表任务）
     Tasks,
     /// 后台：文件上传
@@ -46,6 +50,8 @@ pub type Apis = (
     merchants::MerchantApi,
     coupons::CouponApi,
     activities::ActivityApi,
+    units::UnitApi,
+    members::MemberApi,
     sessions::AppSessionApi,
     sessions::MerchantSessionApi,
 );
@@ -61,6 +67,8 @@ pub fn openapi_service() -> OpenApiService<Apis, ()> {
             merchants::MerchantApi,
             coupons::CouponApi,
             activities::ActivityApi,
+            units::UnitApi,
+            members::MemberApi,
             sessions::AppSessionApi,
             sessions::MerchantSessionApi,
         ),

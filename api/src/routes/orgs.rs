@@ -158,14 +158,6 @@ impl From<admin_account::Model> for Admin {
     }
 }
 
-fn today(state: &AppState) -> NaiveDate {
-    state
-        .clock
-        .now()
-        .with_timezone(&crate::services::tasks::china())
-        .date_naive()
-}
-
 pub struct OrgApi;
 
 #[OpenApi(prefix_path = "/api/admin", tag = "ApiTags::Organisations")]
@@ -185,7 +177,7 @@ impl OrgApi {
         auth: AdminAuth,
         body: Json<OrgProfileBody>,
     ) -> ApiResult<Json<Org>> {
-        let profile = ProfileInput::from(body.0).validate(today(&state))?;
+        let profile = ProfileInput::from(body.0).validate(state.clock.today())?;
         let org = orgs::update_own(&state, &auth.0, profile).await?;
         Ok(Json(org.into()))
     }
@@ -229,7 +221,7 @@ impl OrgApi {
         let new = NewOrg {
             parent_id: body.parent_id,
             kind: body.kind,
-            profile: ProfileInput::from(body.profile).validate(today(&state))?,
+            profile: ProfileInput::from(body.profile).validate(state.clock.today())?,
             admin_username: body.admin_username,
             admin_display_name: body.admin_display_name,
         };

@@ -12,11 +12,6 @@ use crate::error::{ApiError, ApiResult};
 use crate::paging::PageRequest;
 use crate::state::AppState;
 
-/// China Standard Time: the days an admin filters by are Beijing days.
-pub fn china() -> chrono::FixedOffset {
-    chrono::FixedOffset::east_opt(8 * 3600).expect("valid offset")
-}
-
 /// Creates a pending task for the caller's organisation and enqueues it. If the queue
 /// is down the task stays pending and housekeeping enqueues it later, so the admin's
 /// request still succeeds.
@@ -81,7 +76,7 @@ pub async fn list(
     filter: TaskFilter,
     page: PageRequest,
 ) -> ApiResult<(Vec<task::Model>, u64)> {
-    let today = state.clock.now().with_timezone(&china()).date_naive();
+    let today = state.clock.today();
     let from = filter.from.unwrap_or(today);
     let to = filter.to.unwrap_or(if filter.from.is_some() {
         from.max(today)
@@ -110,7 +105,7 @@ pub async fn list(
 }
 
 fn day_start(day: NaiveDate) -> DateTime<Utc> {
-    china()
+    jobs::clock::beijing()
         .from_local_datetime(&day.and_time(chrono::NaiveTime::MIN))
         .single()
         .map(|d| d.with_timezone(&Utc))

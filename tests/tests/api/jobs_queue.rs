@@ -194,6 +194,7 @@ async fn two_api_instances_without_workers_and_a_separate_worker_share_the_work(
     let ctx = jobs::workers::JobContext {
         db: jobs::database::connect(&settings).await.expect("db"),
         queue: jobs::Queue::connect(&settings).await.expect("queue"),
+        cipher: std::sync::Arc::new(jobs::keys::load_cipher(&settings).expect("cipher")),
         settings: std::sync::Arc::new(settings),
         clock: jobs::Clock::system(),
         worker_name: "separate-worker".into(),

@@ -10,3 +10,4 @@ mod health;
 mod jobs_queue;
 mod merchants;
 mod orgs;
+mod roster;
