@@ -46,12 +46,20 @@ pub type Apis = (
     admin_auth::AdminAuthApi,
     orgs::OrgApi,
     tasks::TaskApi,
+<<<<<<< HEAD
     units::UnitApi,
     members::MemberApi,
+=======
+>>>>>>> issue-6
     files::FileApi,
     merchants::MerchantApi,
     coupons::CouponApi,
     activities::ActivityApi,
+<<<<<<< HEAD
+=======
+    units::UnitApi,
+    members::MemberApi,
+>>>>>>> issue-6
     sessions::AppSessionApi,
     sessions::MerchantSessionApi,
 );
@@ -63,12 +71,20 @@ pub fn openapi_service() -> OpenApiService<Apis, ()> {
             admin_auth::AdminAuthApi,
             orgs::OrgApi,
             tasks::TaskApi,
+<<<<<<< HEAD
             units::UnitApi,
             members::MemberApi,
+=======
+>>>>>>> issue-6
             files::FileApi,
             merchants::MerchantApi,
             coupons::CouponApi,
             activities::ActivityApi,
+<<<<<<< HEAD
+=======
+            units::UnitApi,
+            members::MemberApi,
+>>>>>>> issue-6
             sessions::AppSessionApi,
             sessions::MerchantSessionApi,
         ),

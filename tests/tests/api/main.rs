@@ -2,9 +2,12 @@
 
 mod helpers;
 
+mod activities;
 mod admin_auth;
+mod coupons;
 mod errors;
 mod health;
 mod jobs_queue;
+mod merchants;
 mod orgs;
 mod roster;
