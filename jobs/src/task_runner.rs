@@ -95,7 +95,10 @@ async fn finish(ctx: &JobContext, task: &task::Model, outcome: Outcome) -> Resul
     task::Entity::update_many()
         .col_expr(task::Column::Status, Expr::value(status))
         .col_expr(task::Column::Error, Expr::value(error))
-        .col_expr(task::Column::LeaseUntil, Expr::value(Option::<chrono::DateTime<chrono::Utc>>::None))
+        .col_expr(
+            task::Column::LeaseUntil,
+            Expr::value(Option::<chrono::DateTime<chrono::Utc>>::None),
+        )
         .col_expr(task::Column::UpdatedAt, Expr::value(now))
         .col_expr(task::Column::FinishedAt, Expr::value(now))
         .filter(task::Column::Id.eq(task.id))

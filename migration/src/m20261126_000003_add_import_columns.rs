@@ -39,13 +39,28 @@ impl MigrationTrait for Migration {
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         manager
-            .drop_index(Index::drop().name("idx_members_org_hash").table(Members::Table).to_owned())
+            .drop_index(
+                Index::drop()
+                    .name("idx_members_org_hash")
+                    .table(Members::Table)
+                    .to_owned(),
+            )
             .await?;
         manager
-            .alter_table(Table::alter().table(Members::Table).drop_column(Members::ImportTaskId).to_owned())
+            .alter_table(
+                Table::alter()
+                    .table(Members::Table)
+                    .drop_column(Members::ImportTaskId)
+                    .to_owned(),
+            )
             .await?;
         manager
-            .alter_table(Table::alter().table(Tasks::Table).drop_column(Tasks::ResultFileId).to_owned())
+            .alter_table(
+                Table::alter()
+                    .table(Tasks::Table)
+                    .drop_column(Tasks::ResultFileId)
+                    .to_owned(),
+            )
             .await
     }
 }

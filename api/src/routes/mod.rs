@@ -5,6 +5,7 @@ pub mod admin_auth;
 pub mod coupons;
 pub mod files;
 pub mod health;
+pub mod imports;
 pub mod members;
 pub mod merchants;
 pub mod orgs;
@@ -41,50 +42,21 @@ pub enum ApiTags {
     Merchant,
 }
 
-pub type Apis = (
-    health::HealthApi,
-    admin_auth::AdminAuthApi,
-    orgs::OrgApi,
-    tasks::TaskApi,
-<<<<<<< HEAD
-    units::UnitApi,
-    members::MemberApi,
-=======
->>>>>>> issue-6
-    files::FileApi,
-    merchants::MerchantApi,
-    coupons::CouponApi,
-    activities::ActivityApi,
-<<<<<<< HEAD
-=======
-    units::UnitApi,
-    members::MemberApi,
->>>>>>> issue-6
-    sessions::AppSessionApi,
-    sessions::MerchantSessionApi,
-);
-
-pub fn openapi_service() -> OpenApiService<Apis, ()> {
+/// Every audience's operations in one OpenAPI service (one document, one `/docs`).
+pub fn openapi_service() -> OpenApiService<impl poem_openapi::OpenApi, ()> {
     OpenApiService::new(
         (
             health::HealthApi,
             admin_auth::AdminAuthApi,
             orgs::OrgApi,
             tasks::TaskApi,
-<<<<<<< HEAD
-            units::UnitApi,
-            members::MemberApi,
-=======
->>>>>>> issue-6
             files::FileApi,
             merchants::MerchantApi,
             coupons::CouponApi,
             activities::ActivityApi,
-<<<<<<< HEAD
-=======
             units::UnitApi,
             members::MemberApi,
->>>>>>> issue-6
+            imports::ImportApi,
             sessions::AppSessionApi,
             sessions::MerchantSessionApi,
         ),

@@ -45,7 +45,10 @@ pub(crate) struct ReadyRow {
 }
 
 pub async fn run(ctx: &JobContext, task: &task::Model) -> Result<Outcome, TaskError> {
-    let params: Option<ImportParams> = task.params.as_deref().and_then(|p| serde_json::from_str(p).ok());
+    let params: Option<ImportParams> = task
+        .params
+        .as_deref()
+        .and_then(|p| serde_json::from_str(p).ok());
     let Some(params) = params else {
         return Ok(Outcome::Failed("任务参数无效".into()));
     };
@@ -115,7 +118,9 @@ pub async fn run(ctx: &JobContext, task: &task::Model) -> Result<Outcome, TaskEr
             result.id_number_masked = mask_id_number(&id_number);
             result.phone_masked = member.phone.masked();
             match first_seen.get(&hash) {
-                Some(first) => result.reasons.push(format!("证件号码与第{first}行重复（以第{first}行为准）")),
+                Some(first) => result
+                    .reasons
+                    .push(format!("证件号码与第{first}行重复（以第{first}行为准）")),
                 None => {
                     first_seen.insert(hash.clone(), row.row_no);
                 }
@@ -148,18 +153,33 @@ pub async fn run(ctx: &JobContext, task: &task::Model) -> Result<Outcome, TaskEr
     }
 
     let count = |o: RowOutcome| results.iter().filter(|r| r.outcome == o).count();
-    let (inserted, updated, failed) = (count(RowOutcome::Inserted), count(RowOutcome::Updated), count(RowOutcome::Failed));
-    let file_name = task.file_name.clone().unwrap_or_else(|| "会员导入.xlsx".into());
+    let (inserted, updated, failed) = (
+        count(RowOutcome::Inserted),
+        count(RowOutcome::Updated),
+        count(RowOutcome::Failed),
+    );
+    let file_name = task
+        .file_name
+        .clone()
+        .unwrap_or_else(|| "会员导入.xlsx".into());
     let summary = result::Summary {
         file_name: &file_name,
-        finished_at: ctx.clock.now().with_timezone(&crate::clock::beijing()).format("%Y-%m-%d %H:%M:%S").to_string(),
+        finished_at: ctx
+            .clock
+            .now()
+            .with_timezone(&crate::clock::beijing())
+            .format("%Y-%m-%d %H:%M:%S")
+            .to_string(),
         total: results.len(),
         inserted,
         updated,
         failed,
     };
-    let workbook = result::write(&results, &summary).map_err(|e| TaskError::Other(e.to_string()))?;
-    let stem = file_name.trim_end_matches(".xlsx").trim_end_matches(".XLSX");
+    let workbook =
+        result::write(&results, &summary).map_err(|e| TaskError::Other(e.to_string()))?;
+    let stem = file_name
+        .trim_end_matches(".xlsx")
+        .trim_end_matches(".XLSX");
     let stored = stored_file::ActiveModel {
         org_id: Set(task.org_id),
         purpose: Set(FilePurpose::ImportResult),
@@ -216,12 +236,19 @@ async fn union_units(ctx: &JobContext, org_id: i64) -> Result<HashMap<String, i6
 }
 
 async fn delete_upload(ctx: &JobContext, file_id: i64) -> Result<(), TaskError> {
-    stored_file::Entity::delete_by_id(file_id).exec(&ctx.db).await?;
+    stored_file::Entity::delete_by_id(file_id)
+        .exec(&ctx.db)
+        .await?;
     Ok(())
 }
 
 /// Records progress and renews the lease; fails if another worker took the task over.
-async fn set_progress(ctx: &JobContext, task: &task::Model, total: usize, processed: usize) -> Result<(), TaskError> {
+async fn set_progress(
+    ctx: &JobContext,
+    task: &task::Model,
+    total: usize,
+    processed: usize,
+) -> Result<(), TaskError> {
     let now = ctx.clock.now();
     let renewed = task::Entity::update_many()
         .col_expr(task::Column::Total, Expr::value(total as i64))

@@ -40,7 +40,9 @@ pub struct ParsedRow {
 /// The header row must hold every template column (in any order).
 pub fn read(bytes: &[u8], limits: Limits) -> Result<Vec<ParsedRow>, FileRefused> {
     if !bytes.starts_with(b"PK\x03\x04") {
-        return Err(FileRefused("文件不是Excel（.xlsx）格式，请使用下载的模板填写后上传".into()));
+        return Err(FileRefused(
+            "文件不是Excel（.xlsx）格式，请使用下载的模板填写后上传".into(),
+        ));
     }
     check_archive(bytes, limits)?;
     let mut workbook: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes))
@@ -62,7 +64,9 @@ pub fn read(bytes: &[u8], limits: Limits) -> Result<Vec<ParsedRow>, FileRefused>
         rows.push(parse_row(row_no, cells, &map));
     }
     if rows.is_empty() {
-        return Err(FileRefused("文件中没有会员数据（表头下方没有填写任何行）".into()));
+        return Err(FileRefused(
+            "文件中没有会员数据（表头下方没有填写任何行）".into(),
+        ));
     }
     Ok(rows)
 }
@@ -79,8 +83,11 @@ fn check_archive(bytes: &[u8], limits: Limits) -> Result<(), FileRefused> {
         total = total.saturating_add(entry.size());
         // A real sheet compresses 5–20×; a bomb, thousands of times.
         let ratio = entry.size() / entry.compressed_size().max(1);
-        if total > limits.max_uncompressed_bytes || (entry.size() > 10 * 1024 * 1024 && ratio > 200) {
-            return Err(FileRefused("文件解压后过大，疑似异常文件，已拒绝处理".into()));
+        if total > limits.max_uncompressed_bytes || (entry.size() > 10 * 1024 * 1024 && ratio > 200)
+        {
+            return Err(FileRefused(
+                "文件解压后过大，疑似异常文件，已拒绝处理".into(),
+            ));
         }
     }
     Ok(())
@@ -114,13 +121,19 @@ fn find_roster_sheet<RS: Read + Seek>(
             if missing.is_empty() {
                 return Ok((range, i, map));
             }
-            if best_missing.as_ref().is_none_or(|b| missing.len() < b.len()) {
+            if best_missing
+                .as_ref()
+                .is_none_or(|b| missing.len() < b.len())
+            {
                 best_missing = Some(missing);
             }
         }
     }
     Err(FileRefused(match best_missing {
-        Some(missing) => format!("模板不正确：缺少列 {}，请使用下载的模板", missing.join("、")),
+        Some(missing) => format!(
+            "模板不正确：缺少列 {}，请使用下载的模板",
+            missing.join("、")
+        ),
         None => "模板不正确：未找到表头（姓名、手机号码、证件号码……），请使用下载的模板".into(),
     }))
 }
@@ -173,7 +186,10 @@ fn parse_row(row_no: u32, cells: &[Data], map: &ColumnMap) -> ParsedRow {
     let joined_on = match parse_date(cell(cells, map, columns::JOINED_ON)) {
         Ok(d) => d,
         Err(()) => {
-            errors.push(FieldError::new("入会日期", "入会日期格式不正确（应为日期，如2020-05-01）"));
+            errors.push(FieldError::new(
+                "入会日期",
+                "入会日期格式不正确（应为日期，如2020-05-01）",
+            ));
             None
         }
     };
@@ -181,7 +197,10 @@ fn parse_row(row_no: u32, cells: &[Data], map: &ColumnMap) -> ParsedRow {
         "" | "否" | "N" | "n" | "0" | "false" | "FALSE" => false,
         "是" | "Y" | "y" | "1" | "true" | "TRUE" => true,
         other => {
-            errors.push(FieldError::new("是否农民工", format!("是否农民工应为“是”或“否”，不能为“{other}”")));
+            errors.push(FieldError::new(
+                "是否农民工",
+                format!("是否农民工应为“是”或“否”，不能为“{other}”"),
+            ));
             false
         }
     };
@@ -256,8 +275,19 @@ mod tests {
     #[test]
     fn dates_in_every_form_people_use() {
         let expected = NaiveDate::from_ymd_opt(2020, 5, 1);
-        for text in ["2020-05-01", "2020/5/1", "2020.5.1", "20200501", "2020年5月1日", " ２０２０-０５-０１ "] {
-            assert_eq!(parse_date(&Data::String(text.into())), Ok(expected), "{text}");
+        for text in [
+            "2020-05-01",
+            "2020/5/1",
+            "2020.5.1",
+            "20200501",
+            "2020年5月1日",
+            " ２０２０-０５-０１ ",
+        ] {
+            assert_eq!(
+                parse_date(&Data::String(text.into())),
+                Ok(expected),
+                "{text}"
+            );
         }
         assert_eq!(parse_date(&Data::Float(43952.0)), Ok(expected));
         assert_eq!(parse_date(&Data::Int(43952)), Ok(expected));

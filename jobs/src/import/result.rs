@@ -73,8 +73,17 @@ pub fn write(rows: &[RowResult], summary: &Summary<'_>) -> Result<Vec<u8>, XlsxE
         sheet.write_string(i as u32, 1, v)?;
     }
 
-    let sheet = workbook.add_worksheet_with_constant_memory()?.set_name("导入结果")?;
-    let headers = ["原行号", "姓名", "证件号码（脱敏）", "手机号码（脱敏）", "处理结果", "失败原因"];
+    let sheet = workbook
+        .add_worksheet_with_constant_memory()?
+        .set_name("导入结果")?;
+    let headers = [
+        "原行号",
+        "姓名",
+        "证件号码（脱敏）",
+        "手机号码（脱敏）",
+        "处理结果",
+        "失败原因",
+    ];
     for (c, h) in headers.iter().enumerate() {
         sheet.write_string_with_format(0, c as u16, *h, &bold)?;
     }

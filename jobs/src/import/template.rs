@@ -16,7 +16,10 @@ pub const DATA_SHEET: &str = "会员信息";
 /// Builds the template; `units` are the caller's unit names for the 所在单位 drop-down.
 pub fn build(units: &[String]) -> Result<Vec<u8>, XlsxError> {
     let mut workbook = Workbook::new();
-    let header = Format::new().set_bold().set_background_color("#D9E1F2").set_align(FormatAlign::Center);
+    let header = Format::new()
+        .set_bold()
+        .set_background_color("#D9E1F2")
+        .set_align(FormatAlign::Center);
     let text = Format::new().set_num_format("@");
     let date = Format::new().set_num_format("yyyy-mm-dd");
 
@@ -24,7 +27,14 @@ pub fn build(units: &[String]) -> Result<Vec<u8>, XlsxError> {
     for (i, col) in COLUMNS.iter().enumerate() {
         let c = i as u16;
         sheet.write_string_with_format(0, c, col.header, &header)?;
-        sheet.set_column_width(c, if c == columns::ID_NUMBER as u16 { 22 } else { 14 })?;
+        sheet.set_column_width(
+            c,
+            if c == columns::ID_NUMBER as u16 {
+                22
+            } else {
+                14
+            },
+        )?;
     }
     sheet.set_freeze_panes(1, 0)?;
     // ID and phone as text, or Excel shows 18 digits as 1.10105E+17 and drops the last ones.
@@ -53,7 +63,13 @@ pub fn build(units: &[String]) -> Result<Vec<u8>, XlsxError> {
             rust_xlsxwriter::ExcelDateTime::from_ymd(2100, 12, 31)?,
         ))
         .set_error_message("请填写日期，如2020-05-01")?;
-    sheet.add_data_validation(1, columns::JOINED_ON as u16, ROWS, columns::JOINED_ON as u16, &date_dv)?;
+    sheet.add_data_validation(
+        1,
+        columns::JOINED_ON as u16,
+        ROWS,
+        columns::JOINED_ON as u16,
+        &date_dv,
+    )?;
 
     // Units can be many and long: list them on a hidden sheet and point the drop-down at it.
     if !units.is_empty() {

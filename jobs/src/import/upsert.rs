@@ -6,8 +6,8 @@ use std::collections::HashMap;
 use entity::enums::{MemberEventKind, MemberStatus};
 use entity::{member, member_event, organisation, task};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel, QueryFilter,
-    Set, SqlErr, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel,
+    QueryFilter, Set, SqlErr, TransactionTrait,
 };
 
 use super::ReadyRow;
@@ -17,9 +17,16 @@ use crate::workers::JobContext;
 /// Per row (by index into the file's rows): its outcome or why it failed.
 pub(crate) type BatchResult = Vec<(usize, Result<RowOutcome, String>)>;
 
-pub(crate) async fn apply(ctx: &JobContext, task: &task::Model, batch: &[ReadyRow]) -> Result<BatchResult, DbErr> {
+pub(crate) async fn apply(
+    ctx: &JobContext,
+    task: &task::Model,
+    batch: &[ReadyRow],
+) -> Result<BatchResult, DbErr> {
     match write(ctx, task, batch).await {
-        Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) && batch.len() > 1 => {
+        Err(e)
+            if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_)))
+                && batch.len() > 1 =>
+        {
             // Someone entered one of these people elsewhere meanwhile: redo row by row so
             // only that row fails.
             let mut out = Vec::with_capacity(batch.len());
@@ -36,7 +43,11 @@ pub(crate) async fn apply(ctx: &JobContext, task: &task::Model, batch: &[ReadyRo
     }
 }
 
-async fn write(ctx: &JobContext, task: &task::Model, batch: &[ReadyRow]) -> Result<BatchResult, DbErr> {
+async fn write(
+    ctx: &JobContext,
+    task: &task::Model,
+    batch: &[ReadyRow],
+) -> Result<BatchResult, DbErr> {
     let now = ctx.clock.now();
     let today = ctx.clock.today();
     let hashes: Vec<&str> = batch.iter().map(|r| r.hash.as_str()).collect();
@@ -66,7 +77,10 @@ async fn write(ctx: &JobContext, task: &task::Model, batch: &[ReadyRow]) -> Resu
         if row.status == MemberStatus::Active
             && let Some(org_name) = elsewhere.get(&row.hash)
         {
-            out.push((row.index, Err(format!("该会员已在“{org_name}”入会，请联系该工会办理转会"))));
+            out.push((
+                row.index,
+                Err(format!("该会员已在“{org_name}”入会，请联系该工会办理转会")),
+            ));
             continue;
         }
         match existing.get(&row.hash) {
@@ -106,7 +120,10 @@ async fn write(ctx: &JobContext, task: &task::Model, batch: &[ReadyRow]) -> Resu
         }
     }
     if !new_rows.is_empty() {
-        let new_hashes: Vec<String> = new_rows.iter().filter_map(|m| m.id_number_hash.try_as_ref().cloned()).collect();
+        let new_hashes: Vec<String> = new_rows
+            .iter()
+            .filter_map(|m| m.id_number_hash.try_as_ref().cloned())
+            .collect();
         member::Entity::insert_many(new_rows).exec(&txn).await?;
         // Ids of what was just inserted, for the history entries.
         let inserted = member::Entity::find()
@@ -127,7 +144,11 @@ async fn write(ctx: &JobContext, task: &task::Model, batch: &[ReadyRow]) -> Resu
 }
 
 /// Unions other than `org_id` where these people are active, by hash → union name.
-async fn active_elsewhere<C: ConnectionTrait>(db: &C, org_id: i64, hashes: &[&str]) -> Result<HashMap<String, String>, DbErr> {
+async fn active_elsewhere<C: ConnectionTrait>(
+    db: &C,
+    org_id: i64,
+    hashes: &[&str],
+) -> Result<HashMap<String, String>, DbErr> {
     let rows = member::Entity::find()
         .filter(member::Column::Status.eq(MemberStatus::Active))
         .filter(member::Column::OrgId.ne(org_id))
