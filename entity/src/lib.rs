@@ -8,6 +8,7 @@ pub mod activity_prize;
 pub mod activity_trail;
 pub mod admin_account;
 pub mod audit_log;
+pub mod claim;
 pub mod coupon;
 pub mod coupon_grant;
 pub mod housekeeping_run;
@@ -20,6 +21,7 @@ pub mod session;
 pub mod stored_file;
 pub mod task;
 pub mod unit;
+pub mod voucher;
 
 pub mod activity_state;
 pub mod crypto;
@@ -33,6 +35,7 @@ pub mod prelude {
     pub use super::activity_trail::Entity as ActivityTrail;
     pub use super::admin_account::Entity as AdminAccount;
     pub use super::audit_log::Entity as AuditLog;
+    pub use super::claim::Entity as Claim;
     pub use super::coupon::Entity as Coupon;
     pub use super::coupon_grant::Entity as CouponGrant;
     pub use super::housekeeping_run::Entity as HousekeepingRun;
@@ -45,4 +48,5 @@ pub mod prelude {
     pub use super::stored_file::Entity as StoredFile;
     pub use super::task::Entity as Task;
     pub use super::unit::Entity as Unit;
+    pub use super::voucher::Entity as Voucher;
 }
