@@ -4,14 +4,19 @@
 //! (`org_kind`, `task_status`, ...).
 
 pub mod admin_account;
+pub mod app_account;
 pub mod audit_log;
+pub mod certification;
 pub mod housekeeping_run;
 pub mod member;
 pub mod member_event;
 pub mod organisation;
+pub mod rate_limit;
 pub mod session;
+pub mod sms_code;
 pub mod task;
 pub mod unit;
+pub mod wechat_bind_token;
 
 pub mod crypto;
 pub mod enums;
@@ -20,12 +25,17 @@ pub mod value;
 
 pub mod prelude {
     pub use super::admin_account::Entity as AdminAccount;
+    pub use super::app_account::Entity as AppAccount;
     pub use super::audit_log::Entity as AuditLog;
+    pub use super::certification::Entity as Certification;
     pub use super::housekeeping_run::Entity as HousekeepingRun;
     pub use super::member::Entity as Member;
     pub use super::member_event::Entity as MemberEvent;
     pub use super::organisation::Entity as Organisation;
+    pub use super::rate_limit::Entity as RateLimit;
     pub use super::session::Entity as Session;
+    pub use super::sms_code::Entity as SmsCode;
     pub use super::task::Entity as Task;
     pub use super::unit::Entity as Unit;
+    pub use super::wechat_bind_token::Entity as WechatBindToken;
 }

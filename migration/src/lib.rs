@@ -5,6 +5,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261126_000001_create_foundation;
 mod m20261126_000002_create_roster;
+mod m20261202_000001_create_member_app;
 
 pub struct Migrator;
 
@@ -14,6 +15,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261126_000001_create_foundation::Migration),
             Box::new(m20261126_000002_create_roster::Migration),
+            Box::new(m20261202_000001_create_member_app::Migration),
         ]
     }
 }

@@ -1,9 +1,13 @@
 //! HTTP routes grouped by audience, combined into one OpenAPI service.
 
 pub mod admin_auth;
+pub mod app_auth;
+pub mod app_me;
+pub mod certifications;
 pub mod health;
 pub mod members;
 pub mod orgs;
+pub mod reconciliation;
 pub mod sessions;
 pub mod tasks;
 pub mod units;
@@ -23,6 +27,8 @@ pub enum ApiTags {
     Roster,
     /// 后台：任务（采集任务、报表任务）
     Tasks,
+    /// 后台：会员认证审核与数据比对
+    Certification,
     /// 会员端
     App,
     /// 商家端
@@ -36,6 +42,10 @@ pub type Apis = (
     tasks::TaskApi,
     units::UnitApi,
     members::MemberApi,
+    certifications::CertificationApi,
+    reconciliation::ReconciliationApi,
+    app_auth::AppAuthApi,
+    app_me::AppMeApi,
     sessions::AppSessionApi,
     sessions::MerchantSessionApi,
 );
@@ -49,6 +59,10 @@ pub fn openapi_service() -> OpenApiService<Apis, ()> {
             tasks::TaskApi,
             units::UnitApi,
             members::MemberApi,
+            certifications::CertificationApi,
+            reconciliation::ReconciliationApi,
+            app_auth::AppAuthApi,
+            app_me::AppMeApi,
             sessions::AppSessionApi,
             sessions::MerchantSessionApi,
         ),

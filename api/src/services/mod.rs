@@ -2,10 +2,17 @@
 //! database (or a transaction) and return domain results or `ApiError`.
 
 pub mod admin_auth;
+pub mod app_accounts;
 pub mod audit;
 pub mod bootstrap;
+pub mod certifications;
 pub mod members;
 pub mod orgs;
+pub mod rate_limit;
+pub mod reconciliation;
+pub mod reconciliation_xlsx;
 pub mod sessions;
+pub mod sms;
 pub mod tasks;
 pub mod units;
+pub mod wechat;
