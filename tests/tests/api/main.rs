@@ -4,9 +4,11 @@ mod helpers;
 mod stubs;
 
 mod admin_auth;
+mod certification;
 mod errors;
 mod health;
 mod jobs_queue;
 mod member_app;
 mod orgs;
+mod reconciliation;
 mod roster;
