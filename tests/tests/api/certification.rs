@@ -525,3 +525,39 @@ async fn an_application_whose_member_left_meanwhile_cannot_be_approved() {
         .await;
     assert_eq!(unknown.status, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn racing_approvals_of_one_person_link_only_one_account() {
+    let m = MemberApp::spawn().await;
+    let t = tree(&m).await;
+    add_member(&m, &t.port_token, "张三", ID_A, "13800000001").await;
+    let mut ids = Vec::new();
+    for phone in ["13900000021", "13900000022", "13900000023"] {
+        let token = m.register(phone).await;
+        let applied = apply(&m, &token, "张三", ID_A).await;
+        assert_eq!(applied.status, StatusCode::OK, "{:?}", applied.body);
+        ids.push(applied.body["application"]["id"].as_i64().expect("id"));
+    }
+    let paths: Vec<String> = ids
+        .iter()
+        .map(|id| format!("/api/admin/certifications/{id}/approve"))
+        .collect();
+    let approvals = paths
+        .iter()
+        .map(|path| m.app.post(path, &t.port_token, json!({})));
+    let results = futures::future::join_all(approvals).await;
+    let ok = results
+        .iter()
+        .filter(|r| r.status == StatusCode::OK)
+        .count();
+    let conflicts = results
+        .iter()
+        .filter(|r| r.status == StatusCode::CONFLICT)
+        .count();
+    assert_eq!((ok, conflicts), (1, 2), "{results:?}");
+    let certified = m
+        .app
+        .get("/api/admin/certifications?status=approved", &t.port_token)
+        .await;
+    assert_eq!(certified.body["total"], 1);
+}

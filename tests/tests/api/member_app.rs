@@ -793,3 +793,41 @@ async fn no_sms_code_or_full_phone_reaches_the_logs() {
     assert!(!digit_runs.contains(&code.as_str()), "SMS code in the logs");
     assert!(!text.contains(stubs::APP_SECRET));
 }
+
+#[tokio::test]
+async fn concurrent_sends_for_one_phone_deliver_exactly_one_code() {
+    let m = MemberApp::spawn().await;
+    let sends = (0..8).map(|_| m.send_code("13800005050", "register"));
+    let results = futures::future::join_all(sends).await;
+    let ok = results
+        .iter()
+        .filter(|r| r.status == StatusCode::OK)
+        .count();
+    let limited = results
+        .iter()
+        .filter(|r| r.status == StatusCode::TOO_MANY_REQUESTS)
+        .count();
+    assert_eq!((ok, limited), (1, 7), "{results:?}");
+    assert_eq!(m.sms.received().len(), 1);
+}
+
+#[tokio::test]
+async fn without_a_gateway_the_development_log_sender_is_used() {
+    let app = TestApp::spawn().await;
+    let resp = app
+        .request(
+            Method::POST,
+            "/api/app/sms-codes",
+            None,
+            Some(json!({ "phone": "13800006060", "purpose": "register" })),
+        )
+        .await;
+    if app.settings.is_sqlite() {
+        // Embedded (development) mode: the code goes to the log, marked as such.
+        assert_eq!(resp.status, StatusCode::OK, "{:?}", resp.body);
+    } else {
+        // Production mode never logs a code: without a gateway nothing can be sent.
+        assert_eq!(resp.status, StatusCode::BAD_GATEWAY, "{:?}", resp.body);
+        assert_eq!(resp.code(), "SMS_UNAVAILABLE");
+    }
+}
