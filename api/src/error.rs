@@ -97,6 +97,14 @@ impl ApiError {
         }
     }
 
+    /// 409 for an edit based on a version someone else has changed since it was read.
+    pub fn stale(what: &str) -> Self {
+        Self::conflict(
+            "STALE_VERSION",
+            format!("{what}已被他人修改，请刷新后重试（version 已过期）"),
+        )
+    }
+
     /// Maps a unique-key violation to a 409 with the given code and message; any other
     /// database error stays a 500.
     pub fn on_unique(err: DbErr, code: &'static str, message: &str) -> Self {

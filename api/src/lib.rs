@@ -2,6 +2,7 @@
 //! services behind them, and start-up.
 
 pub mod auth;
+pub mod download;
 pub mod error;
 pub mod middleware;
 pub mod paging;

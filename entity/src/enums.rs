@@ -248,6 +248,242 @@ impl MemberEventKind {
     }
 }
 
+/// 商家类型: an ordinary merchant, or the union itself acting as one (本单位工会).
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    EnumIter,
+    DeriveActiveEnum,
+    Serialize,
+    Deserialize,
+    poem_openapi::Enum,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+#[serde(rename_all = "snake_case")]
+#[oai(rename_all = "snake_case")]
+pub enum MerchantKind {
+    /// 商家
+    #[sea_orm(string_value = "merchant")]
+    Merchant,
+    /// 工会
+    #[sea_orm(string_value = "union")]
+    Union,
+}
+
+impl MerchantKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Merchant => "商家",
+            Self::Union => "工会",
+        }
+    }
+}
+
+/// 优惠券类型. Only union activity coupons exist so far.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    EnumIter,
+    DeriveActiveEnum,
+    Serialize,
+    Deserialize,
+    poem_openapi::Enum,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(32))")]
+#[serde(rename_all = "snake_case")]
+#[oai(rename_all = "snake_case")]
+pub enum CouponKind {
+    /// 工会活动券
+    #[sea_orm(string_value = "union_activity")]
+    UnionActivity,
+}
+
+impl CouponKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::UnionActivity => "工会活动券",
+        }
+    }
+}
+
+/// Why a file was stored; decides who reads it and how long it is kept.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    EnumIter,
+    DeriveActiveEnum,
+    Serialize,
+    Deserialize,
+    poem_openapi::Enum,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(32))")]
+#[serde(rename_all = "snake_case")]
+#[oai(rename_all = "snake_case")]
+pub enum FilePurpose {
+    /// 图片 (logo, licence, activity cover)
+    #[sea_orm(string_value = "image")]
+    Image,
+    /// 导入文件 (uploaded xlsx)
+    #[sea_orm(string_value = "import_upload")]
+    ImportUpload,
+    /// 导入结果
+    #[sea_orm(string_value = "import_result")]
+    ImportResult,
+    /// 报表
+    #[sea_orm(string_value = "report")]
+    Report,
+}
+
+impl FilePurpose {
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Image => "图片",
+            Self::ImportUpload => "导入文件",
+            Self::ImportResult => "导入结果",
+            Self::Report => "报表",
+        }
+    }
+}
+
+/// 领券次数: once per member, or up to N per day.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    EnumIter,
+    DeriveActiveEnum,
+    Serialize,
+    Deserialize,
+    poem_openapi::Enum,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+#[serde(rename_all = "snake_case")]
+#[oai(rename_all = "snake_case")]
+pub enum ClaimLimitKind {
+    /// 只能一次
+    #[sea_orm(string_value = "once")]
+    Once,
+    /// 每天限制次数
+    #[sea_orm(string_value = "per_day")]
+    PerDay,
+}
+
+impl ClaimLimitKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Once => "只能一次",
+            Self::PerDay => "每天限制次数",
+        }
+    }
+}
+
+/// 审核状态 as the activity list shows it, kept beside the workflow state (an approved
+/// activity that was later closed still shows 审核通过).
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    EnumIter,
+    DeriveActiveEnum,
+    Serialize,
+    Deserialize,
+    poem_openapi::Enum,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+#[serde(rename_all = "snake_case")]
+#[oai(rename_all = "snake_case")]
+pub enum ReviewStatus {
+    /// 未提交
+    #[sea_orm(string_value = "not_submitted")]
+    NotSubmitted,
+    /// 待审核
+    #[sea_orm(string_value = "pending")]
+    Pending,
+    /// 审核通过
+    #[sea_orm(string_value = "approved")]
+    Approved,
+    /// 驳回
+    #[sea_orm(string_value = "rejected")]
+    Rejected,
+}
+
+impl ReviewStatus {
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::NotSubmitted => "未提交",
+            Self::Pending => "待审核",
+            Self::Approved => "审核通过",
+            Self::Rejected => "驳回",
+        }
+    }
+}
+
+/// What a 处理轨迹 (activity trail) entry records.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    EnumIter,
+    DeriveActiveEnum,
+    Serialize,
+    Deserialize,
+    poem_openapi::Enum,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+#[serde(rename_all = "snake_case")]
+#[oai(rename_all = "snake_case")]
+pub enum TrailAction {
+    #[sea_orm(string_value = "create")]
+    Create,
+    #[sea_orm(string_value = "edit")]
+    Edit,
+    #[sea_orm(string_value = "add_prize")]
+    AddPrize,
+    #[sea_orm(string_value = "remove_prize")]
+    RemovePrize,
+    #[sea_orm(string_value = "submit")]
+    Submit,
+    #[sea_orm(string_value = "approve")]
+    Approve,
+    #[sea_orm(string_value = "reject")]
+    Reject,
+    #[sea_orm(string_value = "open")]
+    Open,
+    #[sea_orm(string_value = "close")]
+    Close,
+}
+
+impl TrailAction {
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Create => "创建",
+            Self::Edit => "编辑",
+            Self::AddPrize => "添加奖品",
+            Self::RemovePrize => "移除奖品",
+            Self::Submit => "提交审核",
+            Self::Approve => "审核通过",
+            Self::Reject => "驳回",
+            Self::Open => "开启",
+            Self::Close => "关闭",
+        }
+    }
+}
+
 /// What an SMS code may be used for; a code only works for its own purpose.
 #[derive(
     Clone,

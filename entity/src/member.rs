@@ -31,6 +31,8 @@ pub struct Model {
     pub certified: bool,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// The import task that created this record, if any.
+    pub import_task_id: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

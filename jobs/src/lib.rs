@@ -5,6 +5,7 @@
 pub mod clock;
 pub mod database;
 pub mod housekeeping;
+pub mod import;
 pub mod keys;
 pub mod queue;
 pub mod settings;

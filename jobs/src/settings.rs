@@ -56,6 +56,12 @@ pub struct Settings {
     pub upload_limit_bytes: usize,
     /// Database connection pool size.
     pub database_max_connections: u32,
+    /// Rows written per transaction by the roster import.
+    pub import_batch_size: usize,
+    /// Most data rows one import file may hold.
+    pub import_max_rows: usize,
+    /// Largest uncompressed size of an uploaded workbook (zip-bomb guard), in MiB.
+    pub import_max_uncompressed_mb: u64,
     /// Name of the task queue; instances sharing a queue must share the database.
     pub queue_name: String,
 }
@@ -88,6 +94,9 @@ struct Defaults {
     upload_limit_bytes: usize,
     database_max_connections: u32,
     queue_name: &'static str,
+    import_batch_size: usize,
+    import_max_rows: usize,
+    import_max_uncompressed_mb: u64,
 }
 
 const DEFAULTS: Defaults = Defaults {
@@ -108,6 +117,9 @@ const DEFAULTS: Defaults = Defaults {
     upload_limit_bytes: 20 * 1024 * 1024,
     database_max_connections: 16,
     queue_name: crate::queue::TASK_QUEUE,
+    import_batch_size: 1000,
+    import_max_rows: 200_000,
+    import_max_uncompressed_mb: 512,
 };
 
 /// The environment variables read, besides the optional config file.
@@ -139,6 +151,9 @@ const ENV_KEYS: &[&str] = &[
     "UPLOAD_LIMIT_BYTES",
     "DATABASE_MAX_CONNECTIONS",
     "QUEUE_NAME",
+    "IMPORT_BATCH_SIZE",
+    "IMPORT_MAX_ROWS",
+    "IMPORT_MAX_UNCOMPRESSED_MB",
 ];
 
 #[derive(Debug, thiserror::Error)]

@@ -6,7 +6,7 @@ use chrono::Duration;
 use entity::enums::{TaskKind, TaskStatus};
 use entity::task;
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{ActiveModelTrait, ColumnTrait, Condition, EntityTrait, QueryFilter, Set};
+use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter};
 
 use crate::workers::JobContext;
 
@@ -14,6 +14,11 @@ use crate::workers::JobContext;
 pub enum TaskError {
     #[error(transparent)]
     Db(#[from] sea_orm::DbErr),
+    /// Another worker took the task over (this one's lease ran out); stop quietly.
+    #[error("lease lost to another worker")]
+    LeaseLost,
+    #[error("{0}")]
+    Other(String),
 }
 
 /// The outcome a handler reports; `Failed` carries a Chinese reason for the admin.
@@ -33,12 +38,20 @@ pub async fn run(ctx: &JobContext, task_id: i64) -> Result<(), TaskError> {
     };
     tracing::info!(kind = ?task.kind, attempt = task.attempts, "task started");
     let outcome = match task.kind {
-        TaskKind::Ping => Outcome::Succeeded,
-        TaskKind::MemberImport | TaskKind::SettlementReport => {
-            Outcome::Failed("此类任务尚未开放".to_owned())
-        }
+        TaskKind::Ping => Ok(Outcome::Succeeded),
+        TaskKind::MemberImport => crate::import::run(ctx, &task).await,
+        TaskKind::SettlementReport => Ok(Outcome::Failed("此类任务尚未开放".to_owned())),
     };
-    finish(ctx, &task, outcome).await
+    match outcome {
+        Ok(outcome) => finish(ctx, &task, outcome).await,
+        Err(TaskError::LeaseLost) => {
+            tracing::warn!("lease lost; the other worker finishes the task");
+            Ok(())
+        }
+        // Unexpected errors leave the task running; its lease runs out and housekeeping
+        // hands it to a worker again.
+        Err(e) => Err(e),
+    }
 }
 
 /// One conditional update takes the task: pending, or running with an expired lease.
@@ -77,12 +90,20 @@ async fn finish(ctx: &JobContext, task: &task::Model, outcome: Outcome) -> Resul
         Outcome::Failed(reason) => (TaskStatus::Failed, Some(reason)),
     };
     tracing::info!(?status, "task finished");
-    let mut active: task::ActiveModel = task.clone().into();
-    active.status = Set(status);
-    active.error = Set(error);
-    active.lease_until = Set(None);
-    active.updated_at = Set(now);
-    active.finished_at = Set(Some(now));
-    active.update(&ctx.db).await?;
+    // Conditional on the attempt, so a worker that lost its lease cannot overwrite the
+    // outcome of the one that took over.
+    task::Entity::update_many()
+        .col_expr(task::Column::Status, Expr::value(status))
+        .col_expr(task::Column::Error, Expr::value(error))
+        .col_expr(
+            task::Column::LeaseUntil,
+            Expr::value(Option::<chrono::DateTime<chrono::Utc>>::None),
+        )
+        .col_expr(task::Column::UpdatedAt, Expr::value(now))
+        .col_expr(task::Column::FinishedAt, Expr::value(now))
+        .filter(task::Column::Id.eq(task.id))
+        .filter(task::Column::Attempts.eq(task.attempts))
+        .exec(&ctx.db)
+        .await?;
     Ok(())
 }

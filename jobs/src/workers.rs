@@ -4,7 +4,7 @@
 use std::str::FromStr;
 use std::sync::Arc;
 
-use apalis::prelude::{BoxDynError, Data, Monitor, WorkerBuilder};
+use apalis::prelude::{BackendExt, BoxDynError, Data, Monitor, WorkerBuilder};
 use apalis_cron::{CronScheduler, Tick};
 use sea_orm::DatabaseConnection;
 
@@ -13,6 +13,9 @@ use crate::housekeeping;
 use crate::queue::{Queue, RunTask};
 use crate::settings::Settings;
 use crate::task_runner;
+
+/// How often an idle worker looks for new tasks.
+const QUEUE_POLL: std::time::Duration = std::time::Duration::from_millis(100);
 
 /// What every job handler gets: the database, the queue (to enqueue follow-ups), the
 /// settings and the clock.
@@ -54,15 +57,16 @@ pub async fn run(
     let monitor = {
         let ctx = ctx.clone();
         match ctx.queue.clone() {
+            // Both stores otherwise wait for their heartbeat between empty fetches.
             Queue::Sqlite(storage) => monitor.register(move |_| {
                 WorkerBuilder::new(task_name.clone())
-                    .backend(storage.clone())
+                    .backend(storage.clone().poll_with_interval(QUEUE_POLL))
                     .data(ctx.clone())
                     .build(handle_run_task)
             }),
             Queue::Redis(storage) => monitor.register(move |_| {
                 WorkerBuilder::new(task_name.clone())
-                    .backend(storage.clone())
+                    .backend(storage.clone().poll_with_interval(QUEUE_POLL))
                     .data(ctx.clone())
                     .build(handle_run_task)
             }),

@@ -1,11 +1,16 @@
 //! HTTP routes grouped by audience, combined into one OpenAPI service.
 
+pub mod activities;
 pub mod admin_auth;
 pub mod app_auth;
 pub mod app_me;
 pub mod certifications;
+pub mod coupons;
+pub mod files;
 pub mod health;
+pub mod imports;
 pub mod members;
+pub mod merchants;
 pub mod orgs;
 pub mod reconciliation;
 pub mod sessions;
@@ -29,40 +34,42 @@ pub enum ApiTags {
     Tasks,
     /// 后台：会员认证审核与数据比对
     Certification,
+    /// 后台：文件上传
+    Files,
+    /// 后台：商家与核销员
+    Merchants,
+    /// 后台：优惠券与授权
+    Coupons,
+    /// 后台：领券活动、审核与处理轨迹
+    Activities,
     /// 会员端
     App,
     /// 商家端
     Merchant,
 }
 
-pub type Apis = (
-    health::HealthApi,
-    admin_auth::AdminAuthApi,
-    orgs::OrgApi,
-    tasks::TaskApi,
-    units::UnitApi,
-    members::MemberApi,
-    certifications::CertificationApi,
-    reconciliation::ReconciliationApi,
-    app_auth::AppAuthApi,
-    app_me::AppMeApi,
-    sessions::AppSessionApi,
-    sessions::MerchantSessionApi,
-);
-
-pub fn openapi_service() -> OpenApiService<Apis, ()> {
+/// Every audience's operations in one OpenAPI service (one document, one `/docs`).
+pub fn openapi_service() -> OpenApiService<impl poem_openapi::OpenApi, ()> {
     OpenApiService::new(
         (
             health::HealthApi,
             admin_auth::AdminAuthApi,
             orgs::OrgApi,
             tasks::TaskApi,
+            files::FileApi,
+            merchants::MerchantApi,
+            coupons::CouponApi,
+            activities::ActivityApi,
             units::UnitApi,
             members::MemberApi,
-            certifications::CertificationApi,
-            reconciliation::ReconciliationApi,
-            app_auth::AppAuthApi,
-            app_me::AppMeApi,
+            // Nested: poem-openapi implements `OpenApi` for tuples of up to 16.
+            (
+                certifications::CertificationApi,
+                reconciliation::ReconciliationApi,
+                app_auth::AppAuthApi,
+                app_me::AppMeApi,
+            ),
+            imports::ImportApi,
             sessions::AppSessionApi,
             sessions::MerchantSessionApi,
         ),

@@ -6,13 +6,14 @@ use entity::value::mask_phone;
 use entity::{app_account, member};
 use poem::web::Data;
 use poem_openapi::param::Query;
-use poem_openapi::payload::{Binary, Json};
-use poem_openapi::{ApiResponse, Object, OpenApi};
+use poem_openapi::payload::Json;
+use poem_openapi::{Object, OpenApi};
 
 use super::ApiTags;
 use super::certifications::{CertificationItem, items};
 use super::orgs::OrgRef;
 use crate::auth::AdminAuth;
+use crate::download::XlsxDownload;
 use crate::error::{ApiError, ApiResult};
 use crate::paging::{Page, PageRequest};
 use crate::services::reconciliation::{self, UnionRow};
@@ -91,33 +92,6 @@ pub struct LeftAccount {
     pub member_status: MemberStatus,
     pub member_status_label: String,
     pub left_on: Option<NaiveDate>,
-}
-
-#[derive(ApiResponse)]
-pub enum XlsxDownload {
-    /// The workbook
-    #[oai(
-        status = 200,
-        content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )]
-    Ok(
-        Binary<Vec<u8>>,
-        #[oai(header = "Content-Disposition")] String,
-    ),
-}
-
-/// `attachment; filename="ascii"; filename*=UTF-8''percent-encoded`
-pub fn content_disposition(ascii_fallback: &str, name: &str) -> String {
-    let encoded: String = name
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect();
-    format!("attachment; filename=\"{ascii_fallback}\"; filename*=UTF-8''{encoded}")
 }
 
 fn totals(org_id: i64, org_name: &str, unions: &[UnionRow]) -> UnionRow {
@@ -297,9 +271,6 @@ impl ReconciliationApi {
         })
         .map_err(|e| ApiError::Internal(anyhow::anyhow!("writing the workbook: {e}")))?;
         let name = format!("数据比对-{}-{}.xlsx", org.name, state.clock.today());
-        Ok(XlsxDownload::Ok(
-            Binary(bytes),
-            content_disposition("reconciliation.xlsx", &name),
-        ))
+        Ok(XlsxDownload::new(&name, bytes))
     }
 }

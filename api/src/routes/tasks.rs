@@ -8,6 +8,7 @@ use poem_openapi::{ApiResponse, Object, OpenApi};
 
 use super::ApiTags;
 use crate::auth::AdminAuth;
+use crate::download::XlsxDownload;
 use crate::error::ApiResult;
 use crate::paging::{Page, PageRequest};
 use crate::services::tasks::{self, TaskFilter};
@@ -38,6 +39,8 @@ pub struct Task {
     /// 状态更新时间
     pub updated_at: DateTime<Utc>,
     pub finished_at: Option<DateTime<Utc>>,
+    /// Whether `GET /api/admin/tasks/{id}/result` has a workbook.
+    pub has_result: bool,
 }
 
 impl From<task::Model> for Task {
@@ -61,6 +64,7 @@ impl From<task::Model> for Task {
             created_at: m.created_at,
             updated_at: m.updated_at,
             finished_at: m.finished_at,
+            has_result: m.result_file_id.is_some(),
         }
     }
 }
@@ -120,6 +124,18 @@ impl TaskApi {
         id: Path<i64>,
     ) -> ApiResult<Json<Task>> {
         Ok(Json(tasks::get(&state, &auth.0, id.0).await?.into()))
+    }
+
+    /// The result workbook of a task (导出结果)
+    #[oai(path = "/tasks/:id/result", method = "get")]
+    async fn result(
+        &self,
+        state: Data<&AppState>,
+        auth: AdminAuth,
+        id: Path<i64>,
+    ) -> ApiResult<XlsxDownload> {
+        let file = tasks::result_file(&state, &auth.0, id.0).await?;
+        Ok(XlsxDownload::new(&file.file_name, file.data))
     }
 
     /// Queue a self-check task (系统自检) that a worker runs; proves the queue end to end

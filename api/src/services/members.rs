@@ -404,6 +404,7 @@ pub async fn transfer(
     moved.status_reason = Set(None);
     moved.left_on = Set(None);
     moved.certified = Set(false);
+    moved.import_task_id = Set(None);
     moved.created_at = Set(now);
     moved.updated_at = Set(now);
     let mut new_member = moved.insert(&txn).await?;

@@ -1,12 +1,17 @@
 //! Use cases behind the routes. Handlers translate HTTP to these calls; these take the
 //! database (or a transaction) and return domain results or `ApiError`.
 
+pub mod activities;
 pub mod admin_auth;
 pub mod app_accounts;
 pub mod audit;
 pub mod bootstrap;
 pub mod certifications;
+pub mod coupons;
+pub mod files;
+pub mod html;
 pub mod members;
+pub mod merchants;
 pub mod orgs;
 pub mod rate_limit;
 pub mod reconciliation;

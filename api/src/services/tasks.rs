@@ -111,3 +111,17 @@ fn day_start(day: NaiveDate) -> DateTime<Utc> {
         .map(|d| d.with_timezone(&Utc))
         .unwrap_or_else(|| Utc.from_utc_datetime(&day.and_time(chrono::NaiveTime::MIN)))
 }
+
+/// The result workbook of a task in the caller's scope, or 404.
+pub async fn result_file(
+    state: &AppState,
+    me: &AdminPrincipal,
+    id: i64,
+) -> ApiResult<entity::stored_file::Model> {
+    let task = get(state, me, id).await?;
+    let file_id = task.result_file_id.ok_or(ApiError::NotFound("结果文件"))?;
+    entity::stored_file::Entity::find_by_id(file_id)
+        .one(&state.db)
+        .await?
+        .ok_or(ApiError::NotFound("结果文件"))
+}

@@ -152,6 +152,55 @@ impl TestApp {
             .await
     }
 
+    /// A multipart upload of one file in the field `file`.
+    pub async fn upload(&self, path: &str, token: &str, file_name: &str, bytes: Vec<u8>) -> Resp {
+        let part = reqwest::multipart::Part::bytes(bytes).file_name(file_name.to_owned());
+        let form = reqwest::multipart::Form::new().part("file", part);
+        let resp = self
+            .client
+            .post(format!("{}{}", self.base, path))
+            .bearer_auth(token)
+            .multipart(form)
+            .send()
+            .await
+            .expect("sent");
+        let status = resp.status();
+        let bytes = resp.bytes().await.expect("body read");
+        Resp {
+            status,
+            body: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+        }
+    }
+
+    /// A download: status, content type, content disposition, bytes.
+    pub async fn download(&self, path: &str, token: &str) -> (StatusCode, String, String, Vec<u8>) {
+        let resp = self
+            .client
+            .get(format!("{}{}", self.base, path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("sent");
+        let header = |name: &str| {
+            resp.headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_owned()
+        };
+        let (status, content_type, disposition) = (
+            resp.status(),
+            header("content-type"),
+            header("content-disposition"),
+        );
+        (
+            status,
+            content_type,
+            disposition,
+            resp.bytes().await.expect("body").to_vec(),
+        )
+    }
+
     pub async fn admin_login(&self, username: &str, password: &str) -> Resp {
         self.request(
             Method::POST,

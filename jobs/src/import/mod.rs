@@ -1,0 +1,269 @@
+//! The roster import job (会员批量采集): read the uploaded workbook, check every row with
+//! the same rules as manual entry, upsert by the ID number's keyed hash in batches, and
+//! write a result workbook with every row's outcome and reasons.
+//!
+//! Re-running is safe: a re-imported row updates (or leaves) the record it matches, and
+//! rows a crashed earlier attempt of the same task inserted are recognised by
+//! `members.import_task_id`, so they are still reported as 新增.
+
+pub mod columns;
+pub mod reader;
+pub mod result;
+pub mod template;
+mod upsert;
+
+use std::collections::HashMap;
+
+use entity::enums::{FilePurpose, MemberStatus};
+use entity::roster::ValidMember;
+use entity::value::{mask_id_number, mask_phone};
+use entity::{stored_file, task, unit};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+use serde::{Deserialize, Serialize};
+
+use crate::task_runner::{Outcome, TaskError};
+use crate::workers::JobContext;
+use reader::{FileRefused, Limits};
+use result::{RowOutcome, RowResult};
+
+/// What the api stores in `tasks.params` for an import.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct ImportParams {
+    /// The uploaded workbook in `stored_files`.
+    pub file_id: i64,
+}
+
+/// A row that passed every check and is ready to write.
+pub(crate) struct ReadyRow {
+    pub index: usize,
+    pub member: ValidMember,
+    pub unit_id: Option<i64>,
+    pub status: MemberStatus,
+    pub hash: String,
+    pub encrypted: String,
+}
+
+pub async fn run(ctx: &JobContext, task: &task::Model) -> Result<Outcome, TaskError> {
+    let params: Option<ImportParams> = task
+        .params
+        .as_deref()
+        .and_then(|p| serde_json::from_str(p).ok());
+    let Some(params) = params else {
+        return Ok(Outcome::Failed("任务参数无效".into()));
+    };
+    let upload = stored_file::Entity::find_by_id(params.file_id)
+        .filter(stored_file::Column::OrgId.eq(task.org_id))
+        .one(&ctx.db)
+        .await?;
+    let Some(upload) = upload else {
+        return Ok(Outcome::Failed("上传的文件已不存在，请重新上传".into()));
+    };
+    let limits = Limits {
+        max_rows: ctx.settings.import_max_rows,
+        max_uncompressed_bytes: ctx.settings.import_max_uncompressed_mb * 1024 * 1024,
+    };
+    let bytes = upload.data;
+    let parsed = tokio::task::spawn_blocking(move || reader::read(&bytes, limits))
+        .await
+        .map_err(|e| TaskError::Other(e.to_string()))?;
+    let rows = match parsed {
+        Ok(rows) => rows,
+        Err(FileRefused(reason)) => {
+            delete_upload(ctx, params.file_id).await?;
+            return Ok(Outcome::Failed(reason));
+        }
+    };
+    tracing::info!(rows = rows.len(), "import file read");
+
+    // Check every row (CPU only), then write the good ones in batches.
+    let units = union_units(ctx, task.org_id).await?;
+    let today = ctx.clock.today();
+    let mut results: Vec<RowResult> = Vec::with_capacity(rows.len());
+    let mut ready: Vec<ReadyRow> = Vec::new();
+    let mut first_seen: HashMap<String, u32> = HashMap::new();
+    for (index, row) in rows.into_iter().enumerate() {
+        let mut reasons: Vec<String> = row.errors.iter().map(|e| e.message.clone()).collect();
+        let name = row.draft.name.clone();
+        let phone_masked = mask_phone(&entity::value::normalize(&row.draft.phone));
+        let raw_id = entity::value::normalize(&row.draft.id_number);
+        let unit_id = match &row.unit_name {
+            None => None,
+            Some(u) => match units.get(u) {
+                Some(id) => Some(*id),
+                None => {
+                    reasons.push(format!("所在单位“{u}”未登记，请先在单位管理中添加"));
+                    None
+                }
+            },
+        };
+        let valid = match row.draft.validate(today) {
+            Ok(m) => Some(m),
+            Err(errors) => {
+                reasons.extend(errors.into_iter().map(|e| e.message));
+                None
+            }
+        };
+        let mut result = RowResult {
+            row_no: row.row_no,
+            name,
+            id_number_masked: mask_id_number(&raw_id),
+            phone_masked,
+            outcome: RowOutcome::Failed,
+            reasons,
+        };
+        if let Some(member) = valid {
+            let id_number = member.id.as_str().to_owned();
+            let hash = ctx.cipher.lookup_hash(&id_number);
+            result.id_number_masked = mask_id_number(&id_number);
+            result.phone_masked = member.phone.masked();
+            match first_seen.get(&hash) {
+                Some(first) => result
+                    .reasons
+                    .push(format!("证件号码与第{first}行重复（以第{first}行为准）")),
+                None => {
+                    first_seen.insert(hash.clone(), row.row_no);
+                }
+            }
+            if result.reasons.is_empty() {
+                ready.push(ReadyRow {
+                    index,
+                    encrypted: ctx.cipher.encrypt(&id_number),
+                    member,
+                    unit_id,
+                    status: row.status,
+                    hash,
+                });
+            }
+        }
+        results.push(result);
+    }
+    set_progress(ctx, task, results.len(), 0).await?;
+
+    let mut processed = results.len() - ready.len();
+    for batch in ready.chunks(ctx.settings.import_batch_size.max(1)) {
+        for (index, outcome) in upsert::apply(ctx, task, batch).await? {
+            match outcome {
+                Ok(o) => results[index].outcome = o,
+                Err(reason) => results[index].reasons.push(reason),
+            }
+        }
+        processed += batch.len();
+        set_progress(ctx, task, results.len(), processed).await?;
+    }
+
+    let count = |o: RowOutcome| results.iter().filter(|r| r.outcome == o).count();
+    let (inserted, updated, failed) = (
+        count(RowOutcome::Inserted),
+        count(RowOutcome::Updated),
+        count(RowOutcome::Failed),
+    );
+    let file_name = task
+        .file_name
+        .clone()
+        .unwrap_or_else(|| "会员导入.xlsx".into());
+    let summary = result::Summary {
+        file_name: &file_name,
+        finished_at: ctx
+            .clock
+            .now()
+            .with_timezone(&crate::clock::beijing())
+            .format("%Y-%m-%d %H:%M:%S")
+            .to_string(),
+        total: results.len(),
+        inserted,
+        updated,
+        failed,
+    };
+    let workbook =
+        result::write(&results, &summary).map_err(|e| TaskError::Other(e.to_string()))?;
+    let stem = file_name
+        .trim_end_matches(".xlsx")
+        .trim_end_matches(".XLSX");
+    let stored = stored_file::ActiveModel {
+        org_id: Set(task.org_id),
+        purpose: Set(FilePurpose::ImportResult),
+        file_name: Set(format!("导入结果-{stem}.xlsx")),
+        content_type: Set(XLSX_MIME.to_owned()),
+        size: Set(workbook.len() as i64),
+        sha256: Set(sha256_hex(&workbook)),
+        data: Set(workbook),
+        uploaded_by: Set(task.submitted_by),
+        created_at: Set(ctx.clock.now()),
+        ..Default::default()
+    }
+    .insert(&ctx.db)
+    .await?;
+    task::Entity::update_many()
+        .col_expr(task::Column::ResultFileId, Expr::value(stored.id))
+        .col_expr(task::Column::Total, Expr::value(results.len() as i64))
+        .col_expr(task::Column::Processed, Expr::value(results.len() as i64))
+        .col_expr(task::Column::Inserted, Expr::value(inserted as i64))
+        .col_expr(task::Column::Updated, Expr::value(updated as i64))
+        .col_expr(task::Column::Failed, Expr::value(failed as i64))
+        .filter(task::Column::Id.eq(task.id))
+        .exec(&ctx.db)
+        .await?;
+    // The upload holds full ID numbers in clear; it is not kept once the task is done.
+    delete_upload(ctx, params.file_id).await?;
+    tracing::info!(inserted, updated, failed, "import finished");
+    Ok(if failed == 0 {
+        Outcome::Succeeded
+    } else {
+        Outcome::Failed(format!(
+            "共{}行，其中{failed}行失败未导入，其余{}行已导入（新增{inserted}，更新{updated}）；请导出结果查看失败原因",
+            results.len(),
+            inserted + updated
+        ))
+    })
+}
+
+pub const XLSX_MIME: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(bytes))
+}
+
+async fn union_units(ctx: &JobContext, org_id: i64) -> Result<HashMap<String, i64>, TaskError> {
+    Ok(unit::Entity::find()
+        .filter(unit::Column::OrgId.eq(org_id))
+        .all(&ctx.db)
+        .await?
+        .into_iter()
+        .map(|u| (u.name, u.id))
+        .collect())
+}
+
+async fn delete_upload(ctx: &JobContext, file_id: i64) -> Result<(), TaskError> {
+    stored_file::Entity::delete_by_id(file_id)
+        .exec(&ctx.db)
+        .await?;
+    Ok(())
+}
+
+/// Records progress and renews the lease; fails if another worker took the task over.
+async fn set_progress(
+    ctx: &JobContext,
+    task: &task::Model,
+    total: usize,
+    processed: usize,
+) -> Result<(), TaskError> {
+    let now = ctx.clock.now();
+    let renewed = task::Entity::update_many()
+        .col_expr(task::Column::Total, Expr::value(total as i64))
+        .col_expr(task::Column::Processed, Expr::value(processed as i64))
+        .col_expr(
+            task::Column::LeaseUntil,
+            Expr::value(now + chrono::Duration::seconds(ctx.settings.task_lease_seconds)),
+        )
+        .col_expr(task::Column::UpdatedAt, Expr::value(now))
+        .filter(task::Column::Id.eq(task.id))
+        .filter(task::Column::Attempts.eq(task.attempts))
+        .exec(&ctx.db)
+        .await?;
+    if renewed.rows_affected == 0 {
+        return Err(TaskError::LeaseLost);
+    }
+    Ok(())
+}

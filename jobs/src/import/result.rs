@@ -1,0 +1,109 @@
+//! The result workbook: every input row with its original row number, outcome (新增 /
+//! 更新 / 失败) and every reason it failed, plus a summary sheet. ID numbers and phones
+//! are masked: the file is kept on the server and the row number finds the input row.
+
+use rust_xlsxwriter::{Format, Workbook, XlsxError};
+
+/// What happened to one row.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RowOutcome {
+    Inserted,
+    Updated,
+    Failed,
+}
+
+impl RowOutcome {
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Inserted => "新增",
+            Self::Updated => "更新",
+            Self::Failed => "失败",
+        }
+    }
+}
+
+/// One line of the result sheet.
+#[derive(Clone, Debug)]
+pub struct RowResult {
+    pub row_no: u32,
+    pub name: String,
+    pub id_number_masked: String,
+    pub phone_masked: String,
+    pub outcome: RowOutcome,
+    pub reasons: Vec<String>,
+}
+
+pub struct Summary<'a> {
+    pub file_name: &'a str,
+    pub finished_at: String,
+    pub total: usize,
+    pub inserted: usize,
+    pub updated: usize,
+    pub failed: usize,
+}
+
+pub fn write(rows: &[RowResult], summary: &Summary<'_>) -> Result<Vec<u8>, XlsxError> {
+    let mut workbook = Workbook::new();
+    let bold = Format::new().set_bold().set_background_color("#D9E1F2");
+    let red = Format::new().set_font_color("#C00000");
+
+    let sheet = workbook.add_worksheet().set_name("汇总")?;
+    sheet.set_column_width(0, 16)?;
+    sheet.set_column_width(1, 60)?;
+    let verdict = if summary.failed == 0 {
+        "全部导入成功".to_owned()
+    } else {
+        format!(
+            "有{}行失败，未导入；其余{}行已导入。请按“导入结果”表中的原因修改失败行后重新导入（重复导入不会产生重复数据）",
+            summary.failed,
+            summary.inserted + summary.updated
+        )
+    };
+    let lines: [(&str, String); 7] = [
+        ("文件名", summary.file_name.to_owned()),
+        ("完成时间", summary.finished_at.clone()),
+        ("数据行数", summary.total.to_string()),
+        ("新增", summary.inserted.to_string()),
+        ("更新", summary.updated.to_string()),
+        ("失败", summary.failed.to_string()),
+        ("结论", verdict),
+    ];
+    for (i, (k, v)) in lines.iter().enumerate() {
+        sheet.write_string_with_format(i as u32, 0, *k, &bold)?;
+        sheet.write_string(i as u32, 1, v)?;
+    }
+
+    let sheet = workbook
+        .add_worksheet_with_constant_memory()?
+        .set_name("导入结果")?;
+    let headers = [
+        "原行号",
+        "姓名",
+        "证件号码（脱敏）",
+        "手机号码（脱敏）",
+        "处理结果",
+        "失败原因",
+    ];
+    for (c, h) in headers.iter().enumerate() {
+        sheet.write_string_with_format(0, c as u16, *h, &bold)?;
+    }
+    for (c, width) in [8.0, 12.0, 22.0, 16.0, 10.0, 80.0].into_iter().enumerate() {
+        sheet.set_column_width(c as u16, width)?;
+    }
+    for (i, r) in rows.iter().enumerate() {
+        let row = i as u32 + 1;
+        sheet.write_number(row, 0, r.row_no)?;
+        sheet.write_string(row, 1, &r.name)?;
+        sheet.write_string(row, 2, &r.id_number_masked)?;
+        sheet.write_string(row, 3, &r.phone_masked)?;
+        if r.outcome == RowOutcome::Failed {
+            sheet.write_string_with_format(row, 4, r.outcome.label(), &red)?;
+        } else {
+            sheet.write_string(row, 4, r.outcome.label())?;
+        }
+        if !r.reasons.is_empty() {
+            sheet.write_string(row, 5, r.reasons.join("；"))?;
+        }
+    }
+    workbook.save_to_buffer()
+}

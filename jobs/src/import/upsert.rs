@@ -1,0 +1,233 @@
+//! Writes one batch of checked rows in one transaction: insert the new, update the
+//! changed, leave the identical alone, and refuse people active in another union.
+
+use std::collections::HashMap;
+
+use entity::enums::{MemberEventKind, MemberStatus};
+use entity::{member, member_event, organisation, task};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel,
+    QueryFilter, Set, SqlErr, TransactionTrait,
+};
+
+use super::ReadyRow;
+use super::result::RowOutcome;
+use crate::workers::JobContext;
+
+/// Per row (by index into the file's rows): its outcome or why it failed.
+pub(crate) type BatchResult = Vec<(usize, Result<RowOutcome, String>)>;
+
+pub(crate) async fn apply(
+    ctx: &JobContext,
+    task: &task::Model,
+    batch: &[ReadyRow],
+) -> Result<BatchResult, DbErr> {
+    match write(ctx, task, batch).await {
+        Err(e)
+            if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_)))
+                && batch.len() > 1 =>
+        {
+            // Someone entered one of these people elsewhere meanwhile: redo row by row so
+            // only that row fails.
+            let mut out = Vec::with_capacity(batch.len());
+            for row in batch {
+                out.extend(Box::pin(apply(ctx, task, std::slice::from_ref(row))).await?);
+            }
+            Ok(out)
+        }
+        Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => Ok(vec![(
+            batch[0].index,
+            Err("该会员已在其他工会入会，请联系该工会办理转会".to_owned()),
+        )]),
+        other => other,
+    }
+}
+
+async fn write(
+    ctx: &JobContext,
+    task: &task::Model,
+    batch: &[ReadyRow],
+) -> Result<BatchResult, DbErr> {
+    let now = ctx.clock.now();
+    let today = ctx.clock.today();
+    let hashes: Vec<&str> = batch.iter().map(|r| r.hash.as_str()).collect();
+    let txn = ctx.db.begin().await?;
+
+    // This union's records of these people: the active one, else the newest.
+    let mut existing: HashMap<String, member::Model> = HashMap::new();
+    for m in member::Entity::find()
+        .filter(member::Column::OrgId.eq(task.org_id))
+        .filter(member::Column::IdNumberHash.is_in(hashes.clone()))
+        .all(&txn)
+        .await?
+    {
+        let better = existing.get(&m.id_number_hash).is_none_or(|cur| {
+            (m.status == MemberStatus::Active, m.id) > (cur.status == MemberStatus::Active, cur.id)
+        });
+        if better {
+            existing.insert(m.id_number_hash.clone(), m);
+        }
+    }
+    let elsewhere = active_elsewhere(&txn, task.org_id, &hashes).await?;
+
+    let mut out = Vec::with_capacity(batch.len());
+    let mut new_rows = Vec::new();
+    let mut events = Vec::new();
+    for row in batch {
+        if row.status == MemberStatus::Active
+            && let Some(org_name) = elsewhere.get(&row.hash)
+        {
+            out.push((
+                row.index,
+                Err(format!("该会员已在“{org_name}”入会，请联系该工会办理转会")),
+            ));
+            continue;
+        }
+        match existing.get(&row.hash) {
+            Some(current) => {
+                let outcome = if current.import_task_id == Some(task.id) {
+                    RowOutcome::Inserted
+                } else {
+                    RowOutcome::Updated
+                };
+                if differs(current, row) {
+                    if let Some(kind) = status_event(current.status, row.status) {
+                        events.push(event(current.id, task, kind, row.status, now));
+                    }
+                    let mut active = current.clone().into_active_model();
+                    fill(&mut active, row, today);
+                    active.id_number_enc = Set(row.encrypted.clone());
+                    active.updated_at = Set(now);
+                    active.update(&txn).await?;
+                }
+                out.push((row.index, Ok(outcome)));
+            }
+            None => {
+                let mut active = member::ActiveModel {
+                    org_id: Set(task.org_id),
+                    id_number_enc: Set(row.encrypted.clone()),
+                    id_number_hash: Set(row.hash.clone()),
+                    certified: Set(false),
+                    import_task_id: Set(Some(task.id)),
+                    created_at: Set(now),
+                    updated_at: Set(now),
+                    ..Default::default()
+                };
+                fill(&mut active, row, today);
+                new_rows.push(active);
+                out.push((row.index, Ok(RowOutcome::Inserted)));
+            }
+        }
+    }
+    if !new_rows.is_empty() {
+        let new_hashes: Vec<String> = new_rows
+            .iter()
+            .filter_map(|m| m.id_number_hash.try_as_ref().cloned())
+            .collect();
+        member::Entity::insert_many(new_rows).exec(&txn).await?;
+        // Ids of what was just inserted, for the history entries.
+        let inserted = member::Entity::find()
+            .filter(member::Column::OrgId.eq(task.org_id))
+            .filter(member::Column::ImportTaskId.eq(task.id))
+            .filter(member::Column::IdNumberHash.is_in(new_hashes))
+            .all(&txn)
+            .await?;
+        for m in inserted {
+            events.push(event(m.id, task, MemberEventKind::Joined, m.status, now));
+        }
+    }
+    if !events.is_empty() {
+        member_event::Entity::insert_many(events).exec(&txn).await?;
+    }
+    txn.commit().await?;
+    Ok(out)
+}
+
+/// Unions other than `org_id` where these people are active, by hash → union name.
+async fn active_elsewhere<C: ConnectionTrait>(
+    db: &C,
+    org_id: i64,
+    hashes: &[&str],
+) -> Result<HashMap<String, String>, DbErr> {
+    let rows = member::Entity::find()
+        .filter(member::Column::Status.eq(MemberStatus::Active))
+        .filter(member::Column::OrgId.ne(org_id))
+        .filter(member::Column::IdNumberHash.is_in(hashes.to_vec()))
+        .find_also_related(organisation::Entity)
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(m, org)| (m.id_number_hash, org.map(|o| o.name).unwrap_or_default()))
+        .collect())
+}
+
+fn fill(active: &mut member::ActiveModel, row: &ReadyRow, today: chrono::NaiveDate) {
+    let m = &row.member;
+    active.unit_id = Set(row.unit_id);
+    active.name = Set(m.name.clone());
+    active.phone = Set(m.phone.as_str().to_owned());
+    active.id_type = Set(m.id.kind().as_code().to_owned());
+    active.id_number_masked = Set(entity::value::mask_id_number(m.id.as_str()));
+    active.gender = Set(m.gender.map(|g| g.as_code().to_owned()));
+    active.birth_date = Set(m.birth_date);
+    active.migrant_worker = Set(m.migrant_worker);
+    active.position = Set(m.position.clone());
+    active.joined_on = Set(m.joined_on);
+    active.remark = Set(m.remark.clone());
+    active.status = Set(row.status);
+    if row.status == MemberStatus::Active {
+        active.left_on = Set(None);
+        active.status_reason = Set(None);
+    } else if active.left_on.try_as_ref().is_none_or(|d| d.is_none()) {
+        active.left_on = Set(Some(today));
+    }
+}
+
+/// Whether the stored record differs from the row (the encrypted ID differs every time,
+/// so the ID is compared by its hash, which matched already).
+fn differs(current: &member::Model, row: &ReadyRow) -> bool {
+    let m = &row.member;
+    current.unit_id != row.unit_id
+        || current.name != m.name
+        || current.phone != m.phone.as_str()
+        || current.id_type != m.id.kind().as_code()
+        || current.gender.as_deref() != m.gender.map(|g| g.as_code())
+        || current.birth_date != m.birth_date
+        || current.migrant_worker != m.migrant_worker
+        || current.position != m.position
+        || current.joined_on != m.joined_on
+        || current.remark != m.remark
+        || current.status != row.status
+}
+
+fn status_event(from: MemberStatus, to: MemberStatus) -> Option<MemberEventKind> {
+    match (from == MemberStatus::Active, to == MemberStatus::Active) {
+        (true, false) => Some(MemberEventKind::Left),
+        (false, true) => Some(MemberEventKind::Joined),
+        _ => None,
+    }
+}
+
+fn event(
+    member_id: i64,
+    task: &task::Model,
+    kind: MemberEventKind,
+    status: MemberStatus,
+    now: chrono::DateTime<chrono::Utc>,
+) -> member_event::ActiveModel {
+    let reason = match kind {
+        MemberEventKind::Left => format!("批量导入：{}", status.label()),
+        _ => "批量导入".to_owned(),
+    };
+    member_event::ActiveModel {
+        member_id: Set(member_id),
+        org_id: Set(task.org_id),
+        kind: Set(kind),
+        other_org_id: Set(None),
+        reason: Set(Some(reason)),
+        actor_admin_id: Set(task.submitted_by),
+        created_at: Set(now),
+        ..Default::default()
+    }
+}

@@ -1,0 +1,549 @@
+use std::io::Write;
+use std::time::Duration;
+
+use entity::enums::TaskStatus;
+use entity::{member, task};
+use reqwest::StatusCode;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, Set,
+};
+use serde_json::{Value, json};
+
+use crate::helpers::TestApp;
+use crate::roster::{ID_FEMALE_1949, ID_MALE_1880};
+use crate::sheets::{self, Cell, HEADERS};
+
+const DEADLINE: Duration = Duration::from_secs(60);
+const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+async fn union(app: &TestApp) -> (String, i64, String) {
+    let root = app.root_token().await;
+    let (org, token) = app
+        .create_org(&root, 1, "日照港工会", "grassroots_union", "port")
+        .await;
+    (root, org, token)
+}
+
+/// Uploads, expects 202, waits for the task to finish, returns it.
+async fn import(app: &TestApp, token: &str, bytes: Vec<u8>) -> Value {
+    let submitted = app
+        .upload("/api/admin/member-imports", token, "三月会员.xlsx", bytes)
+        .await;
+    assert_eq!(
+        submitted.status,
+        StatusCode::ACCEPTED,
+        "{:?}",
+        submitted.body
+    );
+    assert_eq!(submitted.body["status"], "pending");
+    let id = submitted.body["task_id"].as_i64().expect("task id");
+    app.wait_for_task(token, id, DEADLINE).await
+}
+
+async fn result_rows(app: &TestApp, token: &str, task: &Value) -> Vec<Vec<String>> {
+    let (status, content_type, disposition, bytes) = app
+        .download(&format!("/api/admin/tasks/{}/result", task["id"]), token)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(content_type, XLSX);
+    assert!(disposition.contains("filename*=UTF-8''"), "{disposition}");
+    let book = sheets::read(&bytes);
+    sheets::sheet(&book, "导入结果").clone()
+}
+
+#[tokio::test]
+async fn the_template_has_the_columns_drop_downs_and_instructions_and_round_trips() {
+    let app = TestApp::spawn().await;
+    let (_, _, token) = union(&app).await;
+    app.post("/api/admin/units", &token, json!({ "name": "港务公司" }))
+        .await;
+    let (status, content_type, disposition, bytes) = app
+        .download("/api/admin/member-imports/template", &token)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(content_type, XLSX);
+    assert!(disposition.contains("%E5%B7%A5%E4%BC%9A"), "{disposition}"); // 工会
+    let book = sheets::read(&bytes);
+    let data = sheets::sheet(&book, "会员信息");
+    assert_eq!(data[0], HEADERS.map(str::to_owned).to_vec());
+    let help = sheets::sheet(&book, "填表说明");
+    assert!(
+        help.iter()
+            .any(|r| r[0] == "证件号码" && r[1].contains("18位"))
+    );
+    assert_eq!(sheets::sheet(&book, "单位列表")[0][0], "港务公司");
+    // Drop-downs and text formats live in the sheet XML.
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes.clone())).expect("zip");
+    let mut xml = String::new();
+    std::io::Read::read_to_string(
+        &mut zip.by_name("xl/worksheets/sheet1.xml").expect("sheet1"),
+        &mut xml,
+    )
+    .expect("xml");
+    assert!(xml.contains("<dataValidation"), "no drop-downs");
+    assert!(
+        xml.contains("居民身份证,护照") || xml.contains("居民身份证"),
+        "ID types list"
+    );
+    assert!(xml.contains("单位列表!$A$1:$A$1"), "units list");
+
+    // Fill the template's columns (in its own order) and import it.
+    let headers: Vec<&str> = data[0].iter().map(String::as_str).collect();
+    let mut row = sheets::member("张三", ID_FEMALE_1949, "13800000000");
+    row[8] = Cell::Text("港务公司");
+    let task = import(
+        &app,
+        &token,
+        sheets::roster(
+            &headers,
+            &[row, sheets::member("李四", ID_MALE_1880, "13900000000")],
+        ),
+    )
+    .await;
+    assert_eq!(task["status"], "succeeded", "{task}");
+    assert_eq!(
+        (
+            task["total"].as_i64(),
+            task["inserted"].as_i64(),
+            task["failed"].as_i64()
+        ),
+        (Some(2), Some(2), Some(0))
+    );
+    assert_eq!(task["kind_label"], "会员批量采集");
+    let list = app
+        .get("/api/admin/members?name=%E5%BC%A0%E4%B8%89", &token)
+        .await;
+    assert_eq!(list.body["items"][0]["unit_name"], "港务公司");
+    assert_eq!(list.body["items"][0]["gender"], "female");
+    let rows = result_rows(&app, &token, &task).await;
+    assert_eq!(
+        rows[0],
+        [
+            "原行号",
+            "姓名",
+            "证件号码（脱敏）",
+            "手机号码（脱敏）",
+            "处理结果",
+            "失败原因"
+        ]
+    );
+    assert_eq!(
+        rows[1][..5],
+        ["2", "张三", "110***********002X", "138****0000", "新增"]
+    );
+    assert_eq!(rows[2][4], "新增");
+}
+
+#[tokio::test]
+async fn every_bad_row_is_reported_with_all_its_reasons_and_good_rows_are_kept() {
+    let app = TestApp::spawn().await;
+    let (root, _, token) = union(&app).await;
+    let (_, steel) = app
+        .create_org(&root, 1, "日照钢铁工会", "grassroots_union", "steel")
+        .await;
+    app.post(
+        "/api/admin/members",
+        &steel,
+        json!({ "name": "王五", "id_number": sheets::id_number(7), "phone": "13700000007" }),
+    )
+    .await;
+
+    let mut phone_as_number = sheets::member("数字手机", &sheets::id_number(1), "");
+    phone_as_number[1] = Cell::Number(13800000001.0);
+    phone_as_number[7] = Cell::Number(43952.0); // a date typed without a date format
+    let mut full_width = sheets::member("  全角  ", "", "13800000002");
+    full_width[3] = Cell::Owned(
+        sheets::id_number(2)
+            .chars()
+            .map(|c| char::from_u32(c as u32 + 0xFEE0).unwrap_or(c))
+            .collect(),
+    );
+    full_width[7] = Cell::Date(2019, 3, 8);
+    let mut many_problems = sheets::member("", "110105194912310021", "12345");
+    many_problems[7] = Cell::Text("去年");
+    many_problems[5] = Cell::Text("也许");
+    let mut wrong_gender = sheets::member("性别错", ID_FEMALE_1949, "13800000004");
+    wrong_gender[4] = Cell::Text("男");
+    let mut unknown_unit = sheets::member("单位错", &sheets::id_number(5), "13800000005");
+    unknown_unit[8] = Cell::Text("不存在的公司");
+    let duplicate = sheets::member("重复", &sheets::id_number(1), "13800000006");
+    let elsewhere = sheets::member("王五", &sheets::id_number(7), "13700000007");
+    let mut bad_status = sheets::member("状态错", &sheets::id_number(8), "13800000008");
+    bad_status[9] = Cell::Text("在职");
+    let retired = {
+        let mut r = sheets::member("已退休", &sheets::id_number(9), "13800000009");
+        r[9] = Cell::Text("退休");
+        r
+    };
+    let blank = vec![Cell::Empty; 11];
+    let formatted_empty = vec![Cell::Blank; 11];
+    let rows = vec![
+        phone_as_number, // row 2: ok
+        full_width,      // row 3: ok
+        blank,           // row 4: skipped
+        many_problems,   // row 5
+        wrong_gender,    // row 6
+        unknown_unit,    // row 7
+        formatted_empty, // row 8: skipped
+        duplicate,       // row 9
+        elsewhere,       // row 10
+        bad_status,      // row 11
+        retired,         // row 12: ok, not active
+        vec![Cell::Blank; 11],
+    ];
+    let task = import(&app, &token, sheets::roster(&HEADERS, &rows)).await;
+    assert_eq!(task["status"], "failed");
+    assert_eq!(task["total"], 9, "{task}");
+    assert_eq!(task["inserted"], 3);
+    assert_eq!(task["failed"], 6);
+    let error = task["error"].as_str().expect("error");
+    assert!(
+        error.contains("6行失败") && error.contains("3行已导入"),
+        "{error}"
+    );
+
+    let rows = result_rows(&app, &token, &task).await;
+    let by_row = |n: &str| {
+        rows.iter()
+            .find(|r| r[0] == n)
+            .unwrap_or_else(|| panic!("row {n} missing"))
+    };
+    assert_eq!(by_row("2")[4], "新增");
+    assert_eq!(by_row("3")[4], "新增");
+    assert_eq!(by_row("3")[1], "全角");
+    let many = &by_row("5")[5];
+    for reason in [
+        "姓名不能为空",
+        "手机号码",
+        "证件号码校验位错误",
+        "入会日期格式不正确",
+        "是否农民工",
+    ] {
+        assert!(many.contains(reason), "row 5 lacks {reason}: {many}");
+    }
+    assert!(by_row("6")[5].contains("性别与证件号码不符"));
+    assert!(by_row("7")[5].contains("不存在的公司"));
+    assert!(by_row("9")[5].contains("与第2行重复"), "{:?}", by_row("9"));
+    assert!(
+        by_row("10")[5].contains("日照钢铁工会"),
+        "{:?}",
+        by_row("10")
+    );
+    assert!(by_row("11")[5].contains("会籍状态"));
+    assert_eq!(by_row("12")[4], "新增");
+    assert!(
+        !rows.iter().any(|r| r[0] == "4" || r[0] == "8"),
+        "blank rows must not appear"
+    );
+    assert_eq!(rows.len(), 10);
+
+    let number = app
+        .get(
+            &format!("/api/admin/members?id_number={}", sheets::id_number(1)),
+            &token,
+        )
+        .await;
+    assert_eq!(number.body["items"][0]["phone"], "138****0001");
+    assert_eq!(number.body["items"][0]["joined_on"], "2020-05-01");
+    let wide = app
+        .get(
+            &format!("/api/admin/members?id_number={}", sheets::id_number(2)),
+            &token,
+        )
+        .await;
+    assert_eq!(wide.body["items"][0]["joined_on"], "2019-03-08");
+    assert_eq!(
+        app.get("/api/admin/members?status=retired", &token)
+            .await
+            .body["total"],
+        1
+    );
+    // The upload (full ID numbers in clear) is not kept.
+    let uploads = entity::stored_file::Entity::find()
+        .filter(entity::stored_file::Column::Purpose.eq(entity::enums::FilePurpose::ImportUpload))
+        .count(&app.state.db)
+        .await
+        .expect("count");
+    assert_eq!(uploads, 0);
+}
+
+#[tokio::test]
+async fn re_importing_the_same_file_changes_nothing_and_reports_updates() {
+    let app = TestApp::spawn_with(|s| s.import_batch_size = 2).await;
+    let (_, _, token) = union(&app).await;
+    let rows: Vec<_> = (0..5)
+        .map(|i| {
+            sheets::member(
+                &format!("会员{i}"),
+                &sheets::id_number(i),
+                &format!("1380000000{i}"),
+            )
+        })
+        .collect();
+    let file = sheets::roster(&HEADERS, &rows);
+    let first = import(&app, &token, file.clone()).await;
+    assert_eq!(
+        (first["inserted"].as_i64(), first["updated"].as_i64()),
+        (Some(5), Some(0))
+    );
+    let before = member::Entity::find()
+        .all(&app.state.db)
+        .await
+        .expect("members");
+    let second = import(&app, &token, file).await;
+    assert_eq!(second["status"], "succeeded");
+    assert_eq!(
+        (second["inserted"].as_i64(), second["updated"].as_i64()),
+        (Some(0), Some(5))
+    );
+    let after = member::Entity::find()
+        .all(&app.state.db)
+        .await
+        .expect("members");
+    assert_eq!(
+        before, after,
+        "a re-import of identical data writes nothing"
+    );
+    let rows = result_rows(&app, &token, &second).await;
+    assert!(rows[1..].iter().all(|r| r[4] == "更新"));
+
+    // A changed phone in a third import updates that record only.
+    let mut changed = rows_for(5);
+    changed[3][1] = Cell::Text("13999999999");
+    let third = import(&app, &token, sheets::roster(&HEADERS, &changed)).await;
+    assert_eq!(third["updated"], 5);
+    assert_eq!(
+        app.get("/api/admin/members?phone=13999999999", &token)
+            .await
+            .body["total"],
+        1
+    );
+    assert_eq!(app.get("/api/admin/members", &token).await.body["total"], 5);
+}
+
+fn rows_for(n: u32) -> Vec<Vec<Cell>> {
+    (0..n)
+        .map(|i| {
+            sheets::member(
+                &format!("会员{i}"),
+                &sheets::id_number(i),
+                &format!("1380000000{i}"),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn bad_files_fail_the_task_with_a_clear_reason_and_write_nothing() {
+    let app = TestApp::spawn_with(|s| {
+        s.import_max_rows = 3;
+        s.import_max_uncompressed_mb = 1;
+    })
+    .await;
+    let (_, _, token) = union(&app).await;
+
+    let wrong_headers = sheets::roster(
+        &["名字", "电话"],
+        &[vec![Cell::Text("张三"), Cell::Text("13800000000")]],
+    );
+    let mut missing = HEADERS.to_vec();
+    missing.retain(|h| *h != "会籍状态");
+    let missing_column = sheets::roster(
+        &missing,
+        &[sheets::member("张三", ID_FEMALE_1949, "13800000000")],
+    );
+    let empty = sheets::roster(&HEADERS, &[vec![Cell::Blank; 11], vec![Cell::Empty; 11]]);
+    let too_many = sheets::roster(&HEADERS, &rows_for(4));
+    let cases: [(&str, Vec<u8>, &str); 5] = [
+        ("wrong headers", wrong_headers, "模板不正确"),
+        ("missing column", missing_column, "缺少列 会籍状态"),
+        ("empty", empty, "没有会员数据"),
+        ("too many rows", too_many, "超过上限3行"),
+        ("zip bomb", zip_bomb(), "解压后过大"),
+    ];
+    for (case, bytes, reason) in cases {
+        let task = import(&app, &token, bytes).await;
+        assert_eq!(task["status"], "failed", "{case}");
+        assert!(
+            task["error"].as_str().unwrap_or_default().contains(reason),
+            "{case}: {task}"
+        );
+        assert_eq!(task["has_result"], false, "{case}");
+    }
+    assert_eq!(app.get("/api/admin/members", &token).await.body["total"], 0);
+
+    // Not an xlsx at all, or empty: refused at upload, no task.
+    for bytes in [b"name,phone\n".to_vec(), Vec::new()] {
+        let resp = app
+            .upload("/api/admin/member-imports", &token, "roster.csv", bytes)
+            .await;
+        assert_eq!(resp.status, StatusCode::BAD_REQUEST);
+        assert!(resp.message().contains("file"), "{}", resp.message());
+    }
+    assert_eq!(
+        app.get("/api/admin/tasks?kind=member_import", &token)
+            .await
+            .body["total"],
+        5
+    );
+}
+
+/// A zip whose one part inflates from a few KB to 2 MB of zeros (the test limit is 1 MiB).
+fn zip_bomb() -> Vec<u8> {
+    let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    writer
+        .start_file("xl/worksheets/sheet1.xml", options)
+        .expect("start");
+    writer
+        .write_all(&vec![0u8; 2 * 1024 * 1024])
+        .expect("write");
+    writer.finish().expect("finish").into_inner()
+}
+
+#[tokio::test]
+async fn an_oversized_upload_is_a_413() {
+    let app = TestApp::spawn_with(|s| s.upload_limit_bytes = 4096).await;
+    let (_, _, token) = union(&app).await;
+    let resp = app
+        .upload(
+            "/api/admin/member-imports",
+            &token,
+            "big.xlsx",
+            vec![b'P'; 10_000],
+        )
+        .await;
+    assert_eq!(resp.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(resp.code(), "PAYLOAD_TOO_LARGE");
+}
+
+#[tokio::test]
+async fn import_tasks_and_results_are_visible_only_in_the_tree() {
+    let app = TestApp::spawn().await;
+    let (root, _, token) = union(&app).await;
+    let (_, steel) = app
+        .create_org(&root, 1, "日照钢铁工会", "grassroots_union", "steel")
+        .await;
+    let task = import(&app, &token, sheets::roster(&HEADERS, &rows_for(1))).await;
+    let id = task["id"].as_i64().expect("id");
+    assert_eq!(
+        app.get(&format!("/api/admin/tasks/{id}"), &steel)
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    let (status, ..) = app
+        .download(&format!("/api/admin/tasks/{id}/result"), &steel)
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.get("/api/admin/tasks?kind=member_import", &steel)
+            .await
+            .body["total"],
+        0
+    );
+    assert_eq!(
+        app.get(
+            "/api/admin/tasks?kind=member_import&status=succeeded",
+            &root
+        )
+        .await
+        .body["total"],
+        1
+    );
+    let (status, ..) = app
+        .download(&format!("/api/admin/tasks/{id}/result"), &root)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    // Federations keep no roster: their upload is refused before a task exists.
+    let refused = app
+        .upload(
+            "/api/admin/member-imports",
+            &root,
+            "x.xlsx",
+            sheets::roster(&HEADERS, &rows_for(1)),
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+}
+
+/// A worker died after writing the first batch: its lease runs out, another worker runs
+/// the task again, and the roster ends with no duplicate and a correct result.
+#[tokio::test]
+async fn a_task_abandoned_mid_import_is_rerun_without_duplicates() {
+    let dir = tempfile::tempdir().expect("dir");
+    let mut settings = crate::helpers::fresh_settings(dir.path()).await;
+    settings.run_workers = Some(false);
+    settings.import_batch_size = 2;
+    let app = TestApp::spawn_on(settings.clone(), dir).await;
+    let (_, org, token) = union(&app).await;
+    let submitted = app
+        .upload(
+            "/api/admin/member-imports",
+            &token,
+            "三月.xlsx",
+            sheets::roster(&HEADERS, &rows_for(5)),
+        )
+        .await;
+    assert_eq!(submitted.status, StatusCode::ACCEPTED);
+    let id = submitted.body["task_id"].as_i64().expect("id");
+
+    // What the dead worker left: the task running with an expired lease, and the first
+    // batch's members written.
+    let row = task::Entity::find_by_id(id)
+        .one(&app.state.db)
+        .await
+        .expect("q")
+        .expect("task");
+    let mut dead = row.into_active_model();
+    dead.status = Set(TaskStatus::Running);
+    dead.attempts = Set(1);
+    dead.lease_until = Set(Some(app.clock.now() - chrono::Duration::minutes(1)));
+    dead.processed = Set(2);
+    dead.update(&app.state.db).await.expect("update");
+    for i in 0..2 {
+        let body = json!({ "name": format!("会员{i}"), "id_number": sheets::id_number(i), "phone": format!("1380000000{i}"), "joined_on": "2020-05-01" });
+        let created = app.post("/api/admin/members", &token, body).await;
+        let mid = created.body["id"].as_i64().expect("member");
+        let m = member::Entity::find_by_id(mid)
+            .one(&app.state.db)
+            .await
+            .expect("q")
+            .expect("m");
+        let mut m = m.into_active_model();
+        m.import_task_id = Set(Some(id));
+        m.update(&app.state.db).await.expect("mark");
+    }
+
+    // Another worker picks the task up from the queue.
+    let ctx = jobs::workers::JobContext {
+        db: jobs::database::connect(&settings).await.expect("db"),
+        queue: jobs::Queue::connect(&settings).await.expect("queue"),
+        cipher: std::sync::Arc::new(jobs::keys::load_cipher(&settings).expect("cipher")),
+        settings: std::sync::Arc::new(settings),
+        clock: jobs::Clock::system(),
+        worker_name: "second-worker".into(),
+    };
+    let worker = tokio::spawn(jobs::workers::run(ctx, std::future::pending()));
+    let done = app.wait_for_task(&token, id, DEADLINE).await;
+    worker.abort();
+    assert_eq!(done["status"], "succeeded", "{done}");
+    assert_eq!(done["attempts"], 2);
+    assert_eq!(
+        (
+            done["inserted"].as_i64(),
+            done["updated"].as_i64(),
+            done["failed"].as_i64()
+        ),
+        (Some(5), Some(0), Some(0))
+    );
+    let members = member::Entity::find()
+        .filter(member::Column::OrgId.eq(org))
+        .count(&app.state.db)
+        .await
+        .expect("count");
+    assert_eq!(members, 5);
+    let rows = result_rows(&app, &token, &done).await;
+    assert!(rows[1..].iter().all(|r| r[4] == "新增"), "{rows:?}");
+}
