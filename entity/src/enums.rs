@@ -484,22 +484,13 @@ impl TrailAction {
     }
 }
 
-<<<<<<< HEAD
-/// Where a voucher row is in its life. `available` is a free slot (no member yet); the
-/// other three are the voucher states a member and a merchant see.
-=======
 /// What an SMS code may be used for; a code only works for its own purpose.
->>>>>>> issue-5
 #[derive(
     Clone,
     Copy,
     Debug,
     PartialEq,
     Eq,
-<<<<<<< HEAD
-    Hash,
-=======
->>>>>>> issue-5
     EnumIter,
     DeriveActiveEnum,
     Serialize,
@@ -509,30 +500,6 @@ impl TrailAction {
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
 #[serde(rename_all = "snake_case")]
 #[oai(rename_all = "snake_case")]
-<<<<<<< HEAD
-pub enum VoucherStatus {
-    /// 待领取（空位）
-    #[sea_orm(string_value = "available")]
-    Available,
-    /// 未使用
-    #[sea_orm(string_value = "unused")]
-    Unused,
-    /// 已核销
-    #[sea_orm(string_value = "redeemed")]
-    Redeemed,
-    /// 已过期
-    #[sea_orm(string_value = "expired")]
-    Expired,
-}
-
-impl VoucherStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Available => "available",
-            Self::Unused => "unused",
-            Self::Redeemed => "redeemed",
-            Self::Expired => "expired",
-=======
 pub enum SmsPurpose {
     /// 注册
     #[sea_orm(string_value = "register")]
@@ -551,18 +518,11 @@ impl SmsPurpose {
             Self::Register => "register",
             Self::Login => "login",
             Self::ResetPassword => "reset_password",
->>>>>>> issue-5
         }
     }
 
     pub fn label(self) -> &'static str {
         match self {
-<<<<<<< HEAD
-            Self::Available => "待领取",
-            Self::Unused => "未使用",
-            Self::Redeemed => "已核销",
-            Self::Expired => "已过期",
-=======
             Self::Register => "注册",
             Self::Login => "登录",
             Self::ResetPassword => "重置密码",
@@ -629,7 +589,59 @@ impl CertificationStatus {
             Self::Pending => "待审核",
             Self::Approved => "审核通过",
             Self::Rejected => "驳回",
->>>>>>> issue-5
+        }
+    }
+}
+
+/// Where a voucher row is in its life. `available` is a free slot (no member yet); the
+/// other three are the voucher states a member and a merchant see.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    EnumIter,
+    DeriveActiveEnum,
+    Serialize,
+    Deserialize,
+    poem_openapi::Enum,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+#[serde(rename_all = "snake_case")]
+#[oai(rename_all = "snake_case")]
+pub enum VoucherStatus {
+    /// 待领取（空位）
+    #[sea_orm(string_value = "available")]
+    Available,
+    /// 未使用
+    #[sea_orm(string_value = "unused")]
+    Unused,
+    /// 已核销
+    #[sea_orm(string_value = "redeemed")]
+    Redeemed,
+    /// 已过期
+    #[sea_orm(string_value = "expired")]
+    Expired,
+}
+
+impl VoucherStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Available => "available",
+            Self::Unused => "unused",
+            Self::Redeemed => "redeemed",
+            Self::Expired => "expired",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Available => "待领取",
+            Self::Unused => "未使用",
+            Self::Redeemed => "已核销",
+            Self::Expired => "已过期",
         }
     }
 }
