@@ -24,11 +24,7 @@ impl MigrationTrait for Migration {
                     .col(big(Claims::AppAccountId))
                     .col(string(Claims::DayKey, 10))
                     .col(ColumnDef::new(Claims::Seq).integer().not_null())
-                    .col(
-                        ColumnDef::new(Claims::IdempotencyKey)
-                            .string_len(64)
-                            .null(),
-                    )
+                    .col(ColumnDef::new(Claims::IdempotencyKey).string_len(64).null())
                     .col(timestamp(Claims::CreatedAt))
                     .check(Expr::col(Claims::Seq).gte(1))
                     .foreign_key(
@@ -50,7 +46,12 @@ impl MigrationTrait for Migration {
             manager,
             "idx_claims_limit",
             Claims::Table,
-            &[Claims::ActivityId, Claims::MemberId, Claims::DayKey, Claims::Seq],
+            &[
+                Claims::ActivityId,
+                Claims::MemberId,
+                Claims::DayKey,
+                Claims::Seq,
+            ],
             true,
         )
         .await?;

@@ -59,7 +59,9 @@ impl Refusal {
     pub fn message(self) -> &'static str {
         match self {
             Self::NotInWindow => "不在活动时间内，不能领取",
-            Self::NotEligible => "不符合领取条件（须为已认证的在籍会员，生日活动仅限生日在活动期间的会员）",
+            Self::NotEligible => {
+                "不符合领取条件（须为已认证的在籍会员，生日活动仅限生日在活动期间的会员）"
+            }
             Self::LimitReached => "已达到领取次数上限",
             Self::SoldOut => "已领完",
         }
@@ -84,7 +86,11 @@ pub fn visible_to(snapshot: &ActivitySnapshot, holder: &Holder) -> bool {
 }
 
 /// The checks that need no count: window, member status, birthday rule.
-pub fn precheck(snapshot: &ActivitySnapshot, holder: &Holder, now: DateTime<Utc>) -> Option<Refusal> {
+pub fn precheck(
+    snapshot: &ActivitySnapshot,
+    holder: &Holder,
+    now: DateTime<Utc>,
+) -> Option<Refusal> {
     let a = &snapshot.activity;
     if now < a.starts_at || now >= a.ends_at {
         return Some(Refusal::NotInWindow);
@@ -224,7 +230,16 @@ pub async fn claim(
             .await?;
         let Some(row) = inserted else {
             txn.rollback().await?;
-            match diagnose(state, &holder, &snapshot, &day_key, times, idempotency_key.as_deref()).await? {
+            match diagnose(
+                state,
+                &holder,
+                &snapshot,
+                &day_key,
+                times,
+                idempotency_key.as_deref(),
+            )
+            .await?
+            {
                 Diagnosis::Replay(claim) => {
                     let vouchers = vouchers_of_claim(&state.db, claim.id).await?;
                     return Ok(Claimed {
@@ -241,7 +256,17 @@ pub async fn claim(
         let claim_id: i64 = row.try_get("", "id")?;
         let mut vouchers = Vec::with_capacity(snapshot.prizes.len());
         for prize in &snapshot.prizes {
-            if let Some(v) = take_slot(&txn, prize, member.id, claim_id, now, &name_masked, &phone_masked).await? {
+            if let Some(v) = take_slot(
+                &txn,
+                prize,
+                member.id,
+                claim_id,
+                now,
+                &name_masked,
+                &phone_masked,
+            )
+            .await?
+            {
                 vouchers.push(v);
             }
         }
@@ -265,8 +290,7 @@ pub async fn claim(
 fn closed_in_scope(snapshot: &ActivitySnapshot, holder: &Holder) -> bool {
     let mut open = snapshot.clone();
     open.activity.status = ActivityStatus::Open;
-    snapshot.activity.status == ActivityStatus::Closed
-        && visible_to(&open, holder)
+    snapshot.activity.status == ActivityStatus::Closed && visible_to(&open, holder)
 }
 
 enum Diagnosis {
@@ -307,7 +331,9 @@ async fn diagnose(
         .find_also_related(entity::member::Entity)
         .one(&state.db)
         .await?
-        .and_then(|(a, m)| m.filter(|m| a.member_id == Some(member.id) && m.status == MemberStatus::Active));
+        .and_then(|(a, m)| {
+            m.filter(|m| a.member_id == Some(member.id) && m.status == MemberStatus::Active)
+        });
     if linked.is_none() {
         return Ok(Diagnosis::Refused(Refusal::NotEligible));
     }
@@ -357,7 +383,11 @@ async fn take_slot(
     let Some((lo, hi)) = prize.slot_ids else {
         return Ok(None);
     };
-    let start = if hi > lo { rand::rng().random_range(lo..=hi) } else { lo };
+    let start = if hi > lo {
+        rand::rng().random_range(lo..=hi)
+    } else {
+        lo
+    };
     let backend = txn.get_database_backend();
     let lock = if backend == DatabaseBackend::Postgres {
         " FOR UPDATE SKIP LOCKED"
@@ -395,7 +425,10 @@ async fn take_slot(
     })
 }
 
-pub async fn vouchers_of_claim<C: ConnectionTrait>(db: &C, claim_id: i64) -> ApiResult<Vec<voucher::Model>> {
+pub async fn vouchers_of_claim<C: ConnectionTrait>(
+    db: &C,
+    claim_id: i64,
+) -> ApiResult<Vec<voucher::Model>> {
     Ok(voucher::Entity::find()
         .filter(voucher::Column::ClaimId.eq(claim_id))
         .filter(voucher::Column::Status.ne(VoucherStatus::Available))
@@ -414,12 +447,28 @@ mod tests {
 
     #[test]
     fn a_birthday_counts_when_its_day_falls_in_the_window() {
-        assert!(birthday_between(d(1990, 3, 5), d(2026, 3, 1), d(2026, 3, 31)));
-        assert!(!birthday_between(d(1990, 4, 1), d(2026, 3, 1), d(2026, 3, 31)));
+        assert!(birthday_between(
+            d(1990, 3, 5),
+            d(2026, 3, 1),
+            d(2026, 3, 31)
+        ));
+        assert!(!birthday_between(
+            d(1990, 4, 1),
+            d(2026, 3, 1),
+            d(2026, 3, 31)
+        ));
         // A window across new year.
-        assert!(birthday_between(d(1985, 1, 2), d(2026, 12, 20), d(2027, 1, 10)));
+        assert!(birthday_between(
+            d(1985, 1, 2),
+            d(2026, 12, 20),
+            d(2027, 1, 10)
+        ));
         // 29 February in a common year counts on the 28th.
-        assert!(birthday_between(d(1996, 2, 29), d(2027, 2, 28), d(2027, 2, 28)));
+        assert!(birthday_between(
+            d(1996, 2, 29),
+            d(2027, 2, 28),
+            d(2027, 2, 28)
+        ));
     }
 
     #[test]
@@ -436,7 +485,10 @@ mod tests {
 
     #[test]
     fn sqlite_placeholders_are_numbered() {
-        assert_eq!(sql(DatabaseBackend::Sqlite, "a = $1 AND b = $12"), "a = ?1 AND b = ?12");
+        assert_eq!(
+            sql(DatabaseBackend::Sqlite, "a = $1 AND b = $12"),
+            "a = ?1 AND b = ?12"
+        );
         assert_eq!(sql(DatabaseBackend::Postgres, "a = $1"), "a = $1");
     }
 }

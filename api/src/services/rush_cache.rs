@@ -19,6 +19,7 @@ use crate::services::activities;
 
 const ACTIVITY_TTL: Duration = Duration::from_secs(2);
 const HOLDER_TTL: Duration = Duration::from_secs(5);
+const COUPON_TTL: Duration = Duration::from_secs(30);
 /// Beyond this many entries a map is simply cleared (bounded memory).
 const MAX_ENTRIES: usize = 100_000;
 
@@ -55,6 +56,7 @@ pub struct Holder {
 pub struct RushCache {
     activities: Mutex<HashMap<i64, (Instant, Arc<ActivitySnapshot>)>>,
     holders: Mutex<HashMap<i64, (Instant, Arc<Holder>)>>,
+    coupons: Mutex<HashMap<i64, (Instant, Arc<coupon::Model>)>>,
 }
 
 fn get<T>(map: &Mutex<HashMap<i64, (Instant, Arc<T>)>>, key: i64, ttl: Duration) -> Option<Arc<T>> {
@@ -98,7 +100,28 @@ impl RushCache {
         }
     }
 
-    pub async fn holder<C: ConnectionTrait>(&self, db: &C, account_id: i64) -> ApiResult<Arc<Holder>> {
+    /// A coupon for display (title, face value) after a redemption.
+    pub async fn coupon<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        id: i64,
+    ) -> ApiResult<Option<Arc<coupon::Model>>> {
+        if let Some(hit) = get(&self.coupons, id, COUPON_TTL) {
+            return Ok(Some(hit));
+        }
+        let Some(found) = coupon::Entity::find_by_id(id).one(db).await? else {
+            return Ok(None);
+        };
+        let found = Arc::new(found);
+        put(&self.coupons, id, found.clone());
+        Ok(Some(found))
+    }
+
+    pub async fn holder<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        account_id: i64,
+    ) -> ApiResult<Arc<Holder>> {
         if let Some(hit) = get(&self.holders, account_id, HOLDER_TTL) {
             return Ok(hit);
         }

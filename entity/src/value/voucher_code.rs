@@ -96,6 +96,9 @@ mod tests {
         assert_eq!(normalize("ABC"), None);
         assert_eq!(normalize(&format!("{code}0")), None);
         assert_eq!(normalize("UUUUUUUUUUUUUUUUUUUUUUUU"), None);
-        assert_eq!(normalize("码码码码码码码码码码码码码码码码码码码码码码码码"), None);
+        assert_eq!(
+            normalize("码码码码码码码码码码码码码码码码码码码码码码码码"),
+            None
+        );
     }
 }
