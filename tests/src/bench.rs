@@ -1,0 +1,219 @@
+//! Benchmark plumbing: a fresh PostgreSQL database and Redis queue, the release `api`
+//! and `jobs` binaries started against them, and a small HTTP client.
+
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection, Statement};
+use serde_json::{Value, json};
+
+pub const ADMIN_PASSWORD: &str = "Bench2026pass";
+
+/// A fresh database (dropped by `drop_database`) and a queue name of its own.
+pub struct Env {
+    server_url: String,
+    pub database: String,
+    pub redis_url: String,
+    pub queue: String,
+    pub encryption_key: String,
+}
+
+impl Env {
+    pub async fn fresh() -> anyhow::Result<Self> {
+        let admin_url = std::env::var("BENCH_DATABASE_URL")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+        let (server_url, _) = admin_url.rsplit_once('/').context("URL ends with /database")?;
+        let database = format!("gonghui_bench_{}", uuid::Uuid::new_v4().simple());
+        let admin = Database::connect(&admin_url).await.context("PostgreSQL reachable")?;
+        admin.execute_unprepared(&format!("CREATE DATABASE \"{database}\"")).await?;
+        admin.close().await?;
+        Ok(Self {
+            server_url: server_url.to_owned(),
+            database,
+            redis_url: std::env::var("BENCH_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into()),
+            queue: format!("gonghui.bench.{}", uuid::Uuid::new_v4().simple()),
+            encryption_key: entity::crypto::PiiCipher::generate_key(),
+        })
+    }
+
+    pub fn database_url(&self) -> String {
+        format!("{}/{}", self.server_url, self.database)
+    }
+
+    /// The environment of a production-mode process.
+    pub fn vars(&self, addr: Option<&str>) -> Vec<(String, String)> {
+        let mut vars = vec![
+            ("DATABASE_URL".into(), self.database_url()),
+            ("REDIS_URL".into(), self.redis_url.clone()),
+            ("QUEUE_NAME".into(), self.queue.clone()),
+            ("ENCRYPTION_KEY".into(), self.encryption_key.clone()),
+            ("RUN_WORKERS".into(), "false".into()),
+            ("RUST_LOG".into(), "warn".into()),
+        ];
+        if let Some(addr) = addr {
+            vars.push(("APP_ADDR".into(), addr.to_owned()));
+        }
+        vars
+    }
+
+    pub async fn connect(&self) -> anyhow::Result<DatabaseConnection> {
+        Ok(Database::connect(self.database_url()).await?)
+    }
+
+    pub async fn count(&self, sql: &str) -> anyhow::Result<i64> {
+        let db = self.connect().await?;
+        let row = db
+            .query_one_raw(Statement::from_string(db.get_database_backend(), sql.to_owned()))
+            .await?
+            .context("a row")?;
+        let n = row.try_get::<i64>("", "n")?;
+        db.close().await?;
+        Ok(n)
+    }
+
+    pub async fn drop_database(&self) -> anyhow::Result<()> {
+        let admin = Database::connect(format!("{}/postgres", self.server_url)).await?;
+        admin
+            .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)", self.database))
+            .await?;
+        Ok(())
+    }
+}
+
+/// `target/release/<name>`, next to this benchmark binary.
+pub fn release_binary(name: &str) -> anyhow::Result<PathBuf> {
+    let me = std::env::current_exe()?;
+    let path = me.parent().context("binary dir")?.join(name);
+    if !path.exists() {
+        bail!("{} not found: run `cargo build --release -p api -p jobs` first", path.display());
+    }
+    Ok(path)
+}
+
+pub fn spawn(name: &str, vars: &[(String, String)]) -> anyhow::Result<Child> {
+    Ok(Command::new(release_binary(name)?)
+        .envs(vars.iter().cloned())
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()?)
+}
+
+/// Peak resident set size (VmHWM) of a running process, in MB.
+pub fn peak_rss_mb(pid: u32) -> f64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<f64>().ok())
+        })
+        .map_or(0.0, |kb| kb / 1024.0)
+}
+
+/// A running `api` process and a client for it; killed on drop.
+pub struct Server {
+    child: Child,
+    pub base: String,
+    pub client: reqwest::Client,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = Command::new("kill").arg(self.child.id().to_string()).status();
+        let _ = self.child.wait();
+    }
+}
+
+impl Server {
+    pub fn start_api(env: &Env) -> anyhow::Result<Self> {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+        let addr = format!("127.0.0.1:{port}");
+        Ok(Self {
+            child: spawn("api", &env.vars(Some(&addr)))?,
+            base: format!("http://{addr}"),
+            client: reqwest::Client::builder().pool_max_idle_per_host(256).build()?,
+        })
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    pub async fn wait_healthy(&self) -> anyhow::Result<()> {
+        let started = Instant::now();
+        while started.elapsed() < Duration::from_secs(60) {
+            if let Ok(r) = self.client.get(format!("{}/health", self.base)).send().await
+                && r.status().is_success()
+            {
+                return Ok(());
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        bail!("api did not become healthy")
+    }
+
+    pub async fn post(&self, path: &str, token: Option<&str>, body: Value) -> anyhow::Result<Value> {
+        let mut req = self.client.post(format!("{}{}", self.base, path)).json(&body);
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        Ok(req.send().await?.json().await.unwrap_or(Value::Null))
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> anyhow::Result<Value> {
+        Ok(self
+            .client
+            .get(format!("{}{}", self.base, path))
+            .bearer_auth(token)
+            .send()
+            .await?
+            .json()
+            .await?)
+    }
+
+    pub async fn upload(&self, path: &str, token: &str, name: &str, bytes: Vec<u8>) -> anyhow::Result<Value> {
+        let part = reqwest::multipart::Part::bytes(bytes).file_name(name.to_owned());
+        let form = reqwest::multipart::Form::new().part("file", part);
+        let resp = self
+            .client
+            .post(format!("{}{}", self.base, path))
+            .bearer_auth(token)
+            .multipart(form)
+            .send()
+            .await?;
+        Ok(resp.json().await?)
+    }
+
+    /// Logs in with the initial password and changes it; returns the new token.
+    pub async fn activate(&self, username: &str) -> anyhow::Result<String> {
+        let login = self
+            .post("/api/admin/login", None, json!({ "username": username, "password": "gh123456" }))
+            .await?;
+        let token = login["token"].as_str().context("login token")?;
+        let changed = self
+            .post(
+                "/api/admin/password",
+                Some(token),
+                json!({ "old_password": "gh123456", "new_password": ADMIN_PASSWORD }),
+            )
+            .await?;
+        Ok(changed["token"].as_str().context("new token")?.to_owned())
+    }
+
+    /// A grassroots union under the root and its admin's token.
+    pub async fn union_admin_token(&self) -> anyhow::Result<String> {
+        let root = self.activate("admin").await?;
+        let created = self
+            .post(
+                "/api/admin/orgs",
+                Some(&root),
+                json!({ "name": "基准测试工会", "kind": "grassroots_union", "admin_username": "bench" }),
+            )
+            .await?;
+        created["org"]["id"].as_i64().context("union created")?;
+        self.activate("bench").await
+    }
+}
