@@ -28,7 +28,7 @@ pub struct StaffLoginRequest {
 }
 
 #[derive(Object)]
-pub struct WechatLoginRequest {
+pub struct StaffWechatLoginRequest {
     #[oai(validator(max_length = 128))]
     pub wx_code: String,
 }
@@ -75,7 +75,7 @@ impl From<StaffLoggedIn> for StaffLoginResponse {
 }
 
 #[derive(Object)]
-pub struct ChangePasswordRequest {
+pub struct StaffChangePasswordRequest {
     #[oai(validator(max_length = 128))]
     pub old_password: String,
     #[oai(validator(max_length = 128))]
@@ -83,7 +83,7 @@ pub struct ChangePasswordRequest {
 }
 
 #[derive(Object)]
-pub struct TokenResponse {
+pub struct StaffTokenResponse {
     pub token: String,
 }
 
@@ -202,7 +202,7 @@ impl StaffApi {
     async fn login_wechat(
         &self,
         state: Data<&AppState>,
-        body: Json<WechatLoginRequest>,
+        body: Json<StaffWechatLoginRequest>,
     ) -> ApiResult<Json<StaffLoginResponse>> {
         Ok(Json(
             staff_auth::login_wechat(&state, &body.wx_code)
@@ -217,12 +217,12 @@ impl StaffApi {
         &self,
         state: Data<&AppState>,
         auth: MerchantAuth,
-        body: Json<ChangePasswordRequest>,
-    ) -> ApiResult<Json<TokenResponse>> {
+        body: Json<StaffChangePasswordRequest>,
+    ) -> ApiResult<Json<StaffTokenResponse>> {
         let token =
             staff_auth::change_password(&state, &auth.0, &body.old_password, &body.new_password)
                 .await?;
-        Ok(Json(TokenResponse { token }))
+        Ok(Json(StaffTokenResponse { token }))
     }
 
     /// Own profile (我的)
