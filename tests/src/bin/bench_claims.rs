@@ -1,0 +1,430 @@
+//! Claim and redemption benchmark, production mode: the real `api` release binary on
+//! PostgreSQL + Redis. One open activity with 10,000 vouchers, 20,000 certified members
+//! (roster rows, certified app accounts and sessions seeded with bulk SQL, as an import
+//! and the certification flow would leave them), 64 concurrent HTTP clients claiming
+//! until sold out, then 64 clients redeeming every issued voucher through the
+//! merchant's staff tokens. Reports throughput, p50/p99 latency and the correctness
+//! counts read back from the database.
+//!
+//!     cargo build --release -p api -p jobs -p tests --bins
+//!     cargo run --release -p tests --bin bench_claims
+//!
+//! Environment: BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres),
+//! BENCH_REDIS_URL (default redis://127.0.0.1:6379), BENCH_VOUCHERS (default 10000),
+//! BENCH_MEMBERS (default 20000), BENCH_CLIENTS (default 64), BENCH_KEEP_DB (keep the
+//! database for EXPLAIN afterwards).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use chrono::Utc;
+use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
+use serde_json::{Value, json};
+use tests::bench::{self, Env, Server};
+
+fn var(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let vouchers = var("BENCH_VOUCHERS", 10_000);
+    let members = var("BENCH_MEMBERS", 20_000);
+    let clients = var("BENCH_CLIENTS", 64);
+    let env = Env::fresh().await?;
+    let result = run(&env, vouchers, members, clients).await;
+    if std::env::var_os("BENCH_KEEP_DB").is_some() {
+        println!("database kept: {}", env.database_url());
+    } else {
+        env.drop_database().await?;
+    }
+    result
+}
+
+/// Latency percentiles of a sample, in milliseconds.
+fn percentile(sorted: &[Duration], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i].as_secs_f64() * 1000.0
+}
+
+async fn exec(db: &DatabaseConnection, sql: &str) -> anyhow::Result<()> {
+    db.execute_unprepared(sql)
+        .await
+        .with_context(|| sql.to_owned())?;
+    Ok(())
+}
+
+async fn ids(db: &DatabaseConnection, sql: &str) -> anyhow::Result<Vec<i64>> {
+    let rows = db
+        .query_all_raw(Statement::from_string(db.get_database_backend(), sql))
+        .await?;
+    rows.iter()
+        .map(|r| r.try_get::<i64>("", "id").map_err(Into::into))
+        .collect()
+}
+
+/// What one phase produced: every response's (status, code, latency) and the wall time.
+struct Phase {
+    wall: Duration,
+    latencies: Vec<Duration>,
+    codes: HashMap<String, usize>,
+    ok: Vec<Value>,
+}
+
+impl Phase {
+    fn report(&self, what: &str) {
+        let mut sorted = self.latencies.clone();
+        sorted.sort();
+        let n = sorted.len();
+        println!(
+            "{what}: {n} requests in {:.2} s = {:.0} req/s; p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+            self.wall.as_secs_f64(),
+            n as f64 / self.wall.as_secs_f64(),
+            percentile(&sorted, 0.50),
+            percentile(&sorted, 0.99),
+            percentile(&sorted, 1.0),
+        );
+        let mut codes: Vec<_> = self.codes.iter().collect();
+        codes.sort();
+        println!("  answers: {codes:?}");
+    }
+}
+
+/// `clients` tasks sharing one HTTP client, each POSTing `(path, token, body)` jobs taken
+/// from a shared cursor until the list is exhausted or `stop` is set by an answer.
+async fn hammer(
+    api: &Server,
+    clients: usize,
+    jobs: Vec<(String, String, Value)>,
+    stop_on: Option<&'static str>,
+) -> anyhow::Result<Phase> {
+    let jobs = Arc::new(jobs);
+    let cursor = Arc::new(AtomicUsize::new(0));
+    let stop = Arc::new(AtomicBool::new(false));
+    let started = Instant::now();
+    let mut set = tokio::task::JoinSet::new();
+    for _ in 0..clients {
+        let (jobs, cursor, stop) = (jobs.clone(), cursor.clone(), stop.clone());
+        let client = api.client.clone();
+        let base = api.base.clone();
+        set.spawn(async move {
+            let mut out: Vec<(Duration, u16, String, Value)> = Vec::new();
+            while !stop.load(Ordering::Relaxed) {
+                let i = cursor.fetch_add(1, Ordering::Relaxed);
+                let Some((path, token, body)) = jobs.get(i) else {
+                    break;
+                };
+                let t = Instant::now();
+                let resp = client
+                    .post(format!("{base}{path}"))
+                    .bearer_auth(token)
+                    .json(body)
+                    .send()
+                    .await?;
+                let status = resp.status().as_u16();
+                let body: Value = resp.json().await.unwrap_or(Value::Null);
+                let took = t.elapsed();
+                let code = if status < 300 {
+                    status.to_string()
+                } else {
+                    body["code"].as_str().unwrap_or("?").to_owned()
+                };
+                if stop_on == Some(code.as_str()) {
+                    stop.store(true, Ordering::Relaxed);
+                }
+                out.push((took, status, code, body));
+            }
+            anyhow::Ok(out)
+        });
+    }
+    let mut phase = Phase {
+        wall: Duration::ZERO,
+        latencies: Vec::new(),
+        codes: HashMap::new(),
+        ok: Vec::new(),
+    };
+    while let Some(done) = set.join_next().await {
+        for (took, status, code, body) in done?? {
+            phase.latencies.push(took);
+            *phase.codes.entry(code).or_default() += 1;
+            if status < 300 {
+                phase.ok.push(body);
+            }
+        }
+    }
+    phase.wall = started.elapsed();
+    Ok(phase)
+}
+
+async fn run(env: &Env, vouchers: usize, members: usize, clients: usize) -> anyhow::Result<()> {
+    let api = Server::start_api(env)?;
+    api.wait_healthy().await?;
+    let db = env.connect().await?;
+
+    // Organisations: the city root reviews what a grassroots union submits.
+    let root = api.activate("admin").await?;
+    let org = api
+        .post(
+            "/api/admin/orgs",
+            Some(&root),
+            json!({ "parent_id": 1, "name": "日照港工会", "kind": "grassroots_union", "admin_username": "port" }),
+        )
+        .await?;
+    let union = org["org"]["id"].as_i64().context("union created")?;
+    let union_token = api.activate("port").await?;
+
+    // A merchant, its coupon and an open activity with one prize of `vouchers` units.
+    let merchant = api
+        .post(
+            "/api/admin/merchants",
+            Some(&union_token),
+            json!({
+                "name": "日照职工之家", "contact_name": "张三", "phone": "13700000001",
+                "landline": "0633-8221234", "kind": "merchant", "service_type": "普通商家",
+                "tags": ["蛋糕"], "company_address": "日照市 东港区", "address": "日照市东港区",
+                "intro": "日照职工之家", "settled_on": "2026-01-01",
+                "longitude": 119.52, "latitude": 35.41
+            }),
+        )
+        .await?;
+    let merchant_id = merchant["merchant"]["id"]
+        .as_i64()
+        .with_context(|| format!("merchant: {merchant}"))?;
+    let now = Utc::now();
+    let coupon = api
+        .post(
+            "/api/admin/coupons",
+            Some(&union_token),
+            json!({
+                "merchant_id": merchant_id, "kind": "union_activity", "title": "中秋蛋糕券",
+                "name": "蛋糕", "quantity": vouchers,
+                "valid_from": (now - chrono::Duration::hours(1)).to_rfc3339(),
+                "valid_to": (now + chrono::Duration::days(30)).to_rfc3339(),
+                "amount_fen": 5000, "conditions": "凭券到店领取", "description": "中秋福利"
+            }),
+        )
+        .await?;
+    let coupon_id = coupon["id"]
+        .as_i64()
+        .with_context(|| format!("coupon: {coupon}"))?;
+    api.post(
+        &format!("/api/admin/coupons/{coupon_id}/enable"),
+        Some(&union_token),
+        json!({}),
+    )
+    .await?;
+    let starts_at = Utc::now() + chrono::Duration::seconds(3);
+    let activity = api
+        .post(
+            "/api/admin/activities",
+            Some(&union_token),
+            json!({
+                "title": "中秋节福利发放", "cover_url": "https://img.example.cn/cover.png",
+                "claim_limit": { "kind": "once" }, "scope_org_id": union,
+                "starts_at": starts_at.to_rfc3339(),
+                "ends_at": (starts_at + chrono::Duration::days(3)).to_rfc3339(),
+                "content_html": "<p>领取</p>", "birthday_only": false
+            }),
+        )
+        .await?;
+    let activity_id = activity["id"]
+        .as_i64()
+        .with_context(|| format!("activity: {activity}"))?;
+    for (token, action, body) in [
+        (
+            &union_token,
+            "prizes",
+            json!({ "coupon_id": coupon_id, "quantity": vouchers }),
+        ),
+        (&union_token, "submit", json!({})),
+        (&root, "review", json!({ "approve": true, "comment": "同意" })),
+        (&union_token, "open", json!({})),
+    ] {
+        let r = api
+            .post(
+                &format!("/api/admin/activities/{activity_id}/{action}"),
+                Some(token),
+                body,
+            )
+            .await?;
+        if r["code"].is_string() {
+            bail!("{action}: {r}");
+        }
+    }
+
+    // The roster and the certified accounts, in bulk as an import plus certification
+    // would leave them; each account gets a session whose token is `bench-member-<id>`.
+    let seeding = Instant::now();
+    exec(
+        &db,
+        &format!(
+            "INSERT INTO members (org_id, name, phone, id_type, id_number_enc, id_number_hash, \
+             id_number_masked, gender, birth_date, migrant_worker, joined_on, status, certified, \
+             created_at, updated_at) \
+             SELECT {union}, '会员' || n, '13' || lpad(n::text, 9, '0'), 'resident_id', \
+             'bench-' || n, md5('bench-id-' || n), '370203********' || lpad((n % 10000)::text, 4, '0'), \
+             'male', DATE '1980-01-01' + (n % 7000), false, DATE '2020-05-01', 'active', true, \
+             now(), now() FROM generate_series(1, {members}) AS n"
+        ),
+    )
+    .await?;
+    exec(
+        &db,
+        "INSERT INTO app_accounts (phone, password_hash, region, agreement_accepted_at, member_id, \
+         certified_id_hash, card_no, card_issued_at, failed_logins, created_at, updated_at) \
+         SELECT '19' || lpad(id::text, 9, '0'), 'x', '山东省日照市', now(), id, id_number_hash, \
+         'RZ' || lpad(id::text, 10, '0'), now(), 0, now(), now() FROM members",
+    )
+    .await?;
+    exec(
+        &db,
+        "INSERT INTO sessions (token_hash, principal_kind, principal_id, created_at, expires_at) \
+         SELECT encode(sha256(convert_to('bench-member-' || id, 'UTF8')), 'hex'), 'member', id, \
+         now(), now() + interval '1 day' FROM app_accounts",
+    )
+    .await?;
+    exec(&db, "ANALYZE").await?;
+    let accounts = ids(&db, "SELECT id FROM app_accounts ORDER BY id").await?;
+    println!(
+        "seeded {} certified members with sessions in {:.1} s; {} free vouchers",
+        accounts.len(),
+        seeding.elapsed().as_secs_f64(),
+        env.count(&format!(
+            "SELECT COUNT(*) AS n FROM vouchers WHERE activity_id = {activity_id} AND member_id IS NULL"
+        ))
+        .await?
+    );
+    while Utc::now() < starts_at {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    // Phase 1: every member claims once, 64 at a time, until an answer is SOLD_OUT.
+    let path = format!("/api/app/activities/{activity_id}/claims");
+    let claims: Vec<(String, String, Value)> = accounts
+        .iter()
+        .map(|id| (path.clone(), format!("bench-member-{id}"), json!({})))
+        .collect();
+    let claimed = hammer(&api, clients, claims, Some("SOLD_OUT")).await?;
+    claimed.report("claims");
+    let issued = env
+        .count(&format!(
+            "SELECT COUNT(*) AS n FROM vouchers WHERE activity_id = {activity_id} AND member_id IS NOT NULL"
+        ))
+        .await?;
+    let per_member = env
+        .count(&format!(
+            "SELECT COALESCE(MAX(c), 0) AS n FROM (SELECT COUNT(*) AS c FROM vouchers \
+             WHERE activity_id = {activity_id} AND member_id IS NOT NULL GROUP BY member_id) x"
+        ))
+        .await?;
+    let claim_rows = env
+        .count(&format!(
+            "SELECT COUNT(*) AS n FROM claims WHERE activity_id = {activity_id}"
+        ))
+        .await?;
+    println!(
+        "  vouchers issued {issued} of {vouchers}; claim rows {claim_rows}; \
+         201 answers {}; max vouchers per member {per_member} (limit: once)",
+        claimed.ok.len()
+    );
+
+    // Phase 2: the merchant's staff redeem every issued voucher, 64 at a time.
+    let owner = api
+        .post(
+            "/api/merchant/login",
+            None,
+            json!({ "phone": "13700000001", "password": "gh123456" }),
+        )
+        .await?;
+    let first = owner["token"].as_str().context("staff login")?;
+    let changed = api
+        .post(
+            "/api/merchant/password",
+            Some(first),
+            json!({ "old_password": "gh123456", "new_password": "Shop2026pass" }),
+        )
+        .await?;
+    let staff_token = changed["token"]
+        .as_str()
+        .context("staff token")?
+        .to_owned();
+    let codes: Vec<String> = claimed
+        .ok
+        .iter()
+        .filter_map(|b| b["code"].as_str().map(str::to_owned))
+        .collect();
+    let redemptions: Vec<(String, String, Value)> = codes
+        .iter()
+        .map(|c| {
+            (
+                "/api/merchant/redemptions".to_owned(),
+                staff_token.clone(),
+                json!({ "code": c }),
+            )
+        })
+        .collect();
+    let redeemed = hammer(&api, clients, redemptions, None).await?;
+    redeemed.report("redemptions");
+    // A second pass over the first thousand codes: every one must be ALREADY_REDEEMED.
+    let again: Vec<(String, String, Value)> = codes
+        .iter()
+        .take(1000)
+        .map(|c| {
+            (
+                "/api/merchant/redemptions".to_owned(),
+                staff_token.clone(),
+                json!({ "code": c }),
+            )
+        })
+        .collect();
+    let replays = hammer(&api, clients, again, None).await?;
+    let rows = env
+        .count(&format!(
+            "SELECT COUNT(*) AS n FROM vouchers WHERE activity_id = {activity_id} AND status = 'redeemed'"
+        ))
+        .await?;
+    let distinct_ok: std::collections::HashSet<&str> = redeemed
+        .ok
+        .iter()
+        .filter_map(|b| b["code"].as_str())
+        .collect();
+    println!(
+        "  redeemed rows {rows}; 201 answers {} for {} distinct codes; second pass: {:?}",
+        redeemed.ok.len(),
+        distinct_ok.len(),
+        replays.codes
+    );
+    println!(
+        "api peak RSS {:.0} MB",
+        bench::peak_rss_mb(api.pid())
+    );
+
+    let mut failures = Vec::new();
+    if issued != vouchers as i64 {
+        failures.push(format!("issued {issued}, expected {vouchers}"));
+    }
+    if per_member > 1 {
+        failures.push(format!("a member holds {per_member} vouchers"));
+    }
+    if rows != issued || redeemed.ok.len() != distinct_ok.len() || distinct_ok.len() != codes.len()
+    {
+        failures.push("a voucher redeemed twice or not at all".into());
+    }
+    if replays.codes.get("ALREADY_REDEEMED").copied() != Some(replays.latencies.len()) {
+        failures.push("a second redemption did not answer ALREADY_REDEEMED".into());
+    }
+    if !failures.is_empty() {
+        bail!("{failures:?}");
+    }
+    println!("correctness: OK");
+    Ok(())
+}
