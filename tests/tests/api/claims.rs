@@ -22,9 +22,151 @@ pub struct Rush {
     pub activity: i64,
 }
 
+/// What `rush_in` set up: a district with a grassroots union (port), its merchant, a
+/// coupon and an open activity scoped to the union.
+#[allow(dead_code)]
+pub struct Ids {
+    pub district: i64,
+    pub district_token: String,
+    pub union: i64,
+    pub union_token: String,
+    pub merchant: i64,
+    pub coupon: i64,
+    pub activity: i64,
+}
+
+/// The coupon's validity and whether the activity is for birthdays only.
+#[derive(Clone, Copy)]
+pub struct Spec {
+    pub coupon_from: Duration,
+    pub coupon_to: Duration,
+    pub birthday_only: bool,
+}
+
+impl Default for Spec {
+    fn default() -> Self {
+        Self {
+            coupon_from: Duration::hours(-1),
+            coupon_to: Duration::days(30),
+            birthday_only: false,
+        }
+    }
+}
+
 /// A union with a merchant, a coupon valid now, and an open activity with one prize.
 pub async fn rush(quantity: i64, limit: Value) -> Rush {
     let app = TestApp::spawn().await;
+    let ids = rush_in(&app, quantity, limit, Spec::default()).await;
+    Rush {
+        app,
+        union_token: ids.union_token,
+        union: ids.union,
+        merchant: ids.merchant,
+        coupon: ids.coupon,
+        activity: ids.activity,
+    }
+}
+
+/// Creates and enables a coupon of `merchant` valid over `now + from .. now + to`.
+pub async fn coupon(
+    app: &TestApp,
+    token: &str,
+    merchant: i64,
+    quantity: i64,
+    from: Duration,
+    to: Duration,
+) -> i64 {
+    let now = app.clock.now();
+    let coupon = app
+        .post(
+            "/api/admin/coupons",
+            token,
+            json!({
+                "merchant_id": merchant, "kind": "union_activity", "title": "中秋蛋糕券",
+                "name": "蛋糕", "quantity": quantity,
+                "valid_from": (now + from).to_rfc3339(),
+                "valid_to": (now + to).to_rfc3339(),
+                "amount_fen": 5000, "conditions": "凭券到店领取", "description": "中秋福利"
+            }),
+        )
+        .await;
+    assert_eq!(coupon.status, StatusCode::OK, "{:?}", coupon.body);
+    let coupon = coupon.body["id"].as_i64().expect("id");
+    let enabled = app
+        .post(
+            &format!("/api/admin/coupons/{coupon}/enable"),
+            token,
+            json!({}),
+        )
+        .await;
+    assert_eq!(enabled.status, StatusCode::OK, "{:?}", enabled.body);
+    coupon
+}
+
+/// The workflow steps of an activity, in order; `activity` stops after the one named.
+pub const STEPS: [&str; 4] = ["prizes", "submit", "review", "open"];
+
+/// An activity of the union over `starts .. starts + 3 days` (starts must be in the
+/// future), taken through the workflow up to and including `upto` (or left a draft).
+#[allow(clippy::too_many_arguments)]
+pub async fn activity(
+    app: &TestApp,
+    union_token: &str,
+    district_token: &str,
+    scope: i64,
+    coupon: i64,
+    quantity: i64,
+    limit: Value,
+    birthday_only: bool,
+    starts: chrono::DateTime<Utc>,
+    upto: Option<&str>,
+) -> i64 {
+    let created = app
+        .post(
+            "/api/admin/activities",
+            union_token,
+            json!({
+                "title": "中秋节福利发放", "cover_url": "https://img.example.cn/cover.png", "claim_limit": limit, "scope_org_id": scope,
+                "starts_at": starts.to_rfc3339(), "ends_at": (starts + Duration::days(3)).to_rfc3339(),
+                "content_html": "<p>领取</p>", "birthday_only": birthday_only
+            }),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::OK, "{:?}", created.body);
+    let activity = created.body["id"].as_i64().expect("id");
+    let Some(upto) = upto else {
+        return activity;
+    };
+    for action in STEPS {
+        let (token, body) = match action {
+            "prizes" => (
+                union_token,
+                json!({ "coupon_id": coupon, "quantity": quantity }),
+            ),
+            "review" => (
+                district_token,
+                json!({ "approve": true, "comment": "同意" }),
+            ),
+            _ => (union_token, json!({})),
+        };
+        let r = app
+            .post(
+                &format!("/api/admin/activities/{activity}/{action}"),
+                token,
+                body,
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{action}: {:?}", r.body);
+        if action == upto {
+            break;
+        }
+    }
+    activity
+}
+
+/// Sets up `Ids` on `app`: the activity opens a minute from now and the clock is then
+/// moved two minutes on, inside its window.
+pub async fn rush_in(app: &TestApp, quantity: i64, limit: Value, spec: Spec) -> Ids {
     let root = app.root_token().await;
     let (district, district_token) = app
         .create_org(&root, 1, "东港区总工会", "district_federation", "donggang")
@@ -38,194 +180,183 @@ pub async fn rush(quantity: i64, limit: Value) -> Rush {
             "port",
         )
         .await;
-    let merchant = create_merchant(&app, &union_token, "日照职工之家", "13700000001").await;
-    let now = Utc::now();
-    let coupon = app
-        .post(
-            "/api/admin/coupons",
-            &union_token,
-            json!({
-                "merchant_id": merchant, "kind": "union_activity", "title": "中秋蛋糕券",
-                "name": "蛋糕", "quantity": quantity,
-                "valid_from": (now - Duration::hours(1)).to_rfc3339(),
-                "valid_to": (now + Duration::days(30)).to_rfc3339(),
-                "amount_fen": 5000, "conditions": "凭券到店领取", "description": "中秋福利"
-            }),
-        )
-        .await;
-    assert_eq!(coupon.status, StatusCode::OK, "{:?}", coupon.body);
-    let coupon = coupon.body["id"].as_i64().expect("id");
-    app.post(
-        &format!("/api/admin/coupons/{coupon}/enable"),
+    let merchant = create_merchant(app, &union_token, "日照职工之家", "13700000001").await;
+    let coupon = coupon(
+        app,
         &union_token,
-        json!({}),
+        merchant,
+        quantity,
+        spec.coupon_from,
+        spec.coupon_to,
     )
     .await;
-    let start = now + Duration::minutes(1);
-    let created = app
-        .post(
-            "/api/admin/activities",
-            &union_token,
-            json!({
-                "title": "中秋节福利发放", "cover_url": "https://img.example.cn/cover.png", "claim_limit": limit, "scope_org_id": union,
-                "starts_at": start.to_rfc3339(), "ends_at": (start + Duration::days(3)).to_rfc3339(),
-                "content_html": "<p>领取</p>", "birthday_only": false
-            }),
-        )
-        .await;
-    assert_eq!(created.status, StatusCode::OK, "{:?}", created.body);
-    let activity = created.body["id"].as_i64().expect("id");
-    let steps = [
-        (
-            &union_token,
-            "prizes",
-            json!({ "coupon_id": coupon, "quantity": quantity }),
-        ),
-        (&union_token, "submit", json!({})),
-        (
-            &district_token,
-            "review",
-            json!({ "approve": true, "comment": "同意" }),
-        ),
-        (&union_token, "open", json!({})),
-    ];
-    for (token, action, body) in steps {
-        let r = app
-            .post(
-                &format!("/api/admin/activities/{activity}/{action}"),
-                token,
-                body,
-            )
-            .await;
-        assert_eq!(r.status, StatusCode::OK, "{action}: {:?}", r.body);
-    }
-    app.clock.advance(Duration::minutes(2));
-    Rush {
+    let activity = activity(
         app,
-        union_token,
+        &union_token,
+        &district_token,
         union,
+        coupon,
+        quantity,
+        limit,
+        spec.birthday_only,
+        app.clock.now() + Duration::minutes(1),
+        Some("open"),
+    )
+    .await;
+    app.clock.advance(Duration::minutes(2));
+    Ids {
+        district,
+        district_token,
+        union,
+        union_token,
         merchant,
         coupon,
         activity,
     }
 }
 
-impl Rush {
-    /// `n` roster members of the union, each with a certified app account; their tokens.
-    pub async fn members(&self, first: u32, n: u32) -> Vec<String> {
-        let mut tokens = Vec::new();
-        for i in first..first + n {
-            let phone = format!("139{i:08}");
-            let created = self
-                .app
-                .post(
-                    "/api/admin/members",
-                    &self.union_token,
-                    json!({ "name": format!("会员{i}"), "id_number": crate::sheets::id_number(i),
-                            "phone": phone, "joined_on": "2019-03-01" }),
-                )
-                .await;
-            assert_eq!(created.status, StatusCode::OK, "{:?}", created.body);
-            let member_id = created.body["id"].as_i64().expect("id");
-            let now = Utc::now();
-            let account = entity::app_account::ActiveModel {
-                phone: Set(phone),
-                password_hash: Set("x".into()),
-                region: Set("山东省日照市".into()),
-                agreement_accepted_at: Set(now),
-                member_id: Set(Some(member_id)),
-                failed_logins: Set(0),
-                created_at: Set(now),
-                updated_at: Set(now),
-                ..Default::default()
-            }
-            .insert(&self.app.state.db)
-            .await
-            .expect("account");
-            let token = api::services::sessions::issue(
-                &self.app.state.db,
-                &self.app.state,
-                PrincipalKind::Member,
-                account.id,
-            )
-            .await
-            .expect("session");
-            tokens.push(token);
-        }
-        tokens
-    }
+/// Logs a merchant's staff account in with the initial password and changes it; the
+/// new token.
+pub async fn staff_token(app: &TestApp, phone: &str) -> String {
+    let login = app
+        .request(
+            Method::POST,
+            "/api/merchant/login",
+            None,
+            Some(json!({ "phone": phone, "password": crate::helpers::INITIAL_PASSWORD })),
+        )
+        .await;
+    assert_eq!(login.status, StatusCode::OK, "{:?}", login.body);
+    assert_eq!(login.body["must_change_password"], true);
+    let token = login.body["token"].as_str().expect("token").to_owned();
+    let refused = app.get("/api/merchant/redemptions", &token).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert_eq!(refused.code(), "PASSWORD_CHANGE_REQUIRED");
+    let changed = app
+        .post(
+            "/api/merchant/password",
+            &token,
+            json!({ "old_password": crate::helpers::INITIAL_PASSWORD, "new_password": STAFF_PASSWORD }),
+        )
+        .await;
+    assert_eq!(changed.status, StatusCode::OK, "{:?}", changed.body);
+    changed.body["token"].as_str().expect("token").to_owned()
+}
 
-    /// A fresh token for the account of `phone` (after the clock moved past its TTL).
-    pub async fn reissue(&self, phone: &str) -> String {
-        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-        let account = entity::app_account::Entity::find()
-            .filter(entity::app_account::Column::Phone.eq(phone))
-            .one(&self.app.state.db)
-            .await
-            .expect("query")
-            .expect("account");
-        api::services::sessions::issue(
-            &self.app.state.db,
-            &self.app.state,
+pub const STAFF_PASSWORD: &str = "Shop2026pass";
+
+/// A password log-in of a staff account whose password was already changed.
+pub async fn staff_login(app: &TestApp, phone: &str) -> String {
+    let login = app
+        .request(
+            Method::POST,
+            "/api/merchant/login",
+            None,
+            Some(json!({ "phone": phone, "password": STAFF_PASSWORD })),
+        )
+        .await;
+    assert_eq!(login.status, StatusCode::OK, "{:?}", login.body);
+    login.body["token"].as_str().expect("token").to_owned()
+}
+
+/// `n` roster members of the union, each with a certified app account; their tokens.
+pub async fn direct_members(app: &TestApp, union_token: &str, first: u32, n: u32) -> Vec<String> {
+    let mut tokens = Vec::new();
+    for i in first..first + n {
+        let phone = format!("139{i:08}");
+        let created = app
+            .post(
+                "/api/admin/members",
+                union_token,
+                json!({ "name": format!("会员{i}"), "id_number": crate::sheets::id_number(i),
+                        "phone": phone, "joined_on": "2019-03-01" }),
+            )
+            .await;
+        assert_eq!(created.status, StatusCode::OK, "{:?}", created.body);
+        let member_id = created.body["id"].as_i64().expect("id");
+        let now = Utc::now();
+        let account = entity::app_account::ActiveModel {
+            phone: Set(phone),
+            password_hash: Set("x".into()),
+            region: Set("山东省日照市".into()),
+            agreement_accepted_at: Set(now),
+            member_id: Set(Some(member_id)),
+            failed_logins: Set(0),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        }
+        .insert(&app.state.db)
+        .await
+        .expect("account");
+        let token = api::services::sessions::issue(
+            &app.state.db,
+            &app.state,
             PrincipalKind::Member,
             account.id,
         )
         .await
+        .expect("session");
+        tokens.push(token);
+    }
+    tokens
+}
+
+/// A fresh token for the account of `phone` (after the clock moved past its TTL).
+pub async fn reissue(app: &TestApp, phone: &str) -> String {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let account = entity::app_account::Entity::find()
+        .filter(entity::app_account::Column::Phone.eq(phone))
+        .one(&app.state.db)
+        .await
+        .expect("query")
+        .expect("account");
+    api::services::sessions::issue(&app.state.db, &app.state, PrincipalKind::Member, account.id)
+        .await
         .expect("session")
+}
+
+/// A claim in `activity`, with an `Idempotency-Key` when given.
+pub async fn claim(app: &TestApp, activity: i64, token: &str, key: Option<&str>) -> Resp {
+    let path = format!("/api/app/activities/{activity}/claims");
+    match key {
+        None => app.post(&path, token, json!({})).await,
+        Some(key) => {
+            let resp = app
+                .client
+                .post(format!("{}{path}", app.base))
+                .bearer_auth(token)
+                .header("Idempotency-Key", key)
+                .send()
+                .await
+                .expect("request");
+            let status = resp.status();
+            Resp {
+                status,
+                body: resp.json().await.unwrap_or(Value::Null),
+            }
+        }
+    }
+}
+
+impl Rush {
+    /// `n` roster members of the union, each with a certified app account; their tokens.
+    pub async fn members(&self, first: u32, n: u32) -> Vec<String> {
+        direct_members(&self.app, &self.union_token, first, n).await
+    }
+
+    /// A fresh token for the account of `phone` (after the clock moved past its TTL).
+    pub async fn reissue(&self, phone: &str) -> String {
+        reissue(&self.app, phone).await
     }
 
     pub async fn claim(&self, token: &str, key: Option<&str>) -> Resp {
-        let path = format!("/api/app/activities/{}/claims", self.activity);
-        match key {
-            None => self.app.post(&path, token, json!({})).await,
-            Some(key) => {
-                let resp = self
-                    .app
-                    .client
-                    .post(format!("{}{path}", self.app.base))
-                    .bearer_auth(token)
-                    .header("Idempotency-Key", key)
-                    .send()
-                    .await
-                    .expect("request");
-                let status = resp.status();
-                Resp {
-                    status,
-                    body: resp.json().await.unwrap_or(Value::Null),
-                }
-            }
-        }
+        claim(&self.app, self.activity, token, key).await
     }
 
     /// The merchant's owner account after the forced password change; its token.
     pub async fn staff_token(&self) -> String {
-        let login = self
-            .app
-            .request(
-                Method::POST,
-                "/api/merchant/login",
-                None,
-                Some(
-                    json!({ "phone": "13700000001", "password": crate::helpers::INITIAL_PASSWORD }),
-                ),
-            )
-            .await;
-        assert_eq!(login.status, StatusCode::OK, "{:?}", login.body);
-        assert_eq!(login.body["must_change_password"], true);
-        let token = login.body["token"].as_str().expect("token").to_owned();
-        let refused = self.app.get("/api/merchant/redemptions", &token).await;
-        assert_eq!(refused.status, StatusCode::FORBIDDEN);
-        assert_eq!(refused.code(), "PASSWORD_CHANGE_REQUIRED");
-        let changed = self
-            .app
-            .post(
-                "/api/merchant/password",
-                &token,
-                json!({ "old_password": crate::helpers::INITIAL_PASSWORD, "new_password": "Shop2026pass" }),
-            )
-            .await;
-        assert_eq!(changed.status, StatusCode::OK, "{:?}", changed.body);
-        changed.body["token"].as_str().expect("token").to_owned()
+        staff_token(&self.app, "13700000001").await
     }
 }
 
