@@ -57,7 +57,10 @@ impl Env {
             ("QUEUE_NAME".into(), self.queue.clone()),
             ("ENCRYPTION_KEY".into(), self.encryption_key.clone()),
             ("RUN_WORKERS".into(), "false".into()),
-            ("RUST_LOG".into(), "warn".into()),
+            (
+                "RUST_LOG".into(),
+                std::env::var("BENCH_LOG").unwrap_or_else(|_| "warn".into()),
+            ),
         ];
         if let Some(addr) = addr {
             vars.push(("APP_ADDR".into(), addr.to_owned()));
@@ -111,7 +114,7 @@ pub fn release_binary(name: &str) -> anyhow::Result<PathBuf> {
 pub fn spawn(name: &str, vars: &[(String, String)]) -> anyhow::Result<Child> {
     Ok(Command::new(release_binary(name)?)
         .envs(vars.iter().cloned())
-        .stdout(Stdio::null())
+        .stdout(Stdio::inherit())
         .stderr(Stdio::inherit())
         .spawn()?)
 }

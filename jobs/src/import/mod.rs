@@ -64,6 +64,7 @@ pub async fn run(ctx: &JobContext, task: &task::Model) -> Result<Outcome, TaskEr
         max_uncompressed_bytes: ctx.settings.import_max_uncompressed_mb * 1024 * 1024,
     };
     let bytes = upload.data;
+    let started = std::time::Instant::now();
     let parsed = tokio::task::spawn_blocking(move || reader::read(&bytes, limits))
         .await
         .map_err(|e| TaskError::Other(e.to_string()))?;
@@ -74,7 +75,8 @@ pub async fn run(ctx: &JobContext, task: &task::Model) -> Result<Outcome, TaskEr
             return Ok(Outcome::Failed(reason));
         }
     };
-    tracing::info!(rows = rows.len(), "import file read");
+    let read_time = started.elapsed();
+    tracing::info!(rows = rows.len(), ?read_time, "import file read");
 
     // Check every row (CPU only), then write the good ones in batches.
     let units = union_units(ctx, task.org_id).await?;
@@ -139,10 +141,12 @@ pub async fn run(ctx: &JobContext, task: &task::Model) -> Result<Outcome, TaskEr
         results.push(result);
     }
     set_progress(ctx, task, results.len(), 0).await?;
+    let checked_time = started.elapsed();
 
     let mut processed = results.len() - ready.len();
+    let mut existing = upsert::Existing::load(ctx, task.org_id).await?;
     for batch in ready.chunks(ctx.settings.import_batch_size.max(1)) {
-        for (index, outcome) in upsert::apply(ctx, task, batch).await? {
+        for (index, outcome) in upsert::apply(ctx, task, &mut existing, batch).await? {
             match outcome {
                 Ok(o) => results[index].outcome = o,
                 Err(reason) => results[index].reasons.push(reason),
@@ -152,6 +156,7 @@ pub async fn run(ctx: &JobContext, task: &task::Model) -> Result<Outcome, TaskEr
         set_progress(ctx, task, results.len(), processed).await?;
     }
 
+    let written_time = started.elapsed();
     let count = |o: RowOutcome| results.iter().filter(|r| r.outcome == o).count();
     let (inserted, updated, failed) = (
         count(RowOutcome::Inserted),
@@ -206,7 +211,10 @@ pub async fn run(ctx: &JobContext, task: &task::Model) -> Result<Outcome, TaskEr
         .await?;
     // The upload holds full ID numbers in clear; it is not kept once the task is done.
     delete_upload(ctx, params.file_id).await?;
-    tracing::info!(inserted, updated, failed, "import finished");
+    tracing::info!(
+        inserted, updated, failed, ?read_time, ?checked_time, ?written_time, total_time = ?started.elapsed(),
+        "import finished"
+    );
     Ok(if failed == 0 {
         Outcome::Succeeded
     } else {

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use entity::enums::{MemberEventKind, MemberStatus};
 use entity::{member, member_event, organisation, task};
+use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel,
     QueryFilter, Set, SqlErr, TransactionTrait,
@@ -17,21 +18,47 @@ use crate::workers::JobContext;
 /// Per row (by index into the file's rows): its outcome or why it failed.
 pub(crate) type BatchResult = Vec<(usize, Result<RowOutcome, String>)>;
 
+/// This union's records, loaded once per run: a fresh import looks nothing up per row,
+/// and a re-run after a crash sees what the earlier attempt wrote.
+pub(crate) struct Existing(HashMap<String, member::Model>);
+
+impl Existing {
+    pub(crate) async fn load(ctx: &JobContext, org_id: i64) -> Result<Self, DbErr> {
+        let mut map: HashMap<String, member::Model> = HashMap::new();
+        for m in member::Entity::find()
+            .filter(member::Column::OrgId.eq(org_id))
+            .all(&ctx.db)
+            .await?
+        {
+            // The active record, else the newest.
+            let better = map.get(&m.id_number_hash).is_none_or(|cur| {
+                (m.status == MemberStatus::Active, m.id)
+                    > (cur.status == MemberStatus::Active, cur.id)
+            });
+            if better {
+                map.insert(m.id_number_hash.clone(), m);
+            }
+        }
+        Ok(Self(map))
+    }
+}
+
 pub(crate) async fn apply(
     ctx: &JobContext,
     task: &task::Model,
+    existing: &mut Existing,
     batch: &[ReadyRow],
 ) -> Result<BatchResult, DbErr> {
-    match write(ctx, task, batch).await {
+    match write(ctx, task, existing, batch).await {
         Err(e)
             if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_)))
                 && batch.len() > 1 =>
         {
-            // Someone entered one of these people elsewhere meanwhile: redo row by row so
-            // only that row fails.
+            // An update collided with someone entered elsewhere meanwhile: redo row by row
+            // so only that row fails.
             let mut out = Vec::with_capacity(batch.len());
             for row in batch {
-                out.extend(Box::pin(apply(ctx, task, std::slice::from_ref(row))).await?);
+                out.extend(Box::pin(apply(ctx, task, existing, std::slice::from_ref(row))).await?);
             }
             Ok(out)
         }
@@ -46,44 +73,19 @@ pub(crate) async fn apply(
 async fn write(
     ctx: &JobContext,
     task: &task::Model,
+    existing: &mut Existing,
     batch: &[ReadyRow],
 ) -> Result<BatchResult, DbErr> {
     let now = ctx.clock.now();
     let today = ctx.clock.today();
-    let hashes: Vec<&str> = batch.iter().map(|r| r.hash.as_str()).collect();
     let txn = ctx.db.begin().await?;
-
-    // This union's records of these people: the active one, else the newest.
-    let mut existing: HashMap<String, member::Model> = HashMap::new();
-    for m in member::Entity::find()
-        .filter(member::Column::OrgId.eq(task.org_id))
-        .filter(member::Column::IdNumberHash.is_in(hashes.clone()))
-        .all(&txn)
-        .await?
-    {
-        let better = existing.get(&m.id_number_hash).is_none_or(|cur| {
-            (m.status == MemberStatus::Active, m.id) > (cur.status == MemberStatus::Active, cur.id)
-        });
-        if better {
-            existing.insert(m.id_number_hash.clone(), m);
-        }
-    }
-    let elsewhere = active_elsewhere(&txn, task.org_id, &hashes).await?;
-
     let mut out = Vec::with_capacity(batch.len());
     let mut new_rows = Vec::new();
+    let mut new_index: HashMap<String, usize> = HashMap::new();
     let mut events = Vec::new();
+    let mut updated = Vec::new();
     for row in batch {
-        if row.status == MemberStatus::Active
-            && let Some(org_name) = elsewhere.get(&row.hash)
-        {
-            out.push((
-                row.index,
-                Err(format!("该会员已在“{org_name}”入会，请联系该工会办理转会")),
-            ));
-            continue;
-        }
-        match existing.get(&row.hash) {
+        match existing.0.get(&row.hash) {
             Some(current) => {
                 let outcome = if current.import_task_id == Some(task.id) {
                     RowOutcome::Inserted
@@ -98,7 +100,7 @@ async fn write(
                     fill(&mut active, row, today);
                     active.id_number_enc = Set(row.encrypted.clone());
                     active.updated_at = Set(now);
-                    active.update(&txn).await?;
+                    updated.push(active.update(&txn).await?);
                 }
                 out.push((row.index, Ok(outcome)));
             }
@@ -115,43 +117,63 @@ async fn write(
                 };
                 fill(&mut active, row, today);
                 new_rows.push(active);
-                out.push((row.index, Ok(RowOutcome::Inserted)));
+                new_index.insert(row.hash.clone(), row.index);
             }
         }
     }
+    let mut inserted = Vec::new();
     if !new_rows.is_empty() {
-        let new_hashes: Vec<String> = new_rows
-            .iter()
-            .filter_map(|m| m.id_number_hash.try_as_ref().cloned())
-            .collect();
-        member::Entity::insert_many(new_rows).exec(&txn).await?;
-        // Ids of what was just inserted, for the history entries.
-        let inserted = member::Entity::find()
-            .filter(member::Column::OrgId.eq(task.org_id))
-            .filter(member::Column::ImportTaskId.eq(task.id))
-            .filter(member::Column::IdNumberHash.is_in(new_hashes))
-            .all(&txn)
-            .await?;
-        for m in inserted {
+        // One statement; a person already active somewhere hits the one-active index and
+        // is skipped, not an error, so the rest of the batch still goes in.
+        let mut on_conflict = OnConflict::column(member::Column::IdNumberHash);
+        on_conflict
+            .target_and_where(Expr::cust("status = 'active'"))
+            .do_nothing();
+        inserted = match member::Entity::insert_many(new_rows)
+            .on_conflict(on_conflict)
+            .exec_with_returning(&txn)
+            .await
+        {
+            Ok(rows) => rows,
+            Err(DbErr::RecordNotInserted) => Vec::new(),
+            Err(e) => return Err(e),
+        };
+        for m in &inserted {
             events.push(event(m.id, task, MemberEventKind::Joined, m.status, now));
+            if let Some(index) = new_index.remove(&m.id_number_hash) {
+                out.push((index, Ok(RowOutcome::Inserted)));
+            }
+        }
+        if !new_index.is_empty() {
+            let skipped: Vec<&str> = new_index.keys().map(String::as_str).collect();
+            let holders = active_holders(&txn, &skipped).await?;
+            for (hash, index) in &new_index {
+                let org = holders.get(hash).map_or("其他工会", String::as_str);
+                out.push((
+                    *index,
+                    Err(format!("该会员已在“{org}”入会，请联系该工会办理转会")),
+                ));
+            }
         }
     }
     if !events.is_empty() {
         member_event::Entity::insert_many(events).exec(&txn).await?;
     }
     txn.commit().await?;
+    // Only after the commit: a rolled-back batch must not leave rows in the map.
+    for m in inserted.into_iter().chain(updated) {
+        existing.0.insert(m.id_number_hash.clone(), m);
+    }
     Ok(out)
 }
 
-/// Unions other than `org_id` where these people are active, by hash → union name.
-async fn active_elsewhere<C: ConnectionTrait>(
+/// The union each of these people is active in, by hash → union name.
+async fn active_holders<C: ConnectionTrait>(
     db: &C,
-    org_id: i64,
     hashes: &[&str],
 ) -> Result<HashMap<String, String>, DbErr> {
     let rows = member::Entity::find()
         .filter(member::Column::Status.eq(MemberStatus::Active))
-        .filter(member::Column::OrgId.ne(org_id))
         .filter(member::Column::IdNumberHash.is_in(hashes.to_vec()))
         .find_also_related(organisation::Entity)
         .all(db)
