@@ -246,7 +246,11 @@ async fn run(env: &Env, vouchers: usize, members: usize, clients: usize) -> anyh
             json!({ "coupon_id": coupon_id, "quantity": vouchers }),
         ),
         (&union_token, "submit", json!({})),
-        (&root, "review", json!({ "approve": true, "comment": "同意" })),
+        (
+            &root,
+            "review",
+            json!({ "approve": true, "comment": "同意" }),
+        ),
         (&union_token, "open", json!({})),
     ] {
         let r = api
@@ -353,10 +357,7 @@ async fn run(env: &Env, vouchers: usize, members: usize, clients: usize) -> anyh
             json!({ "old_password": "gh123456", "new_password": "Shop2026pass" }),
         )
         .await?;
-    let staff_token = changed["token"]
-        .as_str()
-        .context("staff token")?
-        .to_owned();
+    let staff_token = changed["token"].as_str().context("staff token")?.to_owned();
     let codes: Vec<String> = claimed
         .ok
         .iter()
@@ -403,10 +404,7 @@ async fn run(env: &Env, vouchers: usize, members: usize, clients: usize) -> anyh
         distinct_ok.len(),
         replays.codes
     );
-    println!(
-        "api peak RSS {:.0} MB",
-        bench::peak_rss_mb(api.pid())
-    );
+    println!("api peak RSS {:.0} MB", bench::peak_rss_mb(api.pid()));
 
     let mut failures = Vec::new();
     if issued != vouchers as i64 {
