@@ -10,6 +10,7 @@ pub mod members;
 pub mod merchants;
 pub mod orgs;
 pub mod sessions;
+pub mod stats;
 pub mod tasks;
 pub mod units;
 
@@ -36,6 +37,8 @@ pub enum ApiTags {
     Coupons,
     /// 后台：领券活动、审核与处理轨迹
     Activities,
+    /// 后台：进度统计
+    Stats,
     /// 会员端
     App,
     /// 商家端
@@ -57,6 +60,7 @@ pub fn openapi_service() -> OpenApiService<impl poem_openapi::OpenApi, ()> {
             units::UnitApi,
             members::MemberApi,
             imports::ImportApi,
+            stats::StatsApi,
             sessions::AppSessionApi,
             sessions::MerchantSessionApi,
         ),

@@ -12,5 +12,6 @@ pub mod members;
 pub mod merchants;
 pub mod orgs;
 pub mod sessions;
+pub mod stats;
 pub mod tasks;
 pub mod units;

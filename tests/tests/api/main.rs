@@ -13,3 +13,4 @@ mod merchants;
 mod orgs;
 mod roster;
 mod sheets;
+mod stats;
