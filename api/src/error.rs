@@ -32,6 +32,10 @@ pub enum ApiError {
     /// 400: several fields are wrong; `details` lists each `{field, message}`.
     #[error("{message}")]
     ValidationDetails { message: String, details: Value },
+    /// 400: the request is well-formed but refused for a named reason (a wrong SMS
+    /// code, a used bind token, ...).
+    #[error("{message}")]
+    BadRequest { code: &'static str, message: String },
     /// 401: no token, or a token that is unknown, expired or revoked.
     #[error("unauthorized")]
     Unauthorized,
@@ -64,6 +68,9 @@ pub enum ApiError {
         message: String,
         retry_after_seconds: i64,
     },
+    /// 502: an upstream service (SMS gateway, WeChat) answered with an error.
+    #[error("{message}")]
+    BadGateway { code: &'static str, message: String },
     /// 503: a dependency is down or not configured.
     #[error("{message}")]
     Unavailable { code: &'static str, message: String },
@@ -113,6 +120,7 @@ impl ApiError {
             Self::ValidationDetails { message, details } => {
                 ("VALIDATION", message.clone(), Some(details.clone()))
             }
+            Self::BadRequest { code, message } => (code, message.clone(), None),
             Self::Unauthorized => ("UNAUTHORIZED", "请先登录（令牌无效或已过期）".into(), None),
             Self::InvalidCredentials => ("INVALID_CREDENTIALS", "账号或密码错误".into(), None),
             Self::PasswordChangeRequired => (
@@ -137,7 +145,9 @@ impl ApiError {
                 message.clone(),
                 Some(serde_json::json!({ "retry_after_seconds": retry_after_seconds })),
             ),
-            Self::Unavailable { code, message } => (code, message.clone(), None),
+            Self::BadGateway { code, message } | Self::Unavailable { code, message } => {
+                (code, message.clone(), None)
+            }
             Self::Db(_) | Self::Internal(_) => {
                 ("INTERNAL_ERROR", "服务器内部错误，请稍后重试".into(), None)
             }
@@ -153,13 +163,16 @@ impl ApiError {
 impl ResponseError for ApiError {
     fn status(&self) -> StatusCode {
         match self {
-            Self::Validation(_) | Self::ValidationDetails { .. } => StatusCode::BAD_REQUEST,
+            Self::Validation(_) | Self::ValidationDetails { .. } | Self::BadRequest { .. } => {
+                StatusCode::BAD_REQUEST
+            }
             Self::Unauthorized | Self::InvalidCredentials => StatusCode::UNAUTHORIZED,
             Self::PasswordChangeRequired | Self::Forbidden { .. } => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::Conflict { .. } => StatusCode::CONFLICT,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::BadGateway { .. } => StatusCode::BAD_GATEWAY,
             Self::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
             Self::Db(_) | Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -171,7 +184,17 @@ impl ResponseError for ApiError {
             Self::Internal(e) => tracing::error!(error = ?e, "internal error"),
             _ => {}
         }
-        json_error(self.status(), &self.body())
+        let mut resp = json_error(self.status(), &self.body());
+        if let Self::TooManyRequests {
+            retry_after_seconds,
+            ..
+        } = self
+            && let Ok(value) = poem::http::HeaderValue::from_str(&retry_after_seconds.to_string())
+        {
+            resp.headers_mut()
+                .insert(poem::http::header::RETRY_AFTER, value);
+        }
+        resp
     }
 }
 
@@ -186,7 +209,7 @@ pub fn json_error(status: StatusCode, body: &ErrorBody) -> Response {
 /// `ResponseError::as_response`.
 impl ApiResponse for ApiError {
     fn meta() -> MetaResponses {
-        let statuses: [(u16, &'static str); 9] = [
+        let statuses: [(u16, &'static str); 10] = [
             (400, "请求参数错误"),
             (401, "未登录或令牌无效"),
             (403, "无权操作或需先修改初始密码"),
@@ -195,6 +218,7 @@ impl ApiResponse for ApiError {
             (413, "请求体过大"),
             (429, "请求过于频繁"),
             (500, "服务器内部错误"),
+            (502, "上游服务（短信网关、微信）出错"),
             (503, "依赖服务不可用"),
         ];
         MetaResponses {

@@ -9,6 +9,7 @@ pub mod paging;
 pub mod routes;
 pub mod scope;
 pub mod services;
+pub mod sms;
 pub mod startup;
 pub mod state;
 

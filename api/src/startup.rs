@@ -37,8 +37,16 @@ impl Application {
             .await
             .context("connecting to the queue")?;
         let cipher = jobs::keys::load_cipher(&settings).context("loading the encryption key")?;
+        let sms = crate::sms::from_settings(&settings).context("configuring the SMS sender")?;
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(3))
+            .timeout(Duration::from_secs(8))
+            .build()
+            .context("building the HTTP client")?;
         let state = AppState {
             cipher: Arc::new(cipher),
+            sms,
+            http,
             db,
             queue,
             settings: Arc::new(settings),

@@ -13,4 +13,8 @@ pub struct AppState {
     pub clock: Clock,
     /// Encrypts and hashes ID numbers.
     pub cipher: Arc<entity::crypto::PiiCipher>,
+    /// Delivers SMS codes (log in development, the HTTP gateway when configured).
+    pub sms: Arc<dyn crate::sms::SmsSender>,
+    /// Outbound HTTP (WeChat), with timeouts.
+    pub http: reqwest::Client,
 }

@@ -483,3 +483,112 @@ impl TrailAction {
         }
     }
 }
+
+/// What an SMS code may be used for; a code only works for its own purpose.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    EnumIter,
+    DeriveActiveEnum,
+    Serialize,
+    Deserialize,
+    poem_openapi::Enum,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+#[serde(rename_all = "snake_case")]
+#[oai(rename_all = "snake_case")]
+pub enum SmsPurpose {
+    /// 注册
+    #[sea_orm(string_value = "register")]
+    Register,
+    /// 验证码登录
+    #[sea_orm(string_value = "login")]
+    Login,
+    /// 重置密码
+    #[sea_orm(string_value = "reset_password")]
+    ResetPassword,
+}
+
+impl SmsPurpose {
+    pub fn as_code(self) -> &'static str {
+        match self {
+            Self::Register => "register",
+            Self::Login => "login",
+            Self::ResetPassword => "reset_password",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Register => "注册",
+            Self::Login => "登录",
+            Self::ResetPassword => "重置密码",
+        }
+    }
+}
+
+/// Which WeChat client a login code came from: the member mobile app (OAuth) or the
+/// mini-program. Their openids differ; the unionid (when present) is shared.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    EnumIter,
+    DeriveActiveEnum,
+    Serialize,
+    Deserialize,
+    poem_openapi::Enum,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+#[serde(rename_all = "snake_case")]
+#[oai(rename_all = "snake_case")]
+pub enum WechatSource {
+    /// 手机 APP（微信开放平台 OAuth）
+    #[default]
+    #[sea_orm(string_value = "app")]
+    App,
+    /// 微信小程序
+    #[sea_orm(string_value = "miniprogram")]
+    Miniprogram,
+}
+
+/// 工会会员认证申请: 待审核 / 审核通过 / 驳回.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    EnumIter,
+    DeriveActiveEnum,
+    Serialize,
+    Deserialize,
+    poem_openapi::Enum,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+#[serde(rename_all = "snake_case")]
+#[oai(rename_all = "snake_case")]
+pub enum CertificationStatus {
+    #[sea_orm(string_value = "pending")]
+    Pending,
+    #[sea_orm(string_value = "approved")]
+    Approved,
+    #[sea_orm(string_value = "rejected")]
+    Rejected,
+}
+
+impl CertificationStatus {
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Pending => "待审核",
+            Self::Approved => "审核通过",
+            Self::Rejected => "驳回",
+        }
+    }
+}

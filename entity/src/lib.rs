@@ -7,7 +7,9 @@ pub mod activity;
 pub mod activity_prize;
 pub mod activity_trail;
 pub mod admin_account;
+pub mod app_account;
 pub mod audit_log;
+pub mod certification;
 pub mod coupon;
 pub mod coupon_grant;
 pub mod housekeeping_run;
@@ -16,10 +18,13 @@ pub mod member_event;
 pub mod merchant;
 pub mod merchant_staff;
 pub mod organisation;
+pub mod rate_limit;
 pub mod session;
+pub mod sms_code;
 pub mod stored_file;
 pub mod task;
 pub mod unit;
+pub mod wechat_bind_token;
 
 pub mod activity_state;
 pub mod crypto;
@@ -32,7 +37,9 @@ pub mod prelude {
     pub use super::activity_prize::Entity as ActivityPrize;
     pub use super::activity_trail::Entity as ActivityTrail;
     pub use super::admin_account::Entity as AdminAccount;
+    pub use super::app_account::Entity as AppAccount;
     pub use super::audit_log::Entity as AuditLog;
+    pub use super::certification::Entity as Certification;
     pub use super::coupon::Entity as Coupon;
     pub use super::coupon_grant::Entity as CouponGrant;
     pub use super::housekeeping_run::Entity as HousekeepingRun;
@@ -41,8 +48,11 @@ pub mod prelude {
     pub use super::merchant::Entity as Merchant;
     pub use super::merchant_staff::Entity as MerchantStaff;
     pub use super::organisation::Entity as Organisation;
+    pub use super::rate_limit::Entity as RateLimit;
     pub use super::session::Entity as Session;
+    pub use super::sms_code::Entity as SmsCode;
     pub use super::stored_file::Entity as StoredFile;
     pub use super::task::Entity as Task;
     pub use super::unit::Entity as Unit;
+    pub use super::wechat_bind_token::Entity as WechatBindToken;
 }

@@ -1,10 +1,11 @@
-//! The scheduled housekeeping job: purges dead sessions and re-enqueues tasks whose
+//! The scheduled housekeeping job: purges dead sessions (and the member app's spent SMS
+//! codes, bind tokens and ended rate-limit windows) and re-enqueues tasks whose
 //! queue message was lost or whose worker died. Safe to run on several workers at once:
 //! deletes are idempotent and a re-enqueued task is claimed by one worker only.
 
 use chrono::Duration;
 use entity::enums::TaskStatus;
-use entity::{housekeeping_run, session, task};
+use entity::{housekeeping_run, rate_limit, session, sms_code, task, wechat_bind_token};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, EntityTrait, QueryFilter, QuerySelect, Set,
 };
@@ -33,6 +34,7 @@ pub async fn run(ctx: &JobContext) -> Result<housekeeping_run::Model, Housekeepi
         .exec(&ctx.db)
         .await?
         .rows_affected;
+    purge_member_app(ctx, now).await?;
 
     let stale = now - Duration::seconds(ctx.settings.task_requeue_after_seconds);
     let stuck: Vec<i64> = task::Entity::find()
@@ -80,4 +82,32 @@ pub async fn run(ctx: &JobContext) -> Result<housekeeping_run::Model, Housekeepi
         ..Default::default()
     };
     Ok(run.insert(&ctx.db).await?)
+}
+
+/// SMS codes and bind tokens a day past their expiry, and rate-limit windows that have
+/// ended (an ended window counts as empty anyway).
+async fn purge_member_app(
+    ctx: &JobContext,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), HousekeepingError> {
+    let day_ago = now - Duration::days(1);
+    let codes = sms_code::Entity::delete_many()
+        .filter(sms_code::Column::ExpiresAt.lt(day_ago))
+        .exec(&ctx.db)
+        .await?
+        .rows_affected;
+    let binds = wechat_bind_token::Entity::delete_many()
+        .filter(wechat_bind_token::Column::ExpiresAt.lt(day_ago))
+        .exec(&ctx.db)
+        .await?
+        .rows_affected;
+    let windows = rate_limit::Entity::delete_many()
+        .filter(rate_limit::Column::WindowEndsAt.lt(now.timestamp()))
+        .exec(&ctx.db)
+        .await?
+        .rows_affected;
+    if codes + binds + windows > 0 {
+        tracing::info!(codes, binds, windows, "purged spent member-app records");
+    }
+    Ok(())
 }

@@ -24,15 +24,22 @@ impl Env {
     pub async fn fresh() -> anyhow::Result<Self> {
         let admin_url = std::env::var("BENCH_DATABASE_URL")
             .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
-        let (server_url, _) = admin_url.rsplit_once('/').context("URL ends with /database")?;
+        let (server_url, _) = admin_url
+            .rsplit_once('/')
+            .context("URL ends with /database")?;
         let database = format!("gonghui_bench_{}", uuid::Uuid::new_v4().simple());
-        let admin = Database::connect(&admin_url).await.context("PostgreSQL reachable")?;
-        admin.execute_unprepared(&format!("CREATE DATABASE \"{database}\"")).await?;
+        let admin = Database::connect(&admin_url)
+            .await
+            .context("PostgreSQL reachable")?;
+        admin
+            .execute_unprepared(&format!("CREATE DATABASE \"{database}\""))
+            .await?;
         admin.close().await?;
         Ok(Self {
             server_url: server_url.to_owned(),
             database,
-            redis_url: std::env::var("BENCH_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into()),
+            redis_url: std::env::var("BENCH_REDIS_URL")
+                .unwrap_or_else(|_| "redis://127.0.0.1:6379".into()),
             queue: format!("gonghui.bench.{}", uuid::Uuid::new_v4().simple()),
             encryption_key: entity::crypto::PiiCipher::generate_key(),
         })
@@ -65,7 +72,10 @@ impl Env {
     pub async fn count(&self, sql: &str) -> anyhow::Result<i64> {
         let db = self.connect().await?;
         let row = db
-            .query_one_raw(Statement::from_string(db.get_database_backend(), sql.to_owned()))
+            .query_one_raw(Statement::from_string(
+                db.get_database_backend(),
+                sql.to_owned(),
+            ))
             .await?
             .context("a row")?;
         let n = row.try_get::<i64>("", "n")?;
@@ -76,7 +86,10 @@ impl Env {
     pub async fn drop_database(&self) -> anyhow::Result<()> {
         let admin = Database::connect(format!("{}/postgres", self.server_url)).await?;
         admin
-            .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)", self.database))
+            .execute_unprepared(&format!(
+                "DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)",
+                self.database
+            ))
             .await?;
         Ok(())
     }
@@ -87,7 +100,10 @@ pub fn release_binary(name: &str) -> anyhow::Result<PathBuf> {
     let me = std::env::current_exe()?;
     let path = me.parent().context("binary dir")?.join(name);
     if !path.exists() {
-        bail!("{} not found: run `cargo build --release -p api -p jobs` first", path.display());
+        bail!(
+            "{} not found: run `cargo build --release -p api -p jobs` first",
+            path.display()
+        );
     }
     Ok(path)
 }
@@ -122,19 +138,25 @@ pub struct Server {
 
 impl Drop for Server {
     fn drop(&mut self) {
-        let _ = Command::new("kill").arg(self.child.id().to_string()).status();
+        let _ = Command::new("kill")
+            .arg(self.child.id().to_string())
+            .status();
         let _ = self.child.wait();
     }
 }
 
 impl Server {
     pub fn start_api(env: &Env) -> anyhow::Result<Self> {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")?
+            .local_addr()?
+            .port();
         let addr = format!("127.0.0.1:{port}");
         Ok(Self {
             child: spawn("api", &env.vars(Some(&addr)))?,
             base: format!("http://{addr}"),
-            client: reqwest::Client::builder().pool_max_idle_per_host(256).build()?,
+            client: reqwest::Client::builder()
+                .pool_max_idle_per_host(256)
+                .build()?,
         })
     }
 
@@ -145,7 +167,11 @@ impl Server {
     pub async fn wait_healthy(&self) -> anyhow::Result<()> {
         let started = Instant::now();
         while started.elapsed() < Duration::from_secs(60) {
-            if let Ok(r) = self.client.get(format!("{}/health", self.base)).send().await
+            if let Ok(r) = self
+                .client
+                .get(format!("{}/health", self.base))
+                .send()
+                .await
                 && r.status().is_success()
             {
                 return Ok(());
@@ -155,8 +181,16 @@ impl Server {
         bail!("api did not become healthy")
     }
 
-    pub async fn post(&self, path: &str, token: Option<&str>, body: Value) -> anyhow::Result<Value> {
-        let mut req = self.client.post(format!("{}{}", self.base, path)).json(&body);
+    pub async fn post(
+        &self,
+        path: &str,
+        token: Option<&str>,
+        body: Value,
+    ) -> anyhow::Result<Value> {
+        let mut req = self
+            .client
+            .post(format!("{}{}", self.base, path))
+            .json(&body);
         if let Some(t) = token {
             req = req.bearer_auth(t);
         }
@@ -174,7 +208,13 @@ impl Server {
             .await?)
     }
 
-    pub async fn upload(&self, path: &str, token: &str, name: &str, bytes: Vec<u8>) -> anyhow::Result<Value> {
+    pub async fn upload(
+        &self,
+        path: &str,
+        token: &str,
+        name: &str,
+        bytes: Vec<u8>,
+    ) -> anyhow::Result<Value> {
         let part = reqwest::multipart::Part::bytes(bytes).file_name(name.to_owned());
         let form = reqwest::multipart::Form::new().part("file", part);
         let resp = self
@@ -190,7 +230,11 @@ impl Server {
     /// Logs in with the initial password and changes it; returns the new token.
     pub async fn activate(&self, username: &str) -> anyhow::Result<String> {
         let login = self
-            .post("/api/admin/login", None, json!({ "username": username, "password": "gh123456" }))
+            .post(
+                "/api/admin/login",
+                None,
+                json!({ "username": username, "password": "gh123456" }),
+            )
             .await?;
         let token = login["token"].as_str().context("login token")?;
         let changed = self

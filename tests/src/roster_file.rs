@@ -3,15 +3,30 @@
 use rust_xlsxwriter::{Format, Workbook, XlsxError};
 
 pub const HEADERS: [&str; 11] = [
-    "姓名", "手机号码", "证件类型", "证件号码", "性别", "是否农民工", "职务", "入会日期", "所在单位", "会籍状态", "备注",
+    "姓名",
+    "手机号码",
+    "证件类型",
+    "证件号码",
+    "性别",
+    "是否农民工",
+    "职务",
+    "入会日期",
+    "所在单位",
+    "会籍状态",
+    "备注",
 ];
 
 /// A valid resident ID, distinct for every `n` below 3,650,000 (birth date × sequence).
 pub fn id_number(n: usize) -> String {
-    let day = chrono::NaiveDate::from_ymd_opt(1960, 1, 1).expect("date") + chrono::Days::new((n / 1000) as u64);
+    let day = chrono::NaiveDate::from_ymd_opt(1960, 1, 1).expect("date")
+        + chrono::Days::new((n / 1000) as u64);
     let body = format!("370203{}{:03}", day.format("%Y%m%d"), n % 1000);
     let weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-    let sum: u32 = body.chars().zip(weights).map(|(c, w)| c.to_digit(10).unwrap_or(0) * w).sum();
+    let sum: u32 = body
+        .chars()
+        .zip(weights)
+        .map(|(c, w)| c.to_digit(10).unwrap_or(0) * w)
+        .sum();
     let check = b"10X98765432"[(sum % 11) as usize] as char;
     format!("{body}{check}")
 }

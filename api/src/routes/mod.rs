@@ -2,6 +2,9 @@
 
 pub mod activities;
 pub mod admin_auth;
+pub mod app_auth;
+pub mod app_me;
+pub mod certifications;
 pub mod coupons;
 pub mod files;
 pub mod health;
@@ -9,6 +12,7 @@ pub mod imports;
 pub mod members;
 pub mod merchants;
 pub mod orgs;
+pub mod reconciliation;
 pub mod sessions;
 pub mod stats;
 pub mod tasks;
@@ -29,6 +33,8 @@ pub enum ApiTags {
     Roster,
     /// 后台：任务（采集任务、报表任务）
     Tasks,
+    /// 后台：会员认证审核与数据比对
+    Certification,
     /// 后台：文件上传
     Files,
     /// 后台：商家与核销员
@@ -59,6 +65,13 @@ pub fn openapi_service() -> OpenApiService<impl poem_openapi::OpenApi, ()> {
             activities::ActivityApi,
             units::UnitApi,
             members::MemberApi,
+            // Nested: poem-openapi implements `OpenApi` for tuples of up to 16.
+            (
+                certifications::CertificationApi,
+                reconciliation::ReconciliationApi,
+                app_auth::AppAuthApi,
+                app_me::AppMeApi,
+            ),
             imports::ImportApi,
             stats::StatsApi,
             sessions::AppSessionApi,

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use entity::enums::{MemberEventKind, MemberStatus, OrgKind};
 use entity::roster::{FieldError, MemberDraft, ValidMember, join_messages};
 use entity::value::{IdType, Phone, mask_id_number, normalize};
-use entity::{member, member_event, organisation, unit};
+use entity::{app_account, member, member_event, organisation, unit};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, PaginatorTrait,
@@ -360,7 +360,8 @@ pub struct Transferred {
 }
 
 /// 转会: the member leaves the caller's union as 转出 and joins the target union, in one
-/// transaction; both records and their history stay.
+/// transaction; both records and their history stay, and a certified app account moves
+/// to the new record.
 #[tracing::instrument(skip_all, fields(admin_id = me.admin_id, member_id = id, to_org_id))]
 pub async fn transfer(
     state: &AppState,
@@ -406,7 +407,20 @@ pub async fn transfer(
     moved.import_task_id = Set(None);
     moved.created_at = Set(now);
     moved.updated_at = Set(now);
-    let new_member = moved.insert(&txn).await?;
+    let mut new_member = moved.insert(&txn).await?;
+    // A certified app account follows the person: it is linked to the new record,
+    // which is certified from the start (the card number stays).
+    let relinked = app_account::Entity::update_many()
+        .col_expr(app_account::Column::MemberId, Expr::value(new_member.id))
+        .col_expr(app_account::Column::UpdatedAt, Expr::value(now))
+        .filter(app_account::Column::MemberId.eq(member.id))
+        .exec(&txn)
+        .await?;
+    if relinked.rows_affected > 0 {
+        let mut certified = new_member.into_active_model();
+        certified.certified = Set(true);
+        new_member = certified.update(&txn).await?;
+    }
     let mut out = event(
         member.id,
         member.org_id,

@@ -3,15 +3,22 @@
 
 pub mod activities;
 pub mod admin_auth;
+pub mod app_accounts;
 pub mod audit;
 pub mod bootstrap;
+pub mod certifications;
 pub mod coupons;
 pub mod files;
 pub mod html;
 pub mod members;
 pub mod merchants;
 pub mod orgs;
+pub mod rate_limit;
+pub mod reconciliation;
+pub mod reconciliation_xlsx;
 pub mod sessions;
+pub mod sms;
 pub mod stats;
 pub mod tasks;
 pub mod units;
+pub mod wechat;

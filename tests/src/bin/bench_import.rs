@@ -15,7 +15,10 @@ use tests::bench::{self, Env, Server};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let rows: usize = std::env::var("BENCH_ROWS").ok().and_then(|v| v.parse().ok()).unwrap_or(100_000);
+    let rows: usize = std::env::var("BENCH_ROWS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100_000);
     let file = tests::roster_file::generate(rows)?;
     println!("generated {rows} rows, {:.1} MB", file.len() as f64 / 1e6);
 
@@ -33,8 +36,14 @@ async fn main() -> anyhow::Result<()> {
     let result = run(&env, rows, file).await;
     env.drop_database().await?;
     let (import_time, peak_rss) = result?;
-    println!("raw parse of the file (calamine + rows)   {:.2} s", parse_time.as_secs_f64());
-    println!("upload 202 → 执行成功 with result file     {:.2} s", import_time.as_secs_f64());
+    println!(
+        "raw parse of the file (calamine + rows)   {:.2} s",
+        parse_time.as_secs_f64()
+    );
+    println!(
+        "upload 202 → 执行成功 with result file     {:.2} s",
+        import_time.as_secs_f64()
+    );
     println!("jobs worker peak RSS                      {peak_rss:.0} MB");
     Ok(())
 }
@@ -45,21 +54,36 @@ async fn run(env: &Env, rows: usize, file: Vec<u8>) -> anyhow::Result<(Duration,
     api.wait_healthy().await?;
     let token = api.union_admin_token().await?;
 
-    let submitted = api.upload("/api/admin/member-imports", &token, "会员信息采集表.xlsx", file).await?;
+    let submitted = api
+        .upload(
+            "/api/admin/member-imports",
+            &token,
+            "会员信息采集表.xlsx",
+            file,
+        )
+        .await?;
     let accepted = Instant::now();
-    let task_id = submitted["task_id"].as_i64().with_context(|| format!("upload refused: {submitted}"))?;
+    let task_id = submitted["task_id"]
+        .as_i64()
+        .with_context(|| format!("upload refused: {submitted}"))?;
     let task = loop {
-        let task = api.get(&format!("/api/admin/tasks/{task_id}"), &token).await?;
+        let task = api
+            .get(&format!("/api/admin/tasks/{task_id}"), &token)
+            .await?;
         match task["status"].as_str() {
             Some("succeeded") if task["has_result"] == true => break task,
             Some("failed") => bail!("import failed: {task}"),
-            _ if accepted.elapsed() > Duration::from_secs(300) => bail!("no result after 300 s: {task}"),
+            _ if accepted.elapsed() > Duration::from_secs(300) => {
+                bail!("no result after 300 s: {task}")
+            }
             _ => tokio::time::sleep(Duration::from_millis(10)).await,
         }
     };
     let elapsed = accepted.elapsed();
     let peak = bench::peak_rss_mb(worker.id());
-    let _ = std::process::Command::new("kill").arg(worker.id().to_string()).status();
+    let _ = std::process::Command::new("kill")
+        .arg(worker.id().to_string())
+        .status();
     let _ = worker.wait();
 
     let members = env.count("SELECT COUNT(*) AS n FROM members").await?;

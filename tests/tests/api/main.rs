@@ -1,16 +1,20 @@
 //! Black-box tests: the real server over HTTP, a fresh database per test.
 
 mod helpers;
+mod stubs;
 
 mod activities;
 mod admin_auth;
+mod certification;
 mod coupons;
 mod errors;
 mod health;
 mod imports;
 mod jobs_queue;
+mod member_app;
 mod merchants;
 mod orgs;
+mod reconciliation;
 mod roster;
 mod sheets;
 mod stats;

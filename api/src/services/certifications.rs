@@ -1,0 +1,416 @@
+//! Real-name certification (工会会员认证): a member-app account names a person (name +
+//! ID number); a matching active roster member turns it into an application for that
+//! union's admins, who approve (link the account to the member and issue the
+//! electronic member card) or reject with a reason.
+//!
+//! One person certifies one account: `app_accounts.certified_id_hash` and the
+//! approved-per-member index are unique, so even racing approvals cannot link a
+//! person twice.
+
+use chrono::{DateTime, Datelike, Utc};
+use entity::enums::{CertificationStatus, MemberStatus};
+use entity::value::{IdNumber, IdType, mask_id_number};
+use entity::{app_account, certification, member};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
+    SqlErr, TransactionTrait,
+};
+
+use crate::auth::AdminPrincipal;
+use crate::error::{ApiError, ApiResult};
+use crate::paging::PageRequest;
+use crate::scope::require_owner;
+use crate::services::audit;
+use crate::services::rate_limit::{self, Limit, Window};
+use crate::state::AppState;
+
+/// Applications one account may submit per day (guards against probing the roster).
+pub const APPLICATIONS_PER_DAY: i32 = 10;
+
+pub struct Application {
+    pub name: String,
+    pub id_number: String,
+    pub id_type: Option<String>,
+}
+
+fn same_name(a: &str, b: &str) -> bool {
+    let clean = |s: &str| -> String { s.chars().filter(|c| !c.is_whitespace()).collect() };
+    clean(a) == clean(b)
+}
+
+fn not_on_roster() -> ApiError {
+    ApiError::Conflict {
+        code: "NOT_ON_ROSTER",
+        message: "未在工会会员名单中找到与您姓名和证件号码一致的在会会员，请联系所在工会将您录入会员名单后再认证".into(),
+        details: None,
+    }
+}
+
+/// Files an application for the calling account.
+#[tracing::instrument(skip_all, fields(account_id))]
+pub async fn apply(
+    state: &AppState,
+    account_id: i64,
+    input: Application,
+) -> ApiResult<certification::Model> {
+    let name = input.name.trim().to_owned();
+    if name.is_empty() || name.chars().count() > 50 {
+        return Err(ApiError::validation("name（姓名）不能为空且不超过50字"));
+    }
+    let kind = match input
+        .id_type
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+    {
+        Some(t) => IdType::parse(t).map_err(|e| ApiError::validation(format!("id_type：{e}")))?,
+        None => IdType::ResidentId,
+    };
+    let id = IdNumber::parse(kind, &input.id_number)
+        .map_err(|e| ApiError::validation(format!("id_number：{e}")))?;
+    let hash = state.cipher.lookup_hash(id.as_str());
+    let now = state.clock.now();
+    rate_limit::acquire(
+        &state.db,
+        now,
+        &Limit {
+            scope: "certification_apply",
+            subject: account_id.to_string(),
+            max: APPLICATIONS_PER_DAY,
+            window: Window::BeijingDay,
+            code: "CERTIFICATION_TOO_FREQUENT",
+            message: "今日认证申请次数过多，请明天再试",
+        },
+    )
+    .await?;
+    let account = app_account::Entity::find_by_id(account_id)
+        .one(&state.db)
+        .await?
+        .ok_or(ApiError::Unauthorized)?;
+    if let Some(linked) = account.member_id {
+        let still_active = member::Entity::find_by_id(linked)
+            .one(&state.db)
+            .await?
+            .is_some_and(|m| m.status == MemberStatus::Active);
+        if still_active {
+            return Err(ApiError::conflict(
+                "ALREADY_CERTIFIED",
+                "您已完成工会会员认证",
+            ));
+        }
+    }
+    if account
+        .certified_id_hash
+        .as_ref()
+        .is_some_and(|h| *h != hash)
+    {
+        return Err(ApiError::conflict(
+            "IDENTITY_MISMATCH",
+            "本账号已认证为其他会员，不能认证他人身份",
+        ));
+    }
+    let taken = app_account::Entity::find()
+        .filter(app_account::Column::CertifiedIdHash.eq(hash.as_str()))
+        .filter(app_account::Column::Id.ne(account_id))
+        .count(&state.db)
+        .await?;
+    if taken > 0 {
+        return Err(id_taken());
+    }
+    let pending = certification::Entity::find()
+        .filter(certification::Column::AccountId.eq(account_id))
+        .filter(certification::Column::Status.eq(CertificationStatus::Pending))
+        .count(&state.db)
+        .await?;
+    if pending > 0 {
+        return Err(already_pending());
+    }
+    let member = member::Entity::find()
+        .filter(member::Column::IdNumberHash.eq(hash.as_str()))
+        .filter(member::Column::Status.eq(MemberStatus::Active))
+        .one(&state.db)
+        .await?
+        .filter(|m| same_name(&m.name, &name))
+        .ok_or_else(not_on_roster)?;
+    let application = certification::ActiveModel {
+        account_id: Set(account_id),
+        member_id: Set(member.id),
+        org_id: Set(member.org_id),
+        name: Set(member.name.clone()),
+        id_number_hash: Set(hash),
+        id_number_masked: Set(mask_id_number(id.as_str())),
+        status: Set(CertificationStatus::Pending),
+        reject_reason: Set(None),
+        reviewed_by: Set(None),
+        reviewed_at: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&state.db)
+    .await
+    .map_err(|e| match e.sql_err() {
+        Some(SqlErr::UniqueConstraintViolation(_)) => already_pending(),
+        _ => ApiError::Db(e),
+    })?;
+    tracing::info!(
+        certification_id = application.id,
+        org_id = application.org_id,
+        "certification application filed"
+    );
+    Ok(application)
+}
+
+fn already_pending() -> ApiError {
+    ApiError::conflict(
+        "CERTIFICATION_PENDING",
+        "您的认证申请正在审核中，请耐心等待",
+    )
+}
+
+fn id_taken() -> ApiError {
+    ApiError::conflict(
+        "ID_ALREADY_CERTIFIED",
+        "该身份已被其他账号认证，一人只能认证一个账号；如有疑问请联系所在工会",
+    )
+}
+
+fn not_pending() -> ApiError {
+    ApiError::conflict("CERTIFICATION_NOT_PENDING", "该申请已审核，不能重复处理")
+}
+
+/// The account's latest application, if any.
+pub async fn latest_of(
+    state: &AppState,
+    account_id: i64,
+) -> ApiResult<Option<certification::Model>> {
+    Ok(certification::Entity::find()
+        .filter(certification::Column::AccountId.eq(account_id))
+        .order_by_desc(certification::Column::Id)
+        .one(&state.db)
+        .await?)
+}
+
+/// The card number: stable once issued (never recomputed), unique by construction.
+fn card_number(account_id: i64, issued: DateTime<Utc>) -> String {
+    let year = issued.with_timezone(&jobs::clock::beijing()).year();
+    format!("GH{year}{account_id:08}")
+}
+
+#[derive(Debug, Default)]
+pub struct CertificationFilter {
+    pub status: Option<CertificationStatus>,
+    pub org_id: Option<i64>,
+}
+
+/// Applications of unions in the caller's scope, newest first.
+pub async fn list(
+    state: &AppState,
+    me: &AdminPrincipal,
+    filter: CertificationFilter,
+    page: PageRequest,
+) -> ApiResult<(Vec<(certification::Model, Option<app_account::Model>)>, u64)> {
+    let mut query = certification::Entity::find()
+        .filter(me.scope.filter(certification::Column::OrgId))
+        .order_by_desc(certification::Column::Id);
+    if let Some(status) = filter.status {
+        query = query.filter(certification::Column::Status.eq(status));
+    }
+    if let Some(org_id) = filter.org_id {
+        query = query.filter(certification::Column::OrgId.eq(org_id));
+    }
+    let paginator = query
+        .find_also_related(app_account::Entity)
+        .paginate(&state.db, page.page_size);
+    let total = paginator.num_items().await?;
+    let items = paginator.fetch_page(page.page - 1).await?;
+    Ok((items, total))
+}
+
+/// An application in the caller's scope, or 404.
+pub async fn get(
+    state: &AppState,
+    me: &AdminPrincipal,
+    id: i64,
+) -> ApiResult<(certification::Model, Option<app_account::Model>)> {
+    certification::Entity::find_by_id(id)
+        .filter(me.scope.filter(certification::Column::OrgId))
+        .find_also_related(app_account::Entity)
+        .one(&state.db)
+        .await?
+        .ok_or(ApiError::NotFound("认证申请"))
+}
+
+/// 审核通过: in one transaction the application is approved (only if still pending),
+/// the account is linked to the member and given its card, and the member is marked
+/// certified. Only the union's own admins may approve.
+#[tracing::instrument(skip_all, fields(admin_id = me.admin_id, certification_id = id))]
+pub async fn approve(
+    state: &AppState,
+    me: &AdminPrincipal,
+    id: i64,
+) -> ApiResult<certification::Model> {
+    let (application, account) = get(state, me, id).await?;
+    require_owner(application.org_id, me.org_id)?;
+    if application.status != CertificationStatus::Pending {
+        return Err(not_pending());
+    }
+    let account = account.ok_or(ApiError::NotFound("认证申请"))?;
+    let member = member::Entity::find_by_id(application.member_id)
+        .one(&state.db)
+        .await?
+        .filter(|m| m.status == MemberStatus::Active && m.org_id == application.org_id)
+        .ok_or_else(|| {
+            ApiError::conflict(
+                "MEMBER_NOT_ACTIVE",
+                "该会员已不是本工会在会会员，不能通过认证，请驳回",
+            )
+        })?;
+    let now = state.clock.now();
+    let txn = state.db.begin().await?;
+    let done = certification::Entity::update_many()
+        .col_expr(
+            certification::Column::Status,
+            Expr::value(CertificationStatus::Approved),
+        )
+        .col_expr(certification::Column::ReviewedBy, Expr::value(me.admin_id))
+        .col_expr(certification::Column::ReviewedAt, Expr::value(now))
+        .col_expr(certification::Column::UpdatedAt, Expr::value(now))
+        .filter(certification::Column::Id.eq(application.id))
+        .filter(certification::Column::Status.eq(CertificationStatus::Pending))
+        .exec(&txn)
+        .await
+        .map_err(|e| match e.sql_err() {
+            Some(SqlErr::UniqueConstraintViolation(_)) => id_taken(),
+            _ => ApiError::Db(e),
+        })?;
+    if done.rows_affected != 1 {
+        return Err(not_pending());
+    }
+    let mut link = app_account::Entity::update_many()
+        .col_expr(app_account::Column::MemberId, Expr::value(member.id))
+        .col_expr(
+            app_account::Column::CertifiedIdHash,
+            Expr::value(application.id_number_hash.clone()),
+        )
+        .col_expr(app_account::Column::UpdatedAt, Expr::value(now))
+        .filter(app_account::Column::Id.eq(account.id));
+    if account.card_no.is_none() {
+        link = link
+            .col_expr(
+                app_account::Column::CardNo,
+                Expr::value(card_number(account.id, now)),
+            )
+            .col_expr(app_account::Column::CardIssuedAt, Expr::value(now));
+    }
+    link.exec(&txn).await.map_err(|e| match e.sql_err() {
+        Some(SqlErr::UniqueConstraintViolation(_)) => id_taken(),
+        _ => ApiError::Db(e),
+    })?;
+    member::Entity::update_many()
+        .col_expr(member::Column::Certified, Expr::value(true))
+        .col_expr(member::Column::UpdatedAt, Expr::value(now))
+        .filter(member::Column::Id.eq(member.id))
+        .exec(&txn)
+        .await?;
+    audit::record_admin(
+        &txn,
+        me,
+        now,
+        audit::Entry {
+            action: "approve_certification",
+            target_type: "certification",
+            target_id: Some(application.id.to_string()),
+            detail: Some(serde_json::json!({
+                "member_id": member.id,
+                "account_id": account.id,
+                "id_number": application.id_number_masked,
+            })),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    tracing::info!(
+        member_id = member.id,
+        account_id = account.id,
+        "certification approved"
+    );
+    reload(state, application.id).await
+}
+
+/// 驳回 with a reason the member sees.
+#[tracing::instrument(skip_all, fields(admin_id = me.admin_id, certification_id = id))]
+pub async fn reject(
+    state: &AppState,
+    me: &AdminPrincipal,
+    id: i64,
+    reason: &str,
+) -> ApiResult<certification::Model> {
+    let reason = reason.trim().to_owned();
+    if reason.is_empty() || reason.chars().count() > 200 {
+        return Err(ApiError::validation(
+            "reason（驳回原因）不能为空且不超过200字",
+        ));
+    }
+    let (application, _) = get(state, me, id).await?;
+    require_owner(application.org_id, me.org_id)?;
+    let now = state.clock.now();
+    let txn = state.db.begin().await?;
+    let done = certification::Entity::update_many()
+        .col_expr(
+            certification::Column::Status,
+            Expr::value(CertificationStatus::Rejected),
+        )
+        .col_expr(
+            certification::Column::RejectReason,
+            Expr::value(reason.clone()),
+        )
+        .col_expr(certification::Column::ReviewedBy, Expr::value(me.admin_id))
+        .col_expr(certification::Column::ReviewedAt, Expr::value(now))
+        .col_expr(certification::Column::UpdatedAt, Expr::value(now))
+        .filter(certification::Column::Id.eq(application.id))
+        .filter(certification::Column::Status.eq(CertificationStatus::Pending))
+        .exec(&txn)
+        .await?;
+    if done.rows_affected != 1 {
+        return Err(not_pending());
+    }
+    audit::record_admin(
+        &txn,
+        me,
+        now,
+        audit::Entry {
+            action: "reject_certification",
+            target_type: "certification",
+            target_id: Some(application.id.to_string()),
+            detail: Some(serde_json::json!({ "reason": reason })),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    reload(state, application.id).await
+}
+
+async fn reload(state: &AppState, id: i64) -> ApiResult<certification::Model> {
+    certification::Entity::find_by_id(id)
+        .one(&state.db)
+        .await?
+        .ok_or(ApiError::NotFound("认证申请"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_match_ignoring_spaces_and_card_numbers_are_stable() {
+        assert!(same_name("张 三", "张三"));
+        assert!(!same_name("张三", "张四"));
+        let issued = DateTime::parse_from_rfc3339("2026-12-31T17:00:00Z")
+            .expect("time")
+            .with_timezone(&Utc);
+        // 01:00 on 1 January in Beijing.
+        assert_eq!(card_number(42, issued), "GH202700000042");
+    }
+}

@@ -1,0 +1,249 @@
+//! SMS codes (`POST /api/app/sms-codes`): six CSPRNG digits, stored as a keyed hash,
+//! bound to a purpose, valid for five minutes, used once, dead after five wrong tries.
+//!
+//! Sending is limited per phone (one per 60 s, ten per Beijing day) and per client IP
+//! (per hour), with counters in the database. A gateway failure gives the counted
+//! hits back and answers 502 `SMS_UNAVAILABLE`. The answer is the same whether or not
+//! the phone has an account; login and reset codes are only delivered to accounts.
+
+use std::net::IpAddr;
+
+use chrono::Duration;
+use entity::enums::SmsPurpose;
+use entity::value::Phone;
+use entity::{app_account, sms_code};
+use rand::Rng;
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, Set, TransactionTrait,
+};
+
+use crate::error::{ApiError, ApiResult};
+use crate::services::rate_limit::{self, Limit, Window};
+use crate::state::AppState;
+
+pub const CODE_TTL_SECONDS: i64 = 300;
+pub const MAX_WRONG_ATTEMPTS: i32 = 5;
+pub const RESEND_AFTER_SECONDS: i64 = 60;
+pub const SENDS_PER_PHONE_PER_DAY: i32 = 10;
+pub const SENDS_PER_IP_PER_HOUR: i32 = 30;
+
+/// What the client is told after a send.
+pub struct Sent {
+    pub expires_in_seconds: i64,
+    pub resend_after_seconds: i64,
+}
+
+fn limits(phone: &Phone, ip: Option<IpAddr>) -> Vec<Limit> {
+    let mut limits = Vec::with_capacity(3);
+    if let Some(ip) = ip {
+        limits.push(Limit {
+            scope: "sms_ip_hour",
+            subject: ip.to_string(),
+            max: SENDS_PER_IP_PER_HOUR,
+            window: Window::Seconds(3600),
+            code: "SMS_IP_LIMITED",
+            message: "当前网络发送验证码过于频繁，请{seconds}秒后再试",
+        });
+    }
+    limits.push(Limit {
+        scope: "sms_phone_cooldown",
+        subject: phone.as_str().to_owned(),
+        max: 1,
+        window: Window::Seconds(RESEND_AFTER_SECONDS),
+        code: "SMS_TOO_FREQUENT",
+        message: "验证码发送过于频繁，请{seconds}秒后再试",
+    });
+    limits.push(Limit {
+        scope: "sms_phone_day",
+        subject: phone.as_str().to_owned(),
+        max: SENDS_PER_PHONE_PER_DAY,
+        window: Window::BeijingDay,
+        code: "SMS_DAILY_LIMIT",
+        message: "该手机号今日获取验证码次数已达上限，请明天再试",
+    });
+    limits
+}
+
+fn generate_code() -> String {
+    // ThreadRng is a CSPRNG (ChaCha, reseeded from the OS).
+    format!("{:06}", rand::rng().random_range(0..1_000_000u32))
+}
+
+fn code_hash(state: &AppState, phone: &Phone, purpose: SmsPurpose, code: &str) -> String {
+    state.cipher.lookup_hash(&format!(
+        "sms-code|{}|{}|{code}",
+        phone.as_str(),
+        purpose.as_code()
+    ))
+}
+
+pub async fn phone_registered<C: ConnectionTrait>(db: &C, phone: &Phone) -> ApiResult<bool> {
+    Ok(app_account::Entity::find()
+        .filter(app_account::Column::Phone.eq(phone.as_str()))
+        .count(db)
+        .await?
+        > 0)
+}
+
+/// Sends a code (or, for login/reset of an unknown phone, only pretends to).
+#[tracing::instrument(skip_all, fields(phone = %phone.masked(), purpose = purpose.as_code()))]
+pub async fn send_code(
+    state: &AppState,
+    phone: &Phone,
+    purpose: SmsPurpose,
+    ip: Option<IpAddr>,
+) -> ApiResult<Sent> {
+    let now = state.clock.now();
+    let limits = limits(phone, ip);
+    rate_limit::acquire_all(&state.db, now, &limits).await?;
+    let deliver = match purpose {
+        SmsPurpose::Register => true,
+        SmsPurpose::Login | SmsPurpose::ResetPassword => phone_registered(&state.db, phone).await?,
+    };
+    if deliver {
+        let code = generate_code();
+        if let Err(e) = state.sms.send(phone, purpose, &code).await {
+            tracing::warn!(error = %e, "SMS code not sent");
+            rate_limit::release_all(&state.db, &limits).await?;
+            return Err(ApiError::BadGateway {
+                code: "SMS_UNAVAILABLE",
+                message: "短信发送失败，请稍后重试".into(),
+            });
+        }
+        let txn = state.db.begin().await?;
+        // A new code replaces any earlier one of the same phone and purpose.
+        sms_code::Entity::update_many()
+            .col_expr(sms_code::Column::ConsumedAt, Expr::value(now))
+            .filter(sms_code::Column::Phone.eq(phone.as_str()))
+            .filter(sms_code::Column::Purpose.eq(purpose))
+            .filter(sms_code::Column::ConsumedAt.is_null())
+            .exec(&txn)
+            .await?;
+        sms_code::ActiveModel {
+            phone: Set(phone.as_str().to_owned()),
+            purpose: Set(purpose),
+            code_hash: Set(code_hash(state, phone, purpose, &code)),
+            attempts: Set(0),
+            created_at: Set(now),
+            expires_at: Set(now + Duration::seconds(CODE_TTL_SECONDS)),
+            consumed_at: Set(None),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+        txn.commit().await?;
+        tracing::info!("SMS code sent");
+    } else {
+        tracing::info!("SMS code requested for a phone without an account; not sent");
+    }
+    Ok(Sent {
+        expires_in_seconds: CODE_TTL_SECONDS,
+        resend_after_seconds: RESEND_AFTER_SECONDS,
+    })
+}
+
+fn expired() -> ApiError {
+    ApiError::BadRequest {
+        code: "SMS_CODE_EXPIRED",
+        message: "验证码已失效，请重新获取".into(),
+    }
+}
+
+fn exhausted() -> ApiError {
+    ApiError::BadRequest {
+        code: "SMS_CODE_TOO_MANY_ATTEMPTS",
+        message: "验证码错误次数过多，请重新获取".into(),
+    }
+}
+
+/// Checks a code without using it up; a wrong code counts an attempt (committed even
+/// though the request then fails). Returns the id to [`consume`] in the transaction
+/// that does the work, so a failure there leaves the code usable.
+pub async fn check(
+    state: &AppState,
+    phone: &Phone,
+    purpose: SmsPurpose,
+    given: &str,
+) -> ApiResult<i64> {
+    let given = given.trim();
+    if given.len() != 6 || !given.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(ApiError::validation("sms_code（验证码）应为6位数字"));
+    }
+    let now = state.clock.now();
+    let latest = sms_code::Entity::find()
+        .filter(sms_code::Column::Phone.eq(phone.as_str()))
+        .filter(sms_code::Column::Purpose.eq(purpose))
+        .order_by_desc(sms_code::Column::Id)
+        .one(&state.db)
+        .await?;
+    let Some(code) = latest else {
+        return Err(expired());
+    };
+    if code.consumed_at.is_some() || code.expires_at <= now {
+        return Err(expired());
+    }
+    if code.attempts >= MAX_WRONG_ATTEMPTS {
+        return Err(exhausted());
+    }
+    if code.code_hash != code_hash(state, phone, purpose, given) {
+        sms_code::Entity::update_many()
+            .col_expr(
+                sms_code::Column::Attempts,
+                Expr::col(sms_code::Column::Attempts).add(1),
+            )
+            .filter(sms_code::Column::Id.eq(code.id))
+            .filter(sms_code::Column::Attempts.lt(MAX_WRONG_ATTEMPTS))
+            .exec(&state.db)
+            .await?;
+        let left = MAX_WRONG_ATTEMPTS - code.attempts - 1;
+        tracing::warn!(phone = %phone.masked(), left, "wrong SMS code");
+        return Err(if left <= 0 {
+            exhausted()
+        } else {
+            ApiError::BadRequest {
+                code: "SMS_CODE_INVALID",
+                message: format!("验证码错误，还可尝试{left}次"),
+            }
+        });
+    }
+    Ok(code.id)
+}
+
+/// Uses a checked code up, once: a second use (a replay or a race) fails.
+pub async fn consume<C: ConnectionTrait>(db: &C, state: &AppState, code_id: i64) -> ApiResult<()> {
+    let now = state.clock.now();
+    let done = sms_code::Entity::update_many()
+        .col_expr(sms_code::Column::ConsumedAt, Expr::value(now))
+        .filter(sms_code::Column::Id.eq(code_id))
+        .filter(sms_code::Column::ConsumedAt.is_null())
+        .filter(sms_code::Column::ExpiresAt.gt(now))
+        .filter(sms_code::Column::Attempts.lt(MAX_WRONG_ATTEMPTS))
+        .exec(db)
+        .await?;
+    if done.rows_affected == 1 {
+        Ok(())
+    } else {
+        Err(expired())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_six_digits_and_vary() {
+        let codes: Vec<String> = (0..50).map(|_| generate_code()).collect();
+        assert!(
+            codes
+                .iter()
+                .all(|c| c.len() == 6 && c.bytes().all(|b| b.is_ascii_digit()))
+        );
+        let mut distinct = codes.clone();
+        distinct.sort();
+        distinct.dedup();
+        assert!(distinct.len() > 40);
+    }
+}

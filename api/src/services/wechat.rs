@@ -1,0 +1,143 @@
+//! WeChat code exchange against `WECHAT_API_BASE`:
+//! - mobile app (Open Platform OAuth): `GET /sns/oauth2/access_token?appid&secret&code&grant_type=authorization_code`
+//! - mini-program: `GET /sns/jscode2session?appid&secret&js_code&grant_type=authorization_code`
+//!
+//! WeChat answers HTTP 200 with `errcode`/`errmsg` on failure; the known codes map to
+//! clear answers: 40029/40163 (invalid or used code) → 400, 45011 (rate limit) → 429,
+//! -1 (system busy) and network failures → 503, anything else → 502.
+
+use entity::enums::WechatSource;
+use secrecy::ExposeSecret;
+use serde::Deserialize;
+
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+
+/// Who WeChat says the user is.
+#[derive(Clone, Debug)]
+pub struct Identity {
+    pub openid: String,
+    pub unionid: Option<String>,
+}
+
+/// The union of both endpoints' answers (tokens and session keys are not kept).
+#[derive(Deserialize)]
+struct Answer {
+    #[serde(default)]
+    errcode: Option<i64>,
+    #[serde(default)]
+    errmsg: Option<String>,
+    #[serde(default)]
+    openid: Option<String>,
+    #[serde(default)]
+    unionid: Option<String>,
+}
+
+fn not_configured() -> ApiError {
+    ApiError::Unavailable {
+        code: "WECHAT_NOT_CONFIGURED",
+        message: "未配置微信登录，请使用手机号登录".into(),
+    }
+}
+
+fn unavailable() -> ApiError {
+    ApiError::Unavailable {
+        code: "WECHAT_UNAVAILABLE",
+        message: "微信服务暂时不可用，请稍后重试".into(),
+    }
+}
+
+fn map_errcode(errcode: i64, errmsg: &str) -> ApiError {
+    match errcode {
+        40029 | 40163 | 40125 => ApiError::BadRequest {
+            code: "WECHAT_CODE_INVALID",
+            message: "微信授权码无效或已使用，请重新授权".into(),
+        },
+        45011 => ApiError::TooManyRequests {
+            code: "WECHAT_RATE_LIMITED",
+            message: "微信登录过于频繁，请稍后再试".into(),
+            retry_after_seconds: 60,
+        },
+        -1 => ApiError::Unavailable {
+            code: "WECHAT_BUSY",
+            message: "微信系统繁忙，请稍后重试".into(),
+        },
+        other => {
+            tracing::warn!(errcode = other, errmsg, "WeChat refused the code exchange");
+            ApiError::BadGateway {
+                code: "WECHAT_ERROR",
+                message: format!("微信登录失败（错误码 {other}），请稍后重试"),
+            }
+        }
+    }
+}
+
+/// Exchanges a login code for the user's openid (and unionid when WeChat gives one).
+#[tracing::instrument(skip_all, fields(source = ?source))]
+pub async fn exchange(state: &AppState, source: WechatSource, code: &str) -> ApiResult<Identity> {
+    let settings = &state.settings;
+    let (appid, secret, path, code_param) = match source {
+        WechatSource::App => (
+            settings.wechat_app_appid.as_deref(),
+            settings.wechat_app_secret.as_ref(),
+            "/sns/oauth2/access_token",
+            "code",
+        ),
+        WechatSource::Miniprogram => (
+            settings.wechat_miniprogram_appid.as_deref(),
+            settings.wechat_miniprogram_secret.as_ref(),
+            "/sns/jscode2session",
+            "js_code",
+        ),
+    };
+    let (Some(appid), Some(secret)) = (appid.filter(|a| !a.is_empty()), secret) else {
+        return Err(not_configured());
+    };
+    let base = settings.wechat_api_base.trim_end_matches('/');
+    let url = reqwest::Url::parse_with_params(
+        &format!("{base}{path}"),
+        [
+            ("appid", appid),
+            ("secret", secret.expose_secret()),
+            (code_param, code),
+            ("grant_type", "authorization_code"),
+        ],
+    )
+    .map_err(|e| ApiError::Internal(anyhow::anyhow!("WECHAT_API_BASE is not a URL: {e}")))?;
+    // The URL carries the secret and the code: keep it out of every log line.
+    let resp = state.http.get(url).send().await.map_err(|e| {
+        tracing::warn!(error = %e.without_url(), "WeChat unreachable");
+        unavailable()
+    })?;
+    let status = resp.status();
+    let bytes = resp.bytes().await.map_err(|e| {
+        tracing::warn!(error = %e.without_url(), "WeChat answer unreadable");
+        unavailable()
+    })?;
+    if !status.is_success() {
+        tracing::warn!(status = status.as_u16(), "WeChat answered an HTTP error");
+        return Err(unavailable());
+    }
+    // WeChat often labels JSON as text/plain: parse the bytes whatever the type says.
+    let answer: Answer = serde_json::from_slice(&bytes).map_err(|_| {
+        tracing::warn!("WeChat answer is not the expected JSON");
+        ApiError::BadGateway {
+            code: "WECHAT_ERROR",
+            message: "微信登录失败，请稍后重试".into(),
+        }
+    })?;
+    if let Some(errcode) = answer.errcode.filter(|c| *c != 0) {
+        return Err(map_errcode(errcode, answer.errmsg.as_deref().unwrap_or("")));
+    }
+    let openid = answer.openid.filter(|o| !o.is_empty()).ok_or_else(|| {
+        tracing::warn!("WeChat answer without openid");
+        ApiError::BadGateway {
+            code: "WECHAT_ERROR",
+            message: "微信登录失败，请稍后重试".into(),
+        }
+    })?;
+    Ok(Identity {
+        openid,
+        unionid: answer.unionid.filter(|u| !u.is_empty()),
+    })
+}
