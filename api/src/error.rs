@@ -42,6 +42,9 @@ pub enum ApiError {
     /// 401: wrong username/phone or password.
     #[error("invalid credentials")]
     InvalidCredentials,
+    /// 401: a log-in refused for a named reason (e.g. `WECHAT_NOT_BOUND`).
+    #[error("{message}")]
+    LoginRefused { code: &'static str, message: String },
     /// 403: the initial password must be changed first.
     #[error("password change required")]
     PasswordChangeRequired,
@@ -123,6 +126,7 @@ impl ApiError {
             Self::BadRequest { code, message } => (code, message.clone(), None),
             Self::Unauthorized => ("UNAUTHORIZED", "请先登录（令牌无效或已过期）".into(), None),
             Self::InvalidCredentials => ("INVALID_CREDENTIALS", "账号或密码错误".into(), None),
+            Self::LoginRefused { code, message } => (code, message.clone(), None),
             Self::PasswordChangeRequired => (
                 "PASSWORD_CHANGE_REQUIRED",
                 "首次登录请先修改初始密码".into(),
@@ -166,7 +170,9 @@ impl ResponseError for ApiError {
             Self::Validation(_) | Self::ValidationDetails { .. } | Self::BadRequest { .. } => {
                 StatusCode::BAD_REQUEST
             }
-            Self::Unauthorized | Self::InvalidCredentials => StatusCode::UNAUTHORIZED,
+            Self::Unauthorized | Self::InvalidCredentials | Self::LoginRefused { .. } => {
+                StatusCode::UNAUTHORIZED
+            }
             Self::PasswordChangeRequired | Self::Forbidden { .. } => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::Conflict { .. } => StatusCode::CONFLICT,

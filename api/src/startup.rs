@@ -47,6 +47,7 @@ impl Application {
             cipher: Arc::new(cipher),
             sms,
             http,
+            cache: Arc::default(),
             db,
             queue,
             settings: Arc::new(settings),

@@ -17,4 +17,6 @@ pub struct AppState {
     pub sms: Arc<dyn crate::sms::SmsSender>,
     /// Outbound HTTP (WeChat), with timeouts.
     pub http: reqwest::Client,
+    /// Short-lived copies of what does not change during a claim rush.
+    pub cache: Arc<crate::services::rush_cache::RushCache>,
 }

@@ -592,3 +592,56 @@ impl CertificationStatus {
         }
     }
 }
+
+/// Where a voucher row is in its life. `available` is a free slot (no member yet); the
+/// other three are the voucher states a member and a merchant see.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    EnumIter,
+    DeriveActiveEnum,
+    Serialize,
+    Deserialize,
+    poem_openapi::Enum,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+#[serde(rename_all = "snake_case")]
+#[oai(rename_all = "snake_case")]
+pub enum VoucherStatus {
+    /// 待领取（空位）
+    #[sea_orm(string_value = "available")]
+    Available,
+    /// 未使用
+    #[sea_orm(string_value = "unused")]
+    Unused,
+    /// 已核销
+    #[sea_orm(string_value = "redeemed")]
+    Redeemed,
+    /// 已过期
+    #[sea_orm(string_value = "expired")]
+    Expired,
+}
+
+impl VoucherStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Available => "available",
+            Self::Unused => "unused",
+            Self::Redeemed => "redeemed",
+            Self::Expired => "expired",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Available => "待领取",
+            Self::Unused => "未使用",
+            Self::Redeemed => "已核销",
+            Self::Expired => "已过期",
+        }
+    }
+}

@@ -10,6 +10,7 @@ pub mod admin_account;
 pub mod app_account;
 pub mod audit_log;
 pub mod certification;
+pub mod claim;
 pub mod coupon;
 pub mod coupon_grant;
 pub mod housekeeping_run;
@@ -24,6 +25,7 @@ pub mod sms_code;
 pub mod stored_file;
 pub mod task;
 pub mod unit;
+pub mod voucher;
 pub mod wechat_bind_token;
 
 pub mod activity_state;
@@ -40,6 +42,7 @@ pub mod prelude {
     pub use super::app_account::Entity as AppAccount;
     pub use super::audit_log::Entity as AuditLog;
     pub use super::certification::Entity as Certification;
+    pub use super::claim::Entity as Claim;
     pub use super::coupon::Entity as Coupon;
     pub use super::coupon_grant::Entity as CouponGrant;
     pub use super::housekeeping_run::Entity as HousekeepingRun;
@@ -54,5 +57,6 @@ pub mod prelude {
     pub use super::stored_file::Entity as StoredFile;
     pub use super::task::Entity as Task;
     pub use super::unit::Entity as Unit;
+    pub use super::voucher::Entity as Voucher;
     pub use super::wechat_bind_token::Entity as WechatBindToken;
 }

@@ -4,6 +4,7 @@
 
 pub mod clock;
 pub mod database;
+pub mod expiry;
 pub mod housekeeping;
 pub mod import;
 pub mod keys;

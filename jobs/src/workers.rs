@@ -36,11 +36,11 @@ async fn handle_run_task(job: RunTask, ctx: Data<JobContext>) -> Result<(), BoxD
         .map_err(Into::into)
 }
 
+/// The scheduled pass: housekeeping, then the expiry sweep.
 async fn handle_tick(_tick: Tick, ctx: Data<JobContext>) -> Result<(), BoxDynError> {
-    housekeeping::run(&ctx)
-        .await
-        .map(|_| ())
-        .map_err(Into::into)
+    housekeeping::run(&ctx).await?;
+    crate::expiry::run(&ctx).await?;
+    Ok(())
 }
 
 /// Runs the workers until `shutdown` resolves, then lets running jobs finish.

@@ -5,4 +5,6 @@ pub mod password;
 pub mod schemes;
 pub mod token;
 
-pub use schemes::{AdminAuth, AdminPrincipal, MemberAuth, MerchantAuth, SessionPrincipal};
+pub use schemes::{
+    AdminAuth, AdminPrincipal, MemberAuth, MerchantAuth, SessionPrincipal, StaffPrincipal,
+};

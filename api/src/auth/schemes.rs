@@ -41,10 +41,31 @@ pub struct AdminAuth(pub AdminPrincipal);
 #[oai(ty = "bearer", checker = "check_member")]
 pub struct MemberAuth(pub SessionPrincipal);
 
-/// Merchant staff (mini-program) token.
+/// A signed-in merchant staff account (核销员) with its merchant.
+#[derive(Clone, Debug)]
+pub struct StaffPrincipal {
+    pub session_id: i64,
+    pub staff_id: i64,
+    pub staff_name: String,
+    pub phone: String,
+    pub merchant_id: i64,
+    pub merchant_name: String,
+    pub must_change_password: bool,
+}
+
+/// Merchant staff (mini-program) token. Disabled staff are refused (401); until the
+/// initial password is changed every route but the password change, the profile and
+/// log-out answers 403 `PASSWORD_CHANGE_REQUIRED`.
 #[derive(SecurityScheme)]
 #[oai(ty = "bearer", checker = "check_merchant")]
-pub struct MerchantAuth(pub SessionPrincipal);
+pub struct MerchantAuth(pub StaffPrincipal);
+
+/// Routes staff may call before changing the initial password.
+const STAFF_PASSWORD_CHANGE_ROUTES: &[&str] = &[
+    "/api/merchant/password",
+    "/api/merchant/logout",
+    "/api/merchant/me",
+];
 
 /// Routes an admin may call before changing the initial password.
 const PASSWORD_CHANGE_ROUTES: &[&str] = &["/api/admin/password", "/api/admin/logout"];
@@ -66,6 +87,10 @@ async fn check_member(req: &Request, bearer: Bearer) -> poem::Result<SessionPrin
     Ok(sessions::resolve(state(req)?, &bearer.token, PrincipalKind::Member).await?)
 }
 
-async fn check_merchant(req: &Request, bearer: Bearer) -> poem::Result<SessionPrincipal> {
-    Ok(sessions::resolve(state(req)?, &bearer.token, PrincipalKind::Merchant).await?)
+async fn check_merchant(req: &Request, bearer: Bearer) -> poem::Result<StaffPrincipal> {
+    let principal = sessions::resolve_staff(state(req)?, &bearer.token).await?;
+    if principal.must_change_password && !STAFF_PASSWORD_CHANGE_ROUTES.contains(&req.uri().path()) {
+        return Err(ApiError::PasswordChangeRequired.into());
+    }
+    Ok(principal)
 }

@@ -2,6 +2,7 @@
 
 pub mod activities;
 pub mod admin_auth;
+pub mod app_activities;
 pub mod app_auth;
 pub mod app_me;
 pub mod certifications;
@@ -10,6 +11,7 @@ pub mod files;
 pub mod health;
 pub mod imports;
 pub mod members;
+pub mod merchant;
 pub mod merchants;
 pub mod orgs;
 pub mod reconciliation;
@@ -76,6 +78,8 @@ pub fn openapi_service() -> OpenApiService<impl poem_openapi::OpenApi, ()> {
             stats::StatsApi,
             sessions::AppSessionApi,
             sessions::MerchantSessionApi,
+            app_activities::AppActivityApi,
+            merchant::StaffApi,
         ),
         "工会福利发放系统 API",
         env!("CARGO_PKG_VERSION"),

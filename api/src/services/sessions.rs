@@ -4,9 +4,11 @@ use chrono::Duration;
 use entity::enums::PrincipalKind;
 use entity::{admin_account, organisation, session};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, Set,
+};
 
-use crate::auth::{AdminPrincipal, SessionPrincipal, token};
+use crate::auth::{AdminPrincipal, SessionPrincipal, StaffPrincipal, token};
 use crate::error::{ApiError, ApiResult};
 use crate::scope::Scope;
 use crate::state::AppState;
@@ -82,6 +84,58 @@ pub async fn resolve_admin(state: &AppState, token: &str) -> ApiResult<AdminPrin
         org_id: org.id,
         must_change_password: admin.must_change_password,
         scope: Scope::of(&org),
+    })
+}
+
+/// Resolves a staff token to the staff account and its merchant in one query.
+pub async fn resolve_staff(state: &AppState, token: &str) -> ApiResult<StaffPrincipal> {
+    #[derive(sea_orm::FromQueryResult)]
+    struct Row {
+        session_id: i64,
+        staff_id: i64,
+        staff_name: String,
+        phone: String,
+        merchant_id: i64,
+        merchant_name: String,
+        must_change_password: bool,
+        disabled: bool,
+    }
+    let backend = state.db.get_database_backend();
+    let text = "SELECT s.id AS session_id, st.id AS staff_id, st.name AS staff_name, \
+         st.phone AS phone, m.id AS merchant_id, m.name AS merchant_name, \
+         st.must_change_password AS must_change_password, st.disabled AS disabled \
+         FROM sessions s JOIN merchant_staff st ON st.id = s.principal_id \
+         JOIN merchants m ON m.id = st.merchant_id \
+         WHERE s.token_hash = $1 AND s.principal_kind = $2 AND s.revoked_at IS NULL \
+         AND s.expires_at > $3";
+    let text = if backend == sea_orm::DatabaseBackend::Sqlite {
+        text.replace('$', "?")
+    } else {
+        text.to_owned()
+    };
+    let row = Row::find_by_statement(sea_orm::Statement::from_sql_and_values(
+        backend,
+        text,
+        [
+            token::digest(token).into(),
+            "merchant".into(),
+            state.clock.now().into(),
+        ],
+    ))
+    .one(&state.db)
+    .await?
+    .ok_or(ApiError::Unauthorized)?;
+    if row.disabled {
+        return Err(ApiError::Unauthorized);
+    }
+    Ok(StaffPrincipal {
+        session_id: row.session_id,
+        staff_id: row.staff_id,
+        staff_name: row.staff_name,
+        phone: row.phone,
+        merchant_id: row.merchant_id,
+        merchant_name: row.merchant_name,
+        must_change_password: row.must_change_password,
     })
 }
 

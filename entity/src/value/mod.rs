@@ -9,6 +9,7 @@ mod id_number;
 mod landline;
 mod mask;
 mod phone;
+pub mod voucher_code;
 
 pub use credit_code::CreditCode;
 pub use id_number::{Gender, IdNumber, IdType};

@@ -6,6 +6,7 @@ mod stubs;
 mod activities;
 mod admin_auth;
 mod certification;
+mod claims;
 mod coupons;
 mod errors;
 mod health;

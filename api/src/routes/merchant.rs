@@ -1,0 +1,320 @@
+//! Merchant mini-program (商家端): staff log-in, forced password change, profile,
+//! voucher preview, redemption and history. Shapes as `miniprogram/README.md` uses them.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use entity::enums::VoucherStatus;
+use poem::web::Data;
+use poem_openapi::param::{Path, Query};
+use poem_openapi::payload::Json;
+use poem_openapi::{ApiResponse, Object, OpenApi};
+
+use super::ApiTags;
+use crate::auth::MerchantAuth;
+use crate::error::ApiResult;
+use crate::paging::PageRequest;
+use crate::services::redemptions::{self, Redemption};
+use crate::services::staff_auth::{self, StaffLoggedIn};
+use crate::state::AppState;
+
+#[derive(Object)]
+pub struct StaffLoginRequest {
+    #[oai(validator(max_length = 20))]
+    pub phone: String,
+    #[oai(validator(max_length = 128))]
+    pub password: String,
+    /// `wx.login()` code: binds this WeChat to the account.
+    #[oai(validator(max_length = 128))]
+    pub wx_code: Option<String>,
+}
+
+#[derive(Object)]
+pub struct StaffWechatLoginRequest {
+    #[oai(validator(max_length = 128))]
+    pub wx_code: String,
+}
+
+#[derive(Object)]
+pub struct IdName {
+    pub id: i64,
+    pub name: String,
+}
+
+#[derive(Object)]
+pub struct StaffInfo {
+    pub id: i64,
+    pub name: String,
+    pub phone: String,
+}
+
+#[derive(Object)]
+pub struct StaffLoginResponse {
+    pub token: String,
+    /// Until the initial password is changed, every other route answers 403
+    /// `PASSWORD_CHANGE_REQUIRED`.
+    pub must_change_password: bool,
+    pub merchant: IdName,
+    pub staff: StaffInfo,
+}
+
+impl From<StaffLoggedIn> for StaffLoginResponse {
+    fn from(l: StaffLoggedIn) -> Self {
+        Self {
+            token: l.token,
+            must_change_password: l.staff.must_change_password,
+            merchant: IdName {
+                id: l.merchant.id,
+                name: l.merchant.name,
+            },
+            staff: StaffInfo {
+                id: l.staff.id,
+                name: l.staff.name,
+                phone: l.staff.phone,
+            },
+        }
+    }
+}
+
+#[derive(Object)]
+pub struct StaffChangePasswordRequest {
+    #[oai(validator(max_length = 128))]
+    pub old_password: String,
+    #[oai(validator(max_length = 128))]
+    pub new_password: String,
+}
+
+#[derive(Object)]
+pub struct StaffTokenResponse {
+    pub token: String,
+}
+
+#[derive(Object)]
+pub struct MeResponse {
+    pub merchant: IdName,
+    pub staff: StaffInfo,
+    pub must_change_password: bool,
+}
+
+#[derive(Object)]
+pub struct PreviewCoupon {
+    pub id: i64,
+    pub title: String,
+    pub name: String,
+    pub amount_fen: i64,
+    pub valid_from: DateTime<Utc>,
+    pub valid_to: DateTime<Utc>,
+    pub merchant_name: String,
+    pub conditions: Option<String>,
+}
+
+#[derive(Object)]
+pub struct PreviewMember {
+    pub name_masked: String,
+    pub phone_masked: String,
+}
+
+#[derive(Object)]
+pub struct Preview {
+    pub code: String,
+    pub status: VoucherStatus,
+    pub coupon: PreviewCoupon,
+    pub member: PreviewMember,
+    pub redeemable: bool,
+    /// `ALREADY_REDEEMED` / `NOT_IN_WINDOW` / `EXPIRED` / `NOT_AUTHORISED`, or null.
+    pub reason: Option<String>,
+    pub redeemed_at: Option<DateTime<Utc>>,
+    pub redeemed_merchant_name: Option<String>,
+}
+
+#[derive(Object)]
+pub struct RedeemRequest {
+    #[oai(validator(max_length = 64))]
+    pub code: String,
+}
+
+#[derive(Object)]
+pub struct RedemptionView {
+    pub id: i64,
+    pub code: String,
+    pub coupon_title: String,
+    pub amount_fen: i64,
+    pub redeemed_at: DateTime<Utc>,
+    pub merchant_name: String,
+    pub staff_name: String,
+    pub member_name_masked: String,
+}
+
+impl From<Redemption> for RedemptionView {
+    fn from(r: Redemption) -> Self {
+        Self {
+            id: r.id,
+            code: r.code,
+            coupon_title: r.coupon_title,
+            amount_fen: r.amount_fen,
+            redeemed_at: r.redeemed_at,
+            merchant_name: r.merchant_name,
+            staff_name: r.staff_name,
+            member_name_masked: r.member_name_masked.unwrap_or_default(),
+        }
+    }
+}
+
+#[derive(ApiResponse)]
+pub enum RedeemResponse {
+    /// Redeemed.
+    #[oai(status = 201)]
+    Created(Json<RedemptionView>),
+}
+
+#[derive(Object)]
+pub struct RedemptionPage {
+    pub items: Vec<RedemptionView>,
+    /// Redemptions matching the filter (all pages).
+    pub total: u64,
+    pub page: u64,
+    pub page_size: u64,
+    /// Face value of all redemptions matching the filter, in fen.
+    pub total_amount_fen: i64,
+}
+
+pub struct StaffApi;
+
+#[OpenApi(prefix_path = "/api/merchant", tag = "ApiTags::Merchant")]
+impl StaffApi {
+    /// Staff log-in (商家登录)
+    ///
+    /// 401 `INVALID_CREDENTIALS`; 429 `TOO_MANY_ATTEMPTS` after repeated wrong passwords;
+    /// 409 `WECHAT_ALREADY_BOUND` when `wx_code` names a WeChat bound to another account.
+    #[oai(path = "/login", method = "post")]
+    async fn login(
+        &self,
+        state: Data<&AppState>,
+        body: Json<StaffLoginRequest>,
+    ) -> ApiResult<Json<StaffLoginResponse>> {
+        let l =
+            staff_auth::login(&state, &body.phone, &body.password, body.wx_code.as_deref()).await?;
+        Ok(Json(l.into()))
+    }
+
+    /// WeChat log-in of a bound account (微信一键登录)
+    ///
+    /// 401 `WECHAT_NOT_BOUND`, 503 `WECHAT_NOT_CONFIGURED`.
+    #[oai(path = "/login/wechat", method = "post")]
+    async fn login_wechat(
+        &self,
+        state: Data<&AppState>,
+        body: Json<StaffWechatLoginRequest>,
+    ) -> ApiResult<Json<StaffLoginResponse>> {
+        Ok(Json(
+            staff_auth::login_wechat(&state, &body.wx_code)
+                .await?
+                .into(),
+        ))
+    }
+
+    /// Change own password (修改密码); every older token is revoked
+    #[oai(path = "/password", method = "post")]
+    async fn change_password(
+        &self,
+        state: Data<&AppState>,
+        auth: MerchantAuth,
+        body: Json<StaffChangePasswordRequest>,
+    ) -> ApiResult<Json<StaffTokenResponse>> {
+        let token =
+            staff_auth::change_password(&state, &auth.0, &body.old_password, &body.new_password)
+                .await?;
+        Ok(Json(StaffTokenResponse { token }))
+    }
+
+    /// Own profile (我的)
+    #[oai(path = "/me", method = "get")]
+    async fn me(&self, auth: MerchantAuth) -> Json<MeResponse> {
+        let p = auth.0;
+        Json(MeResponse {
+            merchant: IdName {
+                id: p.merchant_id,
+                name: p.merchant_name,
+            },
+            staff: StaffInfo {
+                id: p.staff_id,
+                name: p.staff_name,
+                phone: p.phone,
+            },
+            must_change_password: p.must_change_password,
+        })
+    }
+
+    /// Preview a scanned voucher (扫码预览)
+    ///
+    /// 404 for unknown codes; 429 `TOO_MANY_LOOKUPS` after too many unknown codes.
+    #[oai(path = "/vouchers/:code", method = "get")]
+    async fn preview(
+        &self,
+        state: Data<&AppState>,
+        auth: MerchantAuth,
+        code: Path<String>,
+    ) -> ApiResult<Json<Preview>> {
+        let found = redemptions::preview(&state, &auth.0, &code.0).await?;
+        let now = state.clock.now();
+        let reason = found.reason(auth.0.merchant_id, now);
+        Ok(Json(Preview {
+            status: found.effective_status(now),
+            code: found.code,
+            coupon: PreviewCoupon {
+                id: found.coupon_id,
+                title: found.coupon_title,
+                name: found.coupon_name,
+                amount_fen: found.amount_fen,
+                valid_from: found.valid_from,
+                valid_to: found.valid_to,
+                merchant_name: found.owner_merchant_name,
+                conditions: found.conditions,
+            },
+            member: PreviewMember {
+                name_masked: found.holder_name_masked.unwrap_or_default(),
+                phone_masked: found.holder_phone_masked.unwrap_or_default(),
+            },
+            redeemable: reason.is_none(),
+            reason: reason.map(|r| r.code().to_owned()),
+            redeemed_at: found.redeemed_at,
+            redeemed_merchant_name: found.redeemed_merchant_name,
+        }))
+    }
+
+    /// Redeem (确认核销)
+    ///
+    /// 409 `ALREADY_REDEEMED` (details: when and where), `NOT_IN_WINDOW`, `EXPIRED`;
+    /// 403 `NOT_AUTHORISED`; 404 for unknown codes.
+    #[oai(path = "/redemptions", method = "post")]
+    async fn redeem(
+        &self,
+        state: Data<&AppState>,
+        auth: MerchantAuth,
+        body: Json<RedeemRequest>,
+    ) -> ApiResult<RedeemResponse> {
+        let r = redemptions::redeem(&state, &auth.0, &body.code).await?;
+        Ok(RedeemResponse::Created(Json(r.into())))
+    }
+
+    /// Redemption history of own merchant (核销记录), with totals over the filter
+    #[oai(path = "/redemptions", method = "get")]
+    async fn history(
+        &self,
+        state: Data<&AppState>,
+        auth: MerchantAuth,
+        from: Query<Option<NaiveDate>>,
+        to: Query<Option<NaiveDate>>,
+        page: Query<Option<u64>>,
+        page_size: Query<Option<u64>>,
+    ) -> ApiResult<Json<RedemptionPage>> {
+        let req = PageRequest::new(page.0, page_size.0)?;
+        let (items, total, amount) =
+            redemptions::history(&state, &auth.0, from.0, to.0, req).await?;
+        Ok(Json(RedemptionPage {
+            items: items.into_iter().map(Into::into).collect(),
+            total,
+            page: req.page,
+            page_size: req.page_size,
+            total_amount_fen: amount,
+        }))
+    }
+}

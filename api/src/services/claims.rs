@@ -1,0 +1,494 @@
+//! Claiming vouchers (领券), correct under a holiday rush.
+//!
+//! A claim gives **one voucher of every prize of the activity that still has a free
+//! slot** (a gift package: a cake coupon and a drink coupon claimed together); it is
+//! `SOLD_OUT` only when every prize is gone. One claim counts once against the
+//! member's limit, whatever the number of vouchers it gave.
+//!
+//! Guarantees, each enforced by the database, on both backends:
+//! - never more vouchers than a prize's quantity: the vouchers exist beforehand as free
+//!   slots, one row per unit, and a claim takes one with a conditional
+//!   `UPDATE … WHERE id = (SELECT … member_id IS NULL … LIMIT 1 FOR UPDATE SKIP LOCKED)`;
+//!   on SQLite the single writer serialises the same statement;
+//! - never more than the member's limit: the claim row's unique key
+//!   `(activity_id, member_id, day_key, seq)` with `seq <= N`, inserted in the same
+//!   transaction that takes the slots;
+//! - a retried request with the same `Idempotency-Key` returns the first claim's
+//!   vouchers (unique `(member_id, idempotency_key)`).
+//!
+//! Claims run in parallel: concurrent claimers probe the free-slot index from random
+//! ids and skip rows another transaction holds, so no single row serialises them.
+//! Keeping the probe O(1): see `take_slot`.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use entity::activity_state::ActivityStatus;
+use entity::enums::{ClaimLimitKind, MemberStatus, VoucherStatus};
+use entity::{claim, voucher};
+use jobs::clock::beijing;
+use rand::Rng;
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseTransaction, EntityTrait,
+    FromQueryResult, PaginatorTrait, QueryFilter, QueryOrder, Statement, TransactionTrait, Value,
+};
+
+use crate::error::{ApiError, ApiResult};
+use crate::services::rush_cache::{ActivitySnapshot, Holder, PrizeSnapshot};
+use crate::state::AppState;
+
+/// Why a member cannot claim now (the 409 codes of the claim route).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Refusal {
+    NotInWindow,
+    NotEligible,
+    LimitReached,
+    SoldOut,
+}
+
+impl Refusal {
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::NotInWindow => "NOT_IN_WINDOW",
+            Self::NotEligible => "NOT_ELIGIBLE",
+            Self::LimitReached => "LIMIT_REACHED",
+            Self::SoldOut => "SOLD_OUT",
+        }
+    }
+
+    pub fn message(self) -> &'static str {
+        match self {
+            Self::NotInWindow => "不在活动时间内，不能领取",
+            Self::NotEligible => {
+                "不符合领取条件（须为已认证的在籍会员，生日活动仅限生日在活动期间的会员）"
+            }
+            Self::LimitReached => "已达到领取次数上限",
+            Self::SoldOut => "已领完",
+        }
+    }
+
+    pub fn into_error(self) -> ApiError {
+        ApiError::conflict(self.code(), self.message())
+    }
+}
+
+/// Whether the member may see the activity at all (open, and the scope contains the
+/// member's organisation and unit). Out of scope answers 404, like anything invisible.
+pub fn visible_to(snapshot: &ActivitySnapshot, holder: &Holder) -> bool {
+    let (Some(member), Some(path)) = (&holder.member, &holder.org_path) else {
+        return false;
+    };
+    let a = &snapshot.activity;
+    is_open(a.status)
+        && !snapshot.scope_path.is_empty()
+        && path.starts_with(&snapshot.scope_path)
+        && a.scope_unit_id.is_none_or(|u| member.unit_id == Some(u))
+}
+
+/// The checks that need no count: window, member status, birthday rule.
+pub fn precheck(
+    snapshot: &ActivitySnapshot,
+    holder: &Holder,
+    now: DateTime<Utc>,
+) -> Option<Refusal> {
+    let a = &snapshot.activity;
+    if now < a.starts_at || now >= a.ends_at {
+        return Some(Refusal::NotInWindow);
+    }
+    let member = holder.member.as_ref()?;
+    if member.status != MemberStatus::Active {
+        return Some(Refusal::NotEligible);
+    }
+    if a.birthday_only {
+        let from = a.starts_at.with_timezone(&beijing()).date_naive();
+        let to = a.ends_at.with_timezone(&beijing()).date_naive();
+        if !member
+            .birth_date
+            .is_some_and(|b| birthday_between(b, from, to))
+        {
+            return Some(Refusal::NotEligible);
+        }
+    }
+    None
+}
+
+/// Whether a birthday (month and day of `birth`) falls on a date in `from..=to`; a
+/// 29 February birthday counts on 28 February in other years.
+pub fn birthday_between(birth: NaiveDate, from: NaiveDate, to: NaiveDate) -> bool {
+    (from.year()..=to.year()).any(|year| {
+        let day = NaiveDate::from_ymd_opt(year, birth.month(), birth.day())
+            .or_else(|| NaiveDate::from_ymd_opt(year, 2, 28));
+        day.is_some_and(|d| from <= d && d <= to)
+    })
+}
+
+/// The limit's day key and the number of claims it allows within it.
+pub fn limit_key(a: &entity::activity::Model, now: DateTime<Utc>) -> (String, i32) {
+    match a.claim_limit_kind {
+        ClaimLimitKind::Once => ("once".to_owned(), 1),
+        ClaimLimitKind::PerDay => (
+            now.with_timezone(&beijing()).date_naive().to_string(),
+            a.claim_limit_times.unwrap_or(1).max(1),
+        ),
+    }
+}
+
+/// What a claim produced (or produced the first time, for a retried request).
+#[derive(Debug)]
+pub struct Claimed {
+    pub claim_id: i64,
+    pub vouchers: Vec<voucher::Model>,
+    pub snapshot: Arc<ActivitySnapshot>,
+    pub replayed: bool,
+}
+
+/// Checks an `Idempotency-Key` header value: 1–64 visible ASCII characters.
+pub fn parse_idempotency_key(raw: Option<&str>) -> ApiResult<Option<String>> {
+    match raw.map(str::trim) {
+        None => Ok(None),
+        Some(k) if !k.is_empty() && k.len() <= 64 && k.bytes().all(|b| b.is_ascii_graphic()) => {
+            Ok(Some(k.to_owned()))
+        }
+        Some(_) => Err(ApiError::validation(
+            "Idempotency-Key 请求头应为1至64个可见ASCII字符",
+        )),
+    }
+}
+
+/// `$n` placeholders as each backend spells them (`?n` on SQLite binds by number too).
+fn sql(backend: DatabaseBackend, text: &str) -> String {
+    match backend {
+        DatabaseBackend::Sqlite => text.replace('$', "?"),
+        _ => text.to_owned(),
+    }
+}
+
+fn stmt(backend: DatabaseBackend, text: &str, values: Vec<Value>) -> Statement {
+    Statement::from_sql_and_values(backend, sql(backend, text), values)
+}
+
+/// Claims in an activity for the account's certified member.
+#[tracing::instrument(skip(state, idempotency_key), fields(account_id, activity_id))]
+pub async fn claim(
+    state: &AppState,
+    account_id: i64,
+    activity_id: i64,
+    idempotency_key: Option<String>,
+) -> ApiResult<Claimed> {
+    let now = state.clock.now();
+    let holder = state.cache.holder(&state.db, account_id).await?;
+    let Some(member) = holder.member.clone() else {
+        return Err(ApiError::conflict(
+            "NOT_ELIGIBLE",
+            "请先完成工会会员实名认证后再领取",
+        ));
+    };
+    let snapshot = state
+        .cache
+        .activity(&state.db, activity_id)
+        .await?
+        .filter(|s| visible_to(s, &holder) || closed_in_scope(s, &holder))
+        .ok_or(ApiError::NotFound("活动"))?;
+    if !is_open(snapshot.activity.status) {
+        return Err(Refusal::NotInWindow.into_error());
+    }
+    if let Some(refusal) = precheck(&snapshot, &holder, now) {
+        return Err(refusal.into_error());
+    }
+    let (day_key, times) = limit_key(&snapshot.activity, now);
+    let name_masked = entity::value::mask_name(&member.name);
+    let phone_masked = entity::value::mask_phone(&member.phone);
+    let backend = state.db.get_database_backend();
+
+    // A per-day limit of N may meet a concurrent claim of the same member on the same
+    // sequence number: try the next one, at most N times.
+    for _ in 0..times {
+        let txn = state.db.begin().await?;
+        let inserted = txn
+            .query_one_raw(stmt(
+                backend,
+                "INSERT INTO claims (activity_id, member_id, app_account_id, day_key, seq, \
+                 idempotency_key, created_at) \
+                 SELECT $1, $2, $3, $4, n.next_seq, $5, $6 FROM \
+                 (SELECT COALESCE(MAX(seq), 0) + 1 AS next_seq FROM claims \
+                  WHERE activity_id = $1 AND member_id = $2 AND day_key = $4) n \
+                 WHERE n.next_seq <= $7 \
+                 AND EXISTS (SELECT 1 FROM app_accounts a JOIN members m ON m.id = a.member_id \
+                   WHERE a.id = $3 AND m.id = $2 AND m.status = 'active') \
+                 AND EXISTS (SELECT 1 FROM activities WHERE id = $1 AND status = 'open') \
+                 ON CONFLICT DO NOTHING RETURNING id",
+                vec![
+                    activity_id.into(),
+                    member.id.into(),
+                    account_id.into(),
+                    day_key.clone().into(),
+                    idempotency_key.clone().into(),
+                    now.into(),
+                    times.into(),
+                ],
+            ))
+            .await?;
+        let Some(row) = inserted else {
+            txn.rollback().await?;
+            match diagnose(
+                state,
+                &holder,
+                &snapshot,
+                &day_key,
+                times,
+                idempotency_key.as_deref(),
+            )
+            .await?
+            {
+                Diagnosis::Replay(claim) => {
+                    let vouchers = vouchers_of_claim(&state.db, claim.id).await?;
+                    return Ok(Claimed {
+                        claim_id: claim.id,
+                        vouchers,
+                        snapshot,
+                        replayed: true,
+                    });
+                }
+                Diagnosis::Refused(r) => return Err(r.into_error()),
+                Diagnosis::Retry => continue,
+            }
+        };
+        let claim_id: i64 = row.try_get("", "id")?;
+        let mut vouchers = Vec::with_capacity(snapshot.prizes.len());
+        for prize in &snapshot.prizes {
+            if let Some(v) = take_slot(
+                &txn,
+                prize,
+                member.id,
+                claim_id,
+                now,
+                &name_masked,
+                &phone_masked,
+            )
+            .await?
+            {
+                vouchers.push(v);
+            }
+        }
+        if vouchers.is_empty() {
+            txn.rollback().await?;
+            return Err(Refusal::SoldOut.into_error());
+        }
+        txn.commit().await?;
+        tracing::info!(claim_id, vouchers = vouchers.len(), "claimed");
+        return Ok(Claimed {
+            claim_id,
+            vouchers,
+            snapshot,
+            replayed: false,
+        });
+    }
+    Err(Refusal::LimitReached.into_error())
+}
+
+/// A closed activity the member could otherwise see: answered `NOT_IN_WINDOW`, not 404.
+fn closed_in_scope(snapshot: &ActivitySnapshot, holder: &Holder) -> bool {
+    let mut open = snapshot.clone();
+    open.activity.status = ActivityStatus::Open;
+    snapshot.activity.status == ActivityStatus::Closed && visible_to(&open, holder)
+}
+
+enum Diagnosis {
+    Replay(claim::Model),
+    Refused(Refusal),
+    Retry,
+}
+
+/// Why the claim row was not inserted: a retried request, a member who is no longer
+/// eligible, an activity closed meanwhile, the limit, or a lost race on `seq`.
+async fn diagnose(
+    state: &AppState,
+    holder: &Holder,
+    snapshot: &ActivitySnapshot,
+    day_key: &str,
+    times: i32,
+    idempotency_key: Option<&str>,
+) -> ApiResult<Diagnosis> {
+    let Some(member) = &holder.member else {
+        return Ok(Diagnosis::Refused(Refusal::NotEligible));
+    };
+    if let Some(key) = idempotency_key
+        && let Some(first) = claim::Entity::find()
+            .filter(claim::Column::MemberId.eq(member.id))
+            .filter(claim::Column::IdempotencyKey.eq(key))
+            .one(&state.db)
+            .await?
+    {
+        if first.activity_id != snapshot.activity.id {
+            return Err(ApiError::conflict(
+                "IDEMPOTENCY_KEY_REUSED",
+                "Idempotency-Key 已用于其他活动的领取，请换一个",
+            ));
+        }
+        return Ok(Diagnosis::Replay(first));
+    }
+    let linked = entity::app_account::Entity::find_by_id(holder.account_id)
+        .find_also_related(entity::member::Entity)
+        .one(&state.db)
+        .await?
+        .and_then(|(a, m)| {
+            m.filter(|m| a.member_id == Some(member.id) && m.status == MemberStatus::Active)
+        });
+    if linked.is_none() {
+        return Ok(Diagnosis::Refused(Refusal::NotEligible));
+    }
+    let open = entity::activity::Entity::find_by_id(snapshot.activity.id)
+        .one(&state.db)
+        .await?
+        .is_some_and(|a| is_open(a.status));
+    if !open {
+        state.cache.forget_activity(snapshot.activity.id);
+        return Ok(Diagnosis::Refused(Refusal::NotInWindow));
+    }
+    let used = claim::Entity::find()
+        .filter(claim::Column::ActivityId.eq(snapshot.activity.id))
+        .filter(claim::Column::MemberId.eq(member.id))
+        .filter(claim::Column::DayKey.eq(day_key))
+        .count(&state.db)
+        .await?;
+    if used >= u64::try_from(times).unwrap_or(1) {
+        Ok(Diagnosis::Refused(Refusal::LimitReached))
+    } else {
+        Ok(Diagnosis::Retry)
+    }
+}
+
+/// Whether claims are accepted in this workflow state.
+pub fn is_open(status: ActivityStatus) -> bool {
+    status == ActivityStatus::Open
+}
+
+/// Takes one free slot of the prize for the claim, or `None` when none is left.
+///
+/// The probe starts at a random id inside the prize's slot range and walks the partial
+/// index `(prize_id, id) WHERE member_id IS NULL` upwards (wrapping to the start when
+/// nothing is free above). Taken slots are spread evenly, so the walk from a random
+/// point meets about `taken / free` dead entries, not all the slots claimed so far —
+/// the lookup does not slow down as claims accumulate, and concurrent claimers start
+/// at different rows instead of queueing on the first free one.
+async fn take_slot(
+    txn: &DatabaseTransaction,
+    prize: &PrizeSnapshot,
+    member_id: i64,
+    claim_id: i64,
+    now: DateTime<Utc>,
+    name_masked: &str,
+    phone_masked: &str,
+) -> ApiResult<Option<voucher::Model>> {
+    let Some((lo, hi)) = prize.slot_ids else {
+        return Ok(None);
+    };
+    let start = if hi > lo {
+        rand::rng().random_range(lo..=hi)
+    } else {
+        lo
+    };
+    let backend = txn.get_database_backend();
+    let lock = if backend == DatabaseBackend::Postgres {
+        " FOR UPDATE SKIP LOCKED"
+    } else {
+        ""
+    };
+    let text = format!(
+        "UPDATE vouchers SET member_id = $1, claim_id = $2, status = 'unused', claimed_at = $3, \
+         holder_name_masked = $4, holder_phone_masked = $5 \
+         WHERE member_id IS NULL AND id = COALESCE(\
+         (SELECT id FROM vouchers WHERE prize_id = $6 AND member_id IS NULL AND id >= $7 \
+          ORDER BY id LIMIT 1{lock}), \
+         (SELECT id FROM vouchers WHERE prize_id = $6 AND member_id IS NULL \
+          ORDER BY id LIMIT 1{lock})) \
+         RETURNING *"
+    );
+    let row = txn
+        .query_one_raw(stmt(
+            backend,
+            &text,
+            vec![
+                member_id.into(),
+                claim_id.into(),
+                now.into(),
+                name_masked.into(),
+                phone_masked.into(),
+                prize.prize_id.into(),
+                start.into(),
+            ],
+        ))
+        .await?;
+    Ok(match row {
+        Some(row) => Some(voucher::Model::from_query_result(&row, "")?),
+        None => None,
+    })
+}
+
+pub async fn vouchers_of_claim<C: ConnectionTrait>(
+    db: &C,
+    claim_id: i64,
+) -> ApiResult<Vec<voucher::Model>> {
+    Ok(voucher::Entity::find()
+        .filter(voucher::Column::ClaimId.eq(claim_id))
+        .filter(voucher::Column::Status.ne(VoucherStatus::Available))
+        .order_by_asc(voucher::Column::Id)
+        .all(db)
+        .await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).expect("date")
+    }
+
+    #[test]
+    fn a_birthday_counts_when_its_day_falls_in_the_window() {
+        assert!(birthday_between(
+            d(1990, 3, 5),
+            d(2026, 3, 1),
+            d(2026, 3, 31)
+        ));
+        assert!(!birthday_between(
+            d(1990, 4, 1),
+            d(2026, 3, 1),
+            d(2026, 3, 31)
+        ));
+        // A window across new year.
+        assert!(birthday_between(
+            d(1985, 1, 2),
+            d(2026, 12, 20),
+            d(2027, 1, 10)
+        ));
+        // 29 February in a common year counts on the 28th.
+        assert!(birthday_between(
+            d(1996, 2, 29),
+            d(2027, 2, 28),
+            d(2027, 2, 28)
+        ));
+    }
+
+    #[test]
+    fn idempotency_keys_are_short_visible_ascii() {
+        assert_eq!(parse_idempotency_key(None).ok(), Some(None));
+        assert_eq!(
+            parse_idempotency_key(Some(" abc-1 ")).ok(),
+            Some(Some("abc-1".into()))
+        );
+        assert!(parse_idempotency_key(Some("")).is_err());
+        assert!(parse_idempotency_key(Some(&"x".repeat(65))).is_err());
+        assert!(parse_idempotency_key(Some("键")).is_err());
+    }
+
+    #[test]
+    fn sqlite_placeholders_are_numbered() {
+        assert_eq!(
+            sql(DatabaseBackend::Sqlite, "a = $1 AND b = $12"),
+            "a = ?1 AND b = ?12"
+        );
+        assert_eq!(sql(DatabaseBackend::Postgres, "a = $1"), "a = $1");
+    }
+}

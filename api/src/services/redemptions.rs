@@ -1,0 +1,392 @@
+//! Redemption (核销) by merchant staff: preview what was scanned, redeem it once, and
+//! the merchant's history with totals.
+//!
+//! Redeeming is one conditional update from `unused` to `redeemed` that also checks
+//! the coupon's window and that the staff's merchant owns the coupon or was granted it;
+//! of two phones scanning at once exactly one changes the row. When no row changed, a
+//! follow-up read names the reason (already redeemed — when and where —, expired, not
+//! yet valid, not authorised, unknown code).
+//!
+//! Lookups of unknown codes count against a per-staff limit kept in `rate_limits`
+//! (shared by every instance); once it is reached every lookup by that account answers
+//! 429 until the window ends, so codes cannot be enumerated.
+
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use entity::enums::VoucherStatus;
+use jobs::clock::beijing;
+use sea_orm::{DatabaseBackend, FromQueryResult, Statement, Value};
+
+use crate::auth::StaffPrincipal;
+use crate::error::{ApiError, ApiResult};
+use crate::paging::PageRequest;
+use crate::services::rate_limit::{self, Limit, Window};
+use crate::state::AppState;
+
+/// Failed lookups allowed per staff account per window.
+pub const MAX_FAILED_LOOKUPS: i32 = 20;
+pub const LOOKUP_WINDOW_SECONDS: i64 = 600;
+const LOOKUP_SCOPE: &str = "merchant_lookup_fail";
+
+fn lookup_limit(staff_id: i64) -> Limit {
+    Limit {
+        scope: LOOKUP_SCOPE,
+        subject: staff_id.to_string(),
+        max: MAX_FAILED_LOOKUPS,
+        window: Window::Seconds(LOOKUP_WINDOW_SECONDS),
+        code: "TOO_MANY_LOOKUPS",
+        message: "查询不存在的券码次数过多，请{seconds}秒后再试",
+    }
+}
+
+fn stmt(backend: DatabaseBackend, text: &str, values: Vec<Value>) -> Statement {
+    let text = match backend {
+        DatabaseBackend::Sqlite => text.replace('$', "?"),
+        _ => text.to_owned(),
+    };
+    Statement::from_sql_and_values(backend, text, values)
+}
+
+/// Why a voucher cannot be redeemed by this merchant now.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reason {
+    NotAuthorised,
+    AlreadyRedeemed,
+    Expired,
+    NotInWindow,
+}
+
+impl Reason {
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::NotAuthorised => "NOT_AUTHORISED",
+            Self::AlreadyRedeemed => "ALREADY_REDEEMED",
+            Self::Expired => "EXPIRED",
+            Self::NotInWindow => "NOT_IN_WINDOW",
+        }
+    }
+}
+
+/// A claimed voucher as the merchant side sees it.
+#[derive(Clone, Debug, FromQueryResult)]
+pub struct Scanned {
+    pub id: i64,
+    pub code: String,
+    pub status: VoucherStatus,
+    pub valid_from: DateTime<Utc>,
+    pub valid_to: DateTime<Utc>,
+    pub redeemed_at: Option<DateTime<Utc>>,
+    pub holder_name_masked: Option<String>,
+    pub holder_phone_masked: Option<String>,
+    pub coupon_id: i64,
+    pub coupon_title: String,
+    pub coupon_name: String,
+    pub amount_fen: i64,
+    pub conditions: Option<String>,
+    pub owner_merchant_id: i64,
+    pub owner_merchant_name: String,
+    pub redeemed_merchant_name: Option<String>,
+    pub granted: bool,
+}
+
+impl Scanned {
+    /// The status shown: an unused voucher past its window is expired even before the
+    /// sweep has marked it.
+    pub fn effective_status(&self, now: DateTime<Utc>) -> VoucherStatus {
+        match self.status {
+            VoucherStatus::Unused if now >= self.valid_to => VoucherStatus::Expired,
+            s => s,
+        }
+    }
+
+    pub fn reason(&self, merchant_id: i64, now: DateTime<Utc>) -> Option<Reason> {
+        if self.owner_merchant_id != merchant_id && !self.granted {
+            return Some(Reason::NotAuthorised);
+        }
+        match self.effective_status(now) {
+            VoucherStatus::Redeemed => Some(Reason::AlreadyRedeemed),
+            VoucherStatus::Expired => Some(Reason::Expired),
+            _ if now < self.valid_from => Some(Reason::NotInWindow),
+            _ => None,
+        }
+    }
+
+    pub fn refusal(&self, reason: Reason) -> ApiError {
+        let fmt = |t: DateTime<Utc>| {
+            t.with_timezone(&beijing())
+                .format("%Y-%m-%d %H:%M")
+                .to_string()
+        };
+        match reason {
+            Reason::NotAuthorised => ApiError::Forbidden {
+                code: "NOT_AUTHORISED",
+                message: "本商家无权核销此券（非发券商家且未获授权）".into(),
+            },
+            Reason::AlreadyRedeemed => ApiError::Conflict {
+                code: "ALREADY_REDEEMED",
+                message: format!(
+                    "此券已于{}在{}核销",
+                    self.redeemed_at.map(fmt).unwrap_or_default(),
+                    self.redeemed_merchant_name.clone().unwrap_or_default()
+                ),
+                details: Some(serde_json::json!({
+                    "redeemed_at": self.redeemed_at.map(|t| t.with_timezone(&beijing()).to_rfc3339()),
+                    "merchant_name": self.redeemed_merchant_name,
+                })),
+            },
+            Reason::Expired => ApiError::Conflict {
+                code: "EXPIRED",
+                message: format!("此券已过期（有效期至{}）", fmt(self.valid_to)),
+                details: Some(serde_json::json!({
+                    "valid_to": self.valid_to.with_timezone(&beijing()).to_rfc3339(),
+                })),
+            },
+            Reason::NotInWindow => ApiError::Conflict {
+                code: "NOT_IN_WINDOW",
+                message: format!(
+                    "不在有效期内（{} 至 {}），暂不能核销",
+                    fmt(self.valid_from),
+                    fmt(self.valid_to)
+                ),
+                details: Some(serde_json::json!({
+                    "valid_from": self.valid_from.with_timezone(&beijing()).to_rfc3339(),
+                    "valid_to": self.valid_to.with_timezone(&beijing()).to_rfc3339(),
+                })),
+            },
+        }
+    }
+}
+
+/// 429 while the staff account has used up its failed lookups.
+async fn refuse_if_blocked(
+    state: &AppState,
+    me: &StaffPrincipal,
+    now: DateTime<Utc>,
+) -> ApiResult<()> {
+    let row =
+        entity::rate_limit::Entity::find_by_id((LOOKUP_SCOPE.to_owned(), me.staff_id.to_string()));
+    use sea_orm::EntityTrait;
+    if let Some(r) = row.one(&state.db).await?
+        && r.window_ends_at > now.timestamp()
+        && r.hits >= MAX_FAILED_LOOKUPS
+    {
+        let retry_after_seconds = std::cmp::max(r.window_ends_at - now.timestamp(), 1);
+        return Err(ApiError::TooManyRequests {
+            code: "TOO_MANY_LOOKUPS",
+            message: format!("查询不存在的券码次数过多，请{retry_after_seconds}秒后再试"),
+            retry_after_seconds,
+        });
+    }
+    Ok(())
+}
+
+/// Counts a failed lookup and answers 404 (or 429 once the limit is reached).
+async fn not_found(state: &AppState, me: &StaffPrincipal, now: DateTime<Utc>) -> ApiError {
+    match rate_limit::acquire(&state.db, now, &lookup_limit(me.staff_id)).await {
+        Ok(()) => {
+            tracing::warn!(staff_id = me.staff_id, "voucher lookup of an unknown code");
+            ApiError::NotFound("券码")
+        }
+        Err(e) => e,
+    }
+}
+
+async fn find(state: &AppState, me: &StaffPrincipal, code: &str) -> ApiResult<Option<Scanned>> {
+    let backend = state.db.get_database_backend();
+    let row = Scanned::find_by_statement(stmt(
+        backend,
+        "SELECT v.id, v.code, v.status, v.valid_from, v.valid_to, v.redeemed_at, \
+         v.holder_name_masked, v.holder_phone_masked, c.id AS coupon_id, \
+         c.title AS coupon_title, c.name AS coupon_name, c.amount_fen, c.conditions, \
+         c.merchant_id AS owner_merchant_id, om.name AS owner_merchant_name, \
+         rm.name AS redeemed_merchant_name, \
+         EXISTS (SELECT 1 FROM coupon_grants g WHERE g.coupon_id = v.coupon_id \
+           AND g.merchant_id = $2) AS granted \
+         FROM vouchers v JOIN coupons c ON c.id = v.coupon_id \
+         JOIN merchants om ON om.id = c.merchant_id \
+         LEFT JOIN merchants rm ON rm.id = v.redeemed_by_merchant_id \
+         WHERE v.code = $1 AND v.member_id IS NOT NULL",
+        vec![code.into(), me.merchant_id.into()],
+    ))
+    .one(&state.db)
+    .await?;
+    Ok(row)
+}
+
+/// 预览: what the scanned code is and whether this merchant may redeem it now.
+pub async fn preview(state: &AppState, me: &StaffPrincipal, raw_code: &str) -> ApiResult<Scanned> {
+    let now = state.clock.now();
+    refuse_if_blocked(state, me, now).await?;
+    let Some(code) = entity::value::voucher_code::normalize(raw_code) else {
+        return Err(not_found(state, me, now).await);
+    };
+    match find(state, me, &code).await? {
+        Some(found) => Ok(found),
+        None => Err(not_found(state, me, now).await),
+    }
+}
+
+/// A redemption as the mini-program shows it.
+#[derive(Clone, Debug, FromQueryResult)]
+pub struct Redemption {
+    pub id: i64,
+    pub code: String,
+    pub coupon_title: String,
+    pub amount_fen: i64,
+    pub redeemed_at: DateTime<Utc>,
+    pub merchant_name: String,
+    pub staff_name: String,
+    pub member_name_masked: Option<String>,
+}
+
+#[derive(FromQueryResult)]
+struct Redeemed {
+    id: i64,
+    code: String,
+    coupon_id: i64,
+    redeemed_at: DateTime<Utc>,
+    holder_name_masked: Option<String>,
+}
+
+/// 核销: one conditional update; the reason when it changed nothing.
+#[tracing::instrument(skip(state, me, raw_code), fields(staff_id = me.staff_id))]
+pub async fn redeem(
+    state: &AppState,
+    me: &StaffPrincipal,
+    raw_code: &str,
+) -> ApiResult<Redemption> {
+    let now = state.clock.now();
+    let Some(code) = entity::value::voucher_code::normalize(raw_code) else {
+        refuse_if_blocked(state, me, now).await?;
+        return Err(not_found(state, me, now).await);
+    };
+    let backend = state.db.get_database_backend();
+    let row = Redeemed::find_by_statement(stmt(
+        backend,
+        "UPDATE vouchers SET status = 'redeemed', redeemed_at = $1, \
+         redeemed_by_merchant_id = $2, redeemed_by_staff_id = $3 \
+         WHERE code = $4 AND status = 'unused' AND valid_from <= $1 AND valid_to > $1 \
+         AND (EXISTS (SELECT 1 FROM coupons c WHERE c.id = vouchers.coupon_id AND c.merchant_id = $2) \
+           OR EXISTS (SELECT 1 FROM coupon_grants g WHERE g.coupon_id = vouchers.coupon_id \
+             AND g.merchant_id = $2)) \
+         AND NOT EXISTS (SELECT 1 FROM rate_limits r WHERE r.scope = $5 AND r.subject = $6 \
+           AND r.window_ends_at > $7 AND r.hits >= $8) \
+         RETURNING id, code, coupon_id, redeemed_at, holder_name_masked",
+        vec![
+            now.into(),
+            me.merchant_id.into(),
+            me.staff_id.into(),
+            code.clone().into(),
+            LOOKUP_SCOPE.into(),
+            me.staff_id.to_string().into(),
+            now.timestamp().into(),
+            MAX_FAILED_LOOKUPS.into(),
+        ],
+    ))
+    .one(&state.db)
+    .await?;
+    let Some(done) = row else {
+        refuse_if_blocked(state, me, now).await?;
+        let Some(found) = find(state, me, &code).await? else {
+            return Err(not_found(state, me, now).await);
+        };
+        let reason = found
+            .reason(me.merchant_id, now)
+            .unwrap_or(Reason::AlreadyRedeemed);
+        return Err(found.refusal(reason));
+    };
+    let coupon = state
+        .cache
+        .coupon(&state.db, done.coupon_id)
+        .await?
+        .ok_or(ApiError::NotFound("优惠券"))?;
+    tracing::info!(voucher_id = done.id, "voucher redeemed");
+    Ok(Redemption {
+        id: done.id,
+        code: done.code,
+        coupon_title: coupon.title.clone(),
+        amount_fen: coupon.amount_fen,
+        redeemed_at: done.redeemed_at,
+        merchant_name: me.merchant_name.clone(),
+        staff_name: me.staff_name.clone(),
+        member_name_masked: done.holder_name_masked,
+    })
+}
+
+/// The start of a Beijing date as an instant.
+fn beijing_midnight(d: NaiveDate) -> DateTime<Utc> {
+    beijing()
+        .from_local_datetime(&d.and_time(chrono::NaiveTime::MIN))
+        .single()
+        .map_or_else(
+            || d.and_time(chrono::NaiveTime::MIN).and_utc(),
+            |t| t.with_timezone(&Utc),
+        )
+}
+
+/// One page of the merchant's redemptions between two Beijing dates (inclusive), with
+/// the count and the face-value total of the whole filter.
+pub async fn history(
+    state: &AppState,
+    me: &StaffPrincipal,
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+    page: PageRequest,
+) -> ApiResult<(Vec<Redemption>, u64, i64)> {
+    if let (Some(f), Some(t)) = (from, to)
+        && f > t
+    {
+        return Err(ApiError::validation(
+            "开始日期（from）不能晚于结束日期（to）",
+        ));
+    }
+    let start = from.map_or(DateTime::<Utc>::UNIX_EPOCH, beijing_midnight);
+    let end = to.map_or_else(
+        || state.clock.now() + chrono::Duration::days(36_500),
+        |t| beijing_midnight(t + chrono::Duration::days(1)),
+    );
+    let backend = state.db.get_database_backend();
+    let filter = "FROM vouchers v JOIN coupons c ON c.id = v.coupon_id \
+         WHERE v.redeemed_by_merchant_id = $1 AND v.status = 'redeemed' \
+         AND v.redeemed_at >= $2 AND v.redeemed_at < $3";
+    #[derive(FromQueryResult)]
+    struct Totals {
+        n: i64,
+        amount: i64,
+    }
+    let totals = Totals::find_by_statement(stmt(
+        backend,
+        &format!("SELECT COUNT(*) AS n, CAST(COALESCE(SUM(c.amount_fen), 0) AS BIGINT) AS amount {filter}"),
+        vec![me.merchant_id.into(), start.into(), end.into()],
+    ))
+    .one(&state.db)
+    .await?
+    .map_or((0, 0), |t| (t.n, t.amount));
+    let items = Redemption::find_by_statement(stmt(
+        backend,
+        &format!(
+            "SELECT v.id, v.code, c.title AS coupon_title, c.amount_fen, v.redeemed_at, \
+             m.name AS merchant_name, st.name AS staff_name, \
+             v.holder_name_masked AS member_name_masked \
+             {} ORDER BY v.redeemed_at DESC, v.id DESC LIMIT $4 OFFSET $5",
+            filter.replace(
+                "FROM vouchers v JOIN coupons c ON c.id = v.coupon_id",
+                "FROM vouchers v JOIN coupons c ON c.id = v.coupon_id \
+                 JOIN merchants m ON m.id = v.redeemed_by_merchant_id \
+                 LEFT JOIN merchant_staff st ON st.id = v.redeemed_by_staff_id"
+            )
+        ),
+        vec![
+            me.merchant_id.into(),
+            start.into(),
+            end.into(),
+            (page.page_size as i64).into(),
+            ((page.page - 1) * page.page_size)
+                .try_into()
+                .unwrap_or(i64::MAX)
+                .into(),
+        ],
+    ))
+    .all(&state.db)
+    .await?;
+    Ok((items, u64::try_from(totals.0).unwrap_or(0), totals.1))
+}

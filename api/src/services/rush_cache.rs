@@ -1,0 +1,208 @@
+//! Process-local, short-lived copies of what does not change during a claim rush: an
+//! open activity with its prize list (coupons, merchants, the id range of its slots),
+//! and which roster member an app account is certified as. Correctness never rests on
+//! these copies: the claim statement itself re-checks in the database that the
+//! activity is still open, that the account is still linked to that member and that
+//! the member is still active. A second `api` instance simply has its own copies; the
+//! TTLs bound how stale a display field (a coupon title, a member's unit) can be.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use entity::{activity, app_account, coupon, member, organisation, voucher};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
+
+use crate::error::ApiResult;
+use crate::services::activities;
+
+const ACTIVITY_TTL: Duration = Duration::from_secs(2);
+const HOLDER_TTL: Duration = Duration::from_secs(5);
+const COUPON_TTL: Duration = Duration::from_secs(30);
+/// Beyond this many entries a map is simply cleared (bounded memory).
+const MAX_ENTRIES: usize = 100_000;
+
+/// One prize line as a claim needs it.
+#[derive(Clone, Debug)]
+pub struct PrizeSnapshot {
+    pub prize_id: i64,
+    pub quantity: i64,
+    pub coupon: coupon::Model,
+    pub merchant_name: String,
+    /// The id range of the prize's slots (a claim probes from a random id in it).
+    pub slot_ids: Option<(i64, i64)>,
+}
+
+#[derive(Clone, Debug)]
+pub struct ActivitySnapshot {
+    pub activity: activity::Model,
+    /// Materialised path of the scope organisation (`/1/5/`).
+    pub scope_path: String,
+    pub org_name: String,
+    pub prizes: Vec<PrizeSnapshot>,
+}
+
+/// An app account and, once certified, its roster member and the member's
+/// organisation path.
+#[derive(Clone, Debug)]
+pub struct Holder {
+    pub account_id: i64,
+    pub member: Option<member::Model>,
+    pub org_path: Option<String>,
+}
+
+#[derive(Default, Debug)]
+pub struct RushCache {
+    activities: Mutex<HashMap<i64, (Instant, Arc<ActivitySnapshot>)>>,
+    holders: Mutex<HashMap<i64, (Instant, Arc<Holder>)>>,
+    coupons: Mutex<HashMap<i64, (Instant, Arc<coupon::Model>)>>,
+}
+
+fn get<T>(map: &Mutex<HashMap<i64, (Instant, Arc<T>)>>, key: i64, ttl: Duration) -> Option<Arc<T>> {
+    let map = map.lock().ok()?;
+    map.get(&key)
+        .filter(|(at, _)| at.elapsed() < ttl)
+        .map(|(_, v)| v.clone())
+}
+
+fn put<T>(map: &Mutex<HashMap<i64, (Instant, Arc<T>)>>, key: i64, value: Arc<T>) {
+    if let Ok(mut map) = map.lock() {
+        if map.len() >= MAX_ENTRIES {
+            map.clear();
+        }
+        map.insert(key, (Instant::now(), value));
+    }
+}
+
+impl RushCache {
+    /// The activity with its prizes, from the cache or the database; `None` when absent.
+    pub async fn activity<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        id: i64,
+    ) -> ApiResult<Option<Arc<ActivitySnapshot>>> {
+        if let Some(hit) = get(&self.activities, id, ACTIVITY_TTL) {
+            return Ok(Some(hit));
+        }
+        let Some(snapshot) = load_activity(db, id).await? else {
+            return Ok(None);
+        };
+        let snapshot = Arc::new(snapshot);
+        put(&self.activities, id, snapshot.clone());
+        Ok(Some(snapshot))
+    }
+
+    /// Forgets an activity (after its own instance changed it).
+    pub fn forget_activity(&self, id: i64) {
+        if let Ok(mut map) = self.activities.lock() {
+            map.remove(&id);
+        }
+    }
+
+    /// A coupon for display (title, face value) after a redemption.
+    pub async fn coupon<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        id: i64,
+    ) -> ApiResult<Option<Arc<coupon::Model>>> {
+        if let Some(hit) = get(&self.coupons, id, COUPON_TTL) {
+            return Ok(Some(hit));
+        }
+        let Some(found) = coupon::Entity::find_by_id(id).one(db).await? else {
+            return Ok(None);
+        };
+        let found = Arc::new(found);
+        put(&self.coupons, id, found.clone());
+        Ok(Some(found))
+    }
+
+    pub async fn holder<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        account_id: i64,
+    ) -> ApiResult<Arc<Holder>> {
+        if let Some(hit) = get(&self.holders, account_id, HOLDER_TTL) {
+            return Ok(hit);
+        }
+        let holder = Arc::new(load_holder(db, account_id).await?);
+        // Uncertified accounts are not cached: a fresh approval shows at once.
+        if holder.member.is_some() {
+            put(&self.holders, account_id, holder.clone());
+        }
+        Ok(holder)
+    }
+}
+
+async fn load_activity<C: ConnectionTrait>(db: &C, id: i64) -> ApiResult<Option<ActivitySnapshot>> {
+    let Some(activity) = activity::Entity::find_by_id(id).one(db).await? else {
+        return Ok(None);
+    };
+    let orgs = organisation::Entity::find()
+        .filter(organisation::Column::Id.is_in([activity.scope_org_id, activity.org_id]))
+        .all(db)
+        .await?;
+    let scope_path = orgs
+        .iter()
+        .find(|o| o.id == activity.scope_org_id)
+        .map(|o| o.path.clone())
+        .unwrap_or_default();
+    let org_name = orgs
+        .iter()
+        .find(|o| o.id == activity.org_id)
+        .map(|o| o.name.clone())
+        .unwrap_or_default();
+    let lines = activities::prizes_of(db, &[id])
+        .await?
+        .remove(&id)
+        .unwrap_or_default();
+    let ranges: HashMap<i64, (i64, i64)> = voucher::Entity::find()
+        .select_only()
+        .column(voucher::Column::PrizeId)
+        .column_as(Expr::col(voucher::Column::Id).min(), "lo")
+        .column_as(Expr::col(voucher::Column::Id).max(), "hi")
+        .filter(voucher::Column::ActivityId.eq(id))
+        .group_by(voucher::Column::PrizeId)
+        .into_tuple::<(i64, i64, i64)>()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|(p, lo, hi)| (p, (lo, hi)))
+        .collect();
+    let prizes = lines
+        .into_iter()
+        .map(|(prize, coupon, merchant)| PrizeSnapshot {
+            prize_id: prize.id,
+            quantity: prize.quantity,
+            slot_ids: ranges.get(&prize.id).copied(),
+            coupon,
+            merchant_name: merchant.name,
+        })
+        .collect();
+    Ok(Some(ActivitySnapshot {
+        activity,
+        scope_path,
+        org_name,
+        prizes,
+    }))
+}
+
+async fn load_holder<C: ConnectionTrait>(db: &C, account_id: i64) -> ApiResult<Holder> {
+    let found = app_account::Entity::find_by_id(account_id)
+        .find_also_related(member::Entity)
+        .one(db)
+        .await?;
+    let member = found.and_then(|(_, m)| m);
+    let org_path = match &member {
+        Some(m) => organisation::Entity::find_by_id(m.org_id)
+            .one(db)
+            .await?
+            .map(|o| o.path),
+        None => None,
+    };
+    Ok(Holder {
+        account_id,
+        member,
+        org_path,
+    })
+}

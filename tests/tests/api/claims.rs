@@ -1,0 +1,369 @@
+//! Claims and redemptions under concurrency, on whichever backend the suite runs on.
+//! Certified accounts are set up directly in the database (the certification flow has
+//! its own tests); everything else goes over HTTP.
+
+use chrono::{Duration, Utc};
+use entity::enums::PrincipalKind;
+use futures::future::join_all;
+use reqwest::{Method, StatusCode};
+use sea_orm::{ActiveModelTrait, Set};
+use serde_json::{Value, json};
+
+use crate::helpers::{Resp, TestApp};
+use crate::merchants::create_merchant;
+
+#[allow(dead_code)]
+pub struct Rush {
+    pub app: TestApp,
+    pub union_token: String,
+    pub union: i64,
+    pub merchant: i64,
+    pub coupon: i64,
+    pub activity: i64,
+}
+
+/// A union with a merchant, a coupon valid now, and an open activity with one prize.
+pub async fn rush(quantity: i64, limit: Value) -> Rush {
+    let app = TestApp::spawn().await;
+    let root = app.root_token().await;
+    let (district, district_token) = app
+        .create_org(&root, 1, "东港区总工会", "district_federation", "donggang")
+        .await;
+    let (union, union_token) = app
+        .create_org(
+            &district_token,
+            district,
+            "日照港工会",
+            "grassroots_union",
+            "port",
+        )
+        .await;
+    let merchant = create_merchant(&app, &union_token, "日照职工之家", "13700000001").await;
+    let now = Utc::now();
+    let coupon = app
+        .post(
+            "/api/admin/coupons",
+            &union_token,
+            json!({
+                "merchant_id": merchant, "kind": "union_activity", "title": "中秋蛋糕券",
+                "name": "蛋糕", "quantity": quantity,
+                "valid_from": (now - Duration::hours(1)).to_rfc3339(),
+                "valid_to": (now + Duration::days(30)).to_rfc3339(),
+                "amount_fen": 5000, "conditions": "凭券到店领取", "description": "中秋福利"
+            }),
+        )
+        .await;
+    assert_eq!(coupon.status, StatusCode::OK, "{:?}", coupon.body);
+    let coupon = coupon.body["id"].as_i64().expect("id");
+    app.post(
+        &format!("/api/admin/coupons/{coupon}/enable"),
+        &union_token,
+        json!({}),
+    )
+    .await;
+    let start = now + Duration::minutes(1);
+    let created = app
+        .post(
+            "/api/admin/activities",
+            &union_token,
+            json!({
+                "title": "中秋节福利发放", "cover_url": "https://img.example.cn/cover.png", "claim_limit": limit, "scope_org_id": union,
+                "starts_at": start.to_rfc3339(), "ends_at": (start + Duration::days(3)).to_rfc3339(),
+                "content_html": "<p>领取</p>", "birthday_only": false
+            }),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::OK, "{:?}", created.body);
+    let activity = created.body["id"].as_i64().expect("id");
+    let steps = [
+        (
+            &union_token,
+            "prizes",
+            json!({ "coupon_id": coupon, "quantity": quantity }),
+        ),
+        (&union_token, "submit", json!({})),
+        (
+            &district_token,
+            "review",
+            json!({ "approve": true, "comment": "同意" }),
+        ),
+        (&union_token, "open", json!({})),
+    ];
+    for (token, action, body) in steps {
+        let r = app
+            .post(
+                &format!("/api/admin/activities/{activity}/{action}"),
+                token,
+                body,
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{action}: {:?}", r.body);
+    }
+    app.clock.advance(Duration::minutes(2));
+    Rush {
+        app,
+        union_token,
+        union,
+        merchant,
+        coupon,
+        activity,
+    }
+}
+
+impl Rush {
+    /// `n` roster members of the union, each with a certified app account; their tokens.
+    pub async fn members(&self, first: u32, n: u32) -> Vec<String> {
+        let mut tokens = Vec::new();
+        for i in first..first + n {
+            let phone = format!("139{i:08}");
+            let created = self
+                .app
+                .post(
+                    "/api/admin/members",
+                    &self.union_token,
+                    json!({ "name": format!("会员{i}"), "id_number": crate::sheets::id_number(i),
+                            "phone": phone, "joined_on": "2019-03-01" }),
+                )
+                .await;
+            assert_eq!(created.status, StatusCode::OK, "{:?}", created.body);
+            let member_id = created.body["id"].as_i64().expect("id");
+            let now = Utc::now();
+            let account = entity::app_account::ActiveModel {
+                phone: Set(phone),
+                password_hash: Set("x".into()),
+                region: Set("山东省日照市".into()),
+                agreement_accepted_at: Set(now),
+                member_id: Set(Some(member_id)),
+                failed_logins: Set(0),
+                created_at: Set(now),
+                updated_at: Set(now),
+                ..Default::default()
+            }
+            .insert(&self.app.state.db)
+            .await
+            .expect("account");
+            let token = api::services::sessions::issue(
+                &self.app.state.db,
+                &self.app.state,
+                PrincipalKind::Member,
+                account.id,
+            )
+            .await
+            .expect("session");
+            tokens.push(token);
+        }
+        tokens
+    }
+
+    /// A fresh token for the account of `phone` (after the clock moved past its TTL).
+    pub async fn reissue(&self, phone: &str) -> String {
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+        let account = entity::app_account::Entity::find()
+            .filter(entity::app_account::Column::Phone.eq(phone))
+            .one(&self.app.state.db)
+            .await
+            .expect("query")
+            .expect("account");
+        api::services::sessions::issue(
+            &self.app.state.db,
+            &self.app.state,
+            PrincipalKind::Member,
+            account.id,
+        )
+        .await
+        .expect("session")
+    }
+
+    pub async fn claim(&self, token: &str, key: Option<&str>) -> Resp {
+        let path = format!("/api/app/activities/{}/claims", self.activity);
+        match key {
+            None => self.app.post(&path, token, json!({})).await,
+            Some(key) => {
+                let resp = self
+                    .app
+                    .client
+                    .post(format!("{}{path}", self.app.base))
+                    .bearer_auth(token)
+                    .header("Idempotency-Key", key)
+                    .send()
+                    .await
+                    .expect("request");
+                let status = resp.status();
+                Resp {
+                    status,
+                    body: resp.json().await.unwrap_or(Value::Null),
+                }
+            }
+        }
+    }
+
+    /// The merchant's owner account after the forced password change; its token.
+    pub async fn staff_token(&self) -> String {
+        let login = self
+            .app
+            .request(
+                Method::POST,
+                "/api/merchant/login",
+                None,
+                Some(
+                    json!({ "phone": "13700000001", "password": crate::helpers::INITIAL_PASSWORD }),
+                ),
+            )
+            .await;
+        assert_eq!(login.status, StatusCode::OK, "{:?}", login.body);
+        assert_eq!(login.body["must_change_password"], true);
+        let token = login.body["token"].as_str().expect("token").to_owned();
+        let refused = self.app.get("/api/merchant/redemptions", &token).await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN);
+        assert_eq!(refused.code(), "PASSWORD_CHANGE_REQUIRED");
+        let changed = self
+            .app
+            .post(
+                "/api/merchant/password",
+                &token,
+                json!({ "old_password": crate::helpers::INITIAL_PASSWORD, "new_password": "Shop2026pass" }),
+            )
+            .await;
+        assert_eq!(changed.status, StatusCode::OK, "{:?}", changed.body);
+        changed.body["token"].as_str().expect("token").to_owned()
+    }
+}
+
+#[tokio::test]
+async fn sixty_four_members_racing_for_one_voucher_get_exactly_one() {
+    let r = rush(1, json!({ "kind": "once" })).await;
+    let tokens = r.members(1, 64).await;
+    let results = join_all(tokens.iter().map(|t| r.claim(t, None))).await;
+    let won = results
+        .iter()
+        .filter(|x| x.status == StatusCode::CREATED)
+        .count();
+    let sold_out = results.iter().filter(|x| x.code() == "SOLD_OUT").count();
+    assert_eq!(won, 1, "{results:?}");
+    assert_eq!(sold_out, 63);
+    let list = r.app.get("/api/app/activities", &tokens[0]).await;
+    assert_eq!(list.status, StatusCode::OK, "{:?}", list.body);
+    assert_eq!(list.body[0]["remaining"], 0);
+    assert_eq!(list.body[0]["can_claim"], false);
+}
+
+#[tokio::test]
+async fn one_member_claiming_32_times_at_once_on_a_once_limit_gets_one_voucher_and_a_retry_gets_the_same()
+ {
+    let r = rush(100, json!({ "kind": "once" })).await;
+    let token = r.members(1, 1).await.remove(0);
+    let results = join_all((0..32).map(|_| r.claim(&token, None))).await;
+    let won: Vec<&Resp> = results
+        .iter()
+        .filter(|x| x.status == StatusCode::CREATED)
+        .collect();
+    assert_eq!(won.len(), 1, "{results:?}");
+    assert!(
+        results
+            .iter()
+            .filter(|x| x.status != StatusCode::CREATED)
+            .all(|x| x.code() == "LIMIT_REACHED")
+    );
+    let code = won[0].body["code"].as_str().expect("code");
+    assert_eq!(code.len(), 24);
+    let vouchers = r.app.get("/api/app/vouchers?status=unused", &token).await;
+    assert_eq!(vouchers.body["total"], 1);
+
+    // Idempotency on a per-day activity: the same key answers the first voucher.
+    let r = rush(10, json!({ "kind": "per_day", "times": 2 })).await;
+    let token = r.members(1, 1).await.remove(0);
+    let first = r.claim(&token, Some("key-1")).await;
+    let again = r.claim(&token, Some("key-1")).await;
+    assert_eq!(first.status, StatusCode::CREATED, "{:?}", first.body);
+    assert_eq!(again.status, StatusCode::CREATED, "{:?}", again.body);
+    assert_eq!(first.body["id"], again.body["id"]);
+    assert_eq!(
+        r.claim(&token, Some("key-2")).await.status,
+        StatusCode::CREATED
+    );
+    assert_eq!(r.claim(&token, Some("key-3")).await.code(), "LIMIT_REACHED");
+    // The next Beijing day the limit starts again.
+    r.app.clock.advance(Duration::days(1));
+    let token = r.reissue("13900000001").await;
+    assert_eq!(
+        r.claim(&token, Some("key-4")).await.status,
+        StatusCode::CREATED
+    );
+}
+
+#[tokio::test]
+async fn sixteen_phones_redeeming_one_voucher_at_once_redeem_it_once_and_the_sweep_expires_the_rest()
+ {
+    let r = rush(5, json!({ "kind": "once" })).await;
+    let tokens = r.members(1, 2).await;
+    let claimed = r.claim(&tokens[0], None).await;
+    assert_eq!(claimed.status, StatusCode::CREATED, "{:?}", claimed.body);
+    let code = claimed.body["code"].as_str().expect("code").to_owned();
+    let staff = r.staff_token().await;
+
+    let preview = r
+        .app
+        .get(&format!("/api/merchant/vouchers/{code}"), &staff)
+        .await;
+    assert_eq!(preview.status, StatusCode::OK, "{:?}", preview.body);
+    assert_eq!(preview.body["redeemable"], true);
+    assert_eq!(preview.body["member"]["name_masked"], "会**");
+
+    let results = join_all((0..16).map(|_| {
+        r.app
+            .post("/api/merchant/redemptions", &staff, json!({ "code": code }))
+    }))
+    .await;
+    let ok = results
+        .iter()
+        .filter(|x| x.status == StatusCode::CREATED)
+        .count();
+    assert_eq!(ok, 1, "{results:?}");
+    let again: Vec<&Resp> = results
+        .iter()
+        .filter(|x| x.status != StatusCode::CREATED)
+        .collect();
+    assert!(again.iter().all(|x| x.code() == "ALREADY_REDEEMED"));
+    assert_eq!(again[0].body["details"]["merchant_name"], "日照职工之家");
+
+    let history = r.app.get("/api/merchant/redemptions", &staff).await;
+    assert_eq!(history.status, StatusCode::OK, "{:?}", history.body);
+    assert_eq!(history.body["total"], 1);
+    assert_eq!(history.body["total_amount_fen"], 5000);
+    let list = r.app.get("/api/admin/activities", &r.union_token).await;
+    assert_eq!(list.status, StatusCode::OK, "{:?}", list.body);
+
+    // An unknown code is a 404, and too many of them a 429.
+    for _ in 0..20 {
+        let miss = r
+            .app
+            .get("/api/merchant/vouchers/AAAAAAAAAAAAAAAAAAAAAAAA", &staff)
+            .await;
+        assert_eq!(miss.status, StatusCode::NOT_FOUND);
+    }
+    let blocked = r
+        .app
+        .get(&format!("/api/merchant/vouchers/{code}"), &staff)
+        .await;
+    assert_eq!(blocked.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(blocked.code(), "TOO_MANY_LOOKUPS");
+
+    // The second member's voucher expires with the coupon's window.
+    let second = r.claim(&tokens[1], None).await;
+    assert_eq!(second.status, StatusCode::CREATED, "{:?}", second.body);
+    r.app.clock.advance(Duration::days(31));
+    let ctx = jobs::workers::JobContext {
+        db: r.app.state.db.clone(),
+        queue: r.app.state.queue.clone(),
+        settings: r.app.state.settings.clone(),
+        clock: r.app.clock.clone(),
+        cipher: r.app.state.cipher.clone(),
+        worker_name: "test".into(),
+    };
+    let swept = jobs::expiry::run(&ctx).await.expect("sweep");
+    assert_eq!(swept.vouchers_expired, 1);
+    assert_eq!(swept.activities_ended, 1);
+    let token = r.reissue("13900000002").await;
+    let mine = r.app.get("/api/app/vouchers?status=expired", &token).await;
+    assert_eq!(mine.body["total"], 1);
+}
