@@ -112,7 +112,10 @@ impl StatsApi {
     async fn stats(&self, state: Data<&AppState>, auth: AdminAuth) -> ApiResult<Json<Dashboard>> {
         let lines = stats::dashboard(&state, &auth.0).await?;
         let base = lines.first().map_or(0, |l| l.org.depth);
-        let total = lines.first().map(|l| (&l.subtotal).into()).unwrap_or_else(|| (&Figures::default()).into());
+        let total = lines
+            .first()
+            .map(|l| (&l.subtotal).into())
+            .unwrap_or_else(|| (&Figures::default()).into());
         Ok(Json(Dashboard {
             lines: lines.iter().map(|l| line(l, base)).collect(),
             total,
@@ -138,7 +141,11 @@ fn workbook(lines: &[OrgLine], generated_at: &str) -> Result<Vec<u8>, rust_xlsxw
     let percent = Format::new().set_num_format("0.0%");
     let yuan = Format::new().set_num_format("#,##0.00");
     let sheet = workbook.add_worksheet().set_name("进度统计")?;
-    sheet.write_string(0, 0, format!("工会福利发放进度统计（含下级小计）  生成时间：{generated_at}"))?;
+    sheet.write_string(
+        0,
+        0,
+        format!("工会福利发放进度统计（含下级小计）  生成时间：{generated_at}"),
+    )?;
     let mut headers = vec!["组织", "类型", "会员数", "已认证", "认证率"];
     headers.extend(ACTIVITY_STATES.iter().map(|s| s.label()));
     headers.extend(["领取数", "核销数", "过期数", "核销金额（元）"]);

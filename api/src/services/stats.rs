@@ -6,9 +6,11 @@
 use std::collections::HashMap;
 
 use entity::activity_state::ActivityStatus;
-use entity::{activity, member, organisation};
+use entity::{activity, member, organisation, voucher};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
+use sea_orm::{
+    ColumnTrait, EntityTrait, JoinType, QueryFilter, QuerySelect, RelationDef, RelationTrait,
+};
 
 use crate::auth::AdminPrincipal;
 use crate::error::ApiResult;
@@ -81,7 +83,10 @@ pub async fn dashboard(state: &AppState, me: &AdminPrincipal) -> ApiResult<Vec<O
     let members: Vec<(i64, i64, i64)> = member::Entity::find()
         .select_only()
         .column(member::Column::OrgId)
-        .column_as(Expr::cust("SUM(CASE WHEN status = 'active' THEN 1 ELSE 0 END)"), "active")
+        .column_as(
+            Expr::cust("SUM(CASE WHEN status = 'active' THEN 1 ELSE 0 END)"),
+            "active",
+        )
         .column_as(
             Expr::cust("SUM(CASE WHEN status = 'active' AND certified THEN 1 ELSE 0 END)"),
             "certified",
@@ -110,7 +115,10 @@ pub async fn dashboard(state: &AppState, me: &AdminPrincipal) -> ApiResult<Vec<O
         .all(&state.db)
         .await?;
     for (org_id, status, n) in activities {
-        if let (Some(f), Some(i)) = (own.get_mut(&org_id), ACTIVITY_STATES.iter().position(|s| *s == status)) {
+        if let (Some(f), Some(i)) = (
+            own.get_mut(&org_id),
+            ACTIVITY_STATES.iter().position(|s| *s == status),
+        ) {
             f.activities[i] = n;
         }
     }
@@ -118,7 +126,8 @@ pub async fn dashboard(state: &AppState, me: &AdminPrincipal) -> ApiResult<Vec<O
     add_vouchers(state, me, &mut own).await?;
 
     // Roll each organisation's own figures up into itself and every ancestor in scope.
-    let mut subtotal: HashMap<i64, Figures> = own.keys().map(|id| (*id, Figures::default())).collect();
+    let mut subtotal: HashMap<i64, Figures> =
+        own.keys().map(|id| (*id, Figures::default())).collect();
     for org in &orgs {
         let figures = &own[&org.id];
         for ancestor in path_ids(&org.path) {
@@ -144,8 +153,45 @@ fn path_ids(path: &str) -> Vec<i64> {
     path.split('/').filter_map(|p| p.parse().ok()).collect()
 }
 
-/// Voucher figures arrive with the claims feature.
-async fn add_vouchers(_state: &AppState, _me: &AdminPrincipal, _own: &mut HashMap<i64, Figures>) -> ApiResult<()> {
+/// Vouchers of each organisation's own activities: claimed, redeemed, expired, and the
+/// face value redeemed. Sums are cast so PostgreSQL answers BIGINT, not NUMERIC.
+async fn add_vouchers(
+    state: &AppState,
+    me: &AdminPrincipal,
+    own: &mut HashMap<i64, Figures>,
+) -> ApiResult<()> {
+    let by_activity: RelationDef = voucher::Entity::belongs_to(activity::Entity)
+        .from(voucher::Column::ActivityId)
+        .to(activity::Column::Id)
+        .into();
+    let rows: Vec<(i64, i64, i64, i64, i64)> = voucher::Entity::find()
+        .select_only()
+        .column(activity::Column::OrgId)
+        .column_as(Expr::cust("CAST(SUM(CASE WHEN vouchers.member_id IS NOT NULL THEN 1 ELSE 0 END) AS BIGINT)"), "claimed")
+        .column_as(Expr::cust("CAST(SUM(CASE WHEN vouchers.status = 'redeemed' THEN 1 ELSE 0 END) AS BIGINT)"), "redeemed")
+        .column_as(
+            Expr::cust("CAST(SUM(CASE WHEN vouchers.status = 'expired' AND vouchers.member_id IS NOT NULL THEN 1 ELSE 0 END) AS BIGINT)"),
+            "expired",
+        )
+        .column_as(
+            Expr::cust("CAST(SUM(CASE WHEN vouchers.status = 'redeemed' THEN coupons.amount_fen ELSE 0 END) AS BIGINT)"),
+            "amount",
+        )
+        .join(JoinType::InnerJoin, by_activity)
+        .join(JoinType::InnerJoin, voucher::Relation::Coupon.def())
+        .filter(me.scope.filter(activity::Column::OrgId))
+        .group_by(activity::Column::OrgId)
+        .into_tuple()
+        .all(&state.db)
+        .await?;
+    for (org_id, claimed, redeemed, expired, amount) in rows {
+        if let Some(f) = own.get_mut(&org_id) {
+            f.vouchers_claimed = claimed;
+            f.vouchers_redeemed = redeemed;
+            f.vouchers_expired = expired;
+            f.redeemed_amount_fen = amount;
+        }
+    }
     Ok(())
 }
 
@@ -163,7 +209,11 @@ mod tests {
     #[test]
     fn the_rate_is_zero_without_members() {
         assert_eq!(Figures::default().certification_rate(), 0.0);
-        let f = Figures { members: 4, certified: 3, ..Default::default() };
+        let f = Figures {
+            members: 4,
+            certified: 3,
+            ..Default::default()
+        };
         assert_eq!(f.certification_rate(), 0.75);
     }
 }

@@ -23,8 +23,14 @@ async fn main() -> anyhow::Result<()> {
     env.drop_database().await?;
     let (median, worst, lines) = result?;
     println!("organisations on the dashboard   {lines}");
-    println!("GET /api/admin/stats median      {:.0} ms", median.as_secs_f64() * 1000.0);
-    println!("GET /api/admin/stats worst of 20 {:.0} ms", worst.as_secs_f64() * 1000.0);
+    println!(
+        "GET /api/admin/stats median      {:.0} ms",
+        median.as_secs_f64() * 1000.0
+    );
+    println!(
+        "GET /api/admin/stats worst of 20 {:.0} ms",
+        worst.as_secs_f64() * 1000.0
+    );
     Ok(())
 }
 
@@ -42,7 +48,11 @@ async fn run(env: &Env) -> anyhow::Result<(Duration, Duration, usize)> {
         let body = api.get("/api/admin/stats", &token).await?;
         times.push(started.elapsed());
         lines = body["lines"].as_array().context("lines")?.len();
-        anyhow::ensure!(body["total"]["members"].as_i64() == Some(MEMBERS * 9 / 10), "wrong total: {}", body["total"]);
+        anyhow::ensure!(
+            body["total"]["members"].as_i64() == Some(MEMBERS * 9 / 10),
+            "wrong total: {}",
+            body["total"]
+        );
     }
     times.sort();
     Ok((times[times.len() / 2], times[times.len() - 1], lines))
@@ -78,7 +88,9 @@ async fn seed(env: &Env) -> anyhow::Result<()> {
         "ANALYZE".to_owned(),
     ];
     for sql in statements {
-        db.execute_unprepared(&sql).await.with_context(|| sql.clone())?;
+        db.execute_unprepared(&sql)
+            .await
+            .with_context(|| sql.clone())?;
     }
     db.close().await?;
     Ok(())

@@ -28,7 +28,13 @@ pub async fn create_activity(app: &TestApp, token: &str, scope_org_id: i64) -> i
     created.body["id"].as_i64().expect("id")
 }
 
-pub async fn add_prize(app: &TestApp, token: &str, activity: i64, coupon: i64, quantity: i64) -> Resp {
+pub async fn add_prize(
+    app: &TestApp,
+    token: &str,
+    activity: i64,
+    coupon: i64,
+    quantity: i64,
+) -> Resp {
     app.post(
         &format!("/api/admin/activities/{activity}/prizes"),
         token,
