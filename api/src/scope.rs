@@ -3,7 +3,7 @@
 //! scope answer 404, so another branch's existence never leaks.
 
 use entity::organisation;
-use sea_orm::sea_query::{Expr, ExprTrait, Query, SelectStatement, SimpleExpr};
+use sea_orm::sea_query::{ExprTrait, Query, SelectStatement, SimpleExpr};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait};
 
 use crate::error::{ApiError, ApiResult};
@@ -39,7 +39,8 @@ impl Scope {
 
     /// A filter for any table's organisation column: "belongs to an organisation in scope".
     pub fn filter<C: ColumnTrait>(&self, org_column: C) -> SimpleExpr {
-        Expr::col(org_column).in_subquery(self.org_ids())
+        // Qualified with its table, so the filter stays unambiguous in joins.
+        org_column.into_expr().in_subquery(self.org_ids())
     }
 
     /// Loads an organisation the caller may see, or 404.

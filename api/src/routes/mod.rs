@@ -16,6 +16,7 @@ pub mod merchants;
 pub mod orgs;
 pub mod reconciliation;
 pub mod sessions;
+pub mod stats;
 pub mod tasks;
 pub mod units;
 
@@ -44,6 +45,8 @@ pub enum ApiTags {
     Coupons,
     /// 后台：领券活动、审核与处理轨迹
     Activities,
+    /// 后台：进度统计
+    Stats,
     /// 会员端
     App,
     /// 商家端
@@ -52,30 +55,36 @@ pub enum ApiTags {
 
 /// Every audience's operations in one OpenAPI service (one document, one `/docs`).
 pub fn openapi_service() -> OpenApiService<impl poem_openapi::OpenApi, ()> {
+    // Grouped by audience; poem-openapi implements `OpenApi` for tuples of up to 16.
+    let system = (health::HealthApi, tasks::TaskApi, files::FileApi);
+    let organisation = (admin_auth::AdminAuthApi, orgs::OrgApi, stats::StatsApi);
+    let roster = (
+        units::UnitApi,
+        members::MemberApi,
+        imports::ImportApi,
+        certifications::CertificationApi,
+        reconciliation::ReconciliationApi,
+    );
+    let welfare = (
+        merchants::MerchantApi,
+        coupons::CouponApi,
+        activities::ActivityApi,
+    );
+    let member_app = (
+        app_auth::AppAuthApi,
+        app_me::AppMeApi,
+        app_activities::AppActivityApi,
+        sessions::AppSessionApi,
+    );
+    let merchant_app = (merchant::StaffApi, sessions::MerchantSessionApi);
     OpenApiService::new(
         (
-            health::HealthApi,
-            admin_auth::AdminAuthApi,
-            orgs::OrgApi,
-            tasks::TaskApi,
-            files::FileApi,
-            merchants::MerchantApi,
-            coupons::CouponApi,
-            activities::ActivityApi,
-            units::UnitApi,
-            members::MemberApi,
-            // Nested: poem-openapi implements `OpenApi` for tuples of up to 16.
-            (
-                certifications::CertificationApi,
-                reconciliation::ReconciliationApi,
-                app_auth::AppAuthApi,
-                app_me::AppMeApi,
-            ),
-            imports::ImportApi,
-            sessions::AppSessionApi,
-            sessions::MerchantSessionApi,
-            app_activities::AppActivityApi,
-            merchant::StaffApi,
+            system,
+            organisation,
+            roster,
+            welfare,
+            member_app,
+            merchant_app,
         ),
         "工会福利发放系统 API",
         env!("CARGO_PKG_VERSION"),

@@ -24,6 +24,7 @@ pub mod sessions;
 pub mod slots;
 pub mod sms;
 pub mod staff_auth;
+pub mod stats;
 pub mod tasks;
 pub mod units;
 pub mod vouchers;

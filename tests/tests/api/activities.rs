@@ -20,7 +20,7 @@ fn activity_body(scope_org_id: i64) -> Value {
     })
 }
 
-async fn create_activity(app: &TestApp, token: &str, scope_org_id: i64) -> i64 {
+pub async fn create_activity(app: &TestApp, token: &str, scope_org_id: i64) -> i64 {
     let created = app
         .post("/api/admin/activities", token, activity_body(scope_org_id))
         .await;
@@ -28,7 +28,13 @@ async fn create_activity(app: &TestApp, token: &str, scope_org_id: i64) -> i64 {
     created.body["id"].as_i64().expect("id")
 }
 
-async fn add_prize(app: &TestApp, token: &str, activity: i64, coupon: i64, quantity: i64) -> Resp {
+pub async fn add_prize(
+    app: &TestApp,
+    token: &str,
+    activity: i64,
+    coupon: i64,
+    quantity: i64,
+) -> Resp {
     app.post(
         &format!("/api/admin/activities/{activity}/prizes"),
         token,
@@ -37,7 +43,7 @@ async fn add_prize(app: &TestApp, token: &str, activity: i64, coupon: i64, quant
     .await
 }
 
-async fn act(app: &TestApp, token: &str, activity: i64, action: &str, body: Value) -> Resp {
+pub async fn act(app: &TestApp, token: &str, activity: i64, action: &str, body: Value) -> Resp {
     app.post(
         &format!("/api/admin/activities/{activity}/{action}"),
         token,

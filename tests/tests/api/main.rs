@@ -19,4 +19,5 @@ mod orgs;
 mod reconciliation;
 mod roster;
 mod sheets;
+mod stats;
 mod vouchers;

@@ -1,0 +1,175 @@
+use entity::enums::OrgKind;
+use poem::web::Data;
+use poem_openapi::payload::Json;
+use poem_openapi::{Object, OpenApi};
+
+use super::ApiTags;
+use crate::auth::AdminAuth;
+use crate::download::XlsxDownload;
+use crate::error::{ApiError, ApiResult};
+use crate::services::stats::{self, ACTIVITY_STATES, Figures, OrgLine};
+use crate::state::AppState;
+
+/// Activities by state.
+#[derive(Object)]
+pub struct ActivityCounts {
+    pub draft: i64,
+    pub submitted: i64,
+    pub approved: i64,
+    pub rejected: i64,
+    pub open: i64,
+    pub closed: i64,
+    pub total: i64,
+}
+
+/// The figures of one organisation or subtree.
+#[derive(Object)]
+pub struct StatFigures {
+    /// 会员数 (active)
+    pub members: i64,
+    /// 已认证
+    pub certified: i64,
+    /// 认证率 (0–1)
+    pub certification_rate: f64,
+    pub activities: ActivityCounts,
+    /// 领取数
+    pub vouchers_claimed: i64,
+    /// 核销数
+    pub vouchers_redeemed: i64,
+    /// 过期数
+    pub vouchers_expired: i64,
+    /// 核销金额 (fen)
+    pub redeemed_amount_fen: i64,
+}
+
+impl From<&Figures> for StatFigures {
+    fn from(f: &Figures) -> Self {
+        let [draft, submitted, approved, rejected, open, closed] = f.activities;
+        Self {
+            members: f.members,
+            certified: f.certified,
+            certification_rate: (f.certification_rate() * 10_000.0).round() / 10_000.0,
+            activities: ActivityCounts {
+                draft,
+                submitted,
+                approved,
+                rejected,
+                open,
+                closed,
+                total: f.activities.iter().sum(),
+            },
+            vouchers_claimed: f.vouchers_claimed,
+            vouchers_redeemed: f.vouchers_redeemed,
+            vouchers_expired: f.vouchers_expired,
+            redeemed_amount_fen: f.redeemed_amount_fen,
+        }
+    }
+}
+
+/// One organisation of the dashboard.
+#[derive(Object)]
+pub struct StatLine {
+    pub org_id: i64,
+    pub parent_id: Option<i64>,
+    pub name: String,
+    pub kind: OrgKind,
+    pub kind_label: String,
+    /// Depth below the caller's organisation (0 = the caller's own).
+    pub level: i32,
+    /// The organisation's own figures.
+    pub own: StatFigures,
+    /// Its own plus everything below it (小计).
+    pub subtotal: StatFigures,
+}
+
+#[derive(Object)]
+pub struct Dashboard {
+    /// Caller's organisation first, then its subtree in tree order.
+    pub lines: Vec<StatLine>,
+    /// 合计: the caller's whole subtree.
+    pub total: StatFigures,
+}
+
+fn line(l: &OrgLine, base_depth: i32) -> StatLine {
+    StatLine {
+        org_id: l.org.id,
+        parent_id: l.org.parent_id,
+        name: l.org.name.clone(),
+        kind: l.org.kind,
+        kind_label: l.org.kind.label().to_owned(),
+        level: l.org.depth - base_depth,
+        own: (&l.own).into(),
+        subtotal: (&l.subtotal).into(),
+    }
+}
+
+pub struct StatsApi;
+
+#[OpenApi(prefix_path = "/api/admin", tag = "ApiTags::Stats")]
+impl StatsApi {
+    /// Progress of own organisation and every one below (进度统计)
+    #[oai(path = "/stats", method = "get")]
+    async fn stats(&self, state: Data<&AppState>, auth: AdminAuth) -> ApiResult<Json<Dashboard>> {
+        let lines = stats::dashboard(&state, &auth.0).await?;
+        let base = lines.first().map_or(0, |l| l.org.depth);
+        let total = lines
+            .first()
+            .map(|l| (&l.subtotal).into())
+            .unwrap_or_else(|| (&Figures::default()).into());
+        Ok(Json(Dashboard {
+            lines: lines.iter().map(|l| line(l, base)).collect(),
+            total,
+        }))
+    }
+
+    /// The same as an xlsx workbook (进度统计.xlsx)
+    #[oai(path = "/stats/export", method = "get")]
+    async fn export(&self, state: Data<&AppState>, auth: AdminAuth) -> ApiResult<XlsxDownload> {
+        let lines = stats::dashboard(&state, &auth.0).await?;
+        let generated = state.clock.now().with_timezone(&jobs::clock::beijing());
+        let bytes = workbook(&lines, &generated.format("%Y-%m-%d %H:%M").to_string())
+            .map_err(|e| ApiError::Internal(anyhow::anyhow!("stats workbook: {e}")))?;
+        Ok(XlsxDownload::new("工会福利进度统计.xlsx", bytes))
+    }
+}
+
+/// Subtotals per organisation, names indented by level, amounts in yuan.
+fn workbook(lines: &[OrgLine], generated_at: &str) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+    use rust_xlsxwriter::{Format, Workbook};
+    let mut workbook = Workbook::new();
+    let bold = Format::new().set_bold().set_background_color("#D9E1F2");
+    let percent = Format::new().set_num_format("0.0%");
+    let yuan = Format::new().set_num_format("#,##0.00");
+    let sheet = workbook.add_worksheet().set_name("进度统计")?;
+    sheet.write_string(
+        0,
+        0,
+        format!("工会福利发放进度统计（含下级小计）  生成时间：{generated_at}"),
+    )?;
+    let mut headers = vec!["组织", "类型", "会员数", "已认证", "认证率"];
+    headers.extend(ACTIVITY_STATES.iter().map(|s| s.label()));
+    headers.extend(["领取数", "核销数", "过期数", "核销金额（元）"]);
+    for (c, h) in headers.iter().enumerate() {
+        sheet.write_string_with_format(2, c as u16, *h, &bold)?;
+    }
+    sheet.set_column_width(0, 36)?;
+    let base = lines.first().map_or(0, |l| l.org.depth);
+    for (i, l) in lines.iter().enumerate() {
+        let row = i as u32 + 3;
+        let f = &l.subtotal;
+        let indent = "　".repeat((l.org.depth - base).max(0) as usize);
+        sheet.write_string(row, 0, format!("{indent}{}", l.org.name))?;
+        sheet.write_string(row, 1, l.org.kind.label())?;
+        sheet.write_number(row, 2, f.members as f64)?;
+        sheet.write_number(row, 3, f.certified as f64)?;
+        sheet.write_number_with_format(row, 4, f.certification_rate(), &percent)?;
+        for (k, n) in f.activities.iter().enumerate() {
+            sheet.write_number(row, 5 + k as u16, *n as f64)?;
+        }
+        sheet.write_number(row, 11, f.vouchers_claimed as f64)?;
+        sheet.write_number(row, 12, f.vouchers_redeemed as f64)?;
+        sheet.write_number(row, 13, f.vouchers_expired as f64)?;
+        sheet.write_number_with_format(row, 14, f.redeemed_amount_fen as f64 / 100.0, &yuan)?;
+    }
+    workbook.save_to_buffer()
+}

@@ -1,0 +1,159 @@
+use entity::member;
+use reqwest::StatusCode;
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use serde_json::{Value, json};
+
+use crate::activities::{act, add_prize, create_activity};
+use crate::coupons::create_coupon;
+use crate::helpers::TestApp;
+use crate::merchants::create_merchant;
+use crate::sheets;
+
+async fn add_members(app: &TestApp, token: &str, first: u32, n: u32) -> Vec<i64> {
+    let mut ids = Vec::new();
+    for i in first..first + n {
+        let body = json!({ "name": format!("会员{i}"), "id_number": sheets::id_number(i), "phone": format!("138{i:08}") });
+        let created = app.post("/api/admin/members", token, body).await;
+        assert_eq!(created.status, StatusCode::OK, "{:?}", created.body);
+        ids.push(created.body["id"].as_i64().expect("id"));
+    }
+    ids
+}
+
+fn line<'a>(dashboard: &'a Value, name: &str) -> &'a Value {
+    dashboard["lines"]
+        .as_array()
+        .expect("lines")
+        .iter()
+        .find(|l| l["name"] == name)
+        .unwrap_or_else(|| panic!("no line {name}"))
+}
+
+/// Root → 东港区 (→ 港务工会, 钢铁工会) and 岚山区 (→ 岚山工会).
+#[tokio::test]
+async fn the_dashboard_equals_a_hand_computed_tree_with_subtotals() {
+    let app = TestApp::spawn().await;
+    let root = app.root_token().await;
+    let (dg, dg_token) = app
+        .create_org(&root, 1, "东港区总工会", "district_federation", "donggang")
+        .await;
+    let (ls, ls_token) = app
+        .create_org(&root, 1, "岚山区总工会", "district_federation", "lanshan")
+        .await;
+    let (port_id, port) = app
+        .create_org(&dg_token, dg, "港务工会", "grassroots_union", "port")
+        .await;
+    let (_, steel) = app
+        .create_org(&dg_token, dg, "钢铁工会", "grassroots_union", "steel")
+        .await;
+    let (_, lsu) = app
+        .create_org(&ls_token, ls, "岚山工会", "grassroots_union", "lsu")
+        .await;
+
+    // 港务: 4 active (3 certified) + 1 retired; 钢铁: 2 active (0 certified); 岚山: 1 active (1 certified).
+    let port_members = add_members(&app, &port, 0, 5).await;
+    add_members(&app, &steel, 10, 2).await;
+    let ls_members = add_members(&app, &lsu, 20, 1).await;
+    let retired = app
+        .post(
+            &format!("/api/admin/members/{}/leave", port_members[4]),
+            &port,
+            json!({ "status": "retired" }),
+        )
+        .await;
+    assert_eq!(retired.status, StatusCode::OK);
+    let certified: Vec<i64> = port_members[..3]
+        .iter()
+        .chain(&ls_members)
+        .copied()
+        .collect();
+    member::Entity::update_many()
+        .col_expr(member::Column::Certified, Expr::value(true))
+        .filter(member::Column::Id.is_in(certified))
+        .exec(&app.state.db)
+        .await
+        .expect("certify");
+
+    // 港务 publishes two activities (one submitted, one draft); 东港区 one draft.
+    let merchant = create_merchant(&app, &port, "港务超市", "13900000001").await;
+    let coupon = create_coupon(&app, &port, merchant, 100).await;
+    let a1 = create_activity(&app, &port, port_id).await;
+    add_prize(&app, &port, a1, coupon, 10).await;
+    assert_eq!(
+        act(&app, &port, a1, "submit", json!({})).await.status,
+        StatusCode::OK
+    );
+    create_activity(&app, &port, port_id).await;
+    create_activity(&app, &dg_token, dg).await;
+
+    let stats = app.get("/api/admin/stats", &root).await;
+    assert_eq!(stats.status, StatusCode::OK, "{:?}", stats.body);
+    let body = &stats.body;
+    let names: Vec<&str> = body["lines"]
+        .as_array()
+        .expect("lines")
+        .iter()
+        .map(|l| l["name"].as_str().expect("name"))
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "日照市总工会",
+            "东港区总工会",
+            "港务工会",
+            "钢铁工会",
+            "岚山区总工会",
+            "岚山工会"
+        ]
+    );
+
+    let port_line = line(body, "港务工会");
+    assert_eq!(port_line["own"]["members"], 4);
+    assert_eq!(port_line["own"]["certified"], 3);
+    assert_eq!(port_line["own"]["certification_rate"], 0.75);
+    assert_eq!(port_line["own"]["activities"]["submitted"], 1);
+    assert_eq!(port_line["own"]["activities"]["draft"], 1);
+    assert_eq!(port_line["level"], 2);
+
+    let dg_line = line(body, "东港区总工会");
+    assert_eq!(dg_line["own"]["members"], 0);
+    assert_eq!(dg_line["subtotal"]["members"], 6);
+    assert_eq!(dg_line["subtotal"]["certified"], 3);
+    assert_eq!(dg_line["subtotal"]["certification_rate"], 0.5);
+    assert_eq!(dg_line["subtotal"]["activities"]["total"], 3);
+    assert_eq!(dg_line["own"]["activities"]["draft"], 1);
+
+    assert_eq!(
+        line(body, "岚山区总工会")["subtotal"]["certification_rate"],
+        1.0
+    );
+    assert_eq!(body["total"]["members"], 7);
+    assert_eq!(body["total"]["certified"], 4);
+    assert_eq!(body["total"]["activities"]["total"], 3);
+
+    // A district sees only its own subtree, starting at level 0.
+    let district_view = app.get("/api/admin/stats", &ls_token).await;
+    let names: Vec<&str> = district_view.body["lines"]
+        .as_array()
+        .expect("lines")
+        .iter()
+        .map(|l| l["name"].as_str().expect("name"))
+        .collect();
+    assert_eq!(names, ["岚山区总工会", "岚山工会"]);
+    assert_eq!(district_view.body["lines"][0]["level"], 0);
+    assert_eq!(district_view.body["total"]["members"], 1);
+
+    // The export carries the same subtotals.
+    let (status, content_type, _, bytes) = app.download("/api/admin/stats/export", &root).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(content_type.contains("spreadsheetml"));
+    let book = sheets::read(&bytes);
+    let rows = sheets::sheet(&book, "进度统计");
+    let dg_row = rows
+        .iter()
+        .find(|r| r[0].trim_start_matches('　') == "东港区总工会")
+        .expect("row");
+    assert_eq!(dg_row[2], "6");
+    assert_eq!(dg_row[3], "3");
+}
