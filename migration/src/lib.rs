@@ -3,6 +3,8 @@
 
 pub use sea_orm_migration::prelude::*;
 
+mod columns;
+
 mod m20261126_000001_create_foundation;
 mod m20261126_000002_create_roster;
 mod m20261126_000003_add_import_columns;

@@ -1,5 +1,7 @@
 use sea_orm_migration::prelude::*;
 
+use crate::columns::{counter, id, index, timestamp};
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
@@ -331,49 +333,6 @@ impl MigrationTrait for Migration {
         }
         Ok(())
     }
-}
-
-/// A 64-bit auto-increment primary key (INTEGER on SQLite, BIGSERIAL on PostgreSQL).
-pub(crate) fn id<T: IntoIden>(col: T) -> ColumnDef {
-    ColumnDef::new(col)
-        .big_integer()
-        .not_null()
-        .auto_increment()
-        .primary_key()
-        .to_owned()
-}
-
-pub(crate) fn timestamp<T: IntoIden>(col: T) -> ColumnDef {
-    ColumnDef::new(col)
-        .timestamp_with_time_zone()
-        .not_null()
-        .to_owned()
-}
-
-pub(crate) fn counter<T: IntoIden>(col: T) -> ColumnDef {
-    ColumnDef::new(col)
-        .big_integer()
-        .not_null()
-        .default(0)
-        .to_owned()
-}
-
-pub(crate) async fn index<T: IntoIden + Copy + 'static, C: IntoIden + Copy + 'static>(
-    manager: &SchemaManager<'_>,
-    name: &str,
-    table: T,
-    cols: &[C],
-    unique: bool,
-) -> Result<(), DbErr> {
-    let mut stmt = Index::create();
-    stmt.name(name).table(table);
-    for col in cols {
-        stmt.col(*col);
-    }
-    if unique {
-        stmt.unique();
-    }
-    manager.create_index(stmt.to_owned()).await
 }
 
 #[derive(DeriveIden, Clone, Copy)]

@@ -1,6 +1,6 @@
 use sea_orm_migration::prelude::*;
 
-use crate::m20261126_000001_create_foundation::{counter, id, index, timestamp};
+use crate::columns::{counter, id, index, timestamp};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;

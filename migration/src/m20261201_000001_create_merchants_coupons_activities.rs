@@ -3,6 +3,8 @@
 
 use sea_orm_migration::prelude::*;
 
+use crate::columns::{big, id, index, string, timestamp, version};
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
@@ -431,57 +433,6 @@ impl MigrationTrait for Migration {
         }
         Ok(())
     }
-}
-
-/// A 64-bit auto-increment primary key (INTEGER on SQLite, BIGSERIAL on PostgreSQL).
-fn id<T: IntoIden>(col: T) -> ColumnDef {
-    ColumnDef::new(col)
-        .big_integer()
-        .not_null()
-        .auto_increment()
-        .primary_key()
-        .to_owned()
-}
-
-fn big<T: IntoIden>(col: T) -> ColumnDef {
-    ColumnDef::new(col).big_integer().not_null().to_owned()
-}
-
-fn string<T: IntoIden>(col: T, len: u32) -> ColumnDef {
-    ColumnDef::new(col).string_len(len).not_null().to_owned()
-}
-
-fn version<T: IntoIden>(col: T) -> ColumnDef {
-    ColumnDef::new(col)
-        .integer()
-        .not_null()
-        .default(1)
-        .to_owned()
-}
-
-fn timestamp<T: IntoIden>(col: T) -> ColumnDef {
-    ColumnDef::new(col)
-        .timestamp_with_time_zone()
-        .not_null()
-        .to_owned()
-}
-
-async fn index<T: IntoIden + Copy + 'static, C: IntoIden + Copy + 'static>(
-    manager: &SchemaManager<'_>,
-    name: &str,
-    table: T,
-    cols: &[C],
-    unique: bool,
-) -> Result<(), DbErr> {
-    let mut stmt = Index::create();
-    stmt.name(name).table(table);
-    for col in cols {
-        stmt.col(*col);
-    }
-    if unique {
-        stmt.unique();
-    }
-    manager.create_index(stmt.to_owned()).await
 }
 
 #[derive(DeriveIden, Clone, Copy)]

@@ -4,7 +4,7 @@
 
 use sea_orm_migration::prelude::*;
 
-use crate::m20261126_000001_create_foundation::{id, index, timestamp};
+use crate::columns::{id, index, timestamp};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
