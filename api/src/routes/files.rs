@@ -99,12 +99,8 @@ impl FileApi {
             &state.db,
             me,
             now,
-            audit::Entry {
-                action: "upload_file",
-                target_type: "stored_file",
-                target_id: Some(stored.id.to_string()),
-                detail: Some(serde_json::json!({ "size": stored.size })),
-            },
+            audit::Entry::on("upload_file", "stored_file", stored.id)
+                .with_detail(serde_json::json!({ "size": stored.size })),
         )
         .await?;
         Ok(Json(stored.into()))

@@ -272,12 +272,7 @@ pub async fn create(
         &txn,
         me,
         now,
-        audit::Entry {
-            action: "create_activity",
-            target_type: "activity",
-            target_id: Some(created.id.to_string()),
-            detail: None,
-        },
+        audit::Entry::on("create_activity", "activity", created.id),
     )
     .await?;
     txn.commit().await?;
@@ -368,12 +363,7 @@ pub async fn update(
         &txn,
         me,
         now,
-        audit::Entry {
-            action: "update_activity",
-            target_type: "activity",
-            target_id: Some(id.to_string()),
-            detail: None,
-        },
+        audit::Entry::on("update_activity", "activity", id),
     )
     .await?;
     txn.commit().await?;
@@ -412,12 +402,8 @@ pub async fn delete(state: &AppState, me: &AdminPrincipal, id: i64) -> ApiResult
         &txn,
         me,
         now,
-        audit::Entry {
-            action: "delete_activity",
-            target_type: "activity",
-            target_id: Some(id.to_string()),
-            detail: Some(serde_json::json!({ "title": current.title })),
-        },
+        audit::Entry::on("delete_activity", "activity", id)
+            .with_detail(serde_json::json!({ "title": current.title })),
     )
     .await?;
     txn.commit().await?;
@@ -775,8 +761,8 @@ pub async fn transition(
         &txn,
         me,
         now,
-        audit::Entry {
-            action: match action {
+        audit::Entry::on(
+            match action {
                 ActivityAction::Submit => "submit_activity",
                 ActivityAction::Approve => "approve_activity",
                 ActivityAction::Reject => "reject_activity",
@@ -785,10 +771,9 @@ pub async fn transition(
                 ActivityAction::Edit => "update_activity",
                 ActivityAction::Delete => "delete_activity",
             },
-            target_type: "activity",
-            target_id: Some(id.to_string()),
-            detail: None,
-        },
+            "activity",
+            id,
+        ),
     )
     .await?;
     txn.commit().await?;

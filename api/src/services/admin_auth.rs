@@ -132,12 +132,7 @@ pub async fn change_password(
         &txn,
         me,
         now,
-        audit::Entry {
-            action: "change_password",
-            target_type: "admin_account",
-            target_id: Some(me.admin_id.to_string()),
-            detail: None,
-        },
+        audit::Entry::on("change_password", "admin_account", me.admin_id),
     )
     .await?;
     txn.commit().await?;

@@ -16,6 +16,24 @@ pub struct Entry<'a> {
     pub detail: Option<serde_json::Value>,
 }
 
+impl<'a> Entry<'a> {
+    /// An action on one record, without detail.
+    pub fn on(action: &'a str, target_type: &'a str, target_id: impl ToString) -> Self {
+        Self {
+            action,
+            target_type,
+            target_id: Some(target_id.to_string()),
+            detail: None,
+        }
+    }
+
+    /// Adds a JSON detail (never a full ID number or phone number).
+    pub fn with_detail(mut self, detail: serde_json::Value) -> Self {
+        self.detail = Some(detail);
+        self
+    }
+}
+
 /// Records an admin's action, in the caller's transaction when given one.
 pub async fn record_admin<C: ConnectionTrait>(
     db: &C,

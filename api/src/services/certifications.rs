@@ -318,16 +318,13 @@ pub async fn approve(
         &txn,
         me,
         now,
-        audit::Entry {
-            action: "approve_certification",
-            target_type: "certification",
-            target_id: Some(application.id.to_string()),
-            detail: Some(serde_json::json!({
+        audit::Entry::on("approve_certification", "certification", application.id).with_detail(
+            serde_json::json!({
                 "member_id": member.id,
                 "account_id": account.id,
                 "id_number": application.id_number_masked,
-            })),
-        },
+            }),
+        ),
     )
     .await?;
     txn.commit().await?;
@@ -380,12 +377,8 @@ pub async fn reject(
         &txn,
         me,
         now,
-        audit::Entry {
-            action: "reject_certification",
-            target_type: "certification",
-            target_id: Some(application.id.to_string()),
-            detail: Some(serde_json::json!({ "reason": reason })),
-        },
+        audit::Entry::on("reject_certification", "certification", application.id)
+            .with_detail(serde_json::json!({ "reason": reason })),
     )
     .await?;
     txn.commit().await?;

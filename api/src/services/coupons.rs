@@ -140,12 +140,8 @@ pub async fn create(
         &txn,
         me,
         now,
-        audit::Entry {
-            action: "create_coupon",
-            target_type: "coupon",
-            target_id: Some(coupon.id.to_string()),
-            detail: Some(serde_json::json!({ "merchant_id": merchant.id })),
-        },
+        audit::Entry::on("create_coupon", "coupon", coupon.id)
+            .with_detail(serde_json::json!({ "merchant_id": merchant.id })),
     )
     .await?;
     txn.commit().await?;
@@ -195,12 +191,8 @@ pub async fn update(
         &txn,
         me,
         now,
-        audit::Entry {
-            action: "update_coupon",
-            target_type: "coupon",
-            target_id: Some(id.to_string()),
-            detail: Some(serde_json::json!({ "quantity": quantity })),
-        },
+        audit::Entry::on("update_coupon", "coupon", id)
+            .with_detail(serde_json::json!({ "quantity": quantity })),
     )
     .await?;
     txn.commit().await?;
@@ -231,16 +223,15 @@ pub async fn set_enabled(
         &txn,
         me,
         now,
-        audit::Entry {
-            action: if enabled {
+        audit::Entry::on(
+            if enabled {
                 "enable_coupon"
             } else {
                 "disable_coupon"
             },
-            target_type: "coupon",
-            target_id: Some(id.to_string()),
-            detail: None,
-        },
+            "coupon",
+            id,
+        ),
     )
     .await?;
     txn.commit().await?;
@@ -336,12 +327,8 @@ pub async fn grant(
         &txn,
         me,
         now,
-        audit::Entry {
-            action: "grant_coupon",
-            target_type: "coupon",
-            target_id: Some(coupon.id.to_string()),
-            detail: Some(serde_json::json!({ "merchant_id": grantee.id })),
-        },
+        audit::Entry::on("grant_coupon", "coupon", coupon.id)
+            .with_detail(serde_json::json!({ "merchant_id": grantee.id })),
     )
     .await?;
     txn.commit().await?;
@@ -370,12 +357,8 @@ pub async fn revoke(
         &txn,
         me,
         now,
-        audit::Entry {
-            action: "revoke_coupon_grant",
-            target_type: "coupon",
-            target_id: Some(coupon.id.to_string()),
-            detail: Some(serde_json::json!({ "merchant_id": merchant_id })),
-        },
+        audit::Entry::on("revoke_coupon_grant", "coupon", coupon.id)
+            .with_detail(serde_json::json!({ "merchant_id": merchant_id })),
     )
     .await?;
     txn.commit().await?;

@@ -123,12 +123,8 @@ fn event(
 }
 
 fn audit_entry<'a>(action: &'a str, member: &member::Model) -> audit::Entry<'a> {
-    audit::Entry {
-        action,
-        target_type: "member",
-        target_id: Some(member.id.to_string()),
-        detail: Some(serde_json::json!({ "id_number": member.id_number_masked })),
-    }
+    audit::Entry::on(action, "member", member.id)
+        .with_detail(serde_json::json!({ "id_number": member.id_number_masked }))
 }
 
 /// Adds an active member to the caller's union.

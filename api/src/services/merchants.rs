@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use entity::enums::{MerchantKind, PrincipalKind};
 use entity::value::{ContactPhone, Phone};
-use entity::{merchant, merchant_staff, session};
+use entity::{merchant, merchant_staff};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
@@ -16,7 +16,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::paging::PageRequest;
 use crate::scope::Scope;
 use crate::services::orgs::{required_text, text};
-use crate::services::{audit, files};
+use crate::services::{audit, files, sessions};
 use crate::state::AppState;
 
 const NAME_TAKEN: &str = "本组织下已有同名商家";
@@ -205,12 +205,8 @@ pub async fn create(
         &txn,
         me,
         now,
-        audit::Entry {
-            action: "create_merchant",
-            target_type: "merchant",
-            target_id: Some(merchant.id.to_string()),
-            detail: Some(serde_json::json!({ "org_id": org.id, "staff_id": staff.id })),
-        },
+        audit::Entry::on("create_merchant", "merchant", merchant.id)
+            .with_detail(serde_json::json!({ "org_id": org.id, "staff_id": staff.id })),
     )
     .await?;
     txn.commit().await?;
@@ -280,12 +276,7 @@ pub async fn update(
         &txn,
         me,
         now,
-        audit::Entry {
-            action: "update_merchant",
-            target_type: "merchant",
-            target_id: Some(id.to_string()),
-            detail: None,
-        },
+        audit::Entry::on("update_merchant", "merchant", id),
     )
     .await?;
     txn.commit().await?;
@@ -316,16 +307,15 @@ pub async fn set_online(
         &txn,
         me,
         now,
-        audit::Entry {
-            action: if online {
+        audit::Entry::on(
+            if online {
                 "merchant_online"
             } else {
                 "merchant_offline"
             },
-            target_type: "merchant",
-            target_id: Some(id.to_string()),
-            detail: None,
-        },
+            "merchant",
+            id,
+        ),
     )
     .await?;
     txn.commit().await?;
@@ -405,12 +395,8 @@ pub async fn add_staff(
         &txn,
         me,
         now,
-        audit::Entry {
-            action: "create_merchant_staff",
-            target_type: "merchant_staff",
-            target_id: Some(staff.id.to_string()),
-            detail: Some(serde_json::json!({ "merchant_id": merchant.id })),
-        },
+        audit::Entry::on("create_merchant_staff", "merchant_staff", staff.id)
+            .with_detail(serde_json::json!({ "merchant_id": merchant.id })),
     )
     .await?;
     txn.commit().await?;
@@ -440,28 +426,22 @@ pub async fn set_staff_disabled(
         .exec(&txn)
         .await?;
     if disabled {
-        session::Entity::update_many()
-            .col_expr(session::Column::RevokedAt, Expr::value(Some(now)))
-            .filter(session::Column::PrincipalKind.eq(PrincipalKind::Merchant))
-            .filter(session::Column::PrincipalId.eq(staff.id))
-            .filter(session::Column::RevokedAt.is_null())
-            .exec(&txn)
-            .await?;
+        sessions::revoke_all(&txn, state, PrincipalKind::Merchant, staff.id).await?;
     }
     audit::record_admin(
         &txn,
         me,
         now,
-        audit::Entry {
-            action: if disabled {
+        audit::Entry::on(
+            if disabled {
                 "disable_merchant_staff"
             } else {
                 "enable_merchant_staff"
             },
-            target_type: "merchant_staff",
-            target_id: Some(staff.id.to_string()),
-            detail: Some(serde_json::json!({ "merchant_id": merchant.id })),
-        },
+            "merchant_staff",
+            staff.id,
+        )
+        .with_detail(serde_json::json!({ "merchant_id": merchant.id })),
     )
     .await?;
     txn.commit().await?;

@@ -134,12 +134,7 @@ pub async fn update_own(
         &txn,
         me,
         now,
-        audit::Entry {
-            action: "update_org_profile",
-            target_type: "organisation",
-            target_id: Some(org.id.to_string()),
-            detail: None,
-        },
+        audit::Entry::on("update_org_profile", "organisation", org.id),
     )
     .await?;
     txn.commit().await?;
@@ -211,12 +206,8 @@ pub async fn create_child(
         &txn,
         me,
         now,
-        audit::Entry {
-            action: "create_org",
-            target_type: "organisation",
-            target_id: Some(org.id.to_string()),
-            detail: Some(serde_json::json!({ "admin_username": admin.username })),
-        },
+        audit::Entry::on("create_org", "organisation", org.id)
+            .with_detail(serde_json::json!({ "admin_username": admin.username })),
     )
     .await?;
     txn.commit().await?;
@@ -241,12 +232,8 @@ pub async fn add_admin(
         &txn,
         me,
         now,
-        audit::Entry {
-            action: "create_admin",
-            target_type: "admin_account",
-            target_id: Some(admin.id.to_string()),
-            detail: Some(serde_json::json!({ "org_id": org.id })),
-        },
+        audit::Entry::on("create_admin", "admin_account", admin.id)
+            .with_detail(serde_json::json!({ "org_id": org.id })),
     )
     .await?;
     txn.commit().await?;

@@ -102,17 +102,14 @@ pub async fn create(
         .insert(&state.db)
         .await
         .map_err(|e| ApiError::on_unique(e, "UNIT_NAME_TAKEN", NAME_TAKEN))?;
-    audit::record_admin(&state.db, me, now, entry("create_unit", unit.id)).await?;
+    audit::record_admin(
+        &state.db,
+        me,
+        now,
+        audit::Entry::on("create_unit", "unit", unit.id),
+    )
+    .await?;
     Ok(unit)
-}
-
-fn entry(action: &str, id: i64) -> audit::Entry<'_> {
-    audit::Entry {
-        action,
-        target_type: "unit",
-        target_id: Some(id.to_string()),
-        detail: None,
-    }
 }
 
 /// A unit of an organisation in the caller's scope, or 404.
@@ -140,7 +137,13 @@ pub async fn update(
         .update(&state.db)
         .await
         .map_err(|e| ApiError::on_unique(e, "UNIT_NAME_TAKEN", NAME_TAKEN))?;
-    audit::record_admin(&state.db, me, now, entry("update_unit", unit.id)).await?;
+    audit::record_admin(
+        &state.db,
+        me,
+        now,
+        audit::Entry::on("update_unit", "unit", unit.id),
+    )
+    .await?;
     Ok(unit)
 }
 
@@ -173,7 +176,7 @@ pub async fn delete(state: &AppState, me: &AdminPrincipal, id: i64) -> ApiResult
         &state.db,
         me,
         state.clock.now(),
-        entry("delete_unit", unit.id),
+        audit::Entry::on("delete_unit", "unit", unit.id),
     )
     .await?;
     Ok(())
