@@ -33,10 +33,13 @@ pub async fn run(ctx: &JobContext) -> Result<Swept, sea_orm::DbErr> {
         _ => ("?", ""),
     };
     let p = |n: u8| format!("{text}{n}");
+    // `expired_at IS NULL` (always true of unused vouchers) lets the inner select use
+    // idx_vouchers_expiry_sweep, which no other query can (migration m20261215).
     let sql = format!(
         "UPDATE vouchers SET status = 'expired', expired_at = {p1} \
          WHERE status = 'unused' AND id IN (SELECT id FROM vouchers \
-         WHERE status = 'unused' AND valid_to <= {p1} LIMIT {p2}{lock})",
+         WHERE status = 'unused' AND expired_at IS NULL AND valid_to <= {p1} \
+         LIMIT {p2}{lock})",
         p1 = p(1),
         p2 = p(2),
     );

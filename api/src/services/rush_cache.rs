@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use entity::{activity, app_account, coupon, member, organisation, voucher};
-use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 
 use crate::error::ApiResult;
@@ -57,6 +57,9 @@ pub struct RushCache {
     activities: Mutex<HashMap<i64, (Instant, Arc<ActivitySnapshot>)>>,
     holders: Mutex<HashMap<i64, (Instant, Arc<Holder>)>>,
     coupons: Mutex<HashMap<i64, (Instant, Arc<coupon::Model>)>>,
+    /// One activity load at a time: when a hot activity's copy expires, the requests
+    /// in flight wait for one reload instead of all running it at once.
+    activity_loads: tokio::sync::Mutex<()>,
 }
 
 fn get<T>(map: &Mutex<HashMap<i64, (Instant, Arc<T>)>>, key: i64, ttl: Duration) -> Option<Arc<T>> {
@@ -82,6 +85,10 @@ impl RushCache {
         db: &C,
         id: i64,
     ) -> ApiResult<Option<Arc<ActivitySnapshot>>> {
+        if let Some(hit) = get(&self.activities, id, ACTIVITY_TTL) {
+            return Ok(Some(hit));
+        }
+        let _one_load = self.activity_loads.lock().await;
         if let Some(hit) = get(&self.activities, id, ACTIVITY_TTL) {
             return Ok(Some(hit));
         }
@@ -187,18 +194,21 @@ async fn load_activity<C: ConnectionTrait>(db: &C, id: i64) -> ApiResult<Option<
     }))
 }
 
+/// The account's member with the member's organisation, in one query.
 async fn load_holder<C: ConnectionTrait>(db: &C, account_id: i64) -> ApiResult<Holder> {
-    let found = app_account::Entity::find_by_id(account_id)
-        .find_also_related(member::Entity)
+    let linked = Query::select()
+        .column(app_account::Column::MemberId)
+        .from(app_account::Entity)
+        .and_where(app_account::Column::Id.eq(account_id))
+        .to_owned();
+    let found = member::Entity::find()
+        .filter(member::Column::Id.in_subquery(linked))
+        .find_also_related(organisation::Entity)
         .one(db)
         .await?;
-    let member = found.and_then(|(_, m)| m);
-    let org_path = match &member {
-        Some(m) => organisation::Entity::find_by_id(m.org_id)
-            .one(db)
-            .await?
-            .map(|o| o.path),
-        None => None,
+    let (member, org_path) = match found {
+        Some((m, org)) => (Some(m), org.map(|o| o.path)),
+        None => (None, None),
     };
     Ok(Holder {
         account_id,
