@@ -7,6 +7,10 @@ use anyhow::Context;
 use jobs::workers::{self, JobContext};
 use jobs::{Clock, Queue, Settings, database, shutdown, telemetry};
 
+/// Same allocator as the api binary (see there why).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let settings = Settings::load().context("loading settings")?;

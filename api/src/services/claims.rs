@@ -7,18 +7,18 @@
 //!
 //! Guarantees, each enforced by the database, on both backends:
 //! - never more vouchers than a prize's quantity: the vouchers exist beforehand as free
-//!   slots, one row per unit, and a claim takes one with a conditional
-//!   `UPDATE … WHERE id = (SELECT … member_id IS NULL … LIMIT 1 FOR UPDATE SKIP LOCKED)`;
-//!   on SQLite the single writer serialises the same statement;
+//!   slots, one row per unit, and a claim takes one whose `member_id` is still NULL,
+//!   locked with `FOR UPDATE SKIP LOCKED` on PostgreSQL; on SQLite the single writer
+//!   serialises the same update;
 //! - never more than the member's limit: the claim row's unique key
-//!   `(activity_id, member_id, day_key, seq)` with `seq <= N`, inserted in the same
-//!   transaction that takes the slots;
+//!   `(activity_id, member_id, day_key, seq)` with `seq <= N`, written atomically with
+//!   the slots it takes (one statement on PostgreSQL, a transaction on SQLite);
 //! - a retried request with the same `Idempotency-Key` returns the first claim's
 //!   vouchers (unique `(member_id, idempotency_key)`).
 //!
 //! Claims run in parallel: concurrent claimers probe the free-slot index from random
 //! ids and skip rows another transaction holds, so no single row serialises them.
-//! Keeping the probe O(1): see `take_slot`.
+//! Keeping the probe O(1): see `random_start`.
 
 use std::sync::Arc;
 
@@ -29,12 +29,12 @@ use entity::{claim, voucher};
 use jobs::clock::beijing;
 use rand::Rng;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseTransaction, EntityTrait,
+    ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseConnection, EntityTrait,
     FromQueryResult, PaginatorTrait, QueryFilter, QueryOrder, Statement, TransactionTrait, Value,
 };
 
 use crate::error::{ApiError, ApiResult};
-use crate::services::rush_cache::{ActivitySnapshot, Holder, PrizeSnapshot};
+use crate::services::rush_cache::{ActivitySnapshot, Holder};
 use crate::state::AppState;
 
 /// Why a member cannot claim now (the 409 codes of the claim route).
@@ -200,90 +200,242 @@ pub async fn claim(
     let phone_masked = entity::value::mask_phone(&member.phone);
     let backend = state.db.get_database_backend();
 
+    let claim = NewClaim {
+        activity_id,
+        member_id: member.id,
+        account_id,
+        day_key: &day_key,
+        idempotency_key: idempotency_key.as_deref(),
+        now,
+        times,
+        name_masked: &name_masked,
+        phone_masked: &phone_masked,
+        probes: snapshot
+            .prizes
+            .iter()
+            .filter_map(|p| p.slot_ids.map(|range| (p.prize_id, random_start(range))))
+            .collect(),
+    };
     // A per-day limit of N may meet a concurrent claim of the same member on the same
     // sequence number: try the next one, at most N times.
     for _ in 0..times {
-        let txn = state.db.begin().await?;
-        let inserted = txn
-            .query_one_raw(stmt(
-                backend,
-                "INSERT INTO claims (activity_id, member_id, app_account_id, day_key, seq, \
-                 idempotency_key, created_at) \
-                 SELECT $1, $2, $3, $4, n.next_seq, $5, $6 FROM \
-                 (SELECT COALESCE(MAX(seq), 0) + 1 AS next_seq FROM claims \
-                  WHERE activity_id = $1 AND member_id = $2 AND day_key = $4) n \
-                 WHERE n.next_seq <= $7 \
-                 AND EXISTS (SELECT 1 FROM app_accounts a JOIN members m ON m.id = a.member_id \
-                   WHERE a.id = $3 AND m.id = $2 AND m.status = 'active') \
-                 AND EXISTS (SELECT 1 FROM activities WHERE id = $1 AND status = 'open') \
-                 ON CONFLICT DO NOTHING RETURNING id",
-                vec![
-                    activity_id.into(),
-                    member.id.into(),
-                    account_id.into(),
-                    day_key.clone().into(),
-                    idempotency_key.clone().into(),
-                    now.into(),
-                    times.into(),
-                ],
-            ))
-            .await?;
-        let Some(row) = inserted else {
-            txn.rollback().await?;
-            match diagnose(
-                state,
-                &holder,
-                &snapshot,
-                &day_key,
-                times,
-                idempotency_key.as_deref(),
-            )
-            .await?
-            {
-                Diagnosis::Replay(claim) => {
-                    let vouchers = vouchers_of_claim(&state.db, claim.id).await?;
-                    return Ok(Claimed {
-                        claim_id: claim.id,
-                        vouchers,
-                        snapshot,
-                        replayed: true,
-                    });
-                }
-                Diagnosis::Refused(r) => return Err(r.into_error()),
-                Diagnosis::Retry => continue,
-            }
+        let attempt = match backend {
+            DatabaseBackend::Postgres => claim_in_one_statement(&state.db, &claim).await?,
+            _ => claim_in_transaction(&state.db, &claim).await?,
         };
-        let claim_id: i64 = row.try_get("", "id")?;
-        let mut vouchers = Vec::with_capacity(snapshot.prizes.len());
-        for prize in &snapshot.prizes {
-            if let Some(v) = take_slot(
-                &txn,
-                prize,
-                member.id,
-                claim_id,
-                now,
-                &name_masked,
-                &phone_masked,
-            )
-            .await?
-            {
-                vouchers.push(v);
+        let free_slots = match attempt {
+            Attempt::Claimed { claim_id, vouchers } => {
+                tracing::info!(claim_id, vouchers = vouchers.len(), "claimed");
+                return Ok(Claimed {
+                    claim_id,
+                    vouchers,
+                    snapshot,
+                    replayed: false,
+                });
             }
+            Attempt::NotInserted { free_slots } => free_slots,
+        };
+        match diagnose(
+            state,
+            &holder,
+            &snapshot,
+            &day_key,
+            times,
+            idempotency_key.as_deref(),
+        )
+        .await?
+        {
+            Diagnosis::Replay(claim) => {
+                let vouchers = vouchers_of_claim(&state.db, claim.id).await?;
+                return Ok(Claimed {
+                    claim_id: claim.id,
+                    vouchers,
+                    snapshot,
+                    replayed: true,
+                });
+            }
+            Diagnosis::Refused(r) => return Err(r.into_error()),
+            Diagnosis::Retry if !free_slots => return Err(Refusal::SoldOut.into_error()),
+            Diagnosis::Retry => continue,
         }
-        if vouchers.is_empty() {
-            txn.rollback().await?;
-            return Err(Refusal::SoldOut.into_error());
-        }
-        txn.commit().await?;
-        tracing::info!(claim_id, vouchers = vouchers.len(), "claimed");
-        return Ok(Claimed {
-            claim_id,
-            vouchers,
-            snapshot,
-            replayed: false,
-        });
     }
     Err(Refusal::LimitReached.into_error())
+}
+
+/// Everything a claim writes, decided before it goes to the database.
+struct NewClaim<'a> {
+    activity_id: i64,
+    member_id: i64,
+    account_id: i64,
+    day_key: &'a str,
+    idempotency_key: Option<&'a str>,
+    now: DateTime<Utc>,
+    /// Claims allowed per `day_key`.
+    times: i32,
+    name_masked: &'a str,
+    phone_masked: &'a str,
+    /// Per prize with slots: (prize id, the slot id its free-slot probe starts at).
+    probes: Vec<(i64, i64)>,
+}
+
+enum Attempt {
+    Claimed {
+        claim_id: i64,
+        vouchers: Vec<voucher::Model>,
+    },
+    /// No claim row went in: a retry, the limit, an ineligible member, a closed
+    /// activity (see `diagnose`), or — when no prize had a free slot — sold out.
+    NotInserted { free_slots: bool },
+}
+
+/// The claim row's insert: only while the limit leaves a sequence number, the account
+/// is still linked to that active member and the activity is still open. `{extra}`
+/// adds a condition (the PostgreSQL statement requires a free slot).
+fn insert_claim_sql(extra: &str) -> String {
+    format!(
+        "INSERT INTO claims (activity_id, member_id, app_account_id, day_key, seq, \
+         idempotency_key, created_at) \
+         SELECT $1, $2, $3, $4, n.next_seq, $5, $6 FROM \
+         (SELECT COALESCE(MAX(seq), 0) + 1 AS next_seq FROM claims \
+          WHERE activity_id = $1 AND member_id = $2 AND day_key = $4) n \
+         WHERE n.next_seq <= $7 \
+         AND EXISTS (SELECT 1 FROM app_accounts a JOIN members m ON m.id = a.member_id \
+           WHERE a.id = $3 AND m.id = $2 AND m.status = 'active') \
+         AND EXISTS (SELECT 1 FROM activities WHERE id = $1 AND status = 'open'){extra} \
+         ON CONFLICT DO NOTHING RETURNING id"
+    )
+}
+
+/// The values of `insert_claim_sql`'s $1–$7, then the masked holder as $8 and $9.
+fn claim_values(c: &NewClaim<'_>) -> Vec<Value> {
+    vec![
+        c.activity_id.into(),
+        c.member_id.into(),
+        c.account_id.into(),
+        c.day_key.into(),
+        c.idempotency_key.map(str::to_owned).into(),
+        c.now.into(),
+        c.times.into(),
+        c.name_masked.into(),
+        c.phone_masked.into(),
+    ]
+}
+
+/// What a taken slot becomes (`$n` numbering shared by both paths).
+const TAKE_SET: &str = "member_id = $2, status = 'unused', claimed_at = $6, \
+     holder_name_masked = $8, holder_phone_masked = $9";
+
+/// PostgreSQL: the whole claim is one autocommitted statement, one round trip. It locks
+/// one free slot per prize (`FOR UPDATE SKIP LOCKED`, probing up from the random start,
+/// else down from it), inserts the claim row only if a slot was found, and hands the
+/// locked slots to the claim; if the claim row does not go in, the locks are released
+/// at the end of the statement and nothing is written.
+async fn claim_in_one_statement(db: &DatabaseConnection, c: &NewClaim<'_>) -> ApiResult<Attempt> {
+    if c.probes.is_empty() {
+        return Ok(Attempt::NotInserted { free_slots: false });
+    }
+    let mut values = claim_values(c);
+    let mut probes = Vec::with_capacity(c.probes.len());
+    for (prize_id, start) in &c.probes {
+        let n = values.len();
+        probes.push(format!("(${}::bigint, ${}::bigint)", n + 1, n + 2));
+        values.push((*prize_id).into());
+        values.push((*start).into());
+    }
+    let text = format!(
+        "WITH picked AS (SELECT COALESCE(\
+           (SELECT v.id FROM vouchers v WHERE v.prize_id = p.prize_id AND v.member_id IS NULL \
+            AND v.id >= p.start ORDER BY v.id LIMIT 1 FOR UPDATE SKIP LOCKED), \
+           (SELECT v.id FROM vouchers v WHERE v.prize_id = p.prize_id AND v.member_id IS NULL \
+            AND v.id < p.start ORDER BY v.id DESC LIMIT 1 FOR UPDATE SKIP LOCKED)) AS id \
+           FROM (VALUES {probes}) AS p(prize_id, start)), \
+         claimed AS ({insert}), \
+         taken AS (UPDATE vouchers SET {TAKE_SET}, claim_id = claimed.id \
+           FROM claimed, picked WHERE vouchers.id = picked.id AND vouchers.member_id IS NULL \
+           RETURNING vouchers.*) \
+         SELECT (SELECT id FROM claimed) AS new_claim_id, \
+           EXISTS (SELECT 1 FROM picked WHERE id IS NOT NULL) AS free_slots, taken.* \
+         FROM (SELECT 1) AS one LEFT JOIN taken ON true ORDER BY taken.id",
+        probes = probes.join(", "),
+        insert = insert_claim_sql(" AND EXISTS (SELECT 1 FROM picked WHERE id IS NOT NULL)"),
+    );
+    let rows = db
+        .query_all_raw(Statement::from_sql_and_values(
+            DatabaseBackend::Postgres,
+            text,
+            values,
+        ))
+        .await?;
+    let Some(first) = rows.first() else {
+        return Ok(Attempt::NotInserted { free_slots: false });
+    };
+    let Some(claim_id) = first.try_get::<Option<i64>>("", "new_claim_id")? else {
+        return Ok(Attempt::NotInserted {
+            free_slots: first.try_get("", "free_slots")?,
+        });
+    };
+    let vouchers = rows
+        .iter()
+        .map(|row| voucher::Model::from_query_result(row, ""))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Attempt::Claimed { claim_id, vouchers })
+}
+
+/// SQLite (the embedded mode, one writer at a time): the same steps in a transaction —
+/// insert the claim row, take one free slot per prize, roll back if none was free.
+async fn claim_in_transaction(db: &DatabaseConnection, c: &NewClaim<'_>) -> ApiResult<Attempt> {
+    let backend = db.get_database_backend();
+    let txn = db.begin().await?;
+    let inserted = txn
+        .query_one_raw(stmt(backend, &insert_claim_sql(""), claim_values(c)))
+        .await?;
+    let Some(row) = inserted else {
+        txn.rollback().await?;
+        return Ok(Attempt::NotInserted { free_slots: true });
+    };
+    let claim_id: i64 = row.try_get("", "id")?;
+    let mut vouchers = Vec::with_capacity(c.probes.len());
+    for (prize_id, start) in &c.probes {
+        let mut values = claim_values(c);
+        values.extend([claim_id.into(), (*prize_id).into(), (*start).into()]);
+        let taken = txn
+            .query_one_raw(stmt(
+                backend,
+                &format!(
+                    "UPDATE vouchers SET {TAKE_SET}, claim_id = $10 \
+                     WHERE member_id IS NULL AND id = COALESCE(\
+                     (SELECT id FROM vouchers WHERE prize_id = $11 AND member_id IS NULL \
+                      AND id >= $12 ORDER BY id LIMIT 1), \
+                     (SELECT id FROM vouchers WHERE prize_id = $11 AND member_id IS NULL \
+                      AND id < $12 ORDER BY id DESC LIMIT 1)) \
+                     RETURNING *"
+                ),
+                values,
+            ))
+            .await?;
+        if let Some(row) = taken {
+            vouchers.push(voucher::Model::from_query_result(&row, "")?);
+        }
+    }
+    if vouchers.is_empty() {
+        txn.rollback().await?;
+        return Ok(Attempt::NotInserted { free_slots: false });
+    }
+    txn.commit().await?;
+    Ok(Attempt::Claimed { claim_id, vouchers })
+}
+
+/// Where a prize's free-slot probe starts: a random id in its slot range. Taken slots
+/// are then spread evenly, so the walk from a random point meets about `taken / free`
+/// taken entries, not every slot claimed so far — the lookup does not slow down as
+/// claims accumulate — and concurrent claimers start at different rows instead of
+/// queueing on the first free one.
+fn random_start((lo, hi): (i64, i64)) -> i64 {
+    if hi > lo {
+        rand::rng().random_range(lo..=hi)
+    } else {
+        lo
+    }
 }
 
 /// A closed activity the member could otherwise see: answered `NOT_IN_WINDOW`, not 404.
@@ -361,68 +513,6 @@ async fn diagnose(
 /// Whether claims are accepted in this workflow state.
 pub fn is_open(status: ActivityStatus) -> bool {
     status == ActivityStatus::Open
-}
-
-/// Takes one free slot of the prize for the claim, or `None` when none is left.
-///
-/// The probe starts at a random id inside the prize's slot range and walks the partial
-/// index `(prize_id, id) WHERE member_id IS NULL` upwards (wrapping to the start when
-/// nothing is free above). Taken slots are spread evenly, so the walk from a random
-/// point meets about `taken / free` dead entries, not all the slots claimed so far —
-/// the lookup does not slow down as claims accumulate, and concurrent claimers start
-/// at different rows instead of queueing on the first free one.
-async fn take_slot(
-    txn: &DatabaseTransaction,
-    prize: &PrizeSnapshot,
-    member_id: i64,
-    claim_id: i64,
-    now: DateTime<Utc>,
-    name_masked: &str,
-    phone_masked: &str,
-) -> ApiResult<Option<voucher::Model>> {
-    let Some((lo, hi)) = prize.slot_ids else {
-        return Ok(None);
-    };
-    let start = if hi > lo {
-        rand::rng().random_range(lo..=hi)
-    } else {
-        lo
-    };
-    let backend = txn.get_database_backend();
-    let lock = if backend == DatabaseBackend::Postgres {
-        " FOR UPDATE SKIP LOCKED"
-    } else {
-        ""
-    };
-    let text = format!(
-        "UPDATE vouchers SET member_id = $1, claim_id = $2, status = 'unused', claimed_at = $3, \
-         holder_name_masked = $4, holder_phone_masked = $5 \
-         WHERE member_id IS NULL AND id = COALESCE(\
-         (SELECT id FROM vouchers WHERE prize_id = $6 AND member_id IS NULL AND id >= $7 \
-          ORDER BY id LIMIT 1{lock}), \
-         (SELECT id FROM vouchers WHERE prize_id = $6 AND member_id IS NULL \
-          ORDER BY id LIMIT 1{lock})) \
-         RETURNING *"
-    );
-    let row = txn
-        .query_one_raw(stmt(
-            backend,
-            &text,
-            vec![
-                member_id.into(),
-                claim_id.into(),
-                now.into(),
-                name_masked.into(),
-                phone_masked.into(),
-                prize.prize_id.into(),
-                start.into(),
-            ],
-        ))
-        .await?;
-    Ok(match row {
-        Some(row) => Some(voucher::Model::from_query_result(&row, "")?),
-        None => None,
-    })
 }
 
 pub async fn vouchers_of_claim<C: ConnectionTrait>(
