@@ -6,6 +6,7 @@ use poem_openapi::payload::Json;
 use poem_openapi::{Object, OpenApi};
 
 use super::ApiTags;
+use super::activities::Deleted;
 use super::tasks::{Submitted, SubmittedResponse};
 use crate::auth::AdminAuth;
 use crate::download::XlsxDownload;
@@ -117,11 +118,6 @@ impl From<View> for Statement {
             version: s.version,
         }
     }
-}
-
-#[derive(Object)]
-pub struct Deleted {
-    pub deleted: bool,
 }
 
 pub struct SettlementApi;
