@@ -645,3 +645,37 @@ impl VoucherStatus {
         }
     }
 }
+
+/// 结算单状态: a draft with live figures, or confirmed (结算确认) and frozen.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    EnumIter,
+    DeriveActiveEnum,
+    Serialize,
+    Deserialize,
+    poem_openapi::Enum,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+#[serde(rename_all = "snake_case")]
+#[oai(rename_all = "snake_case")]
+pub enum SettlementStatus {
+    /// 草稿
+    #[sea_orm(string_value = "draft")]
+    Draft,
+    /// 已确认
+    #[sea_orm(string_value = "confirmed")]
+    Confirmed,
+}
+
+impl SettlementStatus {
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Draft => "草稿",
+            Self::Confirmed => "已确认",
+        }
+    }
+}

@@ -21,6 +21,8 @@ pub mod merchant_staff;
 pub mod organisation;
 pub mod rate_limit;
 pub mod session;
+pub mod settlement_statement;
+pub mod settlement_statement_line;
 pub mod sms_code;
 pub mod stored_file;
 pub mod task;
@@ -53,6 +55,8 @@ pub mod prelude {
     pub use super::organisation::Entity as Organisation;
     pub use super::rate_limit::Entity as RateLimit;
     pub use super::session::Entity as Session;
+    pub use super::settlement_statement::Entity as SettlementStatement;
+    pub use super::settlement_statement_line::Entity as SettlementStatementLine;
     pub use super::sms_code::Entity as SmsCode;
     pub use super::stored_file::Entity as StoredFile;
     pub use super::task::Entity as Task;

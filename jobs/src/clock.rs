@@ -39,6 +39,11 @@ pub fn beijing() -> chrono::FixedOffset {
     chrono::FixedOffset::east_opt(8 * 3600).expect("a valid fixed offset")
 }
 
+/// The instant a Beijing date starts (00:00 UTC+8).
+pub fn beijing_day_start(day: chrono::NaiveDate) -> DateTime<Utc> {
+    (day.and_time(chrono::NaiveTime::MIN) - Duration::hours(8)).and_utc()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -50,5 +55,14 @@ mod tests {
         let before = clock.now();
         copy.advance(Duration::hours(2));
         assert!(clock.now() - before >= Duration::hours(2));
+    }
+
+    #[test]
+    fn a_beijing_day_starts_at_16_utc_the_day_before() {
+        let day = chrono::NaiveDate::from_ymd_opt(2026, 12, 20).expect("date");
+        assert_eq!(
+            beijing_day_start(day).to_rfc3339(),
+            "2026-12-19T16:00:00+00:00"
+        );
     }
 }

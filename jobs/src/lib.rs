@@ -10,6 +10,7 @@ pub mod import;
 pub mod keys;
 pub mod queue;
 pub mod settings;
+pub mod settlement;
 pub mod shutdown;
 pub mod task_runner;
 pub mod telemetry;

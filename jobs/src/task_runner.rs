@@ -40,7 +40,7 @@ pub async fn run(ctx: &JobContext, task_id: i64) -> Result<(), TaskError> {
     let outcome = match task.kind {
         TaskKind::Ping => Ok(Outcome::Succeeded),
         TaskKind::MemberImport => crate::import::run(ctx, &task).await,
-        TaskKind::SettlementReport => Ok(Outcome::Failed("此类任务尚未开放".to_owned())),
+        TaskKind::SettlementReport => crate::settlement::report::run(ctx, &task).await,
     };
     match outcome {
         Ok(outcome) => finish(ctx, &task, outcome).await,
@@ -81,6 +81,33 @@ async fn claim(ctx: &JobContext, task_id: i64) -> Result<Option<task::Model>, Ta
         return Ok(None);
     }
     Ok(task::Entity::find_by_id(task_id).one(&ctx.db).await?)
+}
+
+/// Records progress and renews the lease; `LeaseLost` if another worker took the task
+/// over meanwhile (the update is conditional on this worker's attempt).
+pub async fn renew(
+    ctx: &JobContext,
+    task: &task::Model,
+    total: i64,
+    processed: i64,
+) -> Result<(), TaskError> {
+    let now = ctx.clock.now();
+    let renewed = task::Entity::update_many()
+        .col_expr(task::Column::Total, Expr::value(total))
+        .col_expr(task::Column::Processed, Expr::value(processed))
+        .col_expr(
+            task::Column::LeaseUntil,
+            Expr::value(now + Duration::seconds(ctx.settings.task_lease_seconds)),
+        )
+        .col_expr(task::Column::UpdatedAt, Expr::value(now))
+        .filter(task::Column::Id.eq(task.id))
+        .filter(task::Column::Attempts.eq(task.attempts))
+        .exec(&ctx.db)
+        .await?;
+    if renewed.rows_affected == 0 {
+        return Err(TaskError::LeaseLost);
+    }
+    Ok(())
 }
 
 async fn finish(ctx: &JobContext, task: &task::Model, outcome: Outcome) -> Result<(), TaskError> {

@@ -16,6 +16,7 @@ pub mod merchants;
 pub mod orgs;
 pub mod reconciliation;
 pub mod sessions;
+pub mod settlement;
 pub mod stats;
 pub mod tasks;
 pub mod units;
@@ -47,6 +48,8 @@ pub enum ApiTags {
     Activities,
     /// 后台：进度统计
     Stats,
+    /// 后台：结算（结算报表、结算单）
+    Settlement,
     /// 会员端
     App,
     /// 商家端
@@ -69,6 +72,7 @@ pub fn openapi_service() -> OpenApiService<impl poem_openapi::OpenApi, ()> {
         merchants::MerchantApi,
         coupons::CouponApi,
         activities::ActivityApi,
+        settlement::SettlementApi,
     );
     let member_app = (
         app_auth::AppAuthApi,

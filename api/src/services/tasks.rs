@@ -4,7 +4,8 @@ use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use entity::enums::{TaskKind, TaskStatus};
 use entity::task;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, Set,
 };
 
 use crate::auth::AdminPrincipal;
@@ -22,8 +23,22 @@ pub async fn submit(
     file_name: Option<String>,
     params: Option<serde_json::Value>,
 ) -> ApiResult<task::Model> {
-    let now = state.clock.now();
-    let task = task::ActiveModel {
+    let task = insert(&state.db, me, state.clock.now(), kind, file_name, params).await?;
+    enqueue(state, &task).await;
+    Ok(task)
+}
+
+/// Inserts a pending task of the caller's organisation (in the caller's transaction when
+/// given one); `enqueue` it once that is committed.
+pub async fn insert<C: ConnectionTrait>(
+    db: &C,
+    me: &AdminPrincipal,
+    now: DateTime<Utc>,
+    kind: TaskKind,
+    file_name: Option<String>,
+    params: Option<serde_json::Value>,
+) -> ApiResult<task::Model> {
+    Ok(task::ActiveModel {
         org_id: Set(me.org_id),
         kind: Set(kind),
         status: Set(TaskStatus::Pending),
@@ -43,12 +58,16 @@ pub async fn submit(
         finished_at: Set(None),
         ..Default::default()
     }
-    .insert(&state.db)
-    .await?;
+    .insert(db)
+    .await?)
+}
+
+/// Hands a committed task to the workers. A failure is only logged: the task stays
+/// pending and housekeeping enqueues it again.
+pub async fn enqueue(state: &AppState, task: &task::Model) {
     if let Err(e) = state.queue.push(jobs::RunTask { task_id: task.id }).await {
         tracing::warn!(task_id = task.id, error = %e, "enqueue failed; housekeeping will retry");
     }
-    Ok(task)
 }
 
 /// A task of an organisation in the caller's scope, or 404.

@@ -18,6 +18,7 @@ mod merchants;
 mod orgs;
 mod reconciliation;
 mod roster;
+mod settlement;
 mod sheets;
 mod stats;
 mod vouchers;
