@@ -11,7 +11,7 @@ mod m20261126_000003_add_import_columns;
 mod m20261201_000001_create_merchants_coupons_activities;
 mod m20261202_000001_create_member_app;
 mod m20261210_000001_create_vouchers_claims;
-mod m20261215_000001_narrow_expiry_index;
+mod m20261215_000001_tune_indexes;
 mod m20261220_000001_create_settlement;
 
 pub struct Migrator;
@@ -26,7 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000003_add_import_columns::Migration),
             Box::new(m20261202_000001_create_member_app::Migration),
             Box::new(m20261210_000001_create_vouchers_claims::Migration),
-            Box::new(m20261215_000001_narrow_expiry_index::Migration),
+            Box::new(m20261215_000001_tune_indexes::Migration),
             Box::new(m20261220_000001_create_settlement::Migration),
         ]
     }

@@ -5,10 +5,11 @@ use std::collections::HashMap;
 
 use entity::enums::{MemberEventKind, MemberStatus};
 use entity::{member, member_event, organisation, task};
-use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::sea_query::{Expr, OnConflict, sea_value_to_json_value};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel,
-    QueryFilter, Set, SqlErr, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseTransaction, DbErr,
+    EntityTrait, IdenStatic, IntoActiveModel, Iterable, QueryFilter, Set, SqlErr, Statement,
+    TransactionTrait, Value,
 };
 
 use super::ReadyRow;
@@ -121,26 +122,9 @@ async fn write(
             }
         }
     }
-    let mut inserted = Vec::new();
     if !new_rows.is_empty() {
-        // One statement; a person already active somewhere hits the one-active index and
-        // is skipped, not an error, so the rest of the batch still goes in.
-        let mut on_conflict = OnConflict::column(member::Column::IdNumberHash);
-        on_conflict
-            .target_and_where(Expr::cust("status = 'active'"))
-            .do_nothing();
-        inserted = match member::Entity::insert_many(new_rows)
-            .on_conflict(on_conflict)
-            .exec_with_returning(&txn)
-            .await
-        {
-            Ok(rows) => rows,
-            Err(DbErr::RecordNotInserted) => Vec::new(),
-            Err(e) => return Err(e),
-        };
-        for m in &inserted {
-            events.push(event(m.id, task, MemberEventKind::Joined, m.status, now));
-            if let Some(index) = new_index.remove(&m.id_number_hash) {
+        for (_, hash) in insert_new(&txn, task, now, new_rows).await? {
+            if let Some(index) = new_index.remove(&hash) {
                 out.push((index, Ok(RowOutcome::Inserted)));
             }
         }
@@ -156,15 +140,122 @@ async fn write(
             }
         }
     }
+    // Events of changed records (new ones got theirs with the insert).
     if !events.is_empty() {
         member_event::Entity::insert_many(events).exec(&txn).await?;
     }
     txn.commit().await?;
-    // Only after the commit: a rolled-back batch must not leave rows in the map.
-    for m in inserted.into_iter().chain(updated) {
+    // Only after the commit: a rolled-back batch must not leave rows in the map. New
+    // members need not enter it: a file holds each person once (later duplicates were
+    // refused before writing).
+    for m in updated {
         existing.0.insert(m.id_number_hash.clone(), m);
     }
     Ok(out)
+}
+
+/// Inserts the batch's new members with their 入会 events and returns the (id, hash)
+/// of those that went in. A person already active somewhere hits the one-active index and is skipped,
+/// not an error, so the rest of the batch still goes in.
+async fn insert_new(
+    txn: &DatabaseTransaction,
+    task: &task::Model,
+    now: chrono::DateTime<chrono::Utc>,
+    rows: Vec<member::ActiveModel>,
+) -> Result<Vec<(i64, String)>, DbErr> {
+    if txn.get_database_backend() == DatabaseBackend::Postgres {
+        return insert_new_as_json(txn, task, now, &rows).await;
+    }
+    let mut on_conflict = OnConflict::column(member::Column::IdNumberHash);
+    on_conflict
+        .target_and_where(Expr::cust("status = 'active'"))
+        .do_nothing();
+    let inserted = match member::Entity::insert_many(rows)
+        .on_conflict(on_conflict)
+        .exec_with_returning(txn)
+        .await
+    {
+        Ok(rows) => rows,
+        Err(DbErr::RecordNotInserted) => return Ok(Vec::new()),
+        Err(e) => return Err(e),
+    };
+    let events = inserted
+        .iter()
+        .map(|m| event(m.id, task, MemberEventKind::Joined, m.status, now));
+    member_event::Entity::insert_many(events).exec(txn).await?;
+    Ok(inserted
+        .into_iter()
+        .map(|m| (m.id, m.id_number_hash))
+        .collect())
+}
+
+/// PostgreSQL: the batch travels as one JSON document that `jsonb_populate_recordset`
+/// turns into `members` rows, and the events are written by the same statement. The
+/// row-per-placeholder INSERT it replaces (21,000 parameters per 1,000 rows) spent most
+/// of the import's time being built, sent and planned.
+async fn insert_new_as_json(
+    txn: &DatabaseTransaction,
+    task: &task::Model,
+    now: chrono::DateTime<chrono::Utc>,
+    rows: &[member::ActiveModel],
+) -> Result<Vec<(i64, String)>, DbErr> {
+    // Every row is built the same way, so the first one's set columns are the batch's.
+    let columns: Vec<member::Column> = member::Column::iter()
+        .filter(|c| rows[0].get(*c).is_set())
+        .collect();
+    let names: Vec<String> = columns.iter().map(|c| c.as_str().to_owned()).collect();
+    let document = serde_json::Value::Array(
+        rows.iter()
+            .map(|row| {
+                columns
+                    .iter()
+                    .zip(&names)
+                    .map(|(c, name)| (name.clone(), json_of(row.get(*c).into_value())))
+                    .collect::<serde_json::Map<_, _>>()
+                    .into()
+            })
+            .collect(),
+    );
+    let list = names.join(", ");
+    let sql = format!(
+        "WITH inserted AS (\
+           INSERT INTO members ({list}) SELECT {list} \
+           FROM jsonb_populate_recordset(NULL::members, $1::jsonb) \
+           ON CONFLICT (id_number_hash) WHERE status = 'active' DO NOTHING \
+           RETURNING id, org_id, id_number_hash), \
+         events AS (\
+           INSERT INTO member_events (member_id, org_id, kind, reason, actor_admin_id, created_at) \
+           SELECT id, org_id, $2, $3, $4, $5 FROM inserted) \
+         SELECT id, id_number_hash FROM inserted"
+    );
+    let joined = event(0, task, MemberEventKind::Joined, MemberStatus::Active, now);
+    let found = txn
+        .query_all_raw(Statement::from_sql_and_values(
+            DatabaseBackend::Postgres,
+            sql,
+            [
+                document.into(),
+                joined.kind.into_value().unwrap_or(Value::String(None)),
+                joined.reason.into_value().unwrap_or(Value::String(None)),
+                task.submitted_by.into(),
+                now.into(),
+            ],
+        ))
+        .await?;
+    found
+        .iter()
+        .map(|row| Ok((row.try_get("", "id")?, row.try_get("", "id_number_hash")?)))
+        .collect()
+}
+
+/// A column value as JSON that `jsonb_populate_recordset` reads back into its type.
+fn json_of(value: Option<Value>) -> serde_json::Value {
+    match value {
+        None => serde_json::Value::Null,
+        Some(Value::ChronoDate(Some(d))) => d.to_string().into(),
+        Some(Value::ChronoDateTimeUtc(Some(t))) => t.to_rfc3339().into(),
+        Some(v) => sea_value_to_json_value(&v),
+    }
 }
 
 /// The union each of these people is active in, by hash → union name.

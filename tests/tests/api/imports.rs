@@ -304,6 +304,17 @@ async fn re_importing_the_same_file_changes_nothing_and_reports_updates() {
         before, after,
         "a re-import of identical data writes nothing"
     );
+    // Each imported member has exactly one 入会 entry in its history, from the import.
+    for m in &after {
+        let detail = app
+            .get(&format!("/api/admin/members/{}", m.id), &token)
+            .await
+            .body;
+        let history = detail["history"].as_array().expect("history");
+        assert_eq!(history.len(), 1, "{detail}");
+        assert_eq!(history[0]["kind"], "joined");
+        assert_eq!(history[0]["reason"], "批量导入");
+    }
     let rows = result_rows(&app, &token, &second).await;
     assert!(rows[1..].iter().all(|r| r[4] == "更新"));
 
