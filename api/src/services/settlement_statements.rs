@@ -14,7 +14,8 @@
 //! the same voucher only the first confirmation succeeds and the other is refused with
 //! 409 `ALREADY_SETTLED`, even when both are confirmed at the same moment. Once
 //! confirmed, a statement is read from its lines and its stored names only: later
-//! redemptions, renamed merchants or edited coupons do not change it.
+//! redemptions, renamed merchants or edited coupons do not change it. Face values are
+//! the vouchers' own (as issued), in drafts as in the snapshot.
 //!
 //! Who: the statement's organisation is the creator's own; its admins create, confirm
 //! and delete drafts; admins above it may read and export (oversight) but not change
@@ -48,7 +49,7 @@ const COVERED_FROM: &str = "FROM vouchers v JOIN activities a ON a.id = v.activi
 const COVERED_WHERE: &str = "WHERE a.org_id = $1 AND v.redeemed_by_merchant_id = $2 \
      AND v.status = 'redeemed' AND v.redeemed_at >= $3 AND v.redeemed_at < $4";
 const LINE_COLUMNS: &str = "v.id AS voucher_id, v.activity_id, a.title AS activity_title, \
-     v.code, v.coupon_id, c.title AS coupon_title, c.amount_fen AS face_value_fen, \
+     v.code, v.coupon_id, c.title AS coupon_title, v.amount_fen AS face_value_fen, \
      v.redeemed_at, st.name AS staff_name, v.holder_name_masked AS member_name_masked, \
      v.holder_phone_masked AS member_phone_masked";
 
@@ -294,9 +295,10 @@ async fn figures<C: ConnectionTrait>(db: &C, s: &statement::Model) -> ApiResult<
             let by_coupon = CouponFigure::find_by_statement(stmt(
                 backend,
                 &format!(
-                    "SELECT v.coupon_id, c.title AS coupon_title, c.amount_fen AS face_value_fen, \
+                    "SELECT v.coupon_id, c.title AS coupon_title, v.amount_fen AS face_value_fen, \
                      COUNT(*) AS voucher_count {COVERED_FROM} {COVERED_WHERE} \
-                     GROUP BY v.coupon_id, c.title, c.amount_fen ORDER BY v.coupon_id"
+                     GROUP BY v.coupon_id, c.title, v.amount_fen \
+                     ORDER BY v.coupon_id, v.amount_fen"
                 ),
                 covered_values(s),
             ))

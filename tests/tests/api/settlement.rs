@@ -7,7 +7,7 @@ use chrono::Duration;
 use entity::value::{mask_id_number, mask_phone};
 use futures::future::join_all;
 use reqwest::{Method, StatusCode};
-use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect};
 use serde_json::{Value, json};
 
 use crate::claims::{activity, direct_members, staff_login, staff_token};
@@ -37,6 +37,8 @@ struct Scene {
     activity: i64,
     /// Per member (1..=4): (蛋糕 code, 月饼 code).
     codes: Vec<(String, String)>,
+    /// Member app tokens (1..=4).
+    members: Vec<String>,
 }
 
 async fn merchant(app: &TestApp, token: &str, name: &str, phone: &str, staff: &str) -> i64 {
@@ -198,6 +200,7 @@ impl Scene {
             mooncake,
             activity,
             codes,
+            members,
         }
     }
 
@@ -869,11 +872,12 @@ async fn a_confirmed_statement_stays_frozen_and_a_voucher_is_settled_only_once()
         && r[7] == "会**"
         && r[8].starts_with("139****")));
 
-    // Everything a live computation reads changes: the coupon's title,
+    // Everything a live computation reads changes: the coupon's face value and title,
     // the merchant's name, and B redeems another 月饼券 on d1. Neither the confirmed
     // figures nor its workbook move.
     edit_coupon(&s.app, &s.union_token, s.mooncake, |c| {
         c["title"] = json!("月饼券（新版）");
+        c["amount_fen"] = json!(2000);
     })
     .await;
     rename_merchant(
@@ -909,7 +913,8 @@ async fn a_confirmed_statement_stays_frozen_and_a_voucher_is_settled_only_once()
         .await;
     assert_eq!(delete.status, StatusCode::CONFLICT);
 
-    // A draft over d0–d1 sees the new names and three vouchers, two already settled. It cannot be confirmed
+    // A draft over d0–d1 sees the new names, three vouchers at the face value they were
+    // issued with (not the edited 20.00), two already settled. It cannot be confirmed
     // while d1 runs, nor on d2, when it would settle two vouchers again; nothing is
     // written either time.
     let overlap = s
@@ -960,7 +965,7 @@ async fn a_confirmed_statement_stays_frozen_and_a_voucher_is_settled_only_once()
         .await;
     assert_eq!(removed.status, StatusCode::OK, "{:?}", removed.body);
 
-    // d1 alone settles the voucher redeemed that day.
+    // d1 alone settles the voucher redeemed that day, at its issued face value.
     let later = s
         .app
         .post(
@@ -1058,4 +1063,136 @@ async fn a_confirmed_statement_stays_frozen_and_a_voucher_is_settled_only_once()
     let district_list = s.app.get(statements_path(), &s.district_token).await;
     assert_eq!(district_list.body["total"], 5, "{:?}", district_list.body);
     let _ = (s.union, s.cake);
+}
+
+#[tokio::test]
+async fn an_amount_edit_after_issue_changes_no_issued_voucher() {
+    let s = Scene::new().await;
+    // A redeems member 1's cake before the edit, C (granted) member 2's after it.
+    s.redeem(0, &s.codes[0].0).await;
+    // Allowed while the coupon is in an open activity: it applies to vouchers issued later.
+    edit_coupon(&s.app, &s.union_token, s.cake, |c| {
+        c["amount_fen"] = json!(9999);
+    })
+    .await;
+    let coupon = s
+        .app
+        .get(&format!("/api/admin/coupons/{}", s.cake), &s.union_token)
+        .await;
+    assert_eq!(coupon.body["amount_fen"], 9999);
+
+    // Merchant side: the scan, the redemption and the history keep 88.50.
+    let scanned = s
+        .app
+        .get(
+            &format!("/api/merchant/vouchers/{}", s.codes[1].0),
+            &s.staff[2],
+        )
+        .await;
+    assert_eq!(scanned.status, StatusCode::OK, "{:?}", scanned.body);
+    assert_eq!(scanned.body["coupon"]["amount_fen"], 8850);
+    let done = s
+        .app
+        .post(
+            "/api/merchant/redemptions",
+            &s.staff[2],
+            json!({ "code": s.codes[1].0 }),
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::CREATED, "{:?}", done.body);
+    assert_eq!(done.body["amount_fen"], 8850);
+    for staff in [&s.staff[0], &s.staff[2]] {
+        let history = s.app.get("/api/merchant/redemptions", staff).await;
+        assert_eq!(history.body["total"], 1, "{:?}", history.body);
+        assert_eq!(history.body["total_amount_fen"], 8850);
+        assert_eq!(history.body["items"][0]["amount_fen"], 8850);
+    }
+
+    // Member side: the voucher shows the face value it was issued with.
+    let mine = s.app.get("/api/app/vouchers", &s.members[2]).await;
+    assert_eq!(mine.status, StatusCode::OK, "{:?}", mine.body);
+    let cake = mine.body["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|v| v["coupon"]["id"] == s.cake)
+        .expect("the cake voucher");
+    assert_eq!(cake["amount_fen"], 8850);
+    assert_eq!(cake["coupon"]["amount_fen"], 8850);
+
+    // The dashboard: two cakes redeemed, 177.00.
+    let stats = s.app.get("/api/admin/stats", &s.union_token).await;
+    assert_eq!(stats.status, StatusCode::OK, "{:?}", stats.body);
+    let own = &stats.body["lines"]
+        .as_array()
+        .expect("lines")
+        .iter()
+        .find(|l| l["name"] == "日照港工会")
+        .expect("the union's line")["own"];
+    assert_eq!(own["vouchers_redeemed"], 2);
+    assert_eq!(own["redeemed_amount_fen"], 17700);
+
+    // The settlement report: every cake at 88.50, in the detail and the summary.
+    let task = s.report(&s.union_token, json!({ "preview": true })).await;
+    let book = s
+        .workbook(&s.union_token, task["id"].as_i64().expect("id"))
+        .await;
+    let (_, rows) = table(sheets::sheet(&book, "领取明细表"), "序号");
+    let cakes: Vec<&str> = rows
+        .iter()
+        .filter(|r| r[6] == "中秋蛋糕券")
+        .map(|r| r[7].as_str())
+        .collect();
+    assert_eq!(cakes, ["88.5"; 4]);
+    let (_, rows) = table(sheets::sheet(&book, "结算汇总"), "核销商家");
+    assert_eq!(
+        rows,
+        [
+            ["日照职工之家", "中秋蛋糕券", "1", "88.5", "88.5"],
+            ["港城超市", "中秋蛋糕券", "1", "88.5", "88.5"],
+            ["合计", "", "2", "", "177"],
+        ]
+    );
+
+    // A draft statement with A: 88.50.
+    let today = s.app.clock.today();
+    let draft = s
+        .app
+        .post(
+            statements_path(),
+            &s.union_token,
+            json!({ "merchant_id": s.merchants[0], "from": today, "to": today }),
+        )
+        .await;
+    created(&draft);
+    assert_eq!(draft.body["amount_fen"], 8850);
+    assert_eq!(draft.body["by_coupon"][0]["face_value_fen"], 8850);
+
+    // An activity opened after the edit issues its vouchers at the new amount; the first
+    // activity's keep theirs.
+    let second = activity(
+        &s.app,
+        &s.union_token,
+        &s.district_token,
+        s.union,
+        s.cake,
+        5,
+        json!({ "kind": "once" }),
+        false,
+        s.app.clock.now() + Duration::minutes(1),
+        Some("open"),
+    )
+    .await;
+    for (activity, amount) in [(second, 9999), (s.activity, 8850)] {
+        let amounts: Vec<i64> = entity::voucher::Entity::find()
+            .select_only()
+            .column(entity::voucher::Column::AmountFen)
+            .filter(entity::voucher::Column::ActivityId.eq(activity))
+            .filter(entity::voucher::Column::CouponId.eq(s.cake))
+            .into_tuple()
+            .all(&s.app.state.db)
+            .await
+            .expect("amounts");
+        assert_eq!(amounts, [amount; 5], "activity {activity}");
+    }
 }
