@@ -4,7 +4,8 @@ use crate::enums::VoucherStatus;
 
 /// One unit of a prize: a free slot (`member_id` NULL, status `available`) until a claim
 /// takes it, then the member's 电子券. The code is drawn when the slot is created; the
-/// coupon's window is copied so redemption checks it in the same conditional update.
+/// coupon's window is copied so redemption checks it in the same conditional update, and
+/// its amount so the voucher keeps the face value it was issued with.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "vouchers")]
 pub struct Model {
@@ -23,6 +24,8 @@ pub struct Model {
     pub holder_phone_masked: Option<String>,
     pub valid_from: DateTimeUtc,
     pub valid_to: DateTimeUtc,
+    /// Face value in fen, as issued: what every money figure about this voucher uses.
+    pub amount_fen: i64,
     pub claimed_at: Option<DateTimeUtc>,
     pub redeemed_at: Option<DateTimeUtc>,
     pub redeemed_by_merchant_id: Option<i64>,

@@ -13,6 +13,7 @@ mod m20261202_000001_create_member_app;
 mod m20261210_000001_create_vouchers_claims;
 mod m20261215_000001_tune_indexes;
 mod m20261220_000001_create_settlement;
+mod m20261221_000001_voucher_face_value;
 
 pub struct Migrator;
 
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261210_000001_create_vouchers_claims::Migration),
             Box::new(m20261215_000001_tune_indexes::Migration),
             Box::new(m20261220_000001_create_settlement::Migration),
+            Box::new(m20261221_000001_voucher_face_value::Migration),
         ]
     }
 }

@@ -136,7 +136,10 @@ pub struct VoucherView {
     pub code: String,
     /// `unused` / `redeemed` / `expired` (an unused voucher past its window is expired).
     pub status: VoucherStatus,
+    /// The coupon; its `amount_fen` is this voucher's face value, as issued.
     pub coupon: CouponInfo,
+    /// Face value in fen, as issued (a later edit of the coupon does not change it).
+    pub amount_fen: i64,
     pub valid_from: DateTime<Utc>,
     pub valid_to: DateTime<Utc>,
     pub activity_id: i64,
@@ -147,7 +150,7 @@ pub struct VoucherView {
 async fn voucher_view(state: &AppState, v: voucher::Model) -> ApiResult<VoucherView> {
     let now = state.clock.now();
     let snapshot = state.cache.activity(&state.db, v.activity_id).await?;
-    let coupon = match snapshot
+    let mut coupon = match snapshot
         .as_ref()
         .and_then(|s| s.prizes.iter().find(|p| p.prize_id == v.prize_id))
     {
@@ -172,11 +175,14 @@ async fn voucher_view(state: &AppState, v: voucher::Model) -> ApiResult<VoucherV
             }
         }
     };
+    // The voucher's own face value, not the coupon's current one.
+    coupon.amount_fen = v.amount_fen;
     Ok(VoucherView {
         id: v.id,
         status: vouchers::effective_status(&v, now),
         code: v.code,
         coupon,
+        amount_fen: v.amount_fen,
         valid_from: v.valid_from,
         valid_to: v.valid_to,
         activity_id: v.activity_id,
@@ -192,6 +198,8 @@ pub struct ClaimResult {
     pub code: String,
     pub status: VoucherStatus,
     pub coupon: CouponInfo,
+    /// Face value in fen, as issued.
+    pub amount_fen: i64,
     pub valid_from: DateTime<Utc>,
     pub valid_to: DateTime<Utc>,
     pub claim_id: i64,
@@ -278,6 +286,7 @@ impl AppActivityApi {
             code: first.code.clone(),
             status: first.status,
             coupon: first.coupon.clone(),
+            amount_fen: first.amount_fen,
             valid_from: first.valid_from,
             valid_to: first.valid_to,
             claim_id: claimed.claim_id,

@@ -213,8 +213,9 @@ impl SettlementApi {
         Ok(Json(Deleted { deleted: true }))
     }
 
-    /// 结算确认: freeze the statement with a snapshot of its vouchers; a voucher already
-    /// on another confirmed statement makes it 409 `ALREADY_SETTLED`
+    /// 结算确认: freeze the statement with a snapshot of its vouchers, once its period
+    /// is over (409 `PERIOD_NOT_ENDED` before); a voucher already on another confirmed
+    /// statement makes it 409 `ALREADY_SETTLED`
     #[oai(path = "/settlement-statements/:id/confirm", method = "post")]
     async fn confirm(
         &self,

@@ -149,6 +149,8 @@ pub async fn create(
 }
 
 /// Edits a coupon read at `version`; the quantity may not drop below what activities hold.
+/// Allowed while activities hold it: vouchers already issued keep the window and face value
+/// they copied (`slots`), so an edit only reaches vouchers issued afterwards.
 pub async fn update(
     state: &AppState,
     me: &AdminPrincipal,

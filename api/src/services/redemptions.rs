@@ -80,6 +80,7 @@ pub struct Scanned {
     pub coupon_id: i64,
     pub coupon_title: String,
     pub coupon_name: String,
+    /// The voucher's face value as issued (the coupon's may have been edited since).
     pub amount_fen: i64,
     pub conditions: Option<String>,
     pub owner_merchant_id: i64,
@@ -196,7 +197,7 @@ async fn find(state: &AppState, me: &StaffPrincipal, code: &str) -> ApiResult<Op
         backend,
         "SELECT v.id, v.code, v.status, v.valid_from, v.valid_to, v.redeemed_at, \
          v.holder_name_masked, v.holder_phone_masked, c.id AS coupon_id, \
-         c.title AS coupon_title, c.name AS coupon_name, c.amount_fen, c.conditions, \
+         c.title AS coupon_title, c.name AS coupon_name, v.amount_fen, c.conditions, \
          c.merchant_id AS owner_merchant_id, om.name AS owner_merchant_name, \
          rm.name AS redeemed_merchant_name, \
          EXISTS (SELECT 1 FROM coupon_grants g WHERE g.coupon_id = v.coupon_id \
@@ -243,6 +244,7 @@ struct Redeemed {
     id: i64,
     code: String,
     coupon_id: i64,
+    amount_fen: i64,
     redeemed_at: DateTime<Utc>,
     holder_name_masked: Option<String>,
 }
@@ -270,7 +272,7 @@ pub async fn redeem(
              AND g.merchant_id = $2)) \
          AND NOT EXISTS (SELECT 1 FROM rate_limits r WHERE r.scope = $5 AND r.subject = $6 \
            AND r.window_ends_at > $7 AND r.hits >= $8) \
-         RETURNING id, code, coupon_id, redeemed_at, holder_name_masked",
+         RETURNING id, code, coupon_id, amount_fen, redeemed_at, holder_name_masked",
         vec![
             now.into(),
             me.merchant_id.into(),
@@ -304,7 +306,7 @@ pub async fn redeem(
         id: done.id,
         code: done.code,
         coupon_title: coupon.title.clone(),
-        amount_fen: coupon.amount_fen,
+        amount_fen: done.amount_fen,
         redeemed_at: done.redeemed_at,
         merchant_name: me.merchant_name.clone(),
         staff_name: me.staff_name.clone(),
@@ -324,7 +326,7 @@ fn beijing_midnight(d: NaiveDate) -> DateTime<Utc> {
 }
 
 /// One page of the merchant's redemptions between two Beijing dates (inclusive), with
-/// the count and the face-value total of the whole filter.
+/// the count and the face-value total of the whole filter (vouchers' own face values).
 pub async fn history(
     state: &AppState,
     me: &StaffPrincipal,
@@ -355,7 +357,7 @@ pub async fn history(
     }
     let totals = Totals::find_by_statement(stmt(
         backend,
-        &format!("SELECT COUNT(*) AS n, CAST(COALESCE(SUM(c.amount_fen), 0) AS BIGINT) AS amount {filter}"),
+        &format!("SELECT COUNT(*) AS n, CAST(COALESCE(SUM(v.amount_fen), 0) AS BIGINT) AS amount {filter}"),
         vec![me.merchant_id.into(), start.into(), end.into()],
     ))
     .one(&state.db)
@@ -364,7 +366,7 @@ pub async fn history(
     let items = Redemption::find_by_statement(stmt(
         backend,
         &format!(
-            "SELECT v.id, v.code, c.title AS coupon_title, c.amount_fen, v.redeemed_at, \
+            "SELECT v.id, v.code, c.title AS coupon_title, v.amount_fen, v.redeemed_at, \
              m.name AS merchant_name, st.name AS staff_name, \
              v.holder_name_masked AS member_name_masked \
              {} ORDER BY v.redeemed_at DESC, v.id DESC LIMIT $4 OFFSET $5",

@@ -4,14 +4,18 @@
 //! inclusive) and belonging to activities published by the statement's organisation.
 //! A granted merchant's redemptions of another merchant's coupon are its own to settle.
 //!
-//! A draft shows live figures. Confirming (结算确认) is one transaction: a conditional
-//! update draft → confirmed, then every covered voucher copied into
-//! `settlement_statement_lines` with one `INSERT … SELECT`. The lines' unique
-//! `voucher_id` settles each voucher at most once, so of two statements covering the same
-//! voucher only the first confirmation succeeds and the other is refused with 409
-//! `ALREADY_SETTLED`, even when both are confirmed at the same moment. Once confirmed, a
-//! statement is read from its lines and its stored names only: later redemptions,
-//! renamed merchants or edited coupons do not change it.
+//! A draft shows live figures, also while its period is running. Confirming (结算确认)
+//! waits until the period's last Beijing date is over (409 `PERIOD_NOT_ENDED` before):
+//! vouchers redeemed later that day could otherwise never be settled, since every
+//! statement covering them would overlap the confirmed one. Confirming is one
+//! transaction: a conditional update draft → confirmed, then every covered voucher
+//! copied into `settlement_statement_lines` with one `INSERT … SELECT`. The lines'
+//! unique `voucher_id` settles each voucher at most once, so of two statements covering
+//! the same voucher only the first confirmation succeeds and the other is refused with
+//! 409 `ALREADY_SETTLED`, even when both are confirmed at the same moment. Once
+//! confirmed, a statement is read from its lines and its stored names only: later
+//! redemptions, renamed merchants or edited coupons do not change it. Face values are
+//! the vouchers' own (as issued), in drafts as in the snapshot.
 //!
 //! Who: the statement's organisation is the creator's own; its admins create, confirm
 //! and delete drafts; admins above it may read and export (oversight) but not change
@@ -45,7 +49,7 @@ const COVERED_FROM: &str = "FROM vouchers v JOIN activities a ON a.id = v.activi
 const COVERED_WHERE: &str = "WHERE a.org_id = $1 AND v.redeemed_by_merchant_id = $2 \
      AND v.status = 'redeemed' AND v.redeemed_at >= $3 AND v.redeemed_at < $4";
 const LINE_COLUMNS: &str = "v.id AS voucher_id, v.activity_id, a.title AS activity_title, \
-     v.code, v.coupon_id, c.title AS coupon_title, c.amount_fen AS face_value_fen, \
+     v.code, v.coupon_id, c.title AS coupon_title, v.amount_fen AS face_value_fen, \
      v.redeemed_at, st.name AS staff_name, v.holder_name_masked AS member_name_masked, \
      v.holder_phone_masked AS member_phone_masked";
 
@@ -250,9 +254,14 @@ pub async fn get(state: &AppState, me: &AdminPrincipal, id: i64) -> ApiResult<Vi
     view(state, s).await
 }
 
+/// Whether the period's last Beijing date is over on `today`.
+fn period_ended(s: &statement::Model, today: NaiveDate) -> bool {
+    today > s.period_to
+}
+
 async fn view(state: &AppState, s: statement::Model) -> ApiResult<View> {
     let figures = figures(&state.db, &s).await?;
-    let period_ended = state.clock.today() > s.period_to;
+    let period_ended = period_ended(&s, state.clock.today());
     Ok(View {
         statement: s,
         figures,
@@ -286,9 +295,10 @@ async fn figures<C: ConnectionTrait>(db: &C, s: &statement::Model) -> ApiResult<
             let by_coupon = CouponFigure::find_by_statement(stmt(
                 backend,
                 &format!(
-                    "SELECT v.coupon_id, c.title AS coupon_title, c.amount_fen AS face_value_fen, \
+                    "SELECT v.coupon_id, c.title AS coupon_title, v.amount_fen AS face_value_fen, \
                      COUNT(*) AS voucher_count {COVERED_FROM} {COVERED_WHERE} \
-                     GROUP BY v.coupon_id, c.title, c.amount_fen ORDER BY v.coupon_id"
+                     GROUP BY v.coupon_id, c.title, v.amount_fen \
+                     ORDER BY v.coupon_id, v.amount_fen"
                 ),
                 covered_values(s),
             ))
@@ -385,6 +395,9 @@ pub async fn confirm(state: &AppState, me: &AdminPrincipal, id: i64) -> ApiResul
     require_owner(current.org_id, me.org_id)?;
     if current.status == SettlementStatus::Confirmed {
         return Err(already_confirmed());
+    }
+    if !period_ended(&current, state.clock.today()) {
+        return Err(period_not_ended(&current));
     }
     let merchant_name = merchant::Entity::find_by_id(current.merchant_id)
         .one(&state.db)
@@ -500,6 +513,21 @@ pub async fn confirm(state: &AppState, me: &AdminPrincipal, id: i64) -> ApiResul
         "settlement statement confirmed"
     );
     get(state, me, id).await
+}
+
+fn period_not_ended(s: &statement::Model) -> ApiError {
+    let from = s.period_to + Days::new(1);
+    ApiError::Conflict {
+        code: "PERIOD_NOT_ENDED",
+        message: format!(
+            "结算期间尚未结束（至{}），期间内仍可能有券核销，{}起方可确认结算单",
+            s.period_to, from
+        ),
+        details: Some(serde_json::json!({
+            "period_to": s.period_to,
+            "confirmable_from": from,
+        })),
+    }
 }
 
 fn settled_elsewhere(settled: &BTreeMap<i64, i64>) -> ApiError {

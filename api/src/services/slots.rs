@@ -1,7 +1,8 @@
 //! Voucher slots: when an activity is opened, one `vouchers` row per unit of each
 //! prize's quantity, free (`member_id` NULL, status `available`) with its code already
-//! drawn and the coupon's window copied. Created in the transaction that opens the
-//! activity, so an open activity always has all its slots.
+//! drawn and the coupon's window and amount (face value) copied: later edits of the
+//! coupon change neither for vouchers already issued. Created in the transaction that
+//! opens the activity, so an open activity always has all its slots.
 
 use chrono::{DateTime, Utc};
 use entity::enums::VoucherStatus;
@@ -10,7 +11,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 
 use crate::error::ApiResult;
 
-/// Rows per INSERT (11 values each, far below either backend's parameter limit).
+/// Rows per INSERT (18 values each, far below either backend's parameter limit).
 const BATCH: usize = 1_000;
 
 /// Creates the free slots of every prize of the activity; returns how many.
@@ -42,6 +43,7 @@ pub async fn create_for_activity<C: ConnectionTrait>(
                 holder_phone_masked: Set(None),
                 valid_from: Set(coupon.valid_from),
                 valid_to: Set(coupon.valid_to),
+                amount_fen: Set(coupon.amount_fen),
                 claimed_at: Set(None),
                 redeemed_at: Set(None),
                 redeemed_by_merchant_id: Set(None),

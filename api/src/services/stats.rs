@@ -8,9 +8,7 @@ use std::collections::HashMap;
 use entity::activity_state::ActivityStatus;
 use entity::{activity, member, organisation, voucher};
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ColumnTrait, EntityTrait, JoinType, QueryFilter, QuerySelect, RelationDef, RelationTrait,
-};
+use sea_orm::{ColumnTrait, EntityTrait, JoinType, QueryFilter, QuerySelect, RelationDef};
 
 use crate::auth::AdminPrincipal;
 use crate::error::ApiResult;
@@ -154,7 +152,7 @@ fn path_ids(path: &str) -> Vec<i64> {
 }
 
 /// Vouchers of each organisation's own activities: claimed, redeemed, expired, and the
-/// face value redeemed. Sums are cast so PostgreSQL answers BIGINT, not NUMERIC.
+/// face value redeemed (each voucher's own, as issued). Sums are cast so PostgreSQL answers BIGINT, not NUMERIC.
 async fn add_vouchers(
     state: &AppState,
     me: &AdminPrincipal,
@@ -174,11 +172,10 @@ async fn add_vouchers(
             "expired",
         )
         .column_as(
-            Expr::cust("CAST(SUM(CASE WHEN vouchers.status = 'redeemed' THEN coupons.amount_fen ELSE 0 END) AS BIGINT)"),
+            Expr::cust("CAST(SUM(CASE WHEN vouchers.status = 'redeemed' THEN vouchers.amount_fen ELSE 0 END) AS BIGINT)"),
             "amount",
         )
         .join(JoinType::InnerJoin, by_activity)
-        .join(JoinType::InnerJoin, voucher::Relation::Coupon.def())
         .filter(me.scope.filter(activity::Column::OrgId))
         .group_by(activity::Column::OrgId)
         .into_tuple()

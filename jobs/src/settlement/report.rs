@@ -95,7 +95,7 @@ struct DetailRow {
     staff_name: Option<String>,
 }
 
-/// Redeemed vouchers of one coupon by one merchant.
+/// Redeemed vouchers of one coupon at one face value by one merchant.
 #[derive(Debug, FromQueryResult)]
 struct SummaryRow {
     merchant_name: String,
@@ -153,12 +153,12 @@ pub async fn run(ctx: &JobContext, task: &task::Model) -> Result<Outcome, TaskEr
     .unwrap_or_default();
     let summary = SummaryRow::find_by_statement(stmt(
         backend,
-        "SELECT rm.name AS merchant_name, c.title AS coupon_title, c.amount_fen, COUNT(*) AS n \
+        "SELECT rm.name AS merchant_name, c.title AS coupon_title, v.amount_fen, COUNT(*) AS n \
          FROM vouchers v JOIN coupons c ON c.id = v.coupon_id \
          JOIN merchants rm ON rm.id = v.redeemed_by_merchant_id \
          WHERE v.activity_id = $1 AND v.status = 'redeemed' \
-         GROUP BY v.redeemed_by_merchant_id, rm.name, v.coupon_id, c.title, c.amount_fen \
-         ORDER BY v.redeemed_by_merchant_id, v.coupon_id",
+         GROUP BY v.redeemed_by_merchant_id, rm.name, v.coupon_id, c.title, v.amount_fen \
+         ORDER BY v.redeemed_by_merchant_id, v.coupon_id, v.amount_fen",
         vec![activity.id.into()],
     ))
     .all(&txn)
@@ -183,7 +183,7 @@ pub async fn run(ctx: &JobContext, task: &task::Model) -> Result<Outcome, TaskEr
             backend,
             "SELECT v.id, v.code, v.status, v.valid_to, v.claimed_at, v.redeemed_at, \
              m.name AS member_name, m.id_number_masked, m.phone AS member_phone, \
-             u.name AS unit_name, c.title AS coupon_title, c.amount_fen, \
+             u.name AS unit_name, c.title AS coupon_title, v.amount_fen, \
              rm.name AS merchant_name, st.name AS staff_name \
              FROM vouchers v JOIN coupons c ON c.id = v.coupon_id \
              LEFT JOIN members m ON m.id = v.member_id \

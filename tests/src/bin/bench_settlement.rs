@@ -174,12 +174,12 @@ async fn seed(env: &Env, vouchers: i64) -> anyhow::Result<i64> {
         // 90% redeemed (by 20 merchants), 5% expired, 5% unused past the window.
         format!(
             "INSERT INTO vouchers (activity_id, prize_id, coupon_id, code, status, member_id,
-                 holder_name_masked, holder_phone_masked, valid_from, valid_to, claimed_at,
+                 holder_name_masked, holder_phone_masked, valid_from, valid_to, amount_fen, claimed_at,
                  redeemed_at, redeemed_by_merchant_id, redeemed_by_staff_id, expired_at, created_at)
              SELECT p.activity_id, p.id, p.coupon_id, upper(substr(md5('v' || m.n), 1, 24)),
                  CASE WHEN m.n % 20 = 0 THEN 'expired' WHEN m.n % 20 = 1 THEN 'unused'
                       ELSE 'redeemed' END,
-                 m.id, '会*', '138****0000', c.valid_from, c.valid_to,
+                 m.id, '会*', '138****0000', c.valid_from, c.valid_to, c.amount_fen,
                  now() - interval '30 days' + m.n * interval '1 second',
                  CASE WHEN m.n % 20 > 1 THEN now() - interval '20 days' + m.n * interval '1 second' END,
                  CASE WHEN m.n % 20 > 1 THEN (SELECT min(id) FROM merchants) + m.n % {MERCHANTS} END,

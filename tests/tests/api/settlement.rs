@@ -7,10 +7,10 @@ use chrono::Duration;
 use entity::value::{mask_id_number, mask_phone};
 use futures::future::join_all;
 use reqwest::{Method, StatusCode};
-use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect};
 use serde_json::{Value, json};
 
-use crate::claims::{activity, direct_members, staff_token};
+use crate::claims::{activity, direct_members, staff_login, staff_token};
 use crate::helpers::{ADMIN_PASSWORD, Resp, TestApp};
 use crate::merchants::merchant_body;
 use crate::sheets;
@@ -37,6 +37,8 @@ struct Scene {
     activity: i64,
     /// Per member (1..=4): (蛋糕 code, 月饼 code).
     codes: Vec<(String, String)>,
+    /// Member app tokens (1..=4).
+    members: Vec<String>,
 }
 
 async fn merchant(app: &TestApp, token: &str, name: &str, phone: &str, staff: &str) -> i64 {
@@ -198,6 +200,7 @@ impl Scene {
             mooncake,
             activity,
             codes,
+            members,
         }
     }
 
@@ -252,6 +255,20 @@ impl Scene {
         let login = self.app.admin_login(username, ADMIN_PASSWORD).await;
         assert_eq!(login.status, StatusCode::OK, "{:?}", login.body);
         login.body["token"].as_str().expect("token").to_owned()
+    }
+
+    /// Moves the clock one day on and logs everyone in again (sessions last 12 hours).
+    async fn next_day(&mut self) {
+        self.app.clock.advance(Duration::days(1));
+        self.union_token = self.login("port").await;
+        self.district_token = self.login("donggang").await;
+        self.sibling_token = self.login("steel").await;
+        for (i, phone) in ["13700000001", "13700000002", "13700000003"]
+            .into_iter()
+            .enumerate()
+        {
+            self.staff[i] = staff_login(&self.app, phone).await;
+        }
     }
 
     async fn sweep(&self) -> jobs::expiry::Swept {
@@ -554,14 +571,151 @@ fn created(resp: &Resp) -> i64 {
     resp.body["id"].as_i64().expect("id")
 }
 
+/// Edits a coupon through the API: reads it, applies `change`, sends it back.
+async fn edit_coupon(app: &TestApp, token: &str, id: i64, change: impl FnOnce(&mut Value)) {
+    let path = format!("/api/admin/coupons/{id}");
+    let read = app.get(&path, token).await;
+    assert_eq!(read.status, StatusCode::OK, "{:?}", read.body);
+    let mut body = json!({});
+    for key in [
+        "version",
+        "kind",
+        "title",
+        "name",
+        "quantity",
+        "valid_from",
+        "valid_to",
+        "amount_fen",
+        "conditions",
+        "description",
+    ] {
+        body[key] = read.body[key].clone();
+    }
+    change(&mut body);
+    let edited = app.put(&path, token, body).await;
+    assert_eq!(edited.status, StatusCode::OK, "{:?}", edited.body);
+}
+
+/// Renames a merchant through the API (its phone and contact unchanged).
+async fn rename_merchant(
+    app: &TestApp,
+    token: &str,
+    id: i64,
+    name: &str,
+    phone: &str,
+    contact: &str,
+) {
+    let path = format!("/api/admin/merchants/{id}");
+    let read = app.get(&path, token).await;
+    assert_eq!(read.status, StatusCode::OK, "{:?}", read.body);
+    let mut body = merchant_body(name, phone);
+    body["contact_name"] = json!(contact);
+    body["version"] = read.body["version"].clone();
+    let edited = app.put(&path, token, body).await;
+    assert_eq!(edited.status, StatusCode::OK, "{:?}", edited.body);
+    assert_eq!(edited.body["name"], name);
+}
+
+async fn confirm_audits(app: &TestApp) -> u64 {
+    entity::audit_log::Entity::find()
+        .filter(entity::audit_log::Column::Action.eq("confirm_settlement_statement"))
+        .count(&app.state.db)
+        .await
+        .expect("count")
+}
+
+#[tokio::test]
+async fn a_statement_is_confirmed_only_after_its_period_and_a_refusal_writes_nothing() {
+    let mut s = Scene::new().await;
+    let b = s.merchants[1];
+    s.redeem(1, &s.codes[0].1).await;
+    let day = s.app.clock.today();
+
+    // A period ending today and one ending in two days: drafts with live figures, but
+    // neither may be confirmed yet.
+    let mut ids = Vec::new();
+    for (from, to) in [
+        (day - Duration::days(1), day),
+        (day, day + Duration::days(2)),
+    ] {
+        let draft = s
+            .app
+            .post(
+                statements_path(),
+                &s.union_token,
+                json!({ "merchant_id": b, "from": from, "to": to }),
+            )
+            .await;
+        let id = created(&draft);
+        assert_eq!(draft.body["period_ended"], false);
+        assert_eq!(draft.body["voucher_count"], 1);
+        assert_eq!(draft.body["amount_fen"], 1234);
+        let refused = s
+            .app
+            .post(
+                &format!("{}/{id}/confirm", statements_path()),
+                &s.union_token,
+                json!({}),
+            )
+            .await;
+        assert_eq!(refused.status, StatusCode::CONFLICT, "{:?}", refused.body);
+        assert_eq!(refused.code(), "PERIOD_NOT_ENDED");
+        let from_day = (to + Duration::days(1)).to_string();
+        assert_eq!(
+            refused.message(),
+            format!("结算期间尚未结束（至{to}），期间内仍可能有券核销，{from_day}起方可确认结算单")
+        );
+        assert_eq!(refused.body["details"]["confirmable_from"], from_day);
+        let still = s
+            .app
+            .get(&format!("{}/{id}", statements_path()), &s.union_token)
+            .await;
+        assert_eq!(still.body["status"], "draft");
+        assert_eq!(still.body["version"], draft.body["version"]);
+        assert!(still.body["confirmed_at"].is_null());
+        assert!(still.body["confirmed_by"].is_null());
+        ids.push(id);
+    }
+    assert_eq!(line_count(&s.app).await, 0);
+    assert_eq!(confirm_audits(&s.app).await, 0);
+
+    // The next day the first period is over and confirms; the second still runs (and
+    // that is said before its overlap with the first).
+    s.next_day().await;
+    let confirmed = s
+        .app
+        .post(
+            &format!("{}/{}/confirm", statements_path(), ids[0]),
+            &s.union_token,
+            json!({}),
+        )
+        .await;
+    assert_eq!(confirmed.status, StatusCode::OK, "{:?}", confirmed.body);
+    assert_eq!(confirmed.body["status"], "confirmed");
+    assert_eq!(confirmed.body["period_ended"], true);
+    assert_eq!(confirmed.body["voucher_count"], 1);
+    let running = s
+        .app
+        .post(
+            &format!("{}/{}/confirm", statements_path(), ids[1]),
+            &s.union_token,
+            json!({}),
+        )
+        .await;
+    assert_eq!(running.code(), "PERIOD_NOT_ENDED", "{:?}", running.body);
+    assert_eq!(line_count(&s.app).await, 1);
+    assert_eq!(confirm_audits(&s.app).await, 1);
+}
+
 #[tokio::test]
 async fn a_confirmed_statement_stays_frozen_and_a_voucher_is_settled_only_once() {
-    let s = Scene::new().await;
+    let mut s = Scene::new().await;
     let [a, b, _] = s.merchants;
     s.redeem(1, &s.codes[0].1).await;
     s.redeem(1, &s.codes[1].1).await;
-    let today = s.app.clock.today().to_string();
-    let tomorrow = (s.app.clock.today() + Duration::days(1)).to_string();
+    // d0: the first redemptions; the clock then moves on a day at a time.
+    let d0 = s.app.clock.today();
+    let day = |n: i64| (d0 + Duration::days(n)).to_string();
 
     // Bad input is refused in Chinese and writes nothing.
     let backwards = s
@@ -569,7 +723,7 @@ async fn a_confirmed_statement_stays_frozen_and_a_voucher_is_settled_only_once()
         .post(
             statements_path(),
             &s.union_token,
-            json!({ "merchant_id": b, "from": tomorrow, "to": today }),
+            json!({ "merchant_id": b, "from": day(1), "to": day(0) }),
         )
         .await;
     assert_eq!(backwards.status, StatusCode::BAD_REQUEST);
@@ -584,7 +738,7 @@ async fn a_confirmed_statement_stays_frozen_and_a_voucher_is_settled_only_once()
         .post(
             statements_path(),
             &s.union_token,
-            json!({ "merchant_id": 999_999, "from": today, "to": today }),
+            json!({ "merchant_id": 999_999, "from": day(0), "to": day(0) }),
         )
         .await;
     assert_eq!(unknown.status, StatusCode::NOT_FOUND);
@@ -602,7 +756,7 @@ async fn a_confirmed_statement_stays_frozen_and_a_voucher_is_settled_only_once()
         .post(
             statements_path(),
             &s.union_token,
-            json!({ "merchant_id": steel_shop, "from": today, "to": today }),
+            json!({ "merchant_id": steel_shop, "from": day(0), "to": day(0) }),
         )
         .await;
     assert_eq!(elsewhere.status, StatusCode::NOT_FOUND);
@@ -611,19 +765,19 @@ async fn a_confirmed_statement_stays_frozen_and_a_voucher_is_settled_only_once()
         .post(
             statements_path(),
             &s.union_token,
-            json!({ "merchant_id": b, "from": "2026-13-01", "to": today }),
+            json!({ "merchant_id": b, "from": "2026-13-01", "to": day(0) }),
         )
         .await;
     assert_eq!(malformed.status, StatusCode::BAD_REQUEST);
     assert_eq!(statement_count(&s.app).await, 0);
 
-    // A draft shows live figures.
+    // A draft for the running day shows live figures.
     let draft = s
         .app
         .post(
             statements_path(),
             &s.union_token,
-            json!({ "merchant_id": b, "from": today, "to": today }),
+            json!({ "merchant_id": b, "from": day(0), "to": day(0) }),
         )
         .await;
     let first = created(&draft);
@@ -667,13 +821,15 @@ async fn a_confirmed_statement_stays_frozen_and_a_voucher_is_settled_only_once()
     assert_eq!(not_theirs.status, StatusCode::FORBIDDEN);
     assert_eq!(not_theirs.code(), "NOT_OWNER");
 
-    // 结算确认 freezes it.
+    // d1: the day is over, and 结算确认 freezes it.
+    s.next_day().await;
     let confirmed = s
         .app
         .post(&format!("{path}/confirm"), &s.union_token, json!({}))
         .await;
     assert_eq!(confirmed.status, StatusCode::OK, "{:?}", confirmed.body);
     assert_eq!(confirmed.body["status"], "confirmed");
+    assert_eq!(confirmed.body["period_ended"], true);
     assert_eq!(confirmed.body["voucher_count"], 2);
     assert_eq!(confirmed.body["amount_fen"], 2468);
     assert_eq!(confirmed.body["confirmed_by_name"], "port");
@@ -693,7 +849,7 @@ async fn a_confirmed_statement_stays_frozen_and_a_voucher_is_settled_only_once()
     assert_eq!(header_value(sheet, "结算商家"), "东港蛋糕店");
     assert_eq!(
         header_value(sheet, "结算期间"),
-        format!("{today} 至 {today}")
+        format!("{} 至 {}", day(0), day(0))
     );
     assert_eq!(header_value(sheet, "状态"), "已确认");
     let (_, rows) = table(sheet, "优惠券");
@@ -716,12 +872,30 @@ async fn a_confirmed_statement_stays_frozen_and_a_voucher_is_settled_only_once()
         && r[7] == "会**"
         && r[8].starts_with("139****")));
 
-    // Another voucher redeemed in the period changes neither the figures nor the file.
+    // Everything a live computation reads changes: the coupon's face value and title,
+    // the merchant's name, and B redeems another 月饼券 on d1. Neither the confirmed
+    // figures nor its workbook move.
+    edit_coupon(&s.app, &s.union_token, s.mooncake, |c| {
+        c["title"] = json!("月饼券（新版）");
+        c["amount_fen"] = json!(2000);
+    })
+    .await;
+    rename_merchant(
+        &s.app,
+        &s.union_token,
+        b,
+        "东港蛋糕店（新址）",
+        "13700000002",
+        "李师傅",
+    )
+    .await;
     s.redeem(1, &s.codes[2].1).await;
     let after = s.app.get(&path, &s.union_token).await;
+    assert_eq!(after.body["merchant_name"], "东港蛋糕店");
     assert_eq!(after.body["voucher_count"], 2);
     assert_eq!(after.body["amount_fen"], 2468);
     assert_eq!(after.body["by_coupon"], confirmed.body["by_coupon"]);
+    assert_eq!(after.body["version"], confirmed.body["version"]);
     let (_, _, _, bytes) = s
         .app
         .download(&format!("{path}/export"), &s.union_token)
@@ -739,28 +913,33 @@ async fn a_confirmed_statement_stays_frozen_and_a_voucher_is_settled_only_once()
         .await;
     assert_eq!(delete.status, StatusCode::CONFLICT);
 
-    // A second statement over the same day sees three vouchers, two already settled,
-    // and may not be confirmed; nothing is written.
+    // A draft over d0–d1 sees the new names, three vouchers at the face value they were
+    // issued with (not the edited 20.00), two already settled. It cannot be confirmed
+    // while d1 runs, nor on d2, when it would settle two vouchers again; nothing is
+    // written either time.
     let overlap = s
         .app
         .post(
             statements_path(),
             &s.union_token,
-            json!({ "merchant_id": b, "from": today, "to": tomorrow }),
+            json!({ "merchant_id": b, "from": day(0), "to": day(1) }),
         )
         .await;
     let second = created(&overlap);
+    assert_eq!(overlap.body["merchant_name"], "东港蛋糕店（新址）");
     assert_eq!(overlap.body["voucher_count"], 3);
     assert_eq!(overlap.body["amount_fen"], 3702);
     assert_eq!(overlap.body["already_settled_count"], 2);
-    let refused = s
-        .app
-        .post(
-            &format!("{}/{second}/confirm", statements_path()),
-            &s.union_token,
-            json!({}),
-        )
-        .await;
+    assert_eq!(
+        overlap.body["by_coupon"],
+        json!([{ "coupon_id": s.mooncake, "coupon_title": "月饼券（新版）", "face_value_fen": 1234,
+                 "voucher_count": 3, "amount_fen": 3702 }])
+    );
+    let confirm_second = format!("{}/{second}/confirm", statements_path());
+    let early = s.app.post(&confirm_second, &s.union_token, json!({})).await;
+    assert_eq!(early.code(), "PERIOD_NOT_ENDED", "{:?}", early.body);
+    s.next_day().await;
+    let refused = s.app.post(&confirm_second, &s.union_token, json!({})).await;
     assert_eq!(refused.status, StatusCode::CONFLICT, "{:?}", refused.body);
     assert_eq!(refused.code(), "ALREADY_SETTLED");
     assert!(
@@ -786,13 +965,40 @@ async fn a_confirmed_statement_stays_frozen_and_a_voucher_is_settled_only_once()
         .await;
     assert_eq!(removed.status, StatusCode::OK, "{:?}", removed.body);
 
+    // d1 alone settles the voucher redeemed that day, at its issued face value.
+    let later = s
+        .app
+        .post(
+            statements_path(),
+            &s.union_token,
+            json!({ "merchant_id": b, "from": day(1), "to": day(1) }),
+        )
+        .await;
+    let later = created(&later);
+    let settled = s
+        .app
+        .post(
+            &format!("{}/{later}/confirm", statements_path()),
+            &s.union_token,
+            json!({}),
+        )
+        .await;
+    assert_eq!(settled.status, StatusCode::OK, "{:?}", settled.body);
+    assert_eq!(settled.body["merchant_name"], "东港蛋糕店（新址）");
+    assert_eq!(
+        settled.body["by_coupon"],
+        json!([{ "coupon_id": s.mooncake, "coupon_title": "月饼券（新版）", "face_value_fen": 1234,
+                 "voucher_count": 1, "amount_fen": 1234 }])
+    );
+    assert_eq!(line_count(&s.app).await, 3);
+
     // A period without redemptions has nothing to confirm.
     let empty = s
         .app
         .post(
             statements_path(),
             &s.union_token,
-            json!({ "merchant_id": b, "from": tomorrow, "to": tomorrow }),
+            json!({ "merchant_id": b, "from": day(-1), "to": day(-1) }),
         )
         .await;
     let empty = created(&empty);
@@ -806,8 +1012,8 @@ async fn a_confirmed_statement_stays_frozen_and_a_voucher_is_settled_only_once()
         .await;
     assert_eq!(nothing.code(), "NOTHING_TO_SETTLE");
 
-    // Two statements covering the same vouchers confirmed at the same moment: the
-    // database lets exactly one through.
+    // Two statements covering the same vouchers confirmed at the same moment (on d3,
+    // for A's redemptions of d2): the database lets exactly one through.
     s.redeem(0, &s.codes[0].0).await;
     s.redeem(0, &s.codes[1].0).await;
     let mut racing = Vec::new();
@@ -817,11 +1023,12 @@ async fn a_confirmed_statement_stays_frozen_and_a_voucher_is_settled_only_once()
             .post(
                 statements_path(),
                 &s.union_token,
-                json!({ "merchant_id": a, "from": today, "to": today }),
+                json!({ "merchant_id": a, "from": day(2), "to": day(2) }),
             )
             .await;
         racing.push(created(&r));
     }
+    s.next_day().await;
     let paths: Vec<String> = racing
         .iter()
         .map(|id| format!("{}/{id}/confirm", statements_path()))
@@ -843,7 +1050,7 @@ async fn a_confirmed_statement_stays_frozen_and_a_voucher_is_settled_only_once()
         .find(|r| r.status != StatusCode::OK)
         .expect("one refused");
     assert_eq!(lost.code(), "ALREADY_SETTLED", "{:?}", lost.body);
-    assert_eq!(line_count(&s.app).await, 4);
+    assert_eq!(line_count(&s.app).await, 5);
 
     let union_list = s
         .app
@@ -852,8 +1059,140 @@ async fn a_confirmed_statement_stays_frozen_and_a_voucher_is_settled_only_once()
             &s.union_token,
         )
         .await;
-    assert_eq!(union_list.body["total"], 2, "{:?}", union_list.body);
+    assert_eq!(union_list.body["total"], 3, "{:?}", union_list.body);
     let district_list = s.app.get(statements_path(), &s.district_token).await;
-    assert_eq!(district_list.body["total"], 4, "{:?}", district_list.body);
+    assert_eq!(district_list.body["total"], 5, "{:?}", district_list.body);
     let _ = (s.union, s.cake);
+}
+
+#[tokio::test]
+async fn an_amount_edit_after_issue_changes_no_issued_voucher() {
+    let s = Scene::new().await;
+    // A redeems member 1's cake before the edit, C (granted) member 2's after it.
+    s.redeem(0, &s.codes[0].0).await;
+    // Allowed while the coupon is in an open activity: it applies to vouchers issued later.
+    edit_coupon(&s.app, &s.union_token, s.cake, |c| {
+        c["amount_fen"] = json!(9999);
+    })
+    .await;
+    let coupon = s
+        .app
+        .get(&format!("/api/admin/coupons/{}", s.cake), &s.union_token)
+        .await;
+    assert_eq!(coupon.body["amount_fen"], 9999);
+
+    // Merchant side: the scan, the redemption and the history keep 88.50.
+    let scanned = s
+        .app
+        .get(
+            &format!("/api/merchant/vouchers/{}", s.codes[1].0),
+            &s.staff[2],
+        )
+        .await;
+    assert_eq!(scanned.status, StatusCode::OK, "{:?}", scanned.body);
+    assert_eq!(scanned.body["coupon"]["amount_fen"], 8850);
+    let done = s
+        .app
+        .post(
+            "/api/merchant/redemptions",
+            &s.staff[2],
+            json!({ "code": s.codes[1].0 }),
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::CREATED, "{:?}", done.body);
+    assert_eq!(done.body["amount_fen"], 8850);
+    for staff in [&s.staff[0], &s.staff[2]] {
+        let history = s.app.get("/api/merchant/redemptions", staff).await;
+        assert_eq!(history.body["total"], 1, "{:?}", history.body);
+        assert_eq!(history.body["total_amount_fen"], 8850);
+        assert_eq!(history.body["items"][0]["amount_fen"], 8850);
+    }
+
+    // Member side: the voucher shows the face value it was issued with.
+    let mine = s.app.get("/api/app/vouchers", &s.members[2]).await;
+    assert_eq!(mine.status, StatusCode::OK, "{:?}", mine.body);
+    let cake = mine.body["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|v| v["coupon"]["id"] == s.cake)
+        .expect("the cake voucher");
+    assert_eq!(cake["amount_fen"], 8850);
+    assert_eq!(cake["coupon"]["amount_fen"], 8850);
+
+    // The dashboard: two cakes redeemed, 177.00.
+    let stats = s.app.get("/api/admin/stats", &s.union_token).await;
+    assert_eq!(stats.status, StatusCode::OK, "{:?}", stats.body);
+    let own = &stats.body["lines"]
+        .as_array()
+        .expect("lines")
+        .iter()
+        .find(|l| l["name"] == "日照港工会")
+        .expect("the union's line")["own"];
+    assert_eq!(own["vouchers_redeemed"], 2);
+    assert_eq!(own["redeemed_amount_fen"], 17700);
+
+    // The settlement report: every cake at 88.50, in the detail and the summary.
+    let task = s.report(&s.union_token, json!({ "preview": true })).await;
+    let book = s
+        .workbook(&s.union_token, task["id"].as_i64().expect("id"))
+        .await;
+    let (_, rows) = table(sheets::sheet(&book, "领取明细表"), "序号");
+    let cakes: Vec<&str> = rows
+        .iter()
+        .filter(|r| r[6] == "中秋蛋糕券")
+        .map(|r| r[7].as_str())
+        .collect();
+    assert_eq!(cakes, ["88.5"; 4]);
+    let (_, rows) = table(sheets::sheet(&book, "结算汇总"), "核销商家");
+    assert_eq!(
+        rows,
+        [
+            ["日照职工之家", "中秋蛋糕券", "1", "88.5", "88.5"],
+            ["港城超市", "中秋蛋糕券", "1", "88.5", "88.5"],
+            ["合计", "", "2", "", "177"],
+        ]
+    );
+
+    // A draft statement with A: 88.50.
+    let today = s.app.clock.today();
+    let draft = s
+        .app
+        .post(
+            statements_path(),
+            &s.union_token,
+            json!({ "merchant_id": s.merchants[0], "from": today, "to": today }),
+        )
+        .await;
+    created(&draft);
+    assert_eq!(draft.body["amount_fen"], 8850);
+    assert_eq!(draft.body["by_coupon"][0]["face_value_fen"], 8850);
+
+    // An activity opened after the edit issues its vouchers at the new amount; the first
+    // activity's keep theirs.
+    let second = activity(
+        &s.app,
+        &s.union_token,
+        &s.district_token,
+        s.union,
+        s.cake,
+        5,
+        json!({ "kind": "once" }),
+        false,
+        s.app.clock.now() + Duration::minutes(1),
+        Some("open"),
+    )
+    .await;
+    for (activity, amount) in [(second, 9999), (s.activity, 8850)] {
+        let amounts: Vec<i64> = entity::voucher::Entity::find()
+            .select_only()
+            .column(entity::voucher::Column::AmountFen)
+            .filter(entity::voucher::Column::ActivityId.eq(activity))
+            .filter(entity::voucher::Column::CouponId.eq(s.cake))
+            .into_tuple()
+            .all(&s.app.state.db)
+            .await
+            .expect("amounts");
+        assert_eq!(amounts, [amount; 5], "activity {activity}");
+    }
 }
