@@ -58,6 +58,8 @@ pub struct Settings {
     pub database_max_connections: u32,
     /// Rows written per transaction by the roster import.
     pub import_batch_size: usize,
+    /// Batches the roster import writes at once, each in its own transaction.
+    pub import_write_concurrency: usize,
     /// Most data rows one import file may hold.
     pub import_max_rows: usize,
     /// Largest uncompressed size of an uploaded workbook (zip-bomb guard), in MiB.
@@ -95,6 +97,7 @@ struct Defaults {
     database_max_connections: u32,
     queue_name: &'static str,
     import_batch_size: usize,
+    import_write_concurrency: usize,
     import_max_rows: usize,
     import_max_uncompressed_mb: u64,
 }
@@ -118,6 +121,7 @@ const DEFAULTS: Defaults = Defaults {
     database_max_connections: 16,
     queue_name: crate::queue::TASK_QUEUE,
     import_batch_size: 1000,
+    import_write_concurrency: 2,
     import_max_rows: 200_000,
     import_max_uncompressed_mb: 512,
 };
@@ -152,6 +156,7 @@ const ENV_KEYS: &[&str] = &[
     "DATABASE_MAX_CONNECTIONS",
     "QUEUE_NAME",
     "IMPORT_BATCH_SIZE",
+    "IMPORT_WRITE_CONCURRENCY",
     "IMPORT_MAX_ROWS",
     "IMPORT_MAX_UNCOMPRESSED_MB",
 ];

@@ -22,7 +22,10 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use serde::{Deserialize, Serialize};
 
-use crate::task_runner::{Outcome, TaskError};
+use futures::StreamExt;
+use futures::stream::FuturesUnordered;
+
+use crate::task_runner::{Outcome, TaskError, renew};
 use crate::workers::JobContext;
 use reader::{FileRefused, Limits};
 use result::{RowOutcome, RowResult};
@@ -140,20 +143,41 @@ pub async fn run(ctx: &JobContext, task: &task::Model) -> Result<Outcome, TaskEr
         }
         results.push(result);
     }
-    set_progress(ctx, task, results.len(), 0).await?;
+    renew(ctx, task, results.len() as i64, 0).await?;
     let checked_time = started.elapsed();
 
     let mut processed = results.len() - ready.len();
     let mut existing = upsert::Existing::load(ctx, task.org_id).await?;
-    for batch in ready.chunks(ctx.settings.import_batch_size.max(1)) {
-        for (index, outcome) in upsert::apply(ctx, task, &mut existing, batch).await? {
+    // PostgreSQL does the work of an insert in its own process: two batches in flight
+    // keep both of its cores busy while this worker waits. SQLite has one writer.
+    let concurrency = match ctx.db.get_database_backend() {
+        sea_orm::DatabaseBackend::Postgres => ctx.settings.import_write_concurrency.max(1),
+        _ => 1,
+    };
+    let mut pending = ready
+        .chunks(ctx.settings.import_batch_size.max(1))
+        .map(|batch| (batch, existing.take(batch)))
+        .collect::<Vec<_>>()
+        .into_iter();
+    let mut in_flight = FuturesUnordered::new();
+    loop {
+        while in_flight.len() < concurrency
+            && let Some((batch, known)) = pending.next()
+        {
+            in_flight.push(write_batch(ctx, task, batch, known));
+        }
+        let Some(written) = in_flight.next().await else {
+            break;
+        };
+        let (rows, outcomes) = written?;
+        for (index, outcome) in outcomes {
             match outcome {
                 Ok(o) => results[index].outcome = o,
                 Err(reason) => results[index].reasons.push(reason),
             }
         }
-        processed += batch.len();
-        set_progress(ctx, task, results.len(), processed).await?;
+        processed += rows;
+        renew(ctx, task, results.len() as i64, processed as i64).await?;
     }
 
     let written_time = started.elapsed();
@@ -243,35 +267,20 @@ async fn union_units(ctx: &JobContext, org_id: i64) -> Result<HashMap<String, i6
         .collect())
 }
 
+/// Writes one batch with the records of its people; returns its size and outcomes.
+async fn write_batch(
+    ctx: &JobContext,
+    task: &task::Model,
+    batch: &[ReadyRow],
+    mut known: upsert::Existing,
+) -> Result<(usize, upsert::BatchResult), sea_orm::DbErr> {
+    let outcomes = upsert::apply(ctx, task, &mut known, batch).await?;
+    Ok((batch.len(), outcomes))
+}
+
 async fn delete_upload(ctx: &JobContext, file_id: i64) -> Result<(), TaskError> {
     stored_file::Entity::delete_by_id(file_id)
         .exec(&ctx.db)
         .await?;
-    Ok(())
-}
-
-/// Records progress and renews the lease; fails if another worker took the task over.
-async fn set_progress(
-    ctx: &JobContext,
-    task: &task::Model,
-    total: usize,
-    processed: usize,
-) -> Result<(), TaskError> {
-    let now = ctx.clock.now();
-    let renewed = task::Entity::update_many()
-        .col_expr(task::Column::Total, Expr::value(total as i64))
-        .col_expr(task::Column::Processed, Expr::value(processed as i64))
-        .col_expr(
-            task::Column::LeaseUntil,
-            Expr::value(now + chrono::Duration::seconds(ctx.settings.task_lease_seconds)),
-        )
-        .col_expr(task::Column::UpdatedAt, Expr::value(now))
-        .filter(task::Column::Id.eq(task.id))
-        .filter(task::Column::Attempts.eq(task.attempts))
-        .exec(&ctx.db)
-        .await?;
-    if renewed.rows_affected == 0 {
-        return Err(TaskError::LeaseLost);
-    }
     Ok(())
 }

@@ -42,6 +42,18 @@ impl Existing {
         }
         Ok(Self(map))
     }
+
+    /// The records of this batch's people, taken out of the union's map. A file holds
+    /// each person once (later duplicates are refused before writing), so batches
+    /// share nothing and can be written concurrently.
+    pub(crate) fn take(&mut self, batch: &[ReadyRow]) -> Self {
+        Self(
+            batch
+                .iter()
+                .filter_map(|r| self.0.remove_entry(&r.hash))
+                .collect(),
+        )
+    }
 }
 
 pub(crate) async fn apply(
@@ -145,9 +157,8 @@ async fn write(
         member_event::Entity::insert_many(events).exec(&txn).await?;
     }
     txn.commit().await?;
-    // Only after the commit: a rolled-back batch must not leave rows in the map. New
-    // members need not enter it: a file holds each person once (later duplicates were
-    // refused before writing).
+    // Only after the commit: a rolled-back batch must not leave rows in the map (its
+    // rows are retried one by one against it).
     for m in updated {
         existing.0.insert(m.id_number_hash.clone(), m);
     }
