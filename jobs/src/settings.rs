@@ -121,7 +121,7 @@ const DEFAULTS: Defaults = Defaults {
     database_max_connections: 16,
     queue_name: crate::queue::TASK_QUEUE,
     import_batch_size: 1000,
-    import_write_concurrency: 2,
+    import_write_concurrency: 3,
     import_max_rows: 200_000,
     import_max_uncompressed_mb: 512,
 };

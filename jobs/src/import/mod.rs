@@ -148,8 +148,9 @@ pub async fn run(ctx: &JobContext, task: &task::Model) -> Result<Outcome, TaskEr
 
     let mut processed = results.len() - ready.len();
     let mut existing = upsert::Existing::load(ctx, task.org_id).await?;
-    // PostgreSQL does the work of an insert in its own process: two batches in flight
-    // keep both of its cores busy while this worker waits. SQLite has one writer.
+    // PostgreSQL does the work of an insert in its own processes: with several batches
+    // in flight its backends keep the cores busy while this worker waits (3 measured
+    // best on 2 cores). SQLite has one writer.
     let concurrency = match ctx.db.get_database_backend() {
         sea_orm::DatabaseBackend::Postgres => ctx.settings.import_write_concurrency.max(1),
         _ => 1,
