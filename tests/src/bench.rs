@@ -119,6 +119,14 @@ pub fn spawn(name: &str, vars: &[(String, String)]) -> anyhow::Result<Child> {
         .spawn()?)
 }
 
+/// Stops a worker process and returns its peak resident set size in MB.
+pub fn stop_worker(mut worker: Child) -> f64 {
+    let peak = peak_rss_mb(worker.id());
+    let _ = Command::new("kill").arg(worker.id().to_string()).status();
+    let _ = worker.wait();
+    peak
+}
+
 /// Peak resident set size (VmHWM) of a running process, in MB.
 pub fn peak_rss_mb(pid: u32) -> f64 {
     std::fs::read_to_string(format!("/proc/{pid}/status"))
@@ -198,6 +206,25 @@ impl Server {
             req = req.bearer_auth(t);
         }
         Ok(req.send().await?.json().await.unwrap_or(Value::Null))
+    }
+
+    /// Polls a task every 10 ms until it succeeded with its result file; fails on
+    /// 执行失败 or after 300 s.
+    pub async fn wait_for_result(&self, task_id: i64, token: &str) -> anyhow::Result<Value> {
+        let started = Instant::now();
+        loop {
+            let task = self
+                .get(&format!("/api/admin/tasks/{task_id}"), token)
+                .await?;
+            match task["status"].as_str() {
+                Some("succeeded") if task["has_result"] == true => return Ok(task),
+                Some("failed") => bail!("task failed: {task}"),
+                _ if started.elapsed() > Duration::from_secs(300) => {
+                    bail!("no result after 300 s: {task}")
+                }
+                _ => tokio::time::sleep(Duration::from_millis(10)).await,
+            }
+        }
     }
 
     pub async fn get(&self, path: &str, token: &str) -> anyhow::Result<Value> {

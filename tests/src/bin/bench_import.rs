@@ -50,7 +50,7 @@ async fn main() -> anyhow::Result<()> {
 
 async fn run(env: &Env, rows: usize, file: Vec<u8>) -> anyhow::Result<(Duration, f64)> {
     let api = Server::start_api(env)?;
-    let mut worker = bench::spawn("jobs", &env.vars(None))?;
+    let worker = bench::spawn("jobs", &env.vars(None))?;
     api.wait_healthy().await?;
     let token = api.union_admin_token().await?;
 
@@ -66,25 +66,9 @@ async fn run(env: &Env, rows: usize, file: Vec<u8>) -> anyhow::Result<(Duration,
     let task_id = submitted["task_id"]
         .as_i64()
         .with_context(|| format!("upload refused: {submitted}"))?;
-    let task = loop {
-        let task = api
-            .get(&format!("/api/admin/tasks/{task_id}"), &token)
-            .await?;
-        match task["status"].as_str() {
-            Some("succeeded") if task["has_result"] == true => break task,
-            Some("failed") => bail!("import failed: {task}"),
-            _ if accepted.elapsed() > Duration::from_secs(300) => {
-                bail!("no result after 300 s: {task}")
-            }
-            _ => tokio::time::sleep(Duration::from_millis(10)).await,
-        }
-    };
+    let task = api.wait_for_result(task_id, &token).await?;
     let elapsed = accepted.elapsed();
-    let peak = bench::peak_rss_mb(worker.id());
-    let _ = std::process::Command::new("kill")
-        .arg(worker.id().to_string())
-        .status();
-    let _ = worker.wait();
+    let peak = bench::stop_worker(worker);
 
     let members = env.count("SELECT COUNT(*) AS n FROM members").await?;
     println!(
