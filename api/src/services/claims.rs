@@ -246,7 +246,7 @@ pub async fn claim(
         .await?
         {
             Diagnosis::Replay(claim) => {
-                let vouchers = vouchers_of_claim(&state.db, claim.id).await?;
+                let vouchers = vouchers_of_claim(&state.db, &claim).await?;
                 return Ok(Claimed {
                     claim_id: claim.id,
                     vouchers,
@@ -515,12 +515,14 @@ pub fn is_open(status: ActivityStatus) -> bool {
     status == ActivityStatus::Open
 }
 
+/// The vouchers a claim gave (found through the member's index).
 pub async fn vouchers_of_claim<C: ConnectionTrait>(
     db: &C,
-    claim_id: i64,
+    claim: &claim::Model,
 ) -> ApiResult<Vec<voucher::Model>> {
     Ok(voucher::Entity::find()
-        .filter(voucher::Column::ClaimId.eq(claim_id))
+        .filter(voucher::Column::MemberId.eq(claim.member_id))
+        .filter(voucher::Column::ClaimId.eq(claim.id))
         .filter(voucher::Column::Status.ne(VoucherStatus::Available))
         .order_by_asc(voucher::Column::Id)
         .all(db)
