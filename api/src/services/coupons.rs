@@ -17,7 +17,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::paging::PageRequest;
 use crate::scope::Scope;
 use crate::services::orgs::{required_text, text};
-use crate::services::{audit, merchants};
+use crate::services::{audit, merchants, toggle};
 use crate::state::AppState;
 
 pub const MAX_QUANTITY: i64 = 10_000_000;
@@ -209,34 +209,25 @@ pub async fn set_enabled(
     enabled: bool,
 ) -> ApiResult<coupon::Model> {
     let current = visible(&state.db, &me.scope, id).await?;
-    let now = state.clock.now();
-    let txn = state.db.begin().await?;
-    coupon::Entity::update_many()
-        .col_expr(coupon::Column::Enabled, Expr::value(enabled))
-        .col_expr(coupon::Column::UpdatedAt, Expr::value(now))
-        .col_expr(
-            coupon::Column::Version,
-            Expr::col(coupon::Column::Version).add(1),
-        )
-        .filter(coupon::Column::Id.eq(current.id))
-        .exec(&txn)
-        .await?;
-    audit::record_admin(
-        &txn,
+    let action = if enabled {
+        "enable_coupon"
+    } else {
+        "disable_coupon"
+    };
+    toggle::set::<coupon::Entity>(
+        state,
         me,
-        now,
-        audit::Entry::on(
-            if enabled {
-                "enable_coupon"
-            } else {
-                "disable_coupon"
-            },
-            "coupon",
-            id,
-        ),
+        current.id,
+        toggle::Columns {
+            id: coupon::Column::Id,
+            flag: coupon::Column::Enabled,
+            version: coupon::Column::Version,
+            updated_at: coupon::Column::UpdatedAt,
+        },
+        enabled,
+        audit::Entry::on(action, "coupon", id),
     )
     .await?;
-    txn.commit().await?;
     visible(&state.db, &me.scope, id).await
 }
 

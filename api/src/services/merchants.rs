@@ -16,7 +16,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::paging::PageRequest;
 use crate::scope::Scope;
 use crate::services::orgs::{required_text, text};
-use crate::services::{audit, files, sessions};
+use crate::services::{audit, files, sessions, toggle};
 use crate::state::AppState;
 
 const NAME_TAKEN: &str = "本组织下已有同名商家";
@@ -291,34 +291,25 @@ pub async fn set_online(
     online: bool,
 ) -> ApiResult<merchant::Model> {
     let current = visible(&state.db, &me.scope, id).await?;
-    let now = state.clock.now();
-    let txn = state.db.begin().await?;
-    merchant::Entity::update_many()
-        .col_expr(merchant::Column::Online, Expr::value(online))
-        .col_expr(merchant::Column::UpdatedAt, Expr::value(now))
-        .col_expr(
-            merchant::Column::Version,
-            Expr::col(merchant::Column::Version).add(1),
-        )
-        .filter(merchant::Column::Id.eq(current.id))
-        .exec(&txn)
-        .await?;
-    audit::record_admin(
-        &txn,
+    let action = if online {
+        "merchant_online"
+    } else {
+        "merchant_offline"
+    };
+    toggle::set::<merchant::Entity>(
+        state,
         me,
-        now,
-        audit::Entry::on(
-            if online {
-                "merchant_online"
-            } else {
-                "merchant_offline"
-            },
-            "merchant",
-            id,
-        ),
+        current.id,
+        toggle::Columns {
+            id: merchant::Column::Id,
+            flag: merchant::Column::Online,
+            version: merchant::Column::Version,
+            updated_at: merchant::Column::UpdatedAt,
+        },
+        online,
+        audit::Entry::on(action, "merchant", id),
     )
     .await?;
-    txn.commit().await?;
     visible(&state.db, &me.scope, id).await
 }
 

@@ -29,6 +29,7 @@ pub mod sms;
 pub mod staff_auth;
 pub mod stats;
 pub mod tasks;
+pub mod toggle;
 pub mod units;
 pub mod vouchers;
 pub mod wechat;
