@@ -10,6 +10,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use chrono::{DateTime, Utc};
 use entity::{activity, app_account, coupon, member, organisation, voucher};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
@@ -28,6 +29,8 @@ const MAX_ENTRIES: usize = 100_000;
 pub struct PrizeSnapshot {
     pub prize_id: i64,
     pub quantity: i64,
+    /// The coupon, with the face value and window its vouchers were issued with once
+    /// the activity is open.
     pub coupon: coupon::Model,
     pub merchant_name: String,
     /// The id range of the prize's slots (a claim probes from a random id in it).
@@ -163,27 +166,42 @@ async fn load_activity<C: ConnectionTrait>(db: &C, id: i64) -> ApiResult<Option<
         .await?
         .remove(&id)
         .unwrap_or_default();
-    let ranges: HashMap<i64, (i64, i64)> = voucher::Entity::find()
+    // Per prize: its slots' id range and the terms they were issued with (the coupon's
+    // amount and window when the activity opened; a later coupon edit does not reach
+    // issued vouchers, so what members are shown must not follow it either).
+    type Issued = (i64, i64, i64, i64, DateTime<Utc>, DateTime<Utc>);
+    let issued: HashMap<i64, Issued> = voucher::Entity::find()
         .select_only()
         .column(voucher::Column::PrizeId)
         .column_as(Expr::col(voucher::Column::Id).min(), "lo")
         .column_as(Expr::col(voucher::Column::Id).max(), "hi")
+        .column_as(Expr::col(voucher::Column::AmountFen).max(), "amount_fen")
+        .column_as(Expr::col(voucher::Column::ValidFrom).min(), "valid_from")
+        .column_as(Expr::col(voucher::Column::ValidTo).max(), "valid_to")
         .filter(voucher::Column::ActivityId.eq(id))
         .group_by(voucher::Column::PrizeId)
-        .into_tuple::<(i64, i64, i64)>()
+        .into_tuple::<Issued>()
         .all(db)
         .await?
         .into_iter()
-        .map(|(p, lo, hi)| (p, (lo, hi)))
+        .map(|row| (row.0, row))
         .collect();
     let prizes = lines
         .into_iter()
-        .map(|(prize, coupon, merchant)| PrizeSnapshot {
-            prize_id: prize.id,
-            quantity: prize.quantity,
-            slot_ids: ranges.get(&prize.id).copied(),
-            coupon,
-            merchant_name: merchant.name,
+        .map(|(prize, mut coupon, merchant)| {
+            let slots = issued.get(&prize.id);
+            if let Some(&(_, _, _, amount_fen, valid_from, valid_to)) = slots {
+                coupon.amount_fen = amount_fen;
+                coupon.valid_from = valid_from;
+                coupon.valid_to = valid_to;
+            }
+            PrizeSnapshot {
+                prize_id: prize.id,
+                quantity: prize.quantity,
+                slot_ids: slots.map(|&(_, lo, hi, ..)| (lo, hi)),
+                coupon,
+                merchant_name: merchant.name,
+            }
         })
         .collect();
     Ok(Some(ActivitySnapshot {

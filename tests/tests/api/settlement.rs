@@ -1119,6 +1119,24 @@ async fn an_amount_edit_after_issue_changes_no_issued_voucher() {
         .expect("the cake voucher");
     assert_eq!(cake["amount_fen"], 8850);
     assert_eq!(cake["coupon"]["amount_fen"], 8850);
+    // The open activity shows members the value its vouchers carry, not the edited one
+    // (after the server's 2-second activity copy has expired, so an edit could show).
+    tokio::time::sleep(std::time::Duration::from_millis(2_100)).await;
+    let shown = s
+        .app
+        .get(
+            &format!("/api/app/activities/{}", s.activity),
+            &s.members[3],
+        )
+        .await;
+    assert_eq!(shown.status, StatusCode::OK, "{:?}", shown.body);
+    let cake_prize = shown.body["prizes"]
+        .as_array()
+        .expect("prizes")
+        .iter()
+        .find(|p| p["coupon"]["id"] == s.cake)
+        .expect("the cake prize");
+    assert_eq!(cake_prize["coupon"]["amount_fen"], 8850, "{cake_prize}");
 
     // The dashboard: two cakes redeemed, 177.00.
     let stats = s.app.get("/api/admin/stats", &s.union_token).await;
