@@ -2,7 +2,9 @@
 
 use std::time::Duration;
 
-use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr};
+use sea_orm::{
+    ConnectOptions, Database, DatabaseBackend, DatabaseConnection, DbErr, Statement, Value,
+};
 
 use crate::settings::Settings;
 
@@ -27,4 +29,11 @@ pub async fn connect(settings: &Settings) -> Result<DatabaseConnection, DbErr> {
                 .create_if_missing(true)
         });
     Database::connect(opts).await
+}
+
+/// A raw statement with `$1`-style placeholders. Both backends take them as they are
+/// (sqlx binds SQLite's `$NNN` by number), so one text serves both and a value may be
+/// referenced twice.
+pub fn stmt(backend: DatabaseBackend, sql: &str, values: Vec<Value>) -> Statement {
+    Statement::from_sql_and_values(backend, sql, values)
 }

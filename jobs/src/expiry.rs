@@ -9,9 +9,10 @@ use entity::{activity, activity_trail, organisation};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, QueryFilter,
-    QuerySelect, Set, Statement,
+    QuerySelect, Set,
 };
 
+use crate::database::stmt;
 use crate::workers::JobContext;
 
 /// Vouchers per UPDATE.
@@ -28,30 +29,23 @@ pub struct Swept {
 pub async fn run(ctx: &JobContext) -> Result<Swept, sea_orm::DbErr> {
     let now = ctx.clock.now();
     let backend = ctx.db.get_database_backend();
-    let (text, lock) = match backend {
-        DatabaseBackend::Postgres => ("$", " FOR UPDATE SKIP LOCKED"),
-        _ => ("?", ""),
+    let lock = match backend {
+        DatabaseBackend::Postgres => " FOR UPDATE SKIP LOCKED",
+        _ => "",
     };
-    let p = |n: u8| format!("{text}{n}");
     // `expired_at IS NULL` (always true of unused vouchers) lets the inner select use
     // idx_vouchers_expiry_sweep, which no other query can (migration m20261215).
     let sql = format!(
-        "UPDATE vouchers SET status = 'expired', expired_at = {p1} \
+        "UPDATE vouchers SET status = 'expired', expired_at = $1 \
          WHERE status = 'unused' AND id IN (SELECT id FROM vouchers \
-         WHERE status = 'unused' AND expired_at IS NULL AND valid_to <= {p1} \
-         LIMIT {p2}{lock})",
-        p1 = p(1),
-        p2 = p(2),
+         WHERE status = 'unused' AND expired_at IS NULL AND valid_to <= $1 \
+         LIMIT $2{lock})"
     );
     let mut swept = Swept::default();
     loop {
         let done = ctx
             .db
-            .execute_raw(Statement::from_sql_and_values(
-                backend,
-                sql.clone(),
-                [now.into(), BATCH.into()],
-            ))
+            .execute_raw(stmt(backend, &sql, vec![now.into(), BATCH.into()]))
             .await?
             .rows_affected();
         swept.vouchers_expired += done;

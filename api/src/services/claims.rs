@@ -27,10 +27,11 @@ use entity::activity_state::ActivityStatus;
 use entity::enums::{ClaimLimitKind, MemberStatus, VoucherStatus};
 use entity::{claim, voucher};
 use jobs::clock::beijing;
+use jobs::database::stmt;
 use rand::Rng;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseConnection, EntityTrait,
-    FromQueryResult, PaginatorTrait, QueryFilter, QueryOrder, Statement, TransactionTrait, Value,
+    FromQueryResult, PaginatorTrait, QueryFilter, QueryOrder, TransactionTrait, Value,
 };
 
 use crate::error::{ApiError, ApiResult};
@@ -153,18 +154,6 @@ pub fn parse_idempotency_key(raw: Option<&str>) -> ApiResult<Option<String>> {
             "Idempotency-Key 请求头应为1至64个可见ASCII字符",
         )),
     }
-}
-
-/// `$n` placeholders as each backend spells them (`?n` on SQLite binds by number too).
-fn sql(backend: DatabaseBackend, text: &str) -> String {
-    match backend {
-        DatabaseBackend::Sqlite => text.replace('$', "?"),
-        _ => text.to_owned(),
-    }
-}
-
-fn stmt(backend: DatabaseBackend, text: &str, values: Vec<Value>) -> Statement {
-    Statement::from_sql_and_values(backend, sql(backend, text), values)
 }
 
 /// Claims in an activity for the account's certified member.
@@ -360,11 +349,7 @@ async fn claim_in_one_statement(db: &DatabaseConnection, c: &NewClaim<'_>) -> Ap
         insert = insert_claim_sql(" AND EXISTS (SELECT 1 FROM picked WHERE id IS NOT NULL)"),
     );
     let rows = db
-        .query_all_raw(Statement::from_sql_and_values(
-            DatabaseBackend::Postgres,
-            text,
-            values,
-        ))
+        .query_all_raw(stmt(DatabaseBackend::Postgres, &text, values))
         .await?;
     let Some(first) = rows.first() else {
         return Ok(Attempt::NotInserted { free_slots: false });
@@ -573,14 +558,5 @@ mod tests {
         assert!(parse_idempotency_key(Some("")).is_err());
         assert!(parse_idempotency_key(Some(&"x".repeat(65))).is_err());
         assert!(parse_idempotency_key(Some("键")).is_err());
-    }
-
-    #[test]
-    fn sqlite_placeholders_are_numbered() {
-        assert_eq!(
-            sql(DatabaseBackend::Sqlite, "a = $1 AND b = $12"),
-            "a = ?1 AND b = ?12"
-        );
-        assert_eq!(sql(DatabaseBackend::Postgres, "a = $1"), "a = $1");
     }
 }

@@ -11,10 +11,11 @@
 //! (shared by every instance); once it is reached every lookup by that account answers
 //! 429 until the window ends, so codes cannot be enumerated.
 
-use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use entity::enums::VoucherStatus;
-use jobs::clock::beijing;
-use sea_orm::{DatabaseBackend, FromQueryResult, Statement, Value};
+use jobs::clock::{beijing, beijing_day_start};
+use jobs::database::stmt;
+use sea_orm::FromQueryResult;
 
 use crate::auth::StaffPrincipal;
 use crate::error::{ApiError, ApiResult};
@@ -36,14 +37,6 @@ fn lookup_limit(staff_id: i64) -> Limit {
         code: "TOO_MANY_LOOKUPS",
         message: "查询不存在的券码次数过多，请{seconds}秒后再试",
     }
-}
-
-fn stmt(backend: DatabaseBackend, text: &str, values: Vec<Value>) -> Statement {
-    let text = match backend {
-        DatabaseBackend::Sqlite => text.replace('$', "?"),
-        _ => text.to_owned(),
-    };
-    Statement::from_sql_and_values(backend, text, values)
 }
 
 /// Why a voucher cannot be redeemed by this merchant now.
@@ -314,17 +307,6 @@ pub async fn redeem(
     })
 }
 
-/// The start of a Beijing date as an instant.
-fn beijing_midnight(d: NaiveDate) -> DateTime<Utc> {
-    beijing()
-        .from_local_datetime(&d.and_time(chrono::NaiveTime::MIN))
-        .single()
-        .map_or_else(
-            || d.and_time(chrono::NaiveTime::MIN).and_utc(),
-            |t| t.with_timezone(&Utc),
-        )
-}
-
 /// One page of the merchant's redemptions between two Beijing dates (inclusive), with
 /// the count and the face-value total of the whole filter (vouchers' own face values).
 pub async fn history(
@@ -341,10 +323,10 @@ pub async fn history(
             "开始日期（from）不能晚于结束日期（to）",
         ));
     }
-    let start = from.map_or(DateTime::<Utc>::UNIX_EPOCH, beijing_midnight);
+    let start = from.map_or(DateTime::<Utc>::UNIX_EPOCH, beijing_day_start);
     let end = to.map_or_else(
         || state.clock.now() + chrono::Duration::days(36_500),
-        |t| beijing_midnight(t + chrono::Duration::days(1)),
+        |t| beijing_day_start(t + chrono::Duration::days(1)),
     );
     let backend = state.db.get_database_backend();
     let filter = "FROM vouchers v JOIN coupons c ON c.id = v.coupon_id \

@@ -108,15 +108,10 @@ pub async fn resolve_staff(state: &AppState, token: &str) -> ApiResult<StaffPrin
          JOIN merchants m ON m.id = st.merchant_id \
          WHERE s.token_hash = $1 AND s.principal_kind = $2 AND s.revoked_at IS NULL \
          AND s.expires_at > $3";
-    let text = if backend == sea_orm::DatabaseBackend::Sqlite {
-        text.replace('$', "?")
-    } else {
-        text.to_owned()
-    };
-    let row = Row::find_by_statement(sea_orm::Statement::from_sql_and_values(
+    let row = Row::find_by_statement(jobs::database::stmt(
         backend,
         text,
-        [
+        vec![
             token::digest(token).into(),
             "merchant".into(),
             state.clock.now().into(),

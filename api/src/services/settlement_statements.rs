@@ -27,7 +27,7 @@ use chrono::{DateTime, Days, NaiveDate, Utc};
 use entity::enums::SettlementStatus;
 use entity::{merchant, organisation, settlement_statement as statement};
 use jobs::clock::beijing_day_start;
-use jobs::settlement::stmt;
+use jobs::database::stmt;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, PaginatorTrait,

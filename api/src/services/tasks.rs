@@ -1,8 +1,9 @@
 //! Background tasks as the admin sees them: create-and-enqueue, list, detail.
 
-use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use entity::enums::{TaskKind, TaskStatus};
 use entity::task;
+use jobs::clock::beijing_day_start;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
     QueryOrder, Set,
@@ -107,8 +108,8 @@ pub async fn list(
     }
     let mut query = task::Entity::find()
         .filter(me.scope.filter(task::Column::OrgId))
-        .filter(task::Column::CreatedAt.gte(day_start(from)))
-        .filter(task::Column::CreatedAt.lt(day_start(to + chrono::Days::new(1))))
+        .filter(task::Column::CreatedAt.gte(beijing_day_start(from)))
+        .filter(task::Column::CreatedAt.lt(beijing_day_start(to + chrono::Days::new(1))))
         .order_by_desc(task::Column::CreatedAt)
         .order_by_desc(task::Column::Id);
     if let Some(status) = filter.status {
@@ -121,14 +122,6 @@ pub async fn list(
     let total = paginator.num_items().await?;
     let items = paginator.fetch_page(page.page - 1).await?;
     Ok((items, total))
-}
-
-fn day_start(day: NaiveDate) -> DateTime<Utc> {
-    jobs::clock::beijing()
-        .from_local_datetime(&day.and_time(chrono::NaiveTime::MIN))
-        .single()
-        .map(|d| d.with_timezone(&Utc))
-        .unwrap_or_else(|| Utc.from_utc_datetime(&day.and_time(chrono::NaiveTime::MIN)))
 }
 
 /// The result workbook of a task in the caller's scope, or 404.

@@ -1,6 +1,6 @@
 //! Settlement (结算): the settlement report job (结算报表, `report`) and what the api's
 //! settlement statements (结算单) share with it: when an activity's figures become final,
-//! raw statements for either backend, and the workbook conventions (`sheet`).
+//! and the workbook conventions (`sheet`).
 
 pub mod report;
 pub mod sheet;
@@ -8,16 +8,9 @@ pub mod sheet;
 use chrono::{DateTime, Utc};
 use entity::{activity, activity_prize, coupon, voucher};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseBackend, DbErr, EntityTrait, JoinType, QueryFilter,
-    QueryOrder, QuerySelect, RelationTrait, Statement, Value,
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, JoinType, QueryFilter, QueryOrder,
+    QuerySelect, RelationTrait,
 };
-
-/// A raw statement with `$1`-style placeholders. Both backends take them as they are
-/// (sqlx binds SQLite's `$NNN` by number), so one text serves both and a value may be
-/// referenced twice.
-pub fn stmt(backend: DatabaseBackend, sql: &str, values: Vec<Value>) -> Statement {
-    Statement::from_sql_and_values(backend, sql, values)
-}
 
 /// When an activity's vouchers can be redeemed, and from when its settlement figures
 /// are final.

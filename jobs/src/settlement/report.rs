@@ -26,7 +26,8 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 
 use super::sheet::{self, Formats, yuan};
-use super::{RedemptionWindow, redemption_window, stmt};
+use super::{RedemptionWindow, redemption_window};
+use crate::database::stmt;
 use crate::task_runner::{Outcome, TaskError, renew};
 use crate::workers::JobContext;
 
