@@ -273,9 +273,9 @@ async fn write_batch(
     ctx: &JobContext,
     task: &task::Model,
     batch: &[ReadyRow],
-    mut known: upsert::Existing,
+    known: upsert::Existing,
 ) -> Result<(usize, upsert::BatchResult), sea_orm::DbErr> {
-    let outcomes = upsert::apply(ctx, task, &mut known, batch).await?;
+    let outcomes = upsert::apply(ctx, task, &known, batch).await?;
     Ok((batch.len(), outcomes))
 }
 

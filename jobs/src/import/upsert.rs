@@ -59,7 +59,7 @@ impl Existing {
 pub(crate) async fn apply(
     ctx: &JobContext,
     task: &task::Model,
-    existing: &mut Existing,
+    existing: &Existing,
     batch: &[ReadyRow],
 ) -> Result<BatchResult, DbErr> {
     match write(ctx, task, existing, batch).await {
@@ -86,7 +86,7 @@ pub(crate) async fn apply(
 async fn write(
     ctx: &JobContext,
     task: &task::Model,
-    existing: &mut Existing,
+    existing: &Existing,
     batch: &[ReadyRow],
 ) -> Result<BatchResult, DbErr> {
     let now = ctx.clock.now();
@@ -96,7 +96,6 @@ async fn write(
     let mut new_rows = Vec::new();
     let mut new_index: HashMap<String, usize> = HashMap::new();
     let mut events = Vec::new();
-    let mut updated = Vec::new();
     for row in batch {
         match existing.0.get(&row.hash) {
             Some(current) => {
@@ -113,7 +112,7 @@ async fn write(
                     fill(&mut active, row, today);
                     active.id_number_enc = Set(row.encrypted.clone());
                     active.updated_at = Set(now);
-                    updated.push(active.update(&txn).await?);
+                    active.update(&txn).await?;
                 }
                 out.push((row.index, Ok(outcome)));
             }
@@ -157,11 +156,6 @@ async fn write(
         member_event::Entity::insert_many(events).exec(&txn).await?;
     }
     txn.commit().await?;
-    // Only after the commit: a rolled-back batch must not leave rows in the map (its
-    // rows are retried one by one against it).
-    for m in updated {
-        existing.0.insert(m.id_number_hash.clone(), m);
-    }
     Ok(out)
 }
 
