@@ -14,6 +14,8 @@ pub const ADMIN_PASSWORD: &str = "Bench2026pass";
 /// A fresh database (dropped by `drop_database`) and a queue name of its own.
 pub struct Env {
     server_url: String,
+    /// The URL's query (`?sslmode=disable`), kept for every connection.
+    options: String,
     pub database: String,
     pub redis_url: String,
     pub queue: String,
@@ -22,11 +24,17 @@ pub struct Env {
 
 impl Env {
     pub async fn fresh() -> anyhow::Result<Self> {
-        let admin_url = std::env::var("BENCH_DATABASE_URL")
-            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
-        let (server_url, _) = admin_url
-            .rsplit_once('/')
-            .context("URL ends with /database")?;
+        // The database runs on this machine: TLS over loopback would only add cost.
+        let admin_url = std::env::var("BENCH_DATABASE_URL").unwrap_or_else(|_| {
+            "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable".into()
+        });
+        let (base, options) = admin_url.split_once('?').unwrap_or((&admin_url, ""));
+        let options = if options.is_empty() {
+            String::new()
+        } else {
+            format!("?{options}")
+        };
+        let (server_url, _) = base.rsplit_once('/').context("URL ends with /database")?;
         let database = format!("gonghui_bench_{}", uuid::Uuid::new_v4().simple());
         let admin = Database::connect(&admin_url)
             .await
@@ -37,6 +45,7 @@ impl Env {
         admin.close().await?;
         Ok(Self {
             server_url: server_url.to_owned(),
+            options,
             database,
             redis_url: std::env::var("BENCH_REDIS_URL")
                 .unwrap_or_else(|_| "redis://127.0.0.1:6379".into()),
@@ -46,7 +55,7 @@ impl Env {
     }
 
     pub fn database_url(&self) -> String {
-        format!("{}/{}", self.server_url, self.database)
+        format!("{}/{}{}", self.server_url, self.database, self.options)
     }
 
     /// The environment of a production-mode process.
@@ -87,7 +96,8 @@ impl Env {
     }
 
     pub async fn drop_database(&self) -> anyhow::Result<()> {
-        let admin = Database::connect(format!("{}/postgres", self.server_url)).await?;
+        let admin =
+            Database::connect(format!("{}/postgres{}", self.server_url, self.options)).await?;
         admin
             .execute_unprepared(&format!(
                 "DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)",
@@ -138,6 +148,70 @@ pub fn peak_rss_mb(pid: u32) -> f64 {
                 .and_then(|kb| kb.parse::<f64>().ok())
         })
         .map_or(0.0, |kb| kb / 1024.0)
+}
+
+/// CPU seconds used so far: by the machine (all cores, busy time), by one process and
+/// by this benchmark process, read from `/proc` (clock ticks of 1/100 s).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct CpuSample {
+    pub machine: f64,
+    pub api: f64,
+    pub client: f64,
+}
+
+impl CpuSample {
+    pub fn take(api_pid: u32) -> Self {
+        let ticks = |pid: &str| {
+            std::fs::read_to_string(format!("/proc/{pid}/stat"))
+                .ok()
+                .and_then(|s| {
+                    // Fields after the parenthesised command name: utime is the 12th, stime the 13th.
+                    let rest = s.rsplit_once(')')?.1;
+                    let f: Vec<&str> = rest.split_whitespace().collect();
+                    Some(f.get(11)?.parse::<f64>().ok()? + f.get(12)?.parse::<f64>().ok()?)
+                })
+                .unwrap_or(0.0)
+                / 100.0
+        };
+        let machine = std::fs::read_to_string("/proc/stat")
+            .ok()
+            .and_then(|s| {
+                let f: Vec<f64> = s
+                    .lines()
+                    .next()?
+                    .split_whitespace()
+                    .skip(1)
+                    .filter_map(|v| v.parse().ok())
+                    .collect();
+                // user nice system idle iowait irq softirq steal: busy = all but idle and iowait.
+                Some(f.iter().sum::<f64>() - f.get(3)? - f.get(4)?)
+            })
+            .unwrap_or(0.0)
+            / 100.0;
+        Self {
+            machine,
+            api: ticks(&api_pid.to_string()),
+            client: ticks("self"),
+        }
+    }
+
+    /// Where the CPU went between `self` and `later`, per second of `wall`, as a line:
+    /// the api, this client, and everything else (PostgreSQL, Redis, the kernel's rest).
+    pub fn split_since(&self, later: &Self, wall: Duration) -> String {
+        let w = wall.as_secs_f64().max(1e-9);
+        let (machine, api, client) = (
+            later.machine - self.machine,
+            later.api - self.api,
+            later.client - self.client,
+        );
+        format!(
+            "cores busy {:.2} of 2: api {:.2}, benchmark client {:.2}, rest (PostgreSQL, Redis) {:.2}",
+            machine / w,
+            api / w,
+            client / w,
+            (machine - api - client) / w
+        )
+    }
 }
 
 /// A running `api` process and a client for it; killed on drop.

@@ -2,7 +2,6 @@
 //! own kind; the admin one also enforces the forced password change for every route
 //! except changing the password and logging out.
 
-use entity::enums::PrincipalKind;
 use poem::Request;
 use poem_openapi::SecurityScheme;
 use poem_openapi::auth::Bearer;
@@ -84,7 +83,7 @@ async fn check_admin(req: &Request, bearer: Bearer) -> poem::Result<AdminPrincip
 }
 
 async fn check_member(req: &Request, bearer: Bearer) -> poem::Result<SessionPrincipal> {
-    Ok(sessions::resolve(state(req)?, &bearer.token, PrincipalKind::Member).await?)
+    Ok(sessions::resolve_member(state(req)?, &bearer.token).await?)
 }
 
 async fn check_merchant(req: &Request, bearer: Bearer) -> poem::Result<StaffPrincipal> {

@@ -196,7 +196,6 @@ pub async fn claim(
         day_key: &day_key,
         idempotency_key: idempotency_key.as_deref(),
         now,
-        times,
         name_masked: &name_masked,
         phone_masked: &phone_masked,
         probes: snapshot
@@ -205,12 +204,13 @@ pub async fn claim(
             .filter_map(|p| p.slot_ids.map(|range| (p.prize_id, random_start(range))))
             .collect(),
     };
-    // A per-day limit of N may meet a concurrent claim of the same member on the same
-    // sequence number: try the next one, at most N times.
-    for _ in 0..times {
+    // The claim takes sequence number 1 of its day key; when that is taken (a per-day
+    // limit of N), the next free one after what is used, at most N.
+    let mut seq = 1;
+    while seq <= times {
         let attempt = match backend {
-            DatabaseBackend::Postgres => claim_in_one_statement(&state.db, &claim).await?,
-            _ => claim_in_transaction(&state.db, &claim).await?,
+            DatabaseBackend::Postgres => claim_in_one_statement(&state.db, &claim, seq).await?,
+            _ => claim_in_transaction(&state.db, &claim, seq).await?,
         };
         let free_slots = match attempt {
             Attempt::Claimed { claim_id, vouchers } => {
@@ -244,8 +244,8 @@ pub async fn claim(
                 });
             }
             Diagnosis::Refused(r) => return Err(r.into_error()),
-            Diagnosis::Retry if !free_slots => return Err(Refusal::SoldOut.into_error()),
-            Diagnosis::Retry => continue,
+            Diagnosis::Retry { .. } if !free_slots => return Err(Refusal::SoldOut.into_error()),
+            Diagnosis::Retry { used } => seq = (used + 1).max(seq + 1),
         }
     }
     Err(Refusal::LimitReached.into_error())
@@ -259,8 +259,6 @@ struct NewClaim<'a> {
     day_key: &'a str,
     idempotency_key: Option<&'a str>,
     now: DateTime<Utc>,
-    /// Claims allowed per `day_key`.
-    times: i32,
     name_masked: &'a str,
     phone_masked: &'a str,
     /// Per prize with slots: (prize id, the slot id its free-slot probe starts at).
@@ -277,18 +275,17 @@ enum Attempt {
     NotInserted { free_slots: bool },
 }
 
-/// The claim row's insert: only while the limit leaves a sequence number, the account
-/// is still linked to that active member and the activity is still open. `{extra}`
-/// adds a condition (the PostgreSQL statement requires a free slot).
+/// The claim row's insert with sequence number $7 of its day key (the unique key
+/// refuses a number already used), only while the account is still linked to that
+/// active member and the activity is still open. `{extra}` adds a condition (the
+/// PostgreSQL statement requires a free slot). The statement reads no `claims` row: a
+/// plan cached while the table was nearly empty would scan it, and a rush fills it.
 fn insert_claim_sql(extra: &str) -> String {
     format!(
         "INSERT INTO claims (activity_id, member_id, app_account_id, day_key, seq, \
          idempotency_key, created_at) \
-         SELECT $1, $2, $3, $4, n.next_seq, $5, $6 FROM \
-         (SELECT COALESCE(MAX(seq), 0) + 1 AS next_seq FROM claims \
-          WHERE activity_id = $1 AND member_id = $2 AND day_key = $4) n \
-         WHERE n.next_seq <= $7 \
-         AND EXISTS (SELECT 1 FROM app_accounts a JOIN members m ON m.id = a.member_id \
+         SELECT $1, $2, $3, $4, $7, $5, $6 \
+         WHERE EXISTS (SELECT 1 FROM app_accounts a JOIN members m ON m.id = a.member_id \
            WHERE a.id = $3 AND m.id = $2 AND m.status = 'active') \
          AND EXISTS (SELECT 1 FROM activities WHERE id = $1 AND status = 'open'){extra} \
          ON CONFLICT DO NOTHING RETURNING id"
@@ -296,7 +293,7 @@ fn insert_claim_sql(extra: &str) -> String {
 }
 
 /// The values of `insert_claim_sql`'s $1–$7, then the masked holder as $8 and $9.
-fn claim_values(c: &NewClaim<'_>) -> Vec<Value> {
+fn claim_values(c: &NewClaim<'_>, seq: i32) -> Vec<Value> {
     vec![
         c.activity_id.into(),
         c.member_id.into(),
@@ -304,7 +301,7 @@ fn claim_values(c: &NewClaim<'_>) -> Vec<Value> {
         c.day_key.into(),
         c.idempotency_key.map(str::to_owned).into(),
         c.now.into(),
-        c.times.into(),
+        seq.into(),
         c.name_masked.into(),
         c.phone_masked.into(),
     ]
@@ -319,11 +316,15 @@ const TAKE_SET: &str = "member_id = $2, status = 'unused', claimed_at = $6, \
 /// else down from it), inserts the claim row only if a slot was found, and hands the
 /// locked slots to the claim; if the claim row does not go in, the locks are released
 /// at the end of the statement and nothing is written.
-async fn claim_in_one_statement(db: &DatabaseConnection, c: &NewClaim<'_>) -> ApiResult<Attempt> {
+async fn claim_in_one_statement(
+    db: &DatabaseConnection,
+    c: &NewClaim<'_>,
+    seq: i32,
+) -> ApiResult<Attempt> {
     if c.probes.is_empty() {
         return Ok(Attempt::NotInserted { free_slots: false });
     }
-    let mut values = claim_values(c);
+    let mut values = claim_values(c, seq);
     let mut probes = Vec::with_capacity(c.probes.len());
     for (prize_id, start) in &c.probes {
         let n = values.len();
@@ -368,11 +369,15 @@ async fn claim_in_one_statement(db: &DatabaseConnection, c: &NewClaim<'_>) -> Ap
 
 /// SQLite (the embedded mode, one writer at a time): the same steps in a transaction —
 /// insert the claim row, take one free slot per prize, roll back if none was free.
-async fn claim_in_transaction(db: &DatabaseConnection, c: &NewClaim<'_>) -> ApiResult<Attempt> {
+async fn claim_in_transaction(
+    db: &DatabaseConnection,
+    c: &NewClaim<'_>,
+    seq: i32,
+) -> ApiResult<Attempt> {
     let backend = db.get_database_backend();
     let txn = db.begin().await?;
     let inserted = txn
-        .query_one_raw(stmt(backend, &insert_claim_sql(""), claim_values(c)))
+        .query_one_raw(stmt(backend, &insert_claim_sql(""), claim_values(c, seq)))
         .await?;
     let Some(row) = inserted else {
         txn.rollback().await?;
@@ -381,7 +386,7 @@ async fn claim_in_transaction(db: &DatabaseConnection, c: &NewClaim<'_>) -> ApiR
     let claim_id: i64 = row.try_get("", "id")?;
     let mut vouchers = Vec::with_capacity(c.probes.len());
     for (prize_id, start) in &c.probes {
-        let mut values = claim_values(c);
+        let mut values = claim_values(c, seq);
         values.extend([claim_id.into(), (*prize_id).into(), (*start).into()]);
         let taken = txn
             .query_one_raw(stmt(
@@ -433,7 +438,10 @@ fn closed_in_scope(snapshot: &ActivitySnapshot, holder: &Holder) -> bool {
 enum Diagnosis {
     Replay(claim::Model),
     Refused(Refusal),
-    Retry,
+    /// The limit leaves room: `used` claims so far under this day key.
+    Retry {
+        used: i32,
+    },
 }
 
 /// Why the claim row was not inserted: a retried request, a member who is no longer
@@ -488,10 +496,11 @@ async fn diagnose(
         .filter(claim::Column::DayKey.eq(day_key))
         .count(&state.db)
         .await?;
-    if used >= u64::try_from(times).unwrap_or(1) {
+    let used = i32::try_from(used).unwrap_or(i32::MAX);
+    if used >= times {
         Ok(Diagnosis::Refused(Refusal::LimitReached))
     } else {
-        Ok(Diagnosis::Retry)
+        Ok(Diagnosis::Retry { used })
     }
 }
 

@@ -12,8 +12,11 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use entity::{activity, app_account, coupon, member, organisation, voucher};
-use sea_orm::sea_query::{Expr, ExprTrait, Query};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query, SelectStatement};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, IdenStatic, Iterable, QueryFilter,
+    QueryResult, QuerySelect,
+};
 
 use crate::error::ApiResult;
 use crate::services::activities;
@@ -142,6 +145,12 @@ impl RushCache {
         }
         Ok(holder)
     }
+
+    /// Keeps a holder just read with the member's session (see
+    /// `sessions::resolve_member`), so the route's own `holder` call is a cache hit.
+    pub fn remember_holder(&self, holder: Holder) {
+        put(&self.holders, holder.account_id, Arc::new(holder));
+    }
 }
 
 async fn load_activity<C: ConnectionTrait>(db: &C, id: i64) -> ApiResult<Option<ActivitySnapshot>> {
@@ -214,23 +223,67 @@ async fn load_activity<C: ConnectionTrait>(db: &C, id: i64) -> ApiResult<Option<
 
 /// The account's member with the member's organisation, in one query.
 async fn load_holder<C: ConnectionTrait>(db: &C, account_id: i64) -> ApiResult<Holder> {
-    let linked = Query::select()
-        .column(app_account::Column::MemberId)
-        .from(app_account::Entity)
-        .and_where(app_account::Column::Id.eq(account_id))
-        .to_owned();
-    let found = member::Entity::find()
-        .filter(member::Column::Id.in_subquery(linked))
-        .find_also_related(organisation::Entity)
-        .one(db)
+    let mut select = holder_select();
+    select.and_where(app_account::Column::Id.eq(account_id));
+    let row = db
+        .query_one_raw(db.get_database_backend().build(&select))
         .await?;
-    let (member, org_path) = match found {
-        Some((m, org)) => (Some(m), org.map(|o| o.path)),
-        None => (None, None),
+    match row {
+        Some(row) => holder_of(&row),
+        None => Ok(Holder {
+            account_id,
+            member: None,
+            org_path: None,
+        }),
+    }
+}
+
+/// `app_accounts` with the linked roster member (columns prefixed `m_`) and the
+/// member's organisation path; callers add their condition (and `sessions.resolve_member`
+/// the session it comes through), and read a row back with `holder_of`.
+pub(crate) fn holder_select() -> SelectStatement {
+    let mut select = Query::select();
+    select
+        .expr_as(
+            Expr::col((app_account::Entity, app_account::Column::Id)),
+            "holder_account_id",
+        )
+        .expr_as(
+            Expr::col((organisation::Entity, organisation::Column::Path)),
+            "holder_org_path",
+        );
+    for c in member::Column::iter() {
+        select.expr_as(
+            Expr::col((member::Entity, c)),
+            Alias::new(format!("m_{}", c.as_str())),
+        );
+    }
+    select
+        .from(app_account::Entity)
+        .left_join(
+            member::Entity,
+            Expr::col((member::Entity, member::Column::Id))
+                .equals((app_account::Entity, app_account::Column::MemberId)),
+        )
+        .left_join(
+            organisation::Entity,
+            Expr::col((organisation::Entity, organisation::Column::Id))
+                .equals((member::Entity, member::Column::OrgId)),
+        );
+    select
+}
+
+/// The holder in a row of `holder_select`.
+pub(crate) fn holder_of(row: &QueryResult) -> ApiResult<Holder> {
+    let member = match row.try_get::<Option<i64>>("m_", "id")? {
+        Some(_) => Some(member::Model::from_query_result(row, "m_")?),
+        None => None,
     };
     Ok(Holder {
-        account_id,
+        account_id: row.try_get("", "holder_account_id")?,
+        org_path: member
+            .as_ref()
+            .and(row.try_get::<Option<String>>("", "holder_org_path")?),
         member,
-        org_path,
     })
 }

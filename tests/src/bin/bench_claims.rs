@@ -12,7 +12,8 @@
 //! Environment: BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres),
 //! BENCH_REDIS_URL (default redis://127.0.0.1:6379), BENCH_VOUCHERS (default 10000),
 //! BENCH_MEMBERS (default 20000), BENCH_CLIENTS (default 64), BENCH_KEEP_DB (keep the
-//! database for EXPLAIN afterwards).
+//! database for EXPLAIN afterwards), BENCH_SETUP_SQL (statements run after seeding, to
+//! try a schema or setting change).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -23,7 +24,7 @@ use anyhow::{Context, bail};
 use chrono::Utc;
 use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
 use serde_json::{Value, json};
-use tests::bench::{self, Env, Server};
+use tests::bench::{self, CpuSample, Env, Server};
 
 fn var(name: &str, default: usize) -> usize {
     std::env::var(name)
@@ -78,6 +79,7 @@ struct Phase {
     latencies: Vec<Duration>,
     codes: HashMap<String, usize>,
     ok: Vec<Value>,
+    cpu: String,
 }
 
 impl Phase {
@@ -96,6 +98,7 @@ impl Phase {
         let mut codes: Vec<_> = self.codes.iter().collect();
         codes.sort();
         println!("  answers: {codes:?}");
+        println!("  {}", self.cpu);
     }
 }
 
@@ -110,6 +113,7 @@ async fn hammer(
     let jobs = Arc::new(jobs);
     let cursor = Arc::new(AtomicUsize::new(0));
     let stop = Arc::new(AtomicBool::new(false));
+    let cpu = CpuSample::take(api.pid());
     let started = Instant::now();
     let mut set = tokio::task::JoinSet::new();
     for _ in 0..clients {
@@ -151,6 +155,7 @@ async fn hammer(
         latencies: Vec::new(),
         codes: HashMap::new(),
         ok: Vec::new(),
+        cpu: String::new(),
     };
     while let Some(done) = set.join_next().await {
         for (took, status, code, body) in done?? {
@@ -162,6 +167,7 @@ async fn hammer(
         }
     }
     phase.wall = started.elapsed();
+    phase.cpu = cpu.split_since(&CpuSample::take(api.pid()), phase.wall);
     Ok(phase)
 }
 
@@ -296,6 +302,10 @@ async fn run(env: &Env, vouchers: usize, members: usize, clients: usize) -> anyh
          now(), now() + interval '1 day' FROM app_accounts",
     )
     .await?;
+    // An experiment's schema or setting change, applied before the rush.
+    if let Ok(sql) = std::env::var("BENCH_SETUP_SQL") {
+        exec(&db, &sql).await?;
+    }
     exec(&db, "ANALYZE").await?;
     let accounts = ids(&db, "SELECT id FROM app_accounts ORDER BY id").await?;
     println!(

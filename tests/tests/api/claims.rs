@@ -423,6 +423,27 @@ async fn one_member_claiming_32_times_at_once_on_a_once_limit_gets_one_voucher_a
 }
 
 #[tokio::test]
+async fn one_member_claiming_16_times_at_once_on_a_three_a_day_limit_gets_three_vouchers() {
+    let r = rush(100, json!({ "kind": "per_day", "times": 3 })).await;
+    let token = r.members(1, 1).await.remove(0);
+    let results = join_all((0..16).map(|_| r.claim(&token, None))).await;
+    let won = results
+        .iter()
+        .filter(|x| x.status == StatusCode::CREATED)
+        .count();
+    assert_eq!(won, 3, "{results:?}");
+    assert!(
+        results
+            .iter()
+            .filter(|x| x.status != StatusCode::CREATED)
+            .all(|x| x.code() == "LIMIT_REACHED"),
+        "{results:?}"
+    );
+    let vouchers = r.app.get("/api/app/vouchers?status=unused", &token).await;
+    assert_eq!(vouchers.body["total"], 3);
+}
+
+#[tokio::test]
 async fn sixteen_phones_redeeming_one_voucher_at_once_redeem_it_once_and_the_sweep_expires_the_rest()
  {
     let r = rush(5, json!({ "kind": "once" })).await;
