@@ -14,6 +14,7 @@ mod m20261210_000001_create_vouchers_claims;
 mod m20261215_000001_tune_indexes;
 mod m20261220_000001_create_settlement;
 mod m20261221_000001_voucher_face_value;
+mod m20261226_000001_member_hash_lookup;
 
 pub struct Migrator;
 
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261215_000001_tune_indexes::Migration),
             Box::new(m20261220_000001_create_settlement::Migration),
             Box::new(m20261221_000001_voucher_face_value::Migration),
+            Box::new(m20261226_000001_member_hash_lookup::Migration),
         ]
     }
 }

@@ -150,17 +150,18 @@ pub fn peak_rss_mb(pid: u32) -> f64 {
         .map_or(0.0, |kb| kb / 1024.0)
 }
 
-/// CPU seconds used so far: by the machine (all cores, busy time), by one process and
-/// by this benchmark process, read from `/proc` (clock ticks of 1/100 s).
+/// CPU seconds used so far: by the machine (all cores, busy time), by one process (the
+/// api, the jobs worker) and by this benchmark process, read from `/proc` (clock ticks
+/// of 1/100 s).
 #[derive(Clone, Copy, Debug, Default)]
 pub struct CpuSample {
     pub machine: f64,
-    pub api: f64,
+    pub process: f64,
     pub client: f64,
 }
 
 impl CpuSample {
-    pub fn take(api_pid: u32) -> Self {
+    pub fn take(pid: u32) -> Self {
         let ticks = |pid: &str| {
             std::fs::read_to_string(format!("/proc/{pid}/stat"))
                 .ok()
@@ -190,26 +191,27 @@ impl CpuSample {
             / 100.0;
         Self {
             machine,
-            api: ticks(&api_pid.to_string()),
+            process: ticks(&pid.to_string()),
             client: ticks("self"),
         }
     }
 
     /// Where the CPU went between `self` and `later`, per second of `wall`, as a line:
-    /// the api, this client, and everything else (PostgreSQL, Redis, the kernel's rest).
-    pub fn split_since(&self, later: &Self, wall: Duration) -> String {
+    /// the process (called `name`), this client, and everything else (PostgreSQL,
+    /// Redis, other processes).
+    pub fn split_since(&self, later: &Self, wall: Duration, name: &str) -> String {
         let w = wall.as_secs_f64().max(1e-9);
-        let (machine, api, client) = (
+        let (machine, process, client) = (
             later.machine - self.machine,
-            later.api - self.api,
+            later.process - self.process,
             later.client - self.client,
         );
         format!(
-            "cores busy {:.2} of 2: api {:.2}, benchmark client {:.2}, rest (PostgreSQL, Redis) {:.2}",
+            "cores busy {:.2} of 2: {name} {:.2}, benchmark client {:.2}, rest (PostgreSQL, Redis) {:.2}",
             machine / w,
-            api / w,
+            process / w,
             client / w,
-            (machine - api - client) / w
+            (machine - process - client) / w
         )
     }
 }
@@ -285,6 +287,15 @@ impl Server {
     /// Polls a task every 10 ms until it succeeded with its result file; fails on
     /// 执行失败 or after 300 s.
     pub async fn wait_for_result(&self, task_id: i64, token: &str) -> anyhow::Result<Value> {
+        let task = self.wait_for_end(task_id, token).await?;
+        match task["status"].as_str() {
+            Some("succeeded") => Ok(task),
+            _ => bail!("task failed: {task}"),
+        }
+    }
+
+    /// Polls a task until it has succeeded with its result file, or failed.
+    pub async fn wait_for_end(&self, task_id: i64, token: &str) -> anyhow::Result<Value> {
         let started = Instant::now();
         loop {
             let task = self
@@ -292,7 +303,7 @@ impl Server {
                 .await?;
             match task["status"].as_str() {
                 Some("succeeded") if task["has_result"] == true => return Ok(task),
-                Some("failed") => bail!("task failed: {task}"),
+                Some("failed") => return Ok(task),
                 _ if started.elapsed() > Duration::from_secs(300) => {
                     bail!("no result after 300 s: {task}")
                 }

@@ -167,7 +167,7 @@ async fn hammer(
         }
     }
     phase.wall = started.elapsed();
-    phase.cpu = cpu.split_since(&CpuSample::take(api.pid()), phase.wall);
+    phase.cpu = cpu.split_since(&CpuSample::take(api.pid()), phase.wall, "api");
     Ok(phase)
 }
 

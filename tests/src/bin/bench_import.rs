@@ -11,7 +11,7 @@
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
-use tests::bench::{self, Env, Server};
+use tests::bench::{self, CpuSample, Env, Server};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -53,6 +53,14 @@ async fn run(env: &Env, rows: usize, file: Vec<u8>) -> anyhow::Result<(Duration,
     let worker = bench::spawn("jobs", &env.vars(None))?;
     api.wait_healthy().await?;
     let token = api.union_admin_token().await?;
+    // A file without rows first: the worker refuses it, which shows it is up and
+    // connected before the clock starts (a deployed worker is already running).
+    let empty = tests::roster_file::generate(0)?;
+    let warm_up = api
+        .upload("/api/admin/member-imports", &token, "空表.xlsx", empty)
+        .await?;
+    let warm_up = warm_up["task_id"].as_i64().context("warm-up task")?;
+    api.wait_for_end(warm_up, &token).await?;
 
     let submitted = api
         .upload(
@@ -63,12 +71,15 @@ async fn run(env: &Env, rows: usize, file: Vec<u8>) -> anyhow::Result<(Duration,
         )
         .await?;
     let accepted = Instant::now();
+    let cpu = CpuSample::take(worker.id());
     let task_id = submitted["task_id"]
         .as_i64()
         .with_context(|| format!("upload refused: {submitted}"))?;
     let task = api.wait_for_result(task_id, &token).await?;
     let elapsed = accepted.elapsed();
+    let cpu = cpu.split_since(&CpuSample::take(worker.id()), elapsed, "jobs worker");
     let peak = bench::stop_worker(worker);
+    println!("{cpu}");
 
     let members = env.count("SELECT COUNT(*) AS n FROM members").await?;
     println!(
