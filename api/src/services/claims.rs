@@ -201,6 +201,7 @@ pub async fn claim(
         probes: snapshot
             .prizes
             .iter()
+            .filter(|p| !state.cache.sold_out(p.prize_id))
             .filter_map(|p| p.slot_ids.map(|range| (p.prize_id, random_start(range))))
             .collect(),
     };
@@ -214,6 +215,7 @@ pub async fn claim(
         };
         let free_slots = match attempt {
             Attempt::Claimed { claim_id, vouchers } => {
+                remember_sold_out(state, &claim, &vouchers);
                 tracing::info!(claim_id, vouchers = vouchers.len(), "claimed");
                 return Ok(Claimed {
                     claim_id,
@@ -222,7 +224,12 @@ pub async fn claim(
                     replayed: false,
                 });
             }
-            Attempt::NotInserted { free_slots } => free_slots,
+            Attempt::NotInserted { free_slots } => {
+                if !free_slots {
+                    remember_sold_out(state, &claim, &[]);
+                }
+                free_slots
+            }
         };
         match diagnose(
             state,
@@ -332,12 +339,21 @@ async fn claim_in_one_statement(
         values.push((*prize_id).into());
         values.push((*start).into());
     }
+    // The probes walk the free-slot index (prize_id, id) WHERE member_id IS NULL, where
+    // taken slots leave only dead entries that the first walk over them marks dead for
+    // good. Written as `prize_id = p AND id >= start ORDER BY id`, the same probe can
+    // also walk the primary key, and a plan made while every slot was free does: it
+    // then steps over every taken row, and a sold-out prize costs a scan of all its
+    // slots per request (3,400 buffers, against 21 here). The row comparison and the
+    // ORDER BY on both columns are only served by the free-slot index.
     let text = format!(
         "WITH picked AS (SELECT COALESCE(\
-           (SELECT v.id FROM vouchers v WHERE v.prize_id = p.prize_id AND v.member_id IS NULL \
-            AND v.id >= p.start ORDER BY v.id LIMIT 1 FOR UPDATE SKIP LOCKED), \
-           (SELECT v.id FROM vouchers v WHERE v.prize_id = p.prize_id AND v.member_id IS NULL \
-            AND v.id < p.start ORDER BY v.id DESC LIMIT 1 FOR UPDATE SKIP LOCKED)) AS id \
+           (SELECT v.id FROM vouchers v WHERE (v.prize_id, v.id) >= (p.prize_id, p.start) \
+            AND v.prize_id <= p.prize_id AND v.member_id IS NULL \
+            ORDER BY v.prize_id, v.id LIMIT 1 FOR UPDATE SKIP LOCKED), \
+           (SELECT v.id FROM vouchers v WHERE (v.prize_id, v.id) < (p.prize_id, p.start) \
+            AND v.prize_id >= p.prize_id AND v.member_id IS NULL \
+            ORDER BY v.prize_id DESC, v.id DESC LIMIT 1 FOR UPDATE SKIP LOCKED)) AS id \
            FROM (VALUES {probes}) AS p(prize_id, start)), \
          claimed AS ({insert}), \
          taken AS (UPDATE vouchers SET {TAKE_SET}, claim_id = claimed.id \
@@ -413,6 +429,15 @@ async fn claim_in_transaction(
     }
     txn.commit().await?;
     Ok(Attempt::Claimed { claim_id, vouchers })
+}
+
+/// Notes the probed prizes that gave no voucher (no free slot was found for them).
+fn remember_sold_out(state: &AppState, claim: &NewClaim<'_>, vouchers: &[voucher::Model]) {
+    for (prize_id, _) in &claim.probes {
+        if !vouchers.iter().any(|v| v.prize_id == *prize_id) {
+            state.cache.mark_sold_out(*prize_id);
+        }
+    }
 }
 
 /// Where a prize's free-slot probe starts: a random id in its slot range. Taken slots

@@ -24,6 +24,8 @@ use crate::services::activities;
 const ACTIVITY_TTL: Duration = Duration::from_secs(2);
 const HOLDER_TTL: Duration = Duration::from_secs(5);
 const COUPON_TTL: Duration = Duration::from_secs(30);
+/// How long a prize found without a free slot is not probed again (see `sold_out`).
+const SOLD_OUT_TTL: Duration = Duration::from_secs(1);
 /// Beyond this many entries a map is simply cleared (bounded memory).
 const MAX_ENTRIES: usize = 100_000;
 
@@ -63,6 +65,8 @@ pub struct RushCache {
     activities: Mutex<HashMap<i64, (Instant, Arc<ActivitySnapshot>)>>,
     holders: Mutex<HashMap<i64, (Instant, Arc<Holder>)>>,
     coupons: Mutex<HashMap<i64, (Instant, Arc<coupon::Model>)>>,
+    /// Prizes whose last free-slot probe found none, by prize id.
+    sold_out: Mutex<HashMap<i64, (Instant, Arc<()>)>>,
     /// One activity load at a time: when a hot activity's copy expires, the requests
     /// in flight wait for one reload instead of all running it at once.
     activity_loads: tokio::sync::Mutex<()>,
@@ -144,6 +148,20 @@ impl RushCache {
             put(&self.holders, account_id, holder.clone());
         }
         Ok(holder)
+    }
+
+    /// Whether a claim found this prize without a free slot within the last second.
+    /// Once a prize is gone, every probe for it walks the whole slot range (all of it
+    /// taken) — milliseconds each, paid by every request of the crowd still arriving —
+    /// so for a second its claims skip the probe and answer from `diagnose` (a retry,
+    /// the limit, else 已领完). A slot locked by a claim that then fails to go in is
+    /// free again, and is found once the second has passed.
+    pub fn sold_out(&self, prize_id: i64) -> bool {
+        get(&self.sold_out, prize_id, SOLD_OUT_TTL).is_some()
+    }
+
+    pub fn mark_sold_out(&self, prize_id: i64) {
+        put(&self.sold_out, prize_id, Arc::new(()));
     }
 
     /// Keeps a holder just read with the member's session (see
