@@ -9,7 +9,7 @@
 //!     cargo build --release -p api -p jobs -p tests --bins
 //!     cargo run --release -p tests --bin bench_claims
 //!
-//! Environment: BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres),
+//! Environment: BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable),
 //! BENCH_REDIS_URL (default redis://127.0.0.1:6379), BENCH_VOUCHERS (default 10000),
 //! BENCH_MEMBERS (default 20000), BENCH_CLIENTS (default 64), BENCH_KEEP_DB (keep the
 //! database for EXPLAIN afterwards), BENCH_SETUP_SQL (statements run after seeding, to

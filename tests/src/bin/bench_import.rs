@@ -5,7 +5,7 @@
 //!
 //!     cargo build --release -p api -p jobs && cargo run --release -p tests --bin bench_import
 //!
-//! Environment: BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres),
+//! Environment: BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable),
 //! BENCH_REDIS_URL (default redis://127.0.0.1:6379), BENCH_ROWS (default 100000).
 
 use std::time::{Duration, Instant};
