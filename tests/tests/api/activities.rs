@@ -3,7 +3,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::coupons::create_coupon;
-use crate::helpers::{Resp, TestApp};
+use crate::helpers::{Chain, Resp, TestApp};
 use crate::merchants::create_merchant;
 
 fn activity_body(scope_org_id: i64) -> Value {
@@ -64,17 +64,13 @@ struct Tree {
 
 async fn tree(app: &TestApp) -> Tree {
     let root = app.root_token().await;
-    let (district, district_token) = app
-        .create_org(&root, 1, "东港区总工会", "district_federation", "donggang")
-        .await;
-    let (union, union_token) = app
-        .create_org(
-            &district_token,
-            district,
-            "东港区第一基层工会",
-            "grassroots_union",
-            "dg-one",
-        )
+    let Chain {
+        district,
+        district_token,
+        union,
+        union_token,
+    } = app
+        .district_and_union(&root, "东港区第一基层工会", "dg-one")
         .await;
     let (_, sibling_token) = app
         .create_org(&root, 1, "岚山区总工会", "district_federation", "lanshan")

@@ -4,6 +4,7 @@
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
+use crate::helpers::Chain;
 use crate::member_app::MemberApp;
 
 pub const ID_A: &str = "371102198503151230";
@@ -25,18 +26,12 @@ pub struct Tree {
 pub async fn tree(m: &MemberApp) -> Tree {
     let app = &m.app;
     let root = app.root_token().await;
-    let (district, district_token) = app
-        .create_org(&root, 1, "东港区总工会", "district_federation", "donggang")
-        .await;
-    let (port, port_token) = app
-        .create_org(
-            &district_token,
-            district,
-            "日照港工会",
-            "grassroots_union",
-            "port",
-        )
-        .await;
+    let Chain {
+        district,
+        district_token,
+        union: port,
+        union_token: port_token,
+    } = app.district_and_union(&root, "日照港工会", "port").await;
     let (steel, steel_token) = app
         .create_org(
             &district_token,

@@ -9,7 +9,7 @@ use reqwest::{Method, StatusCode};
 use sea_orm::{ActiveModelTrait, Set};
 use serde_json::{Value, json};
 
-use crate::helpers::{Resp, TestApp};
+use crate::helpers::{Chain, Resp, TestApp};
 use crate::merchants::create_merchant;
 
 #[allow(dead_code)]
@@ -168,18 +168,12 @@ pub async fn activity(
 /// moved two minutes on, inside its window.
 pub async fn rush_in(app: &TestApp, quantity: i64, limit: Value, spec: Spec) -> Ids {
     let root = app.root_token().await;
-    let (district, district_token) = app
-        .create_org(&root, 1, "东港区总工会", "district_federation", "donggang")
-        .await;
-    let (union, union_token) = app
-        .create_org(
-            &district_token,
-            district,
-            "日照港工会",
-            "grassroots_union",
-            "port",
-        )
-        .await;
+    let Chain {
+        district,
+        district_token,
+        union,
+        union_token,
+    } = app.district_and_union(&root, "日照港工会", "port").await;
     let merchant = create_merchant(app, &union_token, "日照职工之家", "13700000001").await;
     let coupon = coupon(
         app,

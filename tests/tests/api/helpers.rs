@@ -254,6 +254,29 @@ impl TestApp {
         (id, self.activate_admin(username).await)
     }
 
+    /// The district federation 东港区总工会 (admin `donggang`) under the city and one
+    /// grassroots union under it, created by the city's `root` admin.
+    pub async fn district_and_union(&self, root: &str, union: &str, username: &str) -> Chain {
+        let (district, district_token) = self
+            .create_org(root, 1, "东港区总工会", "district_federation", "donggang")
+            .await;
+        let (union, union_token) = self
+            .create_org(
+                &district_token,
+                district,
+                union,
+                "grassroots_union",
+                username,
+            )
+            .await;
+        Chain {
+            district,
+            district_token,
+            union,
+            union_token,
+        }
+    }
+
     /// Polls a task until it leaves pending/running, for at most `deadline`.
     pub async fn wait_for_task(&self, token: &str, task_id: i64, deadline: Duration) -> Value {
         let started = std::time::Instant::now();
@@ -292,4 +315,12 @@ impl TestApp {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
+}
+
+/// A district federation and a union under it (`TestApp::district_and_union`).
+pub struct Chain {
+    pub district: i64,
+    pub district_token: String,
+    pub union: i64,
+    pub union_token: String,
 }

@@ -11,7 +11,7 @@ use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect
 use serde_json::{Value, json};
 
 use crate::claims::{activity, direct_members, staff_login, staff_token};
-use crate::helpers::{ADMIN_PASSWORD, Resp, TestApp};
+use crate::helpers::{ADMIN_PASSWORD, Chain, Resp, TestApp};
 use crate::merchants::merchant_body;
 use crate::sheets;
 
@@ -84,18 +84,12 @@ impl Scene {
     async fn new() -> Self {
         let app = TestApp::spawn().await;
         let root = app.root_token().await;
-        let (district, district_token) = app
-            .create_org(&root, 1, "东港区总工会", "district_federation", "donggang")
-            .await;
-        let (union, union_token) = app
-            .create_org(
-                &district_token,
-                district,
-                "日照港工会",
-                "grassroots_union",
-                "port",
-            )
-            .await;
+        let Chain {
+            district,
+            district_token,
+            union,
+            union_token,
+        } = app.district_and_union(&root, "日照港工会", "port").await;
         let (_, sibling_token) = app
             .create_org(
                 &district_token,
