@@ -15,6 +15,7 @@ mod m20261215_000001_tune_indexes;
 mod m20261220_000001_create_settlement;
 mod m20261221_000001_voucher_face_value;
 mod m20261226_000001_member_hash_lookup;
+mod m20261227_000001_lighter_claim_rows;
 
 pub struct Migrator;
 
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261220_000001_create_settlement::Migration),
             Box::new(m20261221_000001_voucher_face_value::Migration),
             Box::new(m20261226_000001_member_hash_lookup::Migration),
+            Box::new(m20261227_000001_lighter_claim_rows::Migration),
         ]
     }
 }
