@@ -5,7 +5,8 @@ use entity::enums::PrincipalKind;
 use entity::{admin_account, app_account, organisation, session};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult,
+    QueryFilter, Set,
 };
 
 use crate::auth::{AdminPrincipal, SessionPrincipal, StaffPrincipal, token};
@@ -37,18 +38,23 @@ pub async fn issue<C: ConnectionTrait>(
     Ok(token)
 }
 
+/// What makes a session behind `token` live: of this kind, not revoked, not expired.
+fn live(state: &AppState, token: &str, kind: PrincipalKind) -> Condition {
+    Condition::all()
+        .add(session::Column::TokenHash.eq(token::digest(token)))
+        .add(session::Column::PrincipalKind.eq(kind))
+        .add(session::Column::RevokedAt.is_null())
+        .add(session::Column::ExpiresAt.gt(state.clock.now()))
+}
+
 /// A live session of the given kind, or 401.
 async fn live_session(
     state: &AppState,
     token: &str,
     kind: PrincipalKind,
 ) -> ApiResult<session::Model> {
-    let now = state.clock.now();
     session::Entity::find()
-        .filter(session::Column::TokenHash.eq(token::digest(token)))
-        .filter(session::Column::PrincipalKind.eq(kind))
-        .filter(session::Column::RevokedAt.is_null())
-        .filter(session::Column::ExpiresAt.gt(now))
+        .filter(live(state, token, kind))
         .one(&state.db)
         .await?
         .ok_or(ApiError::Unauthorized)
@@ -69,10 +75,7 @@ pub async fn resolve_member(state: &AppState, token: &str) -> ApiResult<SessionP
             Expr::col((session::Entity, session::Column::PrincipalId))
                 .equals((app_account::Entity, app_account::Column::Id)),
         )
-        .and_where(session::Column::TokenHash.eq(token::digest(token)))
-        .and_where(session::Column::PrincipalKind.eq(PrincipalKind::Member))
-        .and_where(session::Column::RevokedAt.is_null())
-        .and_where(session::Column::ExpiresAt.gt(state.clock.now()));
+        .cond_where(live(state, token, PrincipalKind::Member));
     let row = state
         .db
         .query_one_raw(state.db.get_database_backend().build(&select))
