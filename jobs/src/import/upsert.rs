@@ -134,7 +134,7 @@ async fn write(
         }
     }
     if !new_rows.is_empty() {
-        for (_, hash) in insert_new(&txn, task, now, new_rows).await? {
+        for hash in insert_new(&txn, task, now, new_rows).await? {
             if let Some(index) = new_index.remove(&hash) {
                 out.push((index, Ok(RowOutcome::Inserted)));
             }
@@ -159,15 +159,15 @@ async fn write(
     Ok(out)
 }
 
-/// Inserts the batch's new members with their 入会 events and returns the (id, hash)
-/// of those that went in. A person already active somewhere hits the one-active index and is skipped,
-/// not an error, so the rest of the batch still goes in.
+/// Inserts the batch's new members with their 入会 events and returns the ID-number
+/// hashes of those that went in. A person already active somewhere hits the one-active
+/// index and is skipped, not an error, so the rest of the batch still goes in.
 async fn insert_new(
     txn: &DatabaseTransaction,
     task: &task::Model,
     now: chrono::DateTime<chrono::Utc>,
     rows: Vec<member::ActiveModel>,
-) -> Result<Vec<(i64, String)>, DbErr> {
+) -> Result<Vec<String>, DbErr> {
     if txn.get_database_backend() == DatabaseBackend::Postgres {
         return insert_new_as_json(txn, task, now, &rows).await;
     }
@@ -188,10 +188,7 @@ async fn insert_new(
         .iter()
         .map(|m| event(m.id, task, MemberEventKind::Joined, m.status, now));
     member_event::Entity::insert_many(events).exec(txn).await?;
-    Ok(inserted
-        .into_iter()
-        .map(|m| (m.id, m.id_number_hash))
-        .collect())
+    Ok(inserted.into_iter().map(|m| m.id_number_hash).collect())
 }
 
 /// PostgreSQL: the batch travels as one JSON document that `jsonb_populate_recordset`
@@ -203,7 +200,7 @@ async fn insert_new_as_json(
     task: &task::Model,
     now: chrono::DateTime<chrono::Utc>,
     rows: &[member::ActiveModel],
-) -> Result<Vec<(i64, String)>, DbErr> {
+) -> Result<Vec<String>, DbErr> {
     // Every row is built the same way, so the first one's set columns are the batch's.
     let columns: Vec<member::Column> = member::Column::iter()
         .filter(|c| rows[0].get(*c).is_set())
@@ -231,7 +228,7 @@ async fn insert_new_as_json(
          events AS (\
            INSERT INTO member_events (member_id, org_id, kind, reason, actor_admin_id, created_at) \
            SELECT id, org_id, $2, $3, $4, $5 FROM inserted) \
-         SELECT id, id_number_hash FROM inserted"
+         SELECT id_number_hash FROM inserted"
     );
     let joined = event(0, task, MemberEventKind::Joined, MemberStatus::Active, now);
     let found = txn
@@ -249,7 +246,7 @@ async fn insert_new_as_json(
         .await?;
     found
         .iter()
-        .map(|row| Ok((row.try_get("", "id")?, row.try_get("", "id_number_hash")?)))
+        .map(|row| row.try_get("", "id_number_hash"))
         .collect()
 }
 
