@@ -206,8 +206,9 @@ impl CpuSample {
             later.process - self.process,
             later.client - self.client,
         );
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         format!(
-            "cores busy {:.2} of 2: {name} {:.2}, benchmark client {:.2}, rest (PostgreSQL, Redis) {:.2}",
+            "cores busy {:.2} of {cores}: {name} {:.2}, benchmark client {:.2}, rest (PostgreSQL, Redis) {:.2}",
             machine / w,
             process / w,
             client / w,
