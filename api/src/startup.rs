@@ -17,6 +17,8 @@ use crate::error::render_any_error;
 use crate::middleware;
 use crate::routes;
 use crate::services::bootstrap;
+use crate::services::claim_batches::ClaimBatches;
+use crate::services::redemption_batches::RedemptionBatches;
 use crate::state::AppState;
 
 pub struct Application {
@@ -48,6 +50,8 @@ impl Application {
             sms,
             http,
             cache: Arc::default(),
+            claim_batches: ClaimBatches::start(db.clone()),
+            redemption_batches: RedemptionBatches::start(db.clone()),
             db,
             queue,
             settings: Arc::new(settings),

@@ -19,4 +19,8 @@ pub struct AppState {
     pub http: reqwest::Client,
     /// Short-lived copies of what does not change during a claim rush.
     pub cache: Arc<crate::services::rush_cache::RushCache>,
+    /// PostgreSQL: the lanes that send concurrent claims to the database together.
+    pub claim_batches: crate::services::claim_batches::ClaimBatches,
+    /// PostgreSQL: the same for redemptions.
+    pub redemption_batches: crate::services::redemption_batches::RedemptionBatches,
 }

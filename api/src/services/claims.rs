@@ -35,6 +35,7 @@ use sea_orm::{
 };
 
 use crate::error::{ApiError, ApiResult};
+use crate::services::claim_batches::{Attempt, ClaimRequest};
 use crate::services::rush_cache::{ActivitySnapshot, Holder};
 use crate::state::AppState;
 
@@ -185,19 +186,18 @@ pub async fn claim(
         return Err(refusal.into_error());
     }
     let (day_key, times) = limit_key(&snapshot.activity, now);
-    let name_masked = entity::value::mask_name(&member.name);
-    let phone_masked = entity::value::mask_phone(&member.phone);
     let backend = state.db.get_database_backend();
 
-    let claim = NewClaim {
+    let mut request = ClaimRequest {
         activity_id,
         member_id: member.id,
         account_id,
-        day_key: &day_key,
-        idempotency_key: idempotency_key.as_deref(),
+        day_key: day_key.clone(),
+        seq: 1,
+        idempotency_key: idempotency_key.clone(),
         now,
-        name_masked: &name_masked,
-        phone_masked: &phone_masked,
+        name_masked: entity::value::mask_name(&member.name),
+        phone_masked: entity::value::mask_phone(&member.phone),
         probes: snapshot
             .prizes
             .iter()
@@ -207,15 +207,17 @@ pub async fn claim(
     };
     // The claim takes sequence number 1 of its day key; when that is taken (a per-day
     // limit of N), the next free one after what is used, at most N.
-    let mut seq = 1;
-    while seq <= times {
-        let attempt = match backend {
-            DatabaseBackend::Postgres => claim_in_one_statement(&state.db, &claim, seq).await?,
-            _ => claim_in_transaction(&state.db, &claim, seq).await?,
+    while request.seq <= times {
+        let attempt = if request.probes.is_empty() {
+            Attempt::NotInserted { free_slots: false }
+        } else if backend == DatabaseBackend::Postgres {
+            state.claim_batches.run(request.clone()).await?
+        } else {
+            claim_in_transaction(&state.db, &request).await?
         };
         let free_slots = match attempt {
             Attempt::Claimed { claim_id, vouchers } => {
-                remember_sold_out(state, &claim, &vouchers);
+                remember_sold_out(state, &request, &vouchers);
                 tracing::info!(claim_id, vouchers = vouchers.len(), "claimed");
                 return Ok(Claimed {
                     claim_id,
@@ -226,7 +228,7 @@ pub async fn claim(
             }
             Attempt::NotInserted { free_slots } => {
                 if !free_slots {
-                    remember_sold_out(state, &claim, &[]);
+                    remember_sold_out(state, &request, &[]);
                 }
                 free_slots
             }
@@ -252,148 +254,46 @@ pub async fn claim(
             }
             Diagnosis::Refused(r) => return Err(r.into_error()),
             Diagnosis::Retry { .. } if !free_slots => return Err(Refusal::SoldOut.into_error()),
-            Diagnosis::Retry { used } => seq = (used + 1).max(seq + 1),
+            Diagnosis::Retry { used } => request.seq = (used + 1).max(request.seq + 1),
         }
     }
     Err(Refusal::LimitReached.into_error())
 }
 
-/// Everything a claim writes, decided before it goes to the database.
-struct NewClaim<'a> {
-    activity_id: i64,
-    member_id: i64,
-    account_id: i64,
-    day_key: &'a str,
-    idempotency_key: Option<&'a str>,
-    now: DateTime<Utc>,
-    name_masked: &'a str,
-    phone_masked: &'a str,
-    /// Per prize with slots: (prize id, the slot id its free-slot probe starts at).
-    probes: Vec<(i64, i64)>,
-}
-
-enum Attempt {
-    Claimed {
-        claim_id: i64,
-        vouchers: Vec<voucher::Model>,
-    },
-    /// No claim row went in: a retry, the limit, an ineligible member, a closed
-    /// activity (see `diagnose`), or — when no prize had a free slot — sold out.
-    NotInserted { free_slots: bool },
-}
-
-/// The claim row's insert with sequence number $7 of its day key (the unique key
-/// refuses a number already used), only while the account is still linked to that
-/// active member and the activity is still open. `{extra}` adds a condition (the
-/// PostgreSQL statement requires a free slot). The statement reads no `claims` row: a
-/// plan cached while the table was nearly empty would scan it, and a rush fills it.
-fn insert_claim_sql(extra: &str) -> String {
-    format!(
-        "INSERT INTO claims (activity_id, member_id, app_account_id, day_key, seq, \
-         idempotency_key, created_at) \
-         SELECT $1, $2, $3, $4, $7, $5, $6 \
-         WHERE EXISTS (SELECT 1 FROM app_accounts a JOIN members m ON m.id = a.member_id \
-           WHERE a.id = $3 AND m.id = $2 AND m.status = 'active') \
-         AND EXISTS (SELECT 1 FROM activities WHERE id = $1 AND status = 'open'){extra} \
-         ON CONFLICT DO NOTHING RETURNING id"
-    )
-}
-
-/// The values of `insert_claim_sql`'s $1–$7, then the masked holder as $8 and $9.
-fn claim_values(c: &NewClaim<'_>, seq: i32) -> Vec<Value> {
-    vec![
-        c.activity_id.into(),
-        c.member_id.into(),
-        c.account_id.into(),
-        c.day_key.into(),
-        c.idempotency_key.map(str::to_owned).into(),
-        c.now.into(),
-        seq.into(),
-        c.name_masked.into(),
-        c.phone_masked.into(),
-    ]
-}
-
-/// What a taken slot becomes (`$n` numbering shared by both paths).
-const TAKE_SET: &str = "member_id = $2, status = 'unused', claimed_at = $6, \
-     holder_name_masked = $8, holder_phone_masked = $9";
-
-/// PostgreSQL: the whole claim is one autocommitted statement, one round trip. It locks
-/// one free slot per prize (`FOR UPDATE SKIP LOCKED`, probing up from the random start,
-/// else down from it), inserts the claim row only if a slot was found, and hands the
-/// locked slots to the claim; if the claim row does not go in, the locks are released
-/// at the end of the statement and nothing is written.
-async fn claim_in_one_statement(
-    db: &DatabaseConnection,
-    c: &NewClaim<'_>,
-    seq: i32,
-) -> ApiResult<Attempt> {
-    if c.probes.is_empty() {
-        return Ok(Attempt::NotInserted { free_slots: false });
-    }
-    let mut values = claim_values(c, seq);
-    let mut probes = Vec::with_capacity(c.probes.len());
-    for (prize_id, start) in &c.probes {
-        let n = values.len();
-        probes.push(format!("(${}::bigint, ${}::bigint)", n + 1, n + 2));
-        values.push((*prize_id).into());
-        values.push((*start).into());
-    }
-    // The probes walk the free-slot index (prize_id, id) WHERE member_id IS NULL, where
-    // taken slots leave only dead entries that the first walk over them marks dead for
-    // good. Written as `prize_id = p AND id >= start ORDER BY id`, the same probe can
-    // also walk the primary key, and a plan made while every slot was free does: it
-    // then steps over every taken row, and a sold-out prize costs a scan of all its
-    // slots per request (3,400 buffers, against 21 here). The row comparison and the
-    // ORDER BY on both columns are only served by the free-slot index.
-    let text = format!(
-        "WITH picked AS (SELECT COALESCE(\
-           (SELECT v.id FROM vouchers v WHERE (v.prize_id, v.id) >= (p.prize_id, p.start) \
-            AND v.prize_id <= p.prize_id AND v.member_id IS NULL \
-            ORDER BY v.prize_id, v.id LIMIT 1 FOR UPDATE SKIP LOCKED), \
-           (SELECT v.id FROM vouchers v WHERE (v.prize_id, v.id) < (p.prize_id, p.start) \
-            AND v.prize_id >= p.prize_id AND v.member_id IS NULL \
-            ORDER BY v.prize_id DESC, v.id DESC LIMIT 1 FOR UPDATE SKIP LOCKED)) AS id \
-           FROM (VALUES {probes}) AS p(prize_id, start)), \
-         claimed AS ({insert}), \
-         taken AS (UPDATE vouchers SET {TAKE_SET}, claim_id = claimed.id \
-           FROM claimed, picked WHERE vouchers.id = picked.id AND vouchers.member_id IS NULL \
-           RETURNING vouchers.*) \
-         SELECT (SELECT id FROM claimed) AS new_claim_id, \
-           EXISTS (SELECT 1 FROM picked WHERE id IS NOT NULL) AS free_slots, taken.* \
-         FROM (SELECT 1) AS one LEFT JOIN taken ON true ORDER BY taken.id",
-        probes = probes.join(", "),
-        insert = insert_claim_sql(" AND EXISTS (SELECT 1 FROM picked WHERE id IS NOT NULL)"),
-    );
-    let rows = db
-        .query_all_raw(stmt(DatabaseBackend::Postgres, &text, values))
-        .await?;
-    let Some(first) = rows.first() else {
-        return Ok(Attempt::NotInserted { free_slots: false });
-    };
-    let Some(claim_id) = first.try_get::<Option<i64>>("", "new_claim_id")? else {
-        return Ok(Attempt::NotInserted {
-            free_slots: first.try_get("", "free_slots")?,
-        });
-    };
-    let vouchers = rows
-        .iter()
-        .map(|row| voucher::Model::from_query_result(row, ""))
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(Attempt::Claimed { claim_id, vouchers })
-}
-
-/// SQLite (the embedded mode, one writer at a time): the same steps in a transaction —
-/// insert the claim row, take one free slot per prize, roll back if none was free.
-async fn claim_in_transaction(
-    db: &DatabaseConnection,
-    c: &NewClaim<'_>,
-    seq: i32,
-) -> ApiResult<Attempt> {
+/// SQLite (the embedded mode, one writer at a time): the claim in a transaction —
+/// insert the claim row with sequence number $7 of its day key (the unique key refuses
+/// a number already used) while the account is still linked to that active member and
+/// the activity is still open, take one free slot per prize, roll back if none was
+/// free. PostgreSQL runs the same steps as one statement for a batch of claims
+/// (`claim_batches`).
+async fn claim_in_transaction(db: &DatabaseConnection, c: &ClaimRequest) -> ApiResult<Attempt> {
     let backend = db.get_database_backend();
+    let values = || -> Vec<Value> {
+        vec![
+            c.activity_id.into(),
+            c.member_id.into(),
+            c.account_id.into(),
+            c.day_key.clone().into(),
+            c.idempotency_key.clone().into(),
+            c.now.into(),
+            c.seq.into(),
+            c.name_masked.clone().into(),
+            c.phone_masked.clone().into(),
+        ]
+    };
     let txn = db.begin().await?;
     let inserted = txn
-        .query_one_raw(stmt(backend, &insert_claim_sql(""), claim_values(c, seq)))
+        .query_one_raw(stmt(
+            backend,
+            "INSERT INTO claims (activity_id, member_id, app_account_id, day_key, seq, \
+             idempotency_key, created_at) \
+             SELECT $1, $2, $3, $4, $7, $5, $6 \
+             WHERE EXISTS (SELECT 1 FROM app_accounts a JOIN members m ON m.id = a.member_id \
+               WHERE a.id = $3 AND m.id = $2 AND m.status = 'active') \
+             AND EXISTS (SELECT 1 FROM activities WHERE id = $1 AND status = 'open') \
+             ON CONFLICT DO NOTHING RETURNING id",
+            values(),
+        ))
         .await?;
     let Some(row) = inserted else {
         txn.rollback().await?;
@@ -402,20 +302,19 @@ async fn claim_in_transaction(
     let claim_id: i64 = row.try_get("", "id")?;
     let mut vouchers = Vec::with_capacity(c.probes.len());
     for (prize_id, start) in &c.probes {
-        let mut values = claim_values(c, seq);
+        let mut values = values();
         values.extend([claim_id.into(), (*prize_id).into(), (*start).into()]);
         let taken = txn
             .query_one_raw(stmt(
                 backend,
-                &format!(
-                    "UPDATE vouchers SET {TAKE_SET}, claim_id = $10 \
-                     WHERE member_id IS NULL AND id = COALESCE(\
-                     (SELECT id FROM vouchers WHERE prize_id = $11 AND member_id IS NULL \
-                      AND id >= $12 ORDER BY id LIMIT 1), \
-                     (SELECT id FROM vouchers WHERE prize_id = $11 AND member_id IS NULL \
-                      AND id < $12 ORDER BY id DESC LIMIT 1)) \
-                     RETURNING *"
-                ),
+                "UPDATE vouchers SET member_id = $2, status = 'unused', claimed_at = $6, \
+                 holder_name_masked = $8, holder_phone_masked = $9, claim_id = $10 \
+                 WHERE member_id IS NULL AND id = COALESCE(\
+                 (SELECT id FROM vouchers WHERE prize_id = $11 AND member_id IS NULL \
+                  AND id >= $12 ORDER BY id LIMIT 1), \
+                 (SELECT id FROM vouchers WHERE prize_id = $11 AND member_id IS NULL \
+                  AND id < $12 ORDER BY id DESC LIMIT 1)) \
+                 RETURNING *",
                 values,
             ))
             .await?;
@@ -432,7 +331,7 @@ async fn claim_in_transaction(
 }
 
 /// Notes the probed prizes that gave no voucher (no free slot was found for them).
-fn remember_sold_out(state: &AppState, claim: &NewClaim<'_>, vouchers: &[voucher::Model]) {
+fn remember_sold_out(state: &AppState, claim: &ClaimRequest, vouchers: &[voucher::Model]) {
     for (prize_id, _) in &claim.probes {
         if !vouchers.iter().any(|v| v.prize_id == *prize_id) {
             state.cache.mark_sold_out(*prize_id);

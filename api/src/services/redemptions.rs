@@ -15,7 +15,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use entity::enums::VoucherStatus;
 use jobs::clock::{beijing, beijing_day_start};
 use jobs::database::stmt;
-use sea_orm::FromQueryResult;
+use sea_orm::{DatabaseBackend, FromQueryResult};
 
 use crate::auth::StaffPrincipal;
 use crate::error::{ApiError, ApiResult};
@@ -26,7 +26,7 @@ use crate::state::AppState;
 /// Failed lookups allowed per staff account per window.
 pub const MAX_FAILED_LOOKUPS: i32 = 20;
 pub const LOOKUP_WINDOW_SECONDS: i64 = 600;
-const LOOKUP_SCOPE: &str = "merchant_lookup_fail";
+pub const LOOKUP_SCOPE: &str = "merchant_lookup_fail";
 
 fn lookup_limit(staff_id: i64) -> Limit {
     Limit {
@@ -232,14 +232,58 @@ pub struct Redemption {
     pub member_name_masked: Option<String>,
 }
 
-#[derive(FromQueryResult)]
-struct Redeemed {
-    id: i64,
-    code: String,
-    coupon_id: i64,
-    amount_fen: i64,
-    redeemed_at: DateTime<Utc>,
-    holder_name_masked: Option<String>,
+/// A redemption to try: this staff account of this merchant scanned `code` at `now`.
+#[derive(Clone, Debug)]
+pub struct RedeemRequest {
+    pub code: String,
+    pub now: DateTime<Utc>,
+    pub merchant_id: i64,
+    pub staff_id: i64,
+}
+
+/// The voucher a redemption changed.
+#[derive(Debug, FromQueryResult)]
+pub struct Redeemed {
+    pub id: i64,
+    pub code: String,
+    pub coupon_id: i64,
+    pub amount_fen: i64,
+    pub redeemed_at: DateTime<Utc>,
+    pub holder_name_masked: Option<String>,
+}
+
+/// The conditional update, for one request (SQLite; PostgreSQL runs the same
+/// conditions for a batch in `redemption_batches`): `unused` to `redeemed` inside the
+/// window, by the coupon's merchant or a granted one, unless the staff account is
+/// blocked for failed lookups. `None` when nothing changed.
+async fn redeem_one(
+    db: &sea_orm::DatabaseConnection,
+    r: &RedeemRequest,
+) -> ApiResult<Option<Redeemed>> {
+    Ok(Redeemed::find_by_statement(stmt(
+        db.get_database_backend(),
+        "UPDATE vouchers SET status = 'redeemed', redeemed_at = $1, \
+         redeemed_by_merchant_id = $2, redeemed_by_staff_id = $3 \
+         WHERE code = $4 AND status = 'unused' AND valid_from <= $1 AND valid_to > $1 \
+         AND (EXISTS (SELECT 1 FROM coupons c WHERE c.id = vouchers.coupon_id AND c.merchant_id = $2) \
+           OR EXISTS (SELECT 1 FROM coupon_grants g WHERE g.coupon_id = vouchers.coupon_id \
+             AND g.merchant_id = $2)) \
+         AND NOT EXISTS (SELECT 1 FROM rate_limits r WHERE r.scope = $5 AND r.subject = $6 \
+           AND r.window_ends_at > $7 AND r.hits >= $8) \
+         RETURNING id, code, coupon_id, amount_fen, redeemed_at, holder_name_masked",
+        vec![
+            r.now.into(),
+            r.merchant_id.into(),
+            r.staff_id.into(),
+            r.code.clone().into(),
+            LOOKUP_SCOPE.into(),
+            r.staff_id.to_string().into(),
+            r.now.timestamp().into(),
+            MAX_FAILED_LOOKUPS.into(),
+        ],
+    ))
+    .one(db)
+    .await?)
 }
 
 /// 核销: one conditional update; the reason when it changed nothing.
@@ -254,31 +298,16 @@ pub async fn redeem(
         refuse_if_blocked(state, me, now).await?;
         return Err(not_found(state, me, now).await);
     };
-    let backend = state.db.get_database_backend();
-    let row = Redeemed::find_by_statement(stmt(
-        backend,
-        "UPDATE vouchers SET status = 'redeemed', redeemed_at = $1, \
-         redeemed_by_merchant_id = $2, redeemed_by_staff_id = $3 \
-         WHERE code = $4 AND status = 'unused' AND valid_from <= $1 AND valid_to > $1 \
-         AND (EXISTS (SELECT 1 FROM coupons c WHERE c.id = vouchers.coupon_id AND c.merchant_id = $2) \
-           OR EXISTS (SELECT 1 FROM coupon_grants g WHERE g.coupon_id = vouchers.coupon_id \
-             AND g.merchant_id = $2)) \
-         AND NOT EXISTS (SELECT 1 FROM rate_limits r WHERE r.scope = $5 AND r.subject = $6 \
-           AND r.window_ends_at > $7 AND r.hits >= $8) \
-         RETURNING id, code, coupon_id, amount_fen, redeemed_at, holder_name_masked",
-        vec![
-            now.into(),
-            me.merchant_id.into(),
-            me.staff_id.into(),
-            code.clone().into(),
-            LOOKUP_SCOPE.into(),
-            me.staff_id.to_string().into(),
-            now.timestamp().into(),
-            MAX_FAILED_LOOKUPS.into(),
-        ],
-    ))
-    .one(&state.db)
-    .await?;
+    let request = RedeemRequest {
+        code: code.clone(),
+        now,
+        merchant_id: me.merchant_id,
+        staff_id: me.staff_id,
+    };
+    let row = match state.db.get_database_backend() {
+        DatabaseBackend::Postgres => state.redemption_batches.run(request).await?,
+        _ => redeem_one(&state.db, &request).await?,
+    };
     let Some(done) = row else {
         refuse_if_blocked(state, me, now).await?;
         let Some(found) = find(state, me, &code).await? else {

@@ -513,3 +513,92 @@ async fn sixteen_phones_redeeming_one_voucher_at_once_redeem_it_once_and_the_swe
     let mine = r.app.get("/api/app/vouchers?status=expired", &token).await;
     assert_eq!(mine.body["total"], 1);
 }
+
+#[tokio::test]
+async fn a_gift_package_claimed_by_24_members_at_once_gives_each_prize_out_up_to_its_quantity() {
+    let app = TestApp::spawn().await;
+    let root = app.root_token().await;
+    let chain = app.district_and_union(&root, "日照港工会", "port").await;
+    let merchant = create_merchant(&app, &chain.union_token, "日照职工之家", "13700000001").await;
+    let (from, to) = (Duration::hours(-1), Duration::days(30));
+    let cakes_coupon = coupon(&app, &chain.union_token, merchant, 5, from, to).await;
+    let drinks = coupon(&app, &chain.union_token, merchant, 12, from, to).await;
+    // 5 cakes and 12 drinks: 12 claims go through, 5 of them with a cake as well.
+    let package = activity(
+        &app,
+        &chain.union_token,
+        &chain.district_token,
+        chain.union,
+        cakes_coupon,
+        5,
+        json!({ "kind": "once" }),
+        false,
+        app.clock.now() + Duration::minutes(1),
+        Some("prizes"),
+    )
+    .await;
+    let second = app
+        .post(
+            &format!("/api/admin/activities/{package}/prizes"),
+            &chain.union_token,
+            json!({ "coupon_id": drinks, "quantity": 12 }),
+        )
+        .await;
+    assert_eq!(second.status, StatusCode::OK, "{:?}", second.body);
+    for (action, token, body) in [
+        ("submit", &chain.union_token, json!({})),
+        (
+            "review",
+            &chain.district_token,
+            json!({ "approve": true, "comment": "同意" }),
+        ),
+        ("open", &chain.union_token, json!({})),
+    ] {
+        let r = app
+            .post(
+                &format!("/api/admin/activities/{package}/{action}"),
+                token,
+                body,
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{action}: {:?}", r.body);
+    }
+    app.clock.advance(Duration::minutes(2));
+
+    let tokens = direct_members(&app, &chain.union_token, 1, 24).await;
+    let results = join_all(tokens.iter().map(|t| claim(&app, package, t, None))).await;
+    let won: Vec<&Resp> = results
+        .iter()
+        .filter(|x| x.status == StatusCode::CREATED)
+        .collect();
+    assert_eq!(won.len(), 12, "{results:?}");
+    assert!(
+        results
+            .iter()
+            .filter(|x| x.status != StatusCode::CREATED)
+            .all(|x| x.code() == "SOLD_OUT"),
+        "{results:?}"
+    );
+    let mut cakes = 0;
+    let mut codes = std::collections::HashSet::new();
+    for claimed in &won {
+        let vouchers = claimed.body["vouchers"].as_array().expect("vouchers");
+        let coupons: Vec<i64> = vouchers
+            .iter()
+            .map(|v| v["coupon"]["id"].as_i64().expect("coupon id"))
+            .collect();
+        assert!(coupons.contains(&drinks), "{:?}", claimed.body);
+        assert!(coupons.len() <= 2, "{:?}", claimed.body);
+        cakes += coupons.iter().filter(|&&c| c == cakes_coupon).count();
+        codes.extend(vouchers.iter().map(|v| v["code"].to_string()));
+    }
+    assert_eq!(cakes, 5);
+    assert_eq!(codes.len(), 17);
+    // What the members' own lists say agrees: every winner holds exactly what it was
+    // answered, nobody else holds anything.
+    for (token, result) in tokens.iter().zip(&results) {
+        let mine = app.get("/api/app/vouchers", token).await;
+        let expected = result.body["vouchers"].as_array().map_or(0, Vec::len);
+        assert_eq!(mine.body["total"], expected, "{:?}", mine.body);
+    }
+}

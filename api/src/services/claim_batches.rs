@@ -1,0 +1,203 @@
+//! PostgreSQL: the statement that runs a batch of claims (see `batch_lanes`).
+//!
+//! Every guarantee stays per claim and in the database, exactly as for a claim on its
+//! own (see `claims`): each request's claim row goes in only if its member is still
+//! active and linked to the account, the activity is open, a free slot was locked for
+//! it and the limit's unique key admits it; its slots are taken only if its claim row
+//! went in. A request that is refused by its unique key does not hold back the others.
+//!
+//! Two requests of one member for one activity never share a batch (the second waits
+//! for the next), so a claim row maps back to one request. Claim rows are inserted in
+//! member order, so two batches waiting on each other's uncommitted keys (one member
+//! claiming through two api processes) cannot deadlock.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use entity::voucher;
+use sea_orm::{DatabaseConnection, DbErr, FromQueryResult, QueryResult, RuntimeErr};
+
+use crate::error::ApiResult;
+use crate::services::batch_lanes::{Batched, Lanes};
+
+/// Everything one claim writes, decided before it goes to the database.
+#[derive(Clone, Debug)]
+pub struct ClaimRequest {
+    pub activity_id: i64,
+    pub member_id: i64,
+    pub account_id: i64,
+    pub day_key: String,
+    /// The claim's sequence number under its day key (the limit's unique key).
+    pub seq: i32,
+    pub idempotency_key: Option<String>,
+    pub now: DateTime<Utc>,
+    pub name_masked: String,
+    pub phone_masked: String,
+    /// Per prize with slots: (prize id, the slot id its free-slot probe starts at).
+    pub probes: Vec<(i64, i64)>,
+}
+
+/// What a claim attempt did.
+#[derive(Debug)]
+pub enum Attempt {
+    Claimed {
+        claim_id: i64,
+        vouchers: Vec<voucher::Model>,
+    },
+    /// No claim row went in: a retry, the limit, an ineligible member, a closed
+    /// activity (see `claims::diagnose`), or — when no prize had a free slot — sold out.
+    NotInserted { free_slots: bool },
+}
+
+/// The claim statement for a batch of claims (see `batch_lanes`).
+#[derive(Debug)]
+pub struct ClaimBatch;
+
+impl Batched for ClaimBatch {
+    type Request = ClaimRequest;
+    type Answer = Attempt;
+    /// Two claims of one member in one activity never share a batch.
+    type Key = (i64, i64);
+
+    fn key(request: &ClaimRequest) -> (i64, i64) {
+        (request.activity_id, request.member_id)
+    }
+
+    async fn execute(
+        db: &DatabaseConnection,
+        requests: &[&ClaimRequest],
+    ) -> ApiResult<Vec<Attempt>> {
+        execute(db, requests).await
+    }
+}
+
+pub type ClaimBatches = Lanes<ClaimBatch>;
+
+/// The batch statement. `req` holds the requests (numbered by position), `wants` the
+/// prizes each one probes, `probes` per prize a random start and how many slots the
+/// batch wants of it. `slots` locks up to that many free slots per prize (walking the
+/// free-slot index up from the start, then down from it, skipping rows other
+/// transactions hold; see `claims` for why the walk is written this way), and
+/// `assigned` gives the k-th request of a prize its k-th slot. `claimed` inserts the
+/// claim rows of the requests that got a slot and pass the checks; `taken` hands those
+/// requests their slots. Slots locked for a request whose claim row did not go in are
+/// released, unchanged, at the end of the statement.
+const BATCH_SQL: &str = "\
+WITH req AS MATERIALIZED (SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], \
+    $4::text[], $5::int[], $6::text[], $7::timestamptz[], $8::text[], $9::text[]) \
+    WITH ORDINALITY AS r(activity_id, member_id, account_id, day_key, seq, idempotency_key, \
+    claimed_at, name_masked, phone_masked, ix)), \
+  wants AS MATERIALIZED (SELECT w.ix, w.prize_id, \
+    row_number() OVER (PARTITION BY w.prize_id ORDER BY w.ix) AS k \
+    FROM unnest($10::bigint[], $11::bigint[]) AS w(ix, prize_id)), \
+  probes AS MATERIALIZED (SELECT prize_id, MIN(start) AS start, COUNT(*) AS n \
+    FROM unnest($11::bigint[], $12::bigint[]) AS p(prize_id, start) GROUP BY prize_id), \
+  slots AS MATERIALIZED (SELECT p.prize_id, s.id, \
+    row_number() OVER (PARTITION BY p.prize_id ORDER BY s.id) AS k \
+    FROM probes p CROSS JOIN LATERAL (\
+      SELECT * FROM (SELECT v.id FROM vouchers v \
+        WHERE (v.prize_id, v.id) >= (p.prize_id, p.start) \
+        AND v.prize_id <= p.prize_id AND v.member_id IS NULL \
+        ORDER BY v.prize_id, v.id LIMIT p.n FOR UPDATE SKIP LOCKED) up \
+      UNION ALL \
+      SELECT * FROM (SELECT v.id FROM vouchers v \
+        WHERE (v.prize_id, v.id) < (p.prize_id, p.start) \
+        AND v.prize_id >= p.prize_id AND v.member_id IS NULL \
+        ORDER BY v.prize_id DESC, v.id DESC LIMIT p.n FOR UPDATE SKIP LOCKED) down \
+      LIMIT p.n) s), \
+  assigned AS MATERIALIZED (SELECT w.ix, s.id AS slot_id FROM wants w \
+    JOIN slots s ON s.prize_id = w.prize_id AND s.k = w.k), \
+  claimed AS (INSERT INTO claims (activity_id, member_id, app_account_id, day_key, seq, \
+      idempotency_key, created_at) \
+    SELECT r.activity_id, r.member_id, r.account_id, r.day_key, r.seq, r.idempotency_key, r.claimed_at \
+    FROM req r \
+    WHERE EXISTS (SELECT 1 FROM assigned a WHERE a.ix = r.ix) \
+    AND EXISTS (SELECT 1 FROM app_accounts a JOIN members m ON m.id = a.member_id \
+      WHERE a.id = r.account_id AND m.id = r.member_id AND m.status = 'active') \
+    AND EXISTS (SELECT 1 FROM activities WHERE id = r.activity_id AND status = 'open') \
+    ORDER BY r.member_id \
+    ON CONFLICT DO NOTHING RETURNING id, activity_id, member_id), \
+  taken AS (UPDATE vouchers v SET member_id = r.member_id, status = 'unused', \
+      claimed_at = r.claimed_at, holder_name_masked = r.name_masked, \
+      holder_phone_masked = r.phone_masked, claim_id = c.id \
+    FROM claimed c \
+    JOIN req r ON r.activity_id = c.activity_id AND r.member_id = c.member_id \
+    JOIN assigned a ON a.ix = r.ix \
+    WHERE v.id = a.slot_id AND v.member_id IS NULL \
+    RETURNING r.ix AS taken_ix, c.id AS new_claim_id, v.*) \
+SELECT r.ix AS req_ix, EXISTS (SELECT 1 FROM assigned a WHERE a.ix = r.ix) AS free_slots, t.* \
+FROM req r LEFT JOIN taken t ON t.taken_ix = r.ix ORDER BY r.ix, t.id";
+
+/// One statement for the whole batch; the answers come back in request order.
+async fn execute(db: &DatabaseConnection, requests: &[&ClaimRequest]) -> ApiResult<Vec<Attempt>> {
+    let mut want_ix = Vec::new();
+    let mut want_prize = Vec::new();
+    let mut want_start = Vec::new();
+    for (i, r) in requests.iter().enumerate() {
+        for &(prize_id, start) in &r.probes {
+            want_ix.push(i as i64 + 1);
+            want_prize.push(prize_id);
+            want_start.push(start);
+        }
+    }
+    let rows = sea_orm::sqlx::query(BATCH_SQL)
+        .bind(requests.iter().map(|r| r.activity_id).collect::<Vec<_>>())
+        .bind(requests.iter().map(|r| r.member_id).collect::<Vec<_>>())
+        .bind(requests.iter().map(|r| r.account_id).collect::<Vec<_>>())
+        .bind(
+            requests
+                .iter()
+                .map(|r| r.day_key.clone())
+                .collect::<Vec<_>>(),
+        )
+        .bind(requests.iter().map(|r| r.seq).collect::<Vec<_>>())
+        .bind(
+            requests
+                .iter()
+                .map(|r| r.idempotency_key.clone())
+                .collect::<Vec<_>>(),
+        )
+        .bind(requests.iter().map(|r| r.now).collect::<Vec<_>>())
+        .bind(
+            requests
+                .iter()
+                .map(|r| r.name_masked.clone())
+                .collect::<Vec<_>>(),
+        )
+        .bind(
+            requests
+                .iter()
+                .map(|r| r.phone_masked.clone())
+                .collect::<Vec<_>>(),
+        )
+        .bind(want_ix)
+        .bind(want_prize)
+        .bind(want_start)
+        .fetch_all(db.get_postgres_connection_pool())
+        .await
+        .map_err(|e| DbErr::Query(RuntimeErr::SqlxError(Arc::new(e))))?;
+    let mut claimed: HashMap<i64, (i64, Vec<voucher::Model>)> = HashMap::new();
+    let mut free_slots: HashMap<i64, bool> = HashMap::new();
+    for row in rows {
+        let row = QueryResult::from(row);
+        let ix: i64 = row.try_get("", "req_ix")?;
+        free_slots.insert(ix, row.try_get("", "free_slots")?);
+        if let Some(claim_id) = row.try_get::<Option<i64>>("", "new_claim_id")? {
+            let voucher = voucher::Model::from_query_result(&row, "")?;
+            claimed
+                .entry(ix)
+                .or_insert_with(|| (claim_id, Vec::new()))
+                .1
+                .push(voucher);
+        }
+    }
+    Ok((1..=requests.len() as i64)
+        .map(|ix| match claimed.remove(&ix) {
+            Some((claim_id, vouchers)) => Attempt::Claimed { claim_id, vouchers },
+            None => Attempt::NotInserted {
+                free_slots: free_slots.get(&ix).copied().unwrap_or(false),
+            },
+        })
+        .collect())
+}
