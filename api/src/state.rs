@@ -23,4 +23,6 @@ pub struct AppState {
     pub claim_batches: crate::services::claim_batches::ClaimBatches,
     /// PostgreSQL: the same for redemptions.
     pub redemption_batches: crate::services::redemption_batches::RedemptionBatches,
+    /// PostgreSQL: the same for member-token lookups.
+    pub member_sessions: crate::services::sessions::MemberSessions,
 }

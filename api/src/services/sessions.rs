@@ -1,18 +1,22 @@
 //! Sessions behind bearer tokens: issue, resolve, revoke.
 
-use chrono::Duration;
+use std::sync::{Arc, OnceLock};
+
+use chrono::{DateTime, Duration, Utc};
 use entity::enums::PrincipalKind;
 use entity::{admin_account, app_account, organisation, session};
-use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::sea_query::{Expr, ExprTrait, PostgresQueryBuilder, SelectStatement, SimpleExpr};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult,
-    QueryFilter, Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseBackend,
+    DatabaseConnection, DbErr, EntityTrait, FromQueryResult, QueryFilter, QueryResult, RuntimeErr,
+    Set,
 };
 
 use crate::auth::{AdminPrincipal, SessionPrincipal, StaffPrincipal, token};
 use crate::error::{ApiError, ApiResult};
 use crate::scope::Scope;
-use crate::services::rush_cache;
+use crate::services::batch_lanes::{Batched, Lanes};
+use crate::services::rush_cache::{self, Holder};
 use crate::state::AppState;
 
 /// Creates a session and returns its token (the only time the token exists in clear).
@@ -40,11 +44,20 @@ pub async fn issue<C: ConnectionTrait>(
 
 /// What makes a session behind `token` live: of this kind, not revoked, not expired.
 fn live(state: &AppState, token: &str, kind: PrincipalKind) -> Condition {
+    live_at(
+        Expr::val(token::digest(token)).into(),
+        Expr::val(state.clock.now()).into(),
+        kind,
+    )
+}
+
+/// `live` for a token digest and a time given as expressions (a batch gives columns).
+fn live_at(digest: SimpleExpr, now: SimpleExpr, kind: PrincipalKind) -> Condition {
     Condition::all()
-        .add(session::Column::TokenHash.eq(token::digest(token)))
+        .add(Expr::col((session::Entity, session::Column::TokenHash)).eq(digest))
         .add(session::Column::PrincipalKind.eq(kind))
         .add(session::Column::RevokedAt.is_null())
-        .add(session::Column::ExpiresAt.gt(state.clock.now()))
+        .add(Expr::col((session::Entity, session::Column::ExpiresAt)).gt(now))
 }
 
 /// A live session of the given kind, or 401.
@@ -63,7 +76,40 @@ async fn live_session(
 /// Resolves a member app token in one query: the session, its account's roster member
 /// and the member's organisation. The holder goes into the rush cache, where the
 /// member routes (claims, activities, vouchers) look it up: one round trip, not two.
+/// On PostgreSQL the lookups of concurrent requests share one statement
+/// (`MemberSessions`).
 pub async fn resolve_member(state: &AppState, token: &str) -> ApiResult<SessionPrincipal> {
+    let found = match state.db.get_database_backend() {
+        DatabaseBackend::Postgres => {
+            state
+                .member_sessions
+                .run(TokenLookup {
+                    digest: token::digest(token),
+                    now: state.clock.now(),
+                })
+                .await?
+        }
+        backend => {
+            let mut select = member_session_select();
+            select.cond_where(live(state, token, PrincipalKind::Member));
+            match state.db.query_one_raw(backend.build(&select)).await? {
+                Some(row) => Some(member_session_of(&row)?),
+                None => None,
+            }
+        }
+    };
+    let (session_id, holder) = found.ok_or(ApiError::Unauthorized)?;
+    let principal = SessionPrincipal {
+        session_id,
+        principal_id: holder.account_id,
+    };
+    state.cache.remember_holder(holder);
+    Ok(principal)
+}
+
+/// The holder select (see `rush_cache::holder_select`) through the member's session;
+/// callers add the session's condition.
+fn member_session_select() -> SelectStatement {
     let mut select = rush_cache::holder_select();
     select
         .expr_as(
@@ -74,20 +120,73 @@ pub async fn resolve_member(state: &AppState, token: &str) -> ApiResult<SessionP
             session::Entity,
             Expr::col((session::Entity, session::Column::PrincipalId))
                 .equals((app_account::Entity, app_account::Column::Id)),
-        )
-        .cond_where(live(state, token, PrincipalKind::Member));
-    let row = state
-        .db
-        .query_one_raw(state.db.get_database_backend().build(&select))
-        .await?
-        .ok_or(ApiError::Unauthorized)?;
-    let holder = rush_cache::holder_of(&row)?;
-    let principal = SessionPrincipal {
-        session_id: row.try_get("", "session_id")?,
-        principal_id: holder.account_id,
-    };
-    state.cache.remember_holder(holder);
-    Ok(principal)
+        );
+    select
+}
+
+fn member_session_of(row: &QueryResult) -> ApiResult<(i64, Holder)> {
+    Ok((row.try_get("", "session_id")?, rush_cache::holder_of(row)?))
+}
+
+/// A member token to resolve, by its digest, at a time.
+#[derive(Clone, Debug)]
+pub struct TokenLookup {
+    pub digest: String,
+    pub now: DateTime<Utc>,
+}
+
+/// PostgreSQL: the member-token lookups of concurrent requests as one statement (see
+/// `batch_lanes`): the same select, once per token through a lateral join.
+#[derive(Debug)]
+pub struct MemberSessionBatch;
+
+pub type MemberSessions = Lanes<MemberSessionBatch>;
+
+impl Batched for MemberSessionBatch {
+    type Request = TokenLookup;
+    /// The session id and the holder, or `None` when the token is not live.
+    type Answer = Option<(i64, Holder)>;
+    type Key = String;
+
+    fn key(request: &TokenLookup) -> String {
+        request.digest.clone()
+    }
+
+    async fn execute(
+        db: &DatabaseConnection,
+        requests: &[&TokenLookup],
+    ) -> ApiResult<Vec<Option<(i64, Holder)>>> {
+        static SQL: OnceLock<String> = OnceLock::new();
+        let sql = SQL.get_or_init(|| {
+            let mut select = member_session_select();
+            select.cond_where(live_at(
+                Expr::cust("t.digest"),
+                Expr::cust("t.at"),
+                PrincipalKind::Member,
+            ));
+            format!(
+                "SELECT t.ix AS req_ix, h.* FROM unnest($1::text[], $2::timestamptz[]) \
+                 WITH ORDINALITY AS t(digest, at, ix) \
+                 CROSS JOIN LATERAL ({}) h ORDER BY t.ix",
+                select.to_string(PostgresQueryBuilder)
+            )
+        });
+        let rows = sea_orm::sqlx::query(sql.as_str())
+            .bind(requests.iter().map(|r| r.digest.clone()).collect::<Vec<_>>())
+            .bind(requests.iter().map(|r| r.now).collect::<Vec<_>>())
+            .fetch_all(db.get_postgres_connection_pool())
+            .await
+            .map_err(|e| DbErr::Query(RuntimeErr::SqlxError(Arc::new(e))))?;
+        let mut answers: Vec<Option<(i64, Holder)>> = vec![None; requests.len()];
+        for row in rows {
+            let row = QueryResult::from(row);
+            let ix: i64 = row.try_get("", "req_ix")?;
+            if let Some(slot) = usize::try_from(ix - 1).ok().and_then(|i| answers.get_mut(i)) {
+                *slot = Some(member_session_of(&row)?);
+            }
+        }
+        Ok(answers)
+    }
 }
 
 /// Resolves an admin token to the admin, its organisation and its scope.
