@@ -19,7 +19,7 @@ use crate::routes;
 use crate::services::bootstrap;
 use crate::services::claim_batches::ClaimBatches;
 use crate::services::redemption_batches::RedemptionBatches;
-use crate::services::sessions::MemberSessions;
+use crate::services::sessions::{MemberSessions, StaffSessions};
 use crate::state::AppState;
 
 pub struct Application {
@@ -54,6 +54,7 @@ impl Application {
             claim_batches: ClaimBatches::start(db.clone()),
             redemption_batches: RedemptionBatches::start(db.clone()),
             member_sessions: MemberSessions::start(db.clone()),
+            staff_sessions: StaffSessions::start(db.clone()),
             db,
             queue,
             settings: Arc::new(settings),

@@ -25,4 +25,6 @@ pub struct AppState {
     pub redemption_batches: crate::services::redemption_batches::RedemptionBatches,
     /// PostgreSQL: the same for member-token lookups.
     pub member_sessions: crate::services::sessions::MemberSessions,
+    /// PostgreSQL: the same for merchant staff tokens.
+    pub staff_sessions: crate::services::sessions::StaffSessions,
 }

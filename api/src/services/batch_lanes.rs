@@ -35,8 +35,9 @@ pub trait Batched: Send + Sync + 'static {
     type Answer: Send + 'static;
     type Key: Hash + Eq;
 
-    /// Requests with equal keys never share a batch.
-    fn key(request: &Self::Request) -> Self::Key;
+    /// Requests with equal keys never share a batch; `None` for requests that may
+    /// share one with any other (lookups).
+    fn key(request: &Self::Request) -> Option<Self::Key>;
 
     /// Runs the requests as one statement; the answers come back in request order.
     fn execute(
@@ -136,7 +137,7 @@ fn one_per_key<B: Batched>(batch: Vec<Pending<B>>) -> (Vec<Pending<B>>, Vec<Pend
     let mut seen = HashSet::new();
     batch
         .into_iter()
-        .partition(|p| seen.insert(B::key(&p.request)))
+        .partition(|p| B::key(&p.request).is_none_or(|key| seen.insert(key)))
 }
 
 /// Runs a batch and answers each request; a failed batch of several is retried one
@@ -193,8 +194,8 @@ mod tests {
         type Answer = i64;
         type Key = i64;
 
-        fn key(request: &(i64, i64)) -> i64 {
-            request.0
+        fn key(request: &(i64, i64)) -> Option<i64> {
+            (request.0 >= 0).then_some(request.0)
         }
 
         async fn execute(

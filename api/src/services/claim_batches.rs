@@ -60,8 +60,8 @@ impl Batched for ClaimBatch {
     /// Two claims of one member in one activity never share a batch.
     type Key = (i64, i64);
 
-    fn key(request: &ClaimRequest) -> (i64, i64) {
-        (request.activity_id, request.member_id)
+    fn key(request: &ClaimRequest) -> Option<(i64, i64)> {
+        Some((request.activity_id, request.member_id))
     }
 
     async fn execute(

@@ -26,8 +26,8 @@ impl Batched for RedemptionBatch {
     type Answer = Option<Redeemed>;
     type Key = String;
 
-    fn key(request: &RedeemRequest) -> String {
-        request.code.clone()
+    fn key(request: &RedeemRequest) -> Option<String> {
+        Some(request.code.clone())
     }
 
     async fn execute(

@@ -7,9 +7,8 @@ use entity::enums::PrincipalKind;
 use entity::{admin_account, app_account, organisation, session};
 use sea_orm::sea_query::{Expr, ExprTrait, PostgresQueryBuilder, SelectStatement, SimpleExpr};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseBackend,
-    DatabaseConnection, DbErr, EntityTrait, FromQueryResult, QueryFilter, QueryResult, RuntimeErr,
-    Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseBackend, DatabaseConnection,
+    DbErr, EntityTrait, FromQueryResult, QueryFilter, QueryResult, RuntimeErr, Set,
 };
 
 use crate::auth::{AdminPrincipal, SessionPrincipal, StaffPrincipal, token};
@@ -146,10 +145,11 @@ impl Batched for MemberSessionBatch {
     type Request = TokenLookup;
     /// The session id and the holder, or `None` when the token is not live.
     type Answer = Option<(i64, Holder)>;
-    type Key = String;
+    type Key = ();
 
-    fn key(request: &TokenLookup) -> String {
-        request.digest.clone()
+    /// Lookups of one token may share a batch: each gets its own row.
+    fn key(_: &TokenLookup) -> Option<()> {
+        None
     }
 
     async fn execute(
@@ -164,28 +164,9 @@ impl Batched for MemberSessionBatch {
                 Expr::cust("t.at"),
                 PrincipalKind::Member,
             ));
-            format!(
-                "SELECT t.ix AS req_ix, h.* FROM unnest($1::text[], $2::timestamptz[]) \
-                 WITH ORDINALITY AS t(digest, at, ix) \
-                 CROSS JOIN LATERAL ({}) h ORDER BY t.ix",
-                select.to_string(PostgresQueryBuilder)
-            )
+            lateral_batch_sql(&select.to_string(PostgresQueryBuilder))
         });
-        let rows = sea_orm::sqlx::query(sql.as_str())
-            .bind(requests.iter().map(|r| r.digest.clone()).collect::<Vec<_>>())
-            .bind(requests.iter().map(|r| r.now).collect::<Vec<_>>())
-            .fetch_all(db.get_postgres_connection_pool())
-            .await
-            .map_err(|e| DbErr::Query(RuntimeErr::SqlxError(Arc::new(e))))?;
-        let mut answers: Vec<Option<(i64, Holder)>> = vec![None; requests.len()];
-        for row in rows {
-            let row = QueryResult::from(row);
-            let ix: i64 = row.try_get("", "req_ix")?;
-            if let Some(slot) = usize::try_from(ix - 1).ok().and_then(|i| answers.get_mut(i)) {
-                *slot = Some(member_session_of(&row)?);
-            }
-        }
-        Ok(answers)
+        lookup_batch(db, sql, requests, member_session_of).await
     }
 }
 
@@ -211,39 +192,53 @@ pub async fn resolve_admin(state: &AppState, token: &str) -> ApiResult<AdminPrin
     })
 }
 
-/// Resolves a staff token to the staff account and its merchant in one query.
-pub async fn resolve_staff(state: &AppState, token: &str) -> ApiResult<StaffPrincipal> {
-    #[derive(sea_orm::FromQueryResult)]
-    struct Row {
-        session_id: i64,
-        staff_id: i64,
-        staff_name: String,
-        phone: String,
-        merchant_id: i64,
-        merchant_name: String,
-        must_change_password: bool,
-        disabled: bool,
-    }
-    let backend = state.db.get_database_backend();
-    let text = "SELECT s.id AS session_id, st.id AS staff_id, st.name AS staff_name, \
+/// The staff account, its merchant and the session behind a token digest, live at a
+/// time; `digest` and `now` are the SQL expressions that give them (parameters for one
+/// lookup, columns for a batch). The same conditions as `live`.
+fn staff_session_sql(digest: &str, now: &str) -> String {
+    format!(
+        "SELECT s.id AS session_id, st.id AS staff_id, st.name AS staff_name, \
          st.phone AS phone, m.id AS merchant_id, m.name AS merchant_name, \
          st.must_change_password AS must_change_password, st.disabled AS disabled \
          FROM sessions s JOIN merchant_staff st ON st.id = s.principal_id \
          JOIN merchants m ON m.id = st.merchant_id \
-         WHERE s.token_hash = $1 AND s.principal_kind = $2 AND s.revoked_at IS NULL \
-         AND s.expires_at > $3";
-    let row = Row::find_by_statement(jobs::database::stmt(
-        backend,
-        text,
-        vec![
-            token::digest(token).into(),
-            "merchant".into(),
-            state.clock.now().into(),
-        ],
-    ))
-    .one(&state.db)
-    .await?
-    .ok_or(ApiError::Unauthorized)?;
+         WHERE s.token_hash = {digest} AND s.principal_kind = 'merchant' \
+         AND s.revoked_at IS NULL AND s.expires_at > {now}"
+    )
+}
+
+#[derive(Clone, Debug, FromQueryResult)]
+pub struct StaffSession {
+    session_id: i64,
+    staff_id: i64,
+    staff_name: String,
+    phone: String,
+    merchant_id: i64,
+    merchant_name: String,
+    must_change_password: bool,
+    disabled: bool,
+}
+
+/// Resolves a staff token to the staff account and its merchant in one query; on
+/// PostgreSQL the lookups of concurrent requests share one statement (`StaffSessions`).
+pub async fn resolve_staff(state: &AppState, token: &str) -> ApiResult<StaffPrincipal> {
+    let lookup = TokenLookup {
+        digest: token::digest(token),
+        now: state.clock.now(),
+    };
+    let row = match state.db.get_database_backend() {
+        DatabaseBackend::Postgres => state.staff_sessions.run(lookup).await?,
+        backend => {
+            StaffSession::find_by_statement(jobs::database::stmt(
+                backend,
+                &staff_session_sql("$1", "$2"),
+                vec![lookup.digest.into(), lookup.now.into()],
+            ))
+            .one(&state.db)
+            .await?
+        }
+    };
+    let row = row.ok_or(ApiError::Unauthorized)?;
     if row.disabled {
         return Err(ApiError::Unauthorized);
     }
@@ -256,6 +251,76 @@ pub async fn resolve_staff(state: &AppState, token: &str) -> ApiResult<StaffPrin
         merchant_name: row.merchant_name,
         must_change_password: row.must_change_password,
     })
+}
+
+/// PostgreSQL: the staff-token lookups of concurrent requests as one statement.
+#[derive(Debug)]
+pub struct StaffSessionBatch;
+
+pub type StaffSessions = Lanes<StaffSessionBatch>;
+
+impl Batched for StaffSessionBatch {
+    type Request = TokenLookup;
+    type Answer = Option<StaffSession>;
+    type Key = ();
+
+    /// Lookups of one token may share a batch: each gets its own row.
+    fn key(_: &TokenLookup) -> Option<()> {
+        None
+    }
+
+    async fn execute(
+        db: &DatabaseConnection,
+        requests: &[&TokenLookup],
+    ) -> ApiResult<Vec<Option<StaffSession>>> {
+        static SQL: OnceLock<String> = OnceLock::new();
+        let sql = SQL.get_or_init(|| lateral_batch_sql(&staff_session_sql("t.digest", "t.at")));
+        lookup_batch(db, sql, requests, |row| {
+            Ok(StaffSession::from_query_result(row, "")?)
+        })
+        .await
+    }
+}
+
+/// One select per token digest and time, through a lateral join over the batch's
+/// arrays; rows come back with their request's position as `req_ix`.
+fn lateral_batch_sql(select: &str) -> String {
+    format!(
+        "SELECT t.ix AS req_ix, h.* FROM unnest($1::text[], $2::timestamptz[]) \
+         WITH ORDINALITY AS t(digest, at, ix) CROSS JOIN LATERAL ({select}) h ORDER BY t.ix"
+    )
+}
+
+/// Runs a `lateral_batch_sql` statement; `None` for the tokens that found nothing.
+async fn lookup_batch<T: Clone>(
+    db: &DatabaseConnection,
+    sql: &'static str,
+    requests: &[&TokenLookup],
+    read: impl Fn(&QueryResult) -> ApiResult<T>,
+) -> ApiResult<Vec<Option<T>>> {
+    let rows = sea_orm::sqlx::query(sql)
+        .bind(
+            requests
+                .iter()
+                .map(|r| r.digest.clone())
+                .collect::<Vec<_>>(),
+        )
+        .bind(requests.iter().map(|r| r.now).collect::<Vec<_>>())
+        .fetch_all(db.get_postgres_connection_pool())
+        .await
+        .map_err(|e| DbErr::Query(RuntimeErr::SqlxError(Arc::new(e))))?;
+    let mut answers: Vec<Option<T>> = vec![None; requests.len()];
+    for row in rows {
+        let row = QueryResult::from(row);
+        let ix: i64 = row.try_get("", "req_ix")?;
+        if let Some(slot) = usize::try_from(ix - 1)
+            .ok()
+            .and_then(|i| answers.get_mut(i))
+        {
+            *slot = Some(read(&row)?);
+        }
+    }
+    Ok(answers)
 }
 
 /// Revokes one session (log out).
