@@ -44,8 +44,8 @@ pub async fn issue<C: ConnectionTrait>(
 /// What makes a session behind `token` live: of this kind, not revoked, not expired.
 fn live(state: &AppState, token: &str, kind: PrincipalKind) -> Condition {
     live_at(
-        Expr::val(token::digest(token)).into(),
-        Expr::val(state.clock.now()).into(),
+        Expr::val(token::digest(token)),
+        Expr::val(state.clock.now()),
         kind,
     )
 }
