@@ -87,6 +87,16 @@ pub enum ApiError {
 
 pub type ApiResult<T> = Result<T, ApiError>;
 
+/// A statement run through sqlx directly (batches, plans made afresh) fails like any
+/// other database call: a logged 500.
+impl From<sea_orm::sqlx::Error> for ApiError {
+    fn from(e: sea_orm::sqlx::Error) -> Self {
+        Self::Db(DbErr::Query(sea_orm::RuntimeErr::SqlxError(
+            std::sync::Arc::new(e),
+        )))
+    }
+}
+
 impl ApiError {
     pub fn validation(message: impl Into<String>) -> Self {
         Self::Validation(message.into())

@@ -12,11 +12,10 @@
 //! claiming through two api processes) cannot deadlock.
 
 use std::collections::HashMap;
-use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use entity::voucher;
-use sea_orm::{DatabaseConnection, DbErr, FromQueryResult, QueryResult, RuntimeErr};
+use sea_orm::{DatabaseConnection, FromQueryResult, QueryResult};
 
 use crate::error::ApiResult;
 use crate::services::batch_lanes::{Batched, Lanes};
@@ -175,8 +174,7 @@ async fn execute(db: &DatabaseConnection, requests: &[&ClaimRequest]) -> ApiResu
         .bind(want_prize)
         .bind(want_start)
         .fetch_all(db.get_postgres_connection_pool())
-        .await
-        .map_err(|e| DbErr::Query(RuntimeErr::SqlxError(Arc::new(e))))?;
+        .await?;
     let mut claimed: HashMap<i64, (i64, Vec<voucher::Model>)> = HashMap::new();
     let mut free_slots: HashMap<i64, bool> = HashMap::new();
     for row in rows {

@@ -30,8 +30,8 @@ use jobs::clock::beijing;
 use jobs::database::stmt;
 use rand::Rng;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseConnection, DbErr, EntityTrait,
-    FromQueryResult, PaginatorTrait, QueryFilter, QueryOrder, RuntimeErr, TransactionTrait, Value,
+    ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseConnection, EntityTrait,
+    FromQueryResult, PaginatorTrait, QueryFilter, QueryOrder, TransactionTrait, Value,
 };
 
 use crate::error::{ApiError, ApiResult};
@@ -451,8 +451,7 @@ async fn claims_used(
     .bind(day_key)
     .persistent(false)
     .fetch_one(db.get_postgres_connection_pool())
-    .await
-    .map_err(|e| DbErr::Query(RuntimeErr::SqlxError(Arc::new(e))))?;
+    .await?;
     Ok(u64::try_from(used).unwrap_or(0))
 }
 

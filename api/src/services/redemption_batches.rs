@@ -7,9 +7,7 @@
 //! share a batch, so of two phones scanning at once exactly one changes the row, as
 //! before; the other's answer is found by the usual follow-up read.
 
-use std::sync::Arc;
-
-use sea_orm::{DatabaseConnection, DbErr, FromQueryResult, QueryResult, RuntimeErr};
+use sea_orm::{DatabaseConnection, FromQueryResult, QueryResult};
 
 use crate::error::ApiResult;
 use crate::services::batch_lanes::{Batched, Lanes};
@@ -74,8 +72,7 @@ async fn execute(
         .bind(LOOKUP_SCOPE)
         .bind(MAX_FAILED_LOOKUPS)
         .fetch_all(db.get_postgres_connection_pool())
-        .await
-        .map_err(|e| DbErr::Query(RuntimeErr::SqlxError(Arc::new(e))))?;
+        .await?;
     rows.into_iter()
         .map(|row| {
             let row = QueryResult::from(row);

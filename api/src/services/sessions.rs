@@ -1,6 +1,6 @@
 //! Sessions behind bearer tokens: issue, resolve, revoke.
 
-use std::sync::{Arc, OnceLock};
+use std::sync::OnceLock;
 
 use chrono::{DateTime, Duration, Utc};
 use entity::enums::PrincipalKind;
@@ -8,7 +8,7 @@ use entity::{admin_account, app_account, organisation, session};
 use sea_orm::sea_query::{Expr, ExprTrait, PostgresQueryBuilder, SelectStatement, SimpleExpr};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseBackend, DatabaseConnection,
-    DbErr, EntityTrait, FromQueryResult, QueryFilter, QueryResult, RuntimeErr, Set,
+    EntityTrait, FromQueryResult, QueryFilter, QueryResult, Set,
 };
 
 use crate::auth::{AdminPrincipal, SessionPrincipal, StaffPrincipal, token};
@@ -307,8 +307,7 @@ async fn lookup_batch<T: Clone>(
         )
         .bind(requests.iter().map(|r| r.now).collect::<Vec<_>>())
         .fetch_all(db.get_postgres_connection_pool())
-        .await
-        .map_err(|e| DbErr::Query(RuntimeErr::SqlxError(Arc::new(e))))?;
+        .await?;
     let mut answers: Vec<Option<T>> = vec![None; requests.len()];
     for row in rows {
         let row = QueryResult::from(row);
