@@ -53,24 +53,6 @@ pub enum Attempt {
 #[derive(Debug)]
 pub struct ClaimBatch;
 
-impl Batched for ClaimBatch {
-    type Request = ClaimRequest;
-    type Answer = Attempt;
-    /// Two claims of one member in one activity never share a batch.
-    type Key = (i64, i64);
-
-    fn key(request: &ClaimRequest) -> Option<(i64, i64)> {
-        Some((request.activity_id, request.member_id))
-    }
-
-    async fn execute(
-        db: &DatabaseConnection,
-        requests: &[&ClaimRequest],
-    ) -> ApiResult<Vec<Attempt>> {
-        execute(db, requests).await
-    }
-}
-
 pub type ClaimBatches = Lanes<ClaimBatch>;
 
 /// The batch statement. `req` holds the requests (numbered by position), `wants` the
@@ -128,74 +110,88 @@ WITH req AS MATERIALIZED (SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::b
 SELECT r.ix AS req_ix, EXISTS (SELECT 1 FROM assigned a WHERE a.ix = r.ix) AS free_slots, t.* \
 FROM req r LEFT JOIN taken t ON t.taken_ix = r.ix ORDER BY r.ix, t.id";
 
-/// One statement for the whole batch; the answers come back in request order.
-async fn execute(db: &DatabaseConnection, requests: &[&ClaimRequest]) -> ApiResult<Vec<Attempt>> {
-    let mut want_ix = Vec::new();
-    let mut want_prize = Vec::new();
-    let mut want_start = Vec::new();
-    for (i, r) in requests.iter().enumerate() {
-        for &(prize_id, start) in &r.probes {
-            want_ix.push(i as i64 + 1);
-            want_prize.push(prize_id);
-            want_start.push(start);
-        }
+impl Batched for ClaimBatch {
+    type Request = ClaimRequest;
+    type Answer = Attempt;
+    /// Two claims of one member in one activity never share a batch.
+    type Key = (i64, i64);
+
+    fn key(request: &ClaimRequest) -> Option<(i64, i64)> {
+        Some((request.activity_id, request.member_id))
     }
-    let rows = sea_orm::sqlx::query(BATCH_SQL)
-        .bind(requests.iter().map(|r| r.activity_id).collect::<Vec<_>>())
-        .bind(requests.iter().map(|r| r.member_id).collect::<Vec<_>>())
-        .bind(requests.iter().map(|r| r.account_id).collect::<Vec<_>>())
-        .bind(
-            requests
-                .iter()
-                .map(|r| r.day_key.clone())
-                .collect::<Vec<_>>(),
-        )
-        .bind(requests.iter().map(|r| r.seq).collect::<Vec<_>>())
-        .bind(
-            requests
-                .iter()
-                .map(|r| r.idempotency_key.clone())
-                .collect::<Vec<_>>(),
-        )
-        .bind(requests.iter().map(|r| r.now).collect::<Vec<_>>())
-        .bind(
-            requests
-                .iter()
-                .map(|r| r.name_masked.clone())
-                .collect::<Vec<_>>(),
-        )
-        .bind(
-            requests
-                .iter()
-                .map(|r| r.phone_masked.clone())
-                .collect::<Vec<_>>(),
-        )
-        .bind(want_ix)
-        .bind(want_prize)
-        .bind(want_start)
-        .fetch_all(db.get_postgres_connection_pool())
-        .await?;
-    let mut claimed: HashMap<i64, (i64, Vec<voucher::Model>)> = HashMap::new();
-    let mut free_slots: HashMap<i64, bool> = HashMap::new();
-    for row in rows {
-        let row = QueryResult::from(row);
-        let ix: i64 = row.try_get("", "req_ix")?;
-        free_slots.insert(ix, row.try_get("", "free_slots")?);
-        if let Some(claim_id) = row.try_get::<Option<i64>>("", "new_claim_id")? {
-            let voucher = voucher::Model::from_query_result(&row, "")?;
-            claimed
-                .entry(ix)
-                .or_insert_with(|| (claim_id, Vec::new()))
-                .1
-                .push(voucher);
+
+    /// One statement for the whole batch; the answers come back in request order.
+    async fn execute(
+        db: &DatabaseConnection,
+        requests: &[&ClaimRequest],
+    ) -> ApiResult<Vec<Attempt>> {
+        let mut want_ix = Vec::new();
+        let mut want_prize = Vec::new();
+        let mut want_start = Vec::new();
+        for (i, r) in requests.iter().enumerate() {
+            for &(prize_id, start) in &r.probes {
+                want_ix.push(i as i64 + 1);
+                want_prize.push(prize_id);
+                want_start.push(start);
+            }
         }
+        let rows = sea_orm::sqlx::query(BATCH_SQL)
+            .bind(requests.iter().map(|r| r.activity_id).collect::<Vec<_>>())
+            .bind(requests.iter().map(|r| r.member_id).collect::<Vec<_>>())
+            .bind(requests.iter().map(|r| r.account_id).collect::<Vec<_>>())
+            .bind(
+                requests
+                    .iter()
+                    .map(|r| r.day_key.clone())
+                    .collect::<Vec<_>>(),
+            )
+            .bind(requests.iter().map(|r| r.seq).collect::<Vec<_>>())
+            .bind(
+                requests
+                    .iter()
+                    .map(|r| r.idempotency_key.clone())
+                    .collect::<Vec<_>>(),
+            )
+            .bind(requests.iter().map(|r| r.now).collect::<Vec<_>>())
+            .bind(
+                requests
+                    .iter()
+                    .map(|r| r.name_masked.clone())
+                    .collect::<Vec<_>>(),
+            )
+            .bind(
+                requests
+                    .iter()
+                    .map(|r| r.phone_masked.clone())
+                    .collect::<Vec<_>>(),
+            )
+            .bind(want_ix)
+            .bind(want_prize)
+            .bind(want_start)
+            .fetch_all(db.get_postgres_connection_pool())
+            .await?;
+        let mut claimed: HashMap<i64, (i64, Vec<voucher::Model>)> = HashMap::new();
+        let mut free_slots: HashMap<i64, bool> = HashMap::new();
+        for row in rows {
+            let row = QueryResult::from(row);
+            let ix: i64 = row.try_get("", "req_ix")?;
+            free_slots.insert(ix, row.try_get("", "free_slots")?);
+            if let Some(claim_id) = row.try_get::<Option<i64>>("", "new_claim_id")? {
+                let voucher = voucher::Model::from_query_result(&row, "")?;
+                claimed
+                    .entry(ix)
+                    .or_insert_with(|| (claim_id, Vec::new()))
+                    .1
+                    .push(voucher);
+            }
+        }
+        Ok((1..=requests.len() as i64)
+            .map(|ix| match claimed.remove(&ix) {
+                Some((claim_id, vouchers)) => Attempt::Claimed { claim_id, vouchers },
+                None => Attempt::NotInserted {
+                    free_slots: free_slots.get(&ix).copied().unwrap_or(false),
+                },
+            })
+            .collect())
     }
-    Ok((1..=requests.len() as i64)
-        .map(|ix| match claimed.remove(&ix) {
-            Some((claim_id, vouchers)) => Attempt::Claimed { claim_id, vouchers },
-            None => Attempt::NotInserted {
-                free_slots: free_slots.get(&ix).copied().unwrap_or(false),
-            },
-        })
-        .collect())
 }

@@ -18,24 +18,6 @@ pub struct RedemptionBatch;
 
 pub type RedemptionBatches = Lanes<RedemptionBatch>;
 
-impl Batched for RedemptionBatch {
-    type Request = RedeemRequest;
-    /// The voucher changed, or `None` when nothing changed.
-    type Answer = Option<Redeemed>;
-    type Key = String;
-
-    fn key(request: &RedeemRequest) -> Option<String> {
-        Some(request.code.clone())
-    }
-
-    async fn execute(
-        db: &DatabaseConnection,
-        requests: &[&RedeemRequest],
-    ) -> ApiResult<Vec<Option<Redeemed>>> {
-        execute(db, requests).await
-    }
-}
-
 /// `req` holds the requests (numbered by position); `done` is the conditional update
 /// of each request's voucher, found through the code's unique index.
 const BATCH_SQL: &str = "\
@@ -54,32 +36,43 @@ WITH req AS MATERIALIZED (SELECT * FROM unnest($1::text[], $2::timestamptz[], $3
       v.holder_name_masked) \
 SELECT r.ix AS req_ix, d.* FROM req r LEFT JOIN done d ON d.done_ix = r.ix ORDER BY r.ix";
 
-async fn execute(
-    db: &DatabaseConnection,
-    requests: &[&RedeemRequest],
-) -> ApiResult<Vec<Option<Redeemed>>> {
-    let rows = sea_orm::sqlx::query(BATCH_SQL)
-        .bind(requests.iter().map(|r| r.code.clone()).collect::<Vec<_>>())
-        .bind(requests.iter().map(|r| r.now).collect::<Vec<_>>())
-        .bind(requests.iter().map(|r| r.merchant_id).collect::<Vec<_>>())
-        .bind(requests.iter().map(|r| r.staff_id).collect::<Vec<_>>())
-        .bind(
-            requests
-                .iter()
-                .map(|r| r.now.timestamp())
-                .collect::<Vec<_>>(),
-        )
-        .bind(LOOKUP_SCOPE)
-        .bind(MAX_FAILED_LOOKUPS)
-        .fetch_all(db.get_postgres_connection_pool())
-        .await?;
-    rows.into_iter()
-        .map(|row| {
-            let row = QueryResult::from(row);
-            Ok(match row.try_get::<Option<i64>>("", "done_ix")? {
-                Some(_) => Some(Redeemed::from_query_result(&row, "")?),
-                None => None,
+impl Batched for RedemptionBatch {
+    type Request = RedeemRequest;
+    /// The voucher changed, or `None` when nothing changed.
+    type Answer = Option<Redeemed>;
+    type Key = String;
+
+    fn key(request: &RedeemRequest) -> Option<String> {
+        Some(request.code.clone())
+    }
+
+    async fn execute(
+        db: &DatabaseConnection,
+        requests: &[&RedeemRequest],
+    ) -> ApiResult<Vec<Option<Redeemed>>> {
+        let rows = sea_orm::sqlx::query(BATCH_SQL)
+            .bind(requests.iter().map(|r| r.code.clone()).collect::<Vec<_>>())
+            .bind(requests.iter().map(|r| r.now).collect::<Vec<_>>())
+            .bind(requests.iter().map(|r| r.merchant_id).collect::<Vec<_>>())
+            .bind(requests.iter().map(|r| r.staff_id).collect::<Vec<_>>())
+            .bind(
+                requests
+                    .iter()
+                    .map(|r| r.now.timestamp())
+                    .collect::<Vec<_>>(),
+            )
+            .bind(LOOKUP_SCOPE)
+            .bind(MAX_FAILED_LOOKUPS)
+            .fetch_all(db.get_postgres_connection_pool())
+            .await?;
+        rows.into_iter()
+            .map(|row| {
+                let row = QueryResult::from(row);
+                Ok(match row.try_get::<Option<i64>>("", "done_ix")? {
+                    Some(_) => Some(Redeemed::from_query_result(&row, "")?),
+                    None => None,
+                })
             })
-        })
-        .collect()
+            .collect()
+    }
 }

@@ -1,5 +1,6 @@
 //! Sessions behind bearer tokens: issue, resolve, revoke.
 
+use std::marker::PhantomData;
 use std::sync::OnceLock;
 
 use chrono::{DateTime, Duration, Utc};
@@ -78,26 +79,23 @@ async fn live_session(
 /// On PostgreSQL the lookups of concurrent requests share one statement
 /// (`MemberSessions`).
 pub async fn resolve_member(state: &AppState, token: &str) -> ApiResult<SessionPrincipal> {
+    let lookup = TokenLookup::of(state, token);
     let found = match state.db.get_database_backend() {
-        DatabaseBackend::Postgres => {
-            state
-                .member_sessions
-                .run(TokenLookup {
-                    digest: token::digest(token),
-                    now: state.clock.now(),
-                })
-                .await?
-        }
+        DatabaseBackend::Postgres => state.member_sessions.run(lookup).await?,
         backend => {
             let mut select = member_session_select();
-            select.cond_where(live(state, token, PrincipalKind::Member));
+            select.cond_where(live_at(
+                Expr::val(lookup.digest),
+                Expr::val(lookup.now),
+                PrincipalKind::Member,
+            ));
             match state.db.query_one_raw(backend.build(&select)).await? {
-                Some(row) => Some(member_session_of(&row)?),
+                Some(row) => Some(MemberSession::read(&row)?),
                 None => None,
             }
         }
     };
-    let (session_id, holder) = found.ok_or(ApiError::Unauthorized)?;
+    let MemberSession { session_id, holder } = found.ok_or(ApiError::Unauthorized)?;
     let principal = SessionPrincipal {
         session_id,
         principal_id: holder.account_id,
@@ -123,28 +121,70 @@ fn member_session_select() -> SelectStatement {
     select
 }
 
-fn member_session_of(row: &QueryResult) -> ApiResult<(i64, Holder)> {
-    Ok((row.try_get("", "session_id")?, rush_cache::holder_of(row)?))
+/// A member's live session and the account's holder.
+#[derive(Clone, Debug)]
+pub struct MemberSession {
+    session_id: i64,
+    holder: Holder,
 }
 
-/// A member token to resolve, by its digest, at a time.
+impl SessionRow for MemberSession {
+    fn batch_sql() -> &'static str {
+        static SQL: OnceLock<String> = OnceLock::new();
+        SQL.get_or_init(|| {
+            let mut select = member_session_select();
+            select.cond_where(live_at(
+                Expr::cust("t.digest"),
+                Expr::cust("t.at"),
+                PrincipalKind::Member,
+            ));
+            lateral_batch_sql(&select.to_string(PostgresQueryBuilder))
+        })
+    }
+
+    fn read(row: &QueryResult) -> ApiResult<Self> {
+        Ok(Self {
+            session_id: row.try_get("", "session_id")?,
+            holder: rush_cache::holder_of(row)?,
+        })
+    }
+}
+
+/// A token to resolve, by its digest, at a time.
 #[derive(Clone, Debug)]
 pub struct TokenLookup {
     pub digest: String,
     pub now: DateTime<Utc>,
 }
 
-/// PostgreSQL: the member-token lookups of concurrent requests as one statement (see
+impl TokenLookup {
+    fn of(state: &AppState, token: &str) -> Self {
+        Self {
+            digest: token::digest(token),
+            now: state.clock.now(),
+        }
+    }
+}
+
+/// What a token lookup reads back: its batch statement (`lateral_batch_sql` over the
+/// select for one token) and how a row becomes the answer.
+pub trait SessionRow: Clone + Send + Sync + 'static {
+    fn batch_sql() -> &'static str;
+    fn read(row: &QueryResult) -> ApiResult<Self>;
+}
+
+/// PostgreSQL: the token lookups of concurrent requests as one statement (see
 /// `batch_lanes`): the same select, once per token through a lateral join.
 #[derive(Debug)]
-pub struct MemberSessionBatch;
+pub struct TokenBatch<R>(PhantomData<R>);
 
-pub type MemberSessions = Lanes<MemberSessionBatch>;
+pub type MemberSessions = Lanes<TokenBatch<MemberSession>>;
+pub type StaffSessions = Lanes<TokenBatch<StaffSession>>;
 
-impl Batched for MemberSessionBatch {
+impl<R: SessionRow> Batched for TokenBatch<R> {
     type Request = TokenLookup;
-    /// The session id and the holder, or `None` when the token is not live.
-    type Answer = Option<(i64, Holder)>;
+    /// The row, or `None` when the token is not live.
+    type Answer = Option<R>;
     type Key = ();
 
     /// Lookups of one token may share a batch: each gets its own row.
@@ -155,19 +195,39 @@ impl Batched for MemberSessionBatch {
     async fn execute(
         db: &DatabaseConnection,
         requests: &[&TokenLookup],
-    ) -> ApiResult<Vec<Option<(i64, Holder)>>> {
-        static SQL: OnceLock<String> = OnceLock::new();
-        let sql = SQL.get_or_init(|| {
-            let mut select = member_session_select();
-            select.cond_where(live_at(
-                Expr::cust("t.digest"),
-                Expr::cust("t.at"),
-                PrincipalKind::Member,
-            ));
-            lateral_batch_sql(&select.to_string(PostgresQueryBuilder))
-        });
-        lookup_batch(db, sql, requests, member_session_of).await
+    ) -> ApiResult<Vec<Option<R>>> {
+        let rows = sea_orm::sqlx::query(R::batch_sql())
+            .bind(
+                requests
+                    .iter()
+                    .map(|r| r.digest.clone())
+                    .collect::<Vec<_>>(),
+            )
+            .bind(requests.iter().map(|r| r.now).collect::<Vec<_>>())
+            .fetch_all(db.get_postgres_connection_pool())
+            .await?;
+        let mut answers: Vec<Option<R>> = vec![None; requests.len()];
+        for row in rows {
+            let row = QueryResult::from(row);
+            let ix: i64 = row.try_get("", "req_ix")?;
+            if let Some(slot) = usize::try_from(ix - 1)
+                .ok()
+                .and_then(|i| answers.get_mut(i))
+            {
+                *slot = Some(R::read(&row)?);
+            }
+        }
+        Ok(answers)
     }
+}
+
+/// One select per token digest and time, through a lateral join over the batch's
+/// arrays; rows come back with their request's position as `req_ix`.
+fn lateral_batch_sql(select: &str) -> String {
+    format!(
+        "SELECT t.ix AS req_ix, h.* FROM unnest($1::text[], $2::timestamptz[]) \
+         WITH ORDINALITY AS t(digest, at, ix) CROSS JOIN LATERAL ({select}) h ORDER BY t.ix"
+    )
 }
 
 /// Resolves an admin token to the admin, its organisation and its scope.
@@ -222,10 +282,7 @@ pub struct StaffSession {
 /// Resolves a staff token to the staff account and its merchant in one query; on
 /// PostgreSQL the lookups of concurrent requests share one statement (`StaffSessions`).
 pub async fn resolve_staff(state: &AppState, token: &str) -> ApiResult<StaffPrincipal> {
-    let lookup = TokenLookup {
-        digest: token::digest(token),
-        now: state.clock.now(),
-    };
+    let lookup = TokenLookup::of(state, token);
     let row = match state.db.get_database_backend() {
         DatabaseBackend::Postgres => state.staff_sessions.run(lookup).await?,
         backend => {
@@ -253,73 +310,15 @@ pub async fn resolve_staff(state: &AppState, token: &str) -> ApiResult<StaffPrin
     })
 }
 
-/// PostgreSQL: the staff-token lookups of concurrent requests as one statement.
-#[derive(Debug)]
-pub struct StaffSessionBatch;
-
-pub type StaffSessions = Lanes<StaffSessionBatch>;
-
-impl Batched for StaffSessionBatch {
-    type Request = TokenLookup;
-    type Answer = Option<StaffSession>;
-    type Key = ();
-
-    /// Lookups of one token may share a batch: each gets its own row.
-    fn key(_: &TokenLookup) -> Option<()> {
-        None
-    }
-
-    async fn execute(
-        db: &DatabaseConnection,
-        requests: &[&TokenLookup],
-    ) -> ApiResult<Vec<Option<StaffSession>>> {
+impl SessionRow for StaffSession {
+    fn batch_sql() -> &'static str {
         static SQL: OnceLock<String> = OnceLock::new();
-        let sql = SQL.get_or_init(|| lateral_batch_sql(&staff_session_sql("t.digest", "t.at")));
-        lookup_batch(db, sql, requests, |row| {
-            Ok(StaffSession::from_query_result(row, "")?)
-        })
-        .await
+        SQL.get_or_init(|| lateral_batch_sql(&staff_session_sql("t.digest", "t.at")))
     }
-}
 
-/// One select per token digest and time, through a lateral join over the batch's
-/// arrays; rows come back with their request's position as `req_ix`.
-fn lateral_batch_sql(select: &str) -> String {
-    format!(
-        "SELECT t.ix AS req_ix, h.* FROM unnest($1::text[], $2::timestamptz[]) \
-         WITH ORDINALITY AS t(digest, at, ix) CROSS JOIN LATERAL ({select}) h ORDER BY t.ix"
-    )
-}
-
-/// Runs a `lateral_batch_sql` statement; `None` for the tokens that found nothing.
-async fn lookup_batch<T: Clone>(
-    db: &DatabaseConnection,
-    sql: &'static str,
-    requests: &[&TokenLookup],
-    read: impl Fn(&QueryResult) -> ApiResult<T>,
-) -> ApiResult<Vec<Option<T>>> {
-    let rows = sea_orm::sqlx::query(sql)
-        .bind(
-            requests
-                .iter()
-                .map(|r| r.digest.clone())
-                .collect::<Vec<_>>(),
-        )
-        .bind(requests.iter().map(|r| r.now).collect::<Vec<_>>())
-        .fetch_all(db.get_postgres_connection_pool())
-        .await?;
-    let mut answers: Vec<Option<T>> = vec![None; requests.len()];
-    for row in rows {
-        let row = QueryResult::from(row);
-        let ix: i64 = row.try_get("", "req_ix")?;
-        if let Some(slot) = usize::try_from(ix - 1)
-            .ok()
-            .and_then(|i| answers.get_mut(i))
-        {
-            *slot = Some(read(&row)?);
-        }
+    fn read(row: &QueryResult) -> ApiResult<Self> {
+        Ok(Self::from_query_result(row, "")?)
     }
-    Ok(answers)
 }
 
 /// Revokes one session (log out).
