@@ -164,6 +164,46 @@ pub async fn activity(
     activity
 }
 
+/// Adds a second prize to an activity left after its first (`activity(.., Some("prizes"))`),
+/// takes it through submit, review and open, then moves the clock two minutes on, inside
+/// its window.
+pub async fn add_prize_and_open(
+    app: &TestApp,
+    union_token: &str,
+    district_token: &str,
+    activity: i64,
+    coupon: i64,
+    quantity: i64,
+) {
+    let second = app
+        .post(
+            &format!("/api/admin/activities/{activity}/prizes"),
+            union_token,
+            json!({ "coupon_id": coupon, "quantity": quantity }),
+        )
+        .await;
+    assert_eq!(second.status, StatusCode::OK, "{:?}", second.body);
+    for (action, token, body) in [
+        ("submit", union_token, json!({})),
+        (
+            "review",
+            district_token,
+            json!({ "approve": true, "comment": "同意" }),
+        ),
+        ("open", union_token, json!({})),
+    ] {
+        let r = app
+            .post(
+                &format!("/api/admin/activities/{activity}/{action}"),
+                token,
+                body,
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{action}: {:?}", r.body);
+    }
+    app.clock.advance(Duration::minutes(2));
+}
+
 /// Sets up `Ids` on `app`: the activity opens a minute from now and the clock is then
 /// moved two minutes on, inside its window.
 pub async fn rush_in(app: &TestApp, quantity: i64, limit: Value, spec: Spec) -> Ids {
@@ -537,33 +577,15 @@ async fn a_gift_package_claimed_by_24_members_at_once_gives_each_prize_out_up_to
         Some("prizes"),
     )
     .await;
-    let second = app
-        .post(
-            &format!("/api/admin/activities/{package}/prizes"),
-            &chain.union_token,
-            json!({ "coupon_id": drinks, "quantity": 12 }),
-        )
-        .await;
-    assert_eq!(second.status, StatusCode::OK, "{:?}", second.body);
-    for (action, token, body) in [
-        ("submit", &chain.union_token, json!({})),
-        (
-            "review",
-            &chain.district_token,
-            json!({ "approve": true, "comment": "同意" }),
-        ),
-        ("open", &chain.union_token, json!({})),
-    ] {
-        let r = app
-            .post(
-                &format!("/api/admin/activities/{package}/{action}"),
-                token,
-                body,
-            )
-            .await;
-        assert_eq!(r.status, StatusCode::OK, "{action}: {:?}", r.body);
-    }
-    app.clock.advance(Duration::minutes(2));
+    add_prize_and_open(
+        &app,
+        &chain.union_token,
+        &chain.district_token,
+        package,
+        drinks,
+        12,
+    )
+    .await;
 
     let tokens = direct_members(&app, &chain.union_token, 1, 24).await;
     let results = join_all(tokens.iter().map(|t| claim(&app, package, t, None))).await;

@@ -10,7 +10,7 @@ use reqwest::{Method, StatusCode};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect};
 use serde_json::{Value, json};
 
-use crate::claims::{activity, direct_members, staff_login, staff_token};
+use crate::claims::{activity, add_prize_and_open, direct_members, staff_login, staff_token};
 use crate::helpers::{ADMIN_PASSWORD, Chain, Resp, TestApp};
 use crate::merchants::merchant_body;
 use crate::sheets;
@@ -126,33 +126,7 @@ impl Scene {
             Some("prizes"),
         )
         .await;
-        let second = app
-            .post(
-                &format!("/api/admin/activities/{activity}/prizes"),
-                &union_token,
-                json!({ "coupon_id": mooncake, "quantity": 5 }),
-            )
-            .await;
-        assert_eq!(second.status, StatusCode::OK, "{:?}", second.body);
-        for (action, token, body) in [
-            ("submit", &union_token, json!({})),
-            (
-                "review",
-                &district_token,
-                json!({ "approve": true, "comment": "同意" }),
-            ),
-            ("open", &union_token, json!({})),
-        ] {
-            let r = app
-                .post(
-                    &format!("/api/admin/activities/{activity}/{action}"),
-                    token,
-                    body,
-                )
-                .await;
-            assert_eq!(r.status, StatusCode::OK, "{action}: {:?}", r.body);
-        }
-        app.clock.advance(Duration::minutes(2));
+        add_prize_and_open(&app, &union_token, &district_token, activity, mooncake, 5).await;
 
         let members = direct_members(&app, &union_token, 1, 4).await;
         let mut codes = Vec::new();
