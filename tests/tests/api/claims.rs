@@ -394,18 +394,24 @@ impl Rush {
     }
 }
 
+/// Splits a burst's answers into the 201s and the rest, after checking that every other
+/// answer is the `refusal` code.
+fn created_and_refused<'a>(results: &'a [Resp], refusal: &str) -> (Vec<&'a Resp>, Vec<&'a Resp>) {
+    let (created, refused): (Vec<&Resp>, Vec<&Resp>) = results
+        .iter()
+        .partition(|x| x.status == StatusCode::CREATED);
+    assert!(refused.iter().all(|x| x.code() == refusal), "{results:?}");
+    (created, refused)
+}
+
 #[tokio::test]
 async fn sixty_four_members_racing_for_one_voucher_get_exactly_one() {
     let r = rush(1, json!({ "kind": "once" })).await;
     let tokens = r.members(1, 64).await;
     let results = join_all(tokens.iter().map(|t| r.claim(t, None))).await;
-    let won = results
-        .iter()
-        .filter(|x| x.status == StatusCode::CREATED)
-        .count();
-    let sold_out = results.iter().filter(|x| x.code() == "SOLD_OUT").count();
-    assert_eq!(won, 1, "{results:?}");
-    assert_eq!(sold_out, 63);
+    let (won, sold_out) = created_and_refused(&results, "SOLD_OUT");
+    assert_eq!(won.len(), 1, "{results:?}");
+    assert_eq!(sold_out.len(), 63);
     let list = r.app.get("/api/app/activities", &tokens[0]).await;
     assert_eq!(list.status, StatusCode::OK, "{:?}", list.body);
     assert_eq!(list.body[0]["remaining"], 0);
@@ -418,17 +424,8 @@ async fn one_member_claiming_32_times_at_once_on_a_once_limit_gets_one_voucher_a
     let r = rush(100, json!({ "kind": "once" })).await;
     let token = r.members(1, 1).await.remove(0);
     let results = join_all((0..32).map(|_| r.claim(&token, None))).await;
-    let won: Vec<&Resp> = results
-        .iter()
-        .filter(|x| x.status == StatusCode::CREATED)
-        .collect();
+    let (won, _) = created_and_refused(&results, "LIMIT_REACHED");
     assert_eq!(won.len(), 1, "{results:?}");
-    assert!(
-        results
-            .iter()
-            .filter(|x| x.status != StatusCode::CREATED)
-            .all(|x| x.code() == "LIMIT_REACHED")
-    );
     let code = won[0].body["code"].as_str().expect("code");
     assert_eq!(code.len(), 24);
     let vouchers = r.app.get("/api/app/vouchers?status=unused", &token).await;
@@ -461,18 +458,8 @@ async fn one_member_claiming_16_times_at_once_on_a_three_a_day_limit_gets_three_
     let r = rush(100, json!({ "kind": "per_day", "times": 3 })).await;
     let token = r.members(1, 1).await.remove(0);
     let results = join_all((0..16).map(|_| r.claim(&token, None))).await;
-    let won = results
-        .iter()
-        .filter(|x| x.status == StatusCode::CREATED)
-        .count();
-    assert_eq!(won, 3, "{results:?}");
-    assert!(
-        results
-            .iter()
-            .filter(|x| x.status != StatusCode::CREATED)
-            .all(|x| x.code() == "LIMIT_REACHED"),
-        "{results:?}"
-    );
+    let (won, _) = created_and_refused(&results, "LIMIT_REACHED");
+    assert_eq!(won.len(), 3, "{results:?}");
     let vouchers = r.app.get("/api/app/vouchers?status=unused", &token).await;
     assert_eq!(vouchers.body["total"], 3);
 }
@@ -500,16 +487,8 @@ async fn sixteen_phones_redeeming_one_voucher_at_once_redeem_it_once_and_the_swe
             .post("/api/merchant/redemptions", &staff, json!({ "code": code }))
     }))
     .await;
-    let ok = results
-        .iter()
-        .filter(|x| x.status == StatusCode::CREATED)
-        .count();
-    assert_eq!(ok, 1, "{results:?}");
-    let again: Vec<&Resp> = results
-        .iter()
-        .filter(|x| x.status != StatusCode::CREATED)
-        .collect();
-    assert!(again.iter().all(|x| x.code() == "ALREADY_REDEEMED"));
+    let (ok, again) = created_and_refused(&results, "ALREADY_REDEEMED");
+    assert_eq!(ok.len(), 1, "{results:?}");
     assert_eq!(again[0].body["details"]["merchant_name"], "日照职工之家");
 
     let history = r.app.get("/api/merchant/redemptions", &staff).await;
@@ -589,18 +568,8 @@ async fn a_gift_package_claimed_by_24_members_at_once_gives_each_prize_out_up_to
 
     let tokens = direct_members(&app, &chain.union_token, 1, 24).await;
     let results = join_all(tokens.iter().map(|t| claim(&app, package, t, None))).await;
-    let won: Vec<&Resp> = results
-        .iter()
-        .filter(|x| x.status == StatusCode::CREATED)
-        .collect();
+    let (won, _) = created_and_refused(&results, "SOLD_OUT");
     assert_eq!(won.len(), 12, "{results:?}");
-    assert!(
-        results
-            .iter()
-            .filter(|x| x.status != StatusCode::CREATED)
-            .all(|x| x.code() == "SOLD_OUT"),
-        "{results:?}"
-    );
     let mut cakes = 0;
     let mut codes = std::collections::HashSet::new();
     for claimed in &won {
