@@ -16,10 +16,10 @@ use sea_orm::{ConnectionTrait, DatabaseConnection, TransactionTrait};
 use crate::error::render_any_error;
 use crate::middleware;
 use crate::routes;
-use crate::services::bootstrap;
 use crate::services::claim_batches::ClaimBatches;
 use crate::services::redemption_batches::RedemptionBatches;
 use crate::services::sessions::{MemberSessions, StaffSessions};
+use crate::services::{batch_lanes, bootstrap};
 use crate::state::AppState;
 
 pub struct Application {
@@ -36,6 +36,15 @@ impl Application {
             .await
             .context("connecting to the database")?;
         migrate(&db).await.context("applying migrations")?;
+        // PostgreSQL: the batch lanes get their own connections, one per lane of the four
+        // kinds, with generic plans (see `database::connect_for_batches`).
+        let batch_db = if settings.is_sqlite() {
+            db.clone()
+        } else {
+            database::connect_for_batches(&settings, 4 * batch_lanes::LANES as u32)
+                .await
+                .context("connecting the batch pool to the database")?
+        };
         let queue = Queue::connect(&settings)
             .await
             .context("connecting to the queue")?;
@@ -51,10 +60,10 @@ impl Application {
             sms,
             http,
             cache: Arc::default(),
-            claim_batches: ClaimBatches::start(db.clone()),
-            redemption_batches: RedemptionBatches::start(db.clone()),
-            member_sessions: MemberSessions::start(db.clone()),
-            staff_sessions: StaffSessions::start(db.clone()),
+            claim_batches: ClaimBatches::start(batch_db.clone()),
+            redemption_batches: RedemptionBatches::start(batch_db.clone()),
+            member_sessions: MemberSessions::start(batch_db.clone()),
+            staff_sessions: StaffSessions::start(batch_db.clone()),
             db,
             queue,
             settings: Arc::new(settings),

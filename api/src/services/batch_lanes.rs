@@ -25,7 +25,7 @@ use tokio::sync::{Mutex, mpsc, oneshot};
 use crate::error::{ApiError, ApiResult};
 
 /// How many batches of one kind one api process may have in the database at once.
-const LANES: usize = 2;
+pub const LANES: usize = 2;
 /// The most requests in one statement.
 const MAX_BATCH: usize = 128;
 
