@@ -240,6 +240,7 @@ pub async fn claim(
             &day_key,
             times,
             idempotency_key.as_deref(),
+            free_slots,
         )
         .await?
         {
@@ -370,6 +371,11 @@ enum Diagnosis {
 
 /// Why the claim row was not inserted: a retried request, a member who is no longer
 /// eligible, an activity closed meanwhile, the limit, or a lost race on `seq`.
+///
+/// Without `free_slots` nothing could be claimed anyway, and only a retry and the limit
+/// can give a truer answer than `SOLD_OUT`; the eligibility and activity checks are left
+/// out, since after a sell-out every click comes here. (The member's status was read
+/// with the token in this request and checked by `precheck`.)
 async fn diagnose(
     state: &AppState,
     holder: &Holder,
@@ -377,6 +383,7 @@ async fn diagnose(
     day_key: &str,
     times: i32,
     idempotency_key: Option<&str>,
+    free_slots: bool,
 ) -> ApiResult<Diagnosis> {
     let Some(member) = &holder.member else {
         return Ok(Diagnosis::Refused(Refusal::NotEligible));
@@ -396,23 +403,8 @@ async fn diagnose(
         }
         return Ok(Diagnosis::Replay(first));
     }
-    let linked = entity::app_account::Entity::find_by_id(holder.account_id)
-        .find_also_related(entity::member::Entity)
-        .one(&state.db)
-        .await?
-        .and_then(|(a, m)| {
-            m.filter(|m| a.member_id == Some(member.id) && m.status == MemberStatus::Active)
-        });
-    if linked.is_none() {
-        return Ok(Diagnosis::Refused(Refusal::NotEligible));
-    }
-    let open = entity::activity::Entity::find_by_id(snapshot.activity.id)
-        .one(&state.db)
-        .await?
-        .is_some_and(|a| is_open(a.status));
-    if !open {
-        state.cache.forget_activity(snapshot.activity.id);
-        return Ok(Diagnosis::Refused(Refusal::NotInWindow));
+    if free_slots && let Some(refusal) = refusal_of_state(state, holder, member, snapshot).await? {
+        return Ok(Diagnosis::Refused(refusal));
     }
     let used = claims_used(&state.db, snapshot.activity.id, member.id, day_key).await?;
     let used = i32::try_from(used).unwrap_or(i32::MAX);
@@ -421,6 +413,34 @@ async fn diagnose(
     } else {
         Ok(Diagnosis::Retry { used })
     }
+}
+
+/// The member is no longer linked and active, or the activity was closed meanwhile.
+async fn refusal_of_state(
+    state: &AppState,
+    holder: &Holder,
+    member: &entity::member::Model,
+    snapshot: &ActivitySnapshot,
+) -> ApiResult<Option<Refusal>> {
+    let linked = entity::app_account::Entity::find_by_id(holder.account_id)
+        .find_also_related(entity::member::Entity)
+        .one(&state.db)
+        .await?
+        .and_then(|(a, m)| {
+            m.filter(|m| a.member_id == Some(member.id) && m.status == MemberStatus::Active)
+        });
+    if linked.is_none() {
+        return Ok(Some(Refusal::NotEligible));
+    }
+    let open = entity::activity::Entity::find_by_id(snapshot.activity.id)
+        .one(&state.db)
+        .await?
+        .is_some_and(|a| is_open(a.status));
+    if !open {
+        state.cache.forget_activity(snapshot.activity.id);
+        return Ok(Some(Refusal::NotInWindow));
+    }
+    Ok(None)
 }
 
 /// How many claims the member has under this day key (a refused or retried claim asks).
