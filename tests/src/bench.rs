@@ -217,9 +217,60 @@ impl CpuSample {
     }
 }
 
+/// One keep-alive HTTP/1.1 connection to the server: what a simulated client of a
+/// load phase sends its requests over, one at a time, like a wrk connection. Lighter
+/// than a shared `reqwest` client (no pool to lock, no URL parsing per request), so
+/// the load generator takes less of the cores it shares with the server.
+pub struct Connection {
+    sender: hyper::client::conn::http1::SendRequest<http_body_util::Full<bytes::Bytes>>,
+    host: String,
+}
+
+impl Connection {
+    pub async fn open(addr: &str) -> anyhow::Result<Self> {
+        let stream = tokio::net::TcpStream::connect(addr).await?;
+        stream.set_nodelay(true)?;
+        let (sender, connection) =
+            hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream)).await?;
+        tokio::spawn(connection);
+        Ok(Self {
+            sender,
+            host: addr.to_owned(),
+        })
+    }
+
+    /// POSTs a JSON body with a bearer token; the status and the JSON answer (`Null`
+    /// when the body is not JSON).
+    pub async fn post_json(
+        &mut self,
+        path: &str,
+        token: &str,
+        body: &Value,
+    ) -> anyhow::Result<(u16, Value)> {
+        use http_body_util::BodyExt;
+        let request = hyper::Request::post(path)
+            .header(hyper::header::HOST, &self.host)
+            .header(hyper::header::AUTHORIZATION, format!("Bearer {token}"))
+            .header(hyper::header::CONTENT_TYPE, "application/json")
+            .body(http_body_util::Full::new(bytes::Bytes::from(
+                serde_json::to_vec(body)?,
+            )))?;
+        self.sender.ready().await?;
+        let response = self.sender.send_request(request).await?;
+        let status = response.status().as_u16();
+        let bytes = response.into_body().collect().await?.to_bytes();
+        Ok((
+            status,
+            serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+        ))
+    }
+}
+
 /// A running `api` process and a client for it; killed on drop.
 pub struct Server {
     child: Child,
+    /// `127.0.0.1:<port>`
+    pub addr: String,
     pub base: String,
     pub client: reqwest::Client,
 }
@@ -242,6 +293,7 @@ impl Server {
         Ok(Self {
             child: spawn("api", &env.vars(Some(&addr)))?,
             base: format!("http://{addr}"),
+            addr,
             client: reqwest::Client::builder()
                 .pool_max_idle_per_host(256)
                 .build()?,

@@ -24,7 +24,7 @@ use anyhow::{Context, bail};
 use chrono::Utc;
 use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
 use serde_json::{Value, json};
-use tests::bench::{self, CpuSample, Env, Server};
+use tests::bench::{self, Connection, CpuSample, Env, Server};
 
 fn var(name: &str, default: usize) -> usize {
     std::env::var(name)
@@ -77,6 +77,8 @@ async fn ids(db: &DatabaseConnection, sql: &str) -> anyhow::Result<Vec<i64>> {
 struct Phase {
     wall: Duration,
     latencies: Vec<Duration>,
+    /// When each request was sent, from the phase's start (same order as `latencies`).
+    sent_at: Vec<Duration>,
     codes: HashMap<String, usize>,
     ok: Vec<Value>,
     cpu: String,
@@ -98,11 +100,27 @@ impl Phase {
         let mut codes: Vec<_> = self.codes.iter().collect();
         codes.sort();
         println!("  answers: {codes:?}");
+        println!(
+            "  answers over 50 ms by tenth of the phase (when sent): {:?}",
+            self.slow_by_tenth(Duration::from_millis(50))
+        );
         println!("  {}", self.cpu);
+    }
+
+    /// Where in the phase the slow answers were: a start-up or sell-out tail, or spread.
+    fn slow_by_tenth(&self, over: Duration) -> [usize; 10] {
+        let mut tenths = [0; 10];
+        for (sent, took) in self.sent_at.iter().zip(&self.latencies) {
+            if *took > over {
+                let tenth = (sent.as_secs_f64() / self.wall.as_secs_f64() * 10.0) as usize;
+                tenths[tenth.min(9)] += 1;
+            }
+        }
+        tenths
     }
 }
 
-/// `clients` tasks sharing one HTTP client, each POSTing `(path, token, body)` jobs taken
+/// `clients` tasks, each on its own connection, POSTing `(path, token, body)` jobs taken
 /// from a shared cursor until the list is exhausted or `stop` is set by an answer.
 async fn hammer(
     api: &Server,
@@ -113,29 +131,24 @@ async fn hammer(
     let jobs = Arc::new(jobs);
     let cursor = Arc::new(AtomicUsize::new(0));
     let stop = Arc::new(AtomicBool::new(false));
+    let mut connections = Vec::with_capacity(clients);
+    for _ in 0..clients {
+        connections.push(Connection::open(&api.addr).await?);
+    }
     let cpu = CpuSample::take(api.pid());
     let started = Instant::now();
     let mut set = tokio::task::JoinSet::new();
-    for _ in 0..clients {
+    for mut connection in connections {
         let (jobs, cursor, stop) = (jobs.clone(), cursor.clone(), stop.clone());
-        let client = api.client.clone();
-        let base = api.base.clone();
         set.spawn(async move {
-            let mut out: Vec<(Duration, u16, String, Value)> = Vec::new();
+            let mut out: Vec<(Duration, Duration, u16, String, Value)> = Vec::new();
             while !stop.load(Ordering::Relaxed) {
                 let i = cursor.fetch_add(1, Ordering::Relaxed);
                 let Some((path, token, body)) = jobs.get(i) else {
                     break;
                 };
                 let t = Instant::now();
-                let resp = client
-                    .post(format!("{base}{path}"))
-                    .bearer_auth(token)
-                    .json(body)
-                    .send()
-                    .await?;
-                let status = resp.status().as_u16();
-                let body: Value = resp.json().await.unwrap_or(Value::Null);
+                let (status, body) = connection.post_json(path, token, body).await?;
                 let took = t.elapsed();
                 let code = if status < 300 {
                     status.to_string()
@@ -145,7 +158,7 @@ async fn hammer(
                 if stop_on == Some(code.as_str()) {
                     stop.store(true, Ordering::Relaxed);
                 }
-                out.push((took, status, code, body));
+                out.push((t - started, took, status, code, body));
             }
             anyhow::Ok(out)
         });
@@ -153,12 +166,14 @@ async fn hammer(
     let mut phase = Phase {
         wall: Duration::ZERO,
         latencies: Vec::new(),
+        sent_at: Vec::new(),
         codes: HashMap::new(),
         ok: Vec::new(),
         cpu: String::new(),
     };
     while let Some(done) = set.join_next().await {
-        for (took, status, code, body) in done?? {
+        for (sent_at, took, status, code, body) in done?? {
+            phase.sent_at.push(sent_at);
             phase.latencies.push(took);
             *phase.codes.entry(code).or_default() += 1;
             if status < 300 {
