@@ -419,6 +419,23 @@ async fn sixty_four_members_racing_for_one_voucher_get_exactly_one() {
 }
 
 #[tokio::test]
+async fn after_the_sell_out_a_retry_gets_its_voucher_the_claimant_hears_the_limit_and_others_sold_out()
+ {
+    let r = rush(1, json!({ "kind": "once" })).await;
+    let tokens = r.members(1, 2).await;
+    let first = r.claim(&tokens[0], Some("key-1")).await;
+    assert_eq!(first.status, StatusCode::CREATED, "{:?}", first.body);
+    // First through the slot probe that finds nothing free, then from the process's
+    // note that the prize is gone: the answer rests on the member's own claims.
+    assert_eq!(r.claim(&tokens[1], None).await.code(), "SOLD_OUT");
+    assert_eq!(r.claim(&tokens[1], None).await.code(), "SOLD_OUT");
+    assert_eq!(r.claim(&tokens[0], None).await.code(), "LIMIT_REACHED");
+    let again = r.claim(&tokens[0], Some("key-1")).await;
+    assert_eq!(again.status, StatusCode::CREATED, "{:?}", again.body);
+    assert_eq!(again.body["id"], first.body["id"]);
+}
+
+#[tokio::test]
 async fn one_member_claiming_32_times_at_once_on_a_once_limit_gets_one_voucher_and_a_retry_gets_the_same()
  {
     let r = rush(100, json!({ "kind": "once" })).await;
