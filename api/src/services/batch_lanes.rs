@@ -46,6 +46,12 @@ pub trait Batched: Send + Sync + 'static {
     ) -> impl Future<Output = ApiResult<Vec<Self::Answer>>> + Send;
 }
 
+/// One field of every request of a batch, in request order: an array the batch
+/// statement binds and `unnest`s.
+pub fn column<R, T>(requests: &[&R], field: impl Fn(&R) -> T) -> Vec<T> {
+    requests.iter().map(|r| field(r)).collect()
+}
+
 struct Pending<B: Batched> {
     request: B::Request,
     reply: oneshot::Sender<ApiResult<B::Answer>>,

@@ -18,7 +18,7 @@ use entity::voucher;
 use sea_orm::{DatabaseConnection, FromQueryResult, QueryResult};
 
 use crate::error::ApiResult;
-use crate::services::batch_lanes::{Batched, Lanes};
+use crate::services::batch_lanes::{Batched, Lanes, column};
 
 /// Everything one claim writes, decided before it goes to the database.
 #[derive(Clone, Debug)]
@@ -136,35 +136,15 @@ impl Batched for ClaimBatch {
             }
         }
         let rows = sea_orm::sqlx::query(BATCH_SQL)
-            .bind(requests.iter().map(|r| r.activity_id).collect::<Vec<_>>())
-            .bind(requests.iter().map(|r| r.member_id).collect::<Vec<_>>())
-            .bind(requests.iter().map(|r| r.account_id).collect::<Vec<_>>())
-            .bind(
-                requests
-                    .iter()
-                    .map(|r| r.day_key.clone())
-                    .collect::<Vec<_>>(),
-            )
-            .bind(requests.iter().map(|r| r.seq).collect::<Vec<_>>())
-            .bind(
-                requests
-                    .iter()
-                    .map(|r| r.idempotency_key.clone())
-                    .collect::<Vec<_>>(),
-            )
-            .bind(requests.iter().map(|r| r.now).collect::<Vec<_>>())
-            .bind(
-                requests
-                    .iter()
-                    .map(|r| r.name_masked.clone())
-                    .collect::<Vec<_>>(),
-            )
-            .bind(
-                requests
-                    .iter()
-                    .map(|r| r.phone_masked.clone())
-                    .collect::<Vec<_>>(),
-            )
+            .bind(column(requests, |r| r.activity_id))
+            .bind(column(requests, |r| r.member_id))
+            .bind(column(requests, |r| r.account_id))
+            .bind(column(requests, |r| r.day_key.clone()))
+            .bind(column(requests, |r| r.seq))
+            .bind(column(requests, |r| r.idempotency_key.clone()))
+            .bind(column(requests, |r| r.now))
+            .bind(column(requests, |r| r.name_masked.clone()))
+            .bind(column(requests, |r| r.phone_masked.clone()))
             .bind(want_ix)
             .bind(want_prize)
             .bind(want_start)

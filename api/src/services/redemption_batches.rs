@@ -10,7 +10,7 @@
 use sea_orm::{DatabaseConnection, FromQueryResult, QueryResult};
 
 use crate::error::ApiResult;
-use crate::services::batch_lanes::{Batched, Lanes};
+use crate::services::batch_lanes::{Batched, Lanes, column};
 use crate::services::redemptions::{LOOKUP_SCOPE, MAX_FAILED_LOOKUPS, RedeemRequest, Redeemed};
 
 #[derive(Debug)]
@@ -51,16 +51,11 @@ impl Batched for RedemptionBatch {
         requests: &[&RedeemRequest],
     ) -> ApiResult<Vec<Option<Redeemed>>> {
         let rows = sea_orm::sqlx::query(BATCH_SQL)
-            .bind(requests.iter().map(|r| r.code.clone()).collect::<Vec<_>>())
-            .bind(requests.iter().map(|r| r.now).collect::<Vec<_>>())
-            .bind(requests.iter().map(|r| r.merchant_id).collect::<Vec<_>>())
-            .bind(requests.iter().map(|r| r.staff_id).collect::<Vec<_>>())
-            .bind(
-                requests
-                    .iter()
-                    .map(|r| r.now.timestamp())
-                    .collect::<Vec<_>>(),
-            )
+            .bind(column(requests, |r| r.code.clone()))
+            .bind(column(requests, |r| r.now))
+            .bind(column(requests, |r| r.merchant_id))
+            .bind(column(requests, |r| r.staff_id))
+            .bind(column(requests, |r| r.now.timestamp()))
             .bind(LOOKUP_SCOPE)
             .bind(MAX_FAILED_LOOKUPS)
             .fetch_all(db.get_postgres_connection_pool())

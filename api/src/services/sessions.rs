@@ -15,7 +15,7 @@ use sea_orm::{
 use crate::auth::{AdminPrincipal, SessionPrincipal, StaffPrincipal, token};
 use crate::error::{ApiError, ApiResult};
 use crate::scope::Scope;
-use crate::services::batch_lanes::{Batched, Lanes};
+use crate::services::batch_lanes::{Batched, Lanes, column};
 use crate::services::rush_cache::{self, Holder};
 use crate::state::AppState;
 
@@ -197,13 +197,8 @@ impl<R: SessionRow> Batched for TokenBatch<R> {
         requests: &[&TokenLookup],
     ) -> ApiResult<Vec<Option<R>>> {
         let rows = sea_orm::sqlx::query(R::batch_sql())
-            .bind(
-                requests
-                    .iter()
-                    .map(|r| r.digest.clone())
-                    .collect::<Vec<_>>(),
-            )
-            .bind(requests.iter().map(|r| r.now).collect::<Vec<_>>())
+            .bind(column(requests, |r| r.digest.clone()))
+            .bind(column(requests, |r| r.now))
             .fetch_all(db.get_postgres_connection_pool())
             .await?;
         let mut answers: Vec<Option<R>> = vec![None; requests.len()];
