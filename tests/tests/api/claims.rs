@@ -137,8 +137,36 @@ pub async fn activity(
     let Some(upto) = upto else {
         return activity;
     };
-    for action in STEPS {
-        let (token, body) = match action {
+    let steps = STEPS
+        .iter()
+        .position(|s| *s == upto)
+        .map_or(STEPS.len(), |i| i + 1);
+    take_through(
+        app,
+        union_token,
+        district_token,
+        activity,
+        coupon,
+        quantity,
+        &STEPS[..steps],
+    )
+    .await;
+    activity
+}
+
+/// Takes an activity through workflow `steps` (of `STEPS`, in order), each answered
+/// 200; `prizes` adds `quantity` of `coupon`.
+async fn take_through(
+    app: &TestApp,
+    union_token: &str,
+    district_token: &str,
+    activity: i64,
+    coupon: i64,
+    quantity: i64,
+    steps: &[&str],
+) {
+    for action in steps {
+        let (token, body) = match *action {
             "prizes" => (
                 union_token,
                 json!({ "coupon_id": coupon, "quantity": quantity }),
@@ -157,11 +185,7 @@ pub async fn activity(
             )
             .await;
         assert_eq!(r.status, StatusCode::OK, "{action}: {:?}", r.body);
-        if action == upto {
-            break;
-        }
     }
-    activity
 }
 
 /// Adds a second prize to an activity left after its first (`activity(.., Some("prizes"))`),
@@ -175,32 +199,16 @@ pub async fn add_prize_and_open(
     coupon: i64,
     quantity: i64,
 ) {
-    let second = app
-        .post(
-            &format!("/api/admin/activities/{activity}/prizes"),
-            union_token,
-            json!({ "coupon_id": coupon, "quantity": quantity }),
-        )
-        .await;
-    assert_eq!(second.status, StatusCode::OK, "{:?}", second.body);
-    for (action, token, body) in [
-        ("submit", union_token, json!({})),
-        (
-            "review",
-            district_token,
-            json!({ "approve": true, "comment": "同意" }),
-        ),
-        ("open", union_token, json!({})),
-    ] {
-        let r = app
-            .post(
-                &format!("/api/admin/activities/{activity}/{action}"),
-                token,
-                body,
-            )
-            .await;
-        assert_eq!(r.status, StatusCode::OK, "{action}: {:?}", r.body);
-    }
+    take_through(
+        app,
+        union_token,
+        district_token,
+        activity,
+        coupon,
+        quantity,
+        &STEPS,
+    )
+    .await;
     app.clock.advance(Duration::minutes(2));
 }
 
