@@ -14,6 +14,7 @@ use poem::{EndpointExt, Route, Server};
 use sea_orm::{ConnectionTrait, DatabaseConnection, TransactionTrait};
 
 use crate::error::render_any_error;
+use crate::input;
 use crate::middleware;
 use crate::routes;
 use crate::services::claim_batches::ClaimBatches;
@@ -151,6 +152,7 @@ pub fn app(state: AppState) -> impl poem::Endpoint {
         .at("/api/openapi.json", spec)
         .nest("/docs", docs)
         .nest("/", api)
+        .around(input::refuse_nul)
         .around(move |ep, req| middleware::limit_body(ep, req, json_limit, upload_limit))
         .catch_all_error(render_any_error)
         .around(middleware::log_request)

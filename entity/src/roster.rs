@@ -3,6 +3,7 @@
 
 use chrono::NaiveDate;
 
+use crate::value::text::{self, Lines};
 use crate::value::{Gender, IdNumber, IdType, Phone, ValueError};
 
 /// A member as typed by an admin or read from a spreadsheet row.
@@ -64,57 +65,81 @@ pub fn join_messages(errors: &[FieldError]) -> String {
         .join("；")
 }
 
-/// Trims an optional text field, drops blanks, and checks its length in characters.
+/// An optional text field under the one text rule (`value::text`); a problem is
+/// collected in `errors`.
 pub fn optional_text(
     value: Option<String>,
     field: &'static str,
     max: usize,
+    lines: Lines,
     errors: &mut Vec<FieldError>,
 ) -> Option<String> {
-    let v = value
-        .map(|v| v.trim().to_owned())
-        .filter(|v| !v.is_empty())?;
-    if v.chars().count() > max {
-        errors.push(FieldError::new(field, format!("{field}不能超过{max}个字")));
+    text::clean(&value?, field, max, lines)
+        .map_err(|message| errors.push(FieldError::new(field, message)))
+        .ok()
+        .flatten()
+}
+
+/// A coded field (phone, document type and number, gender) with a NUL character is
+/// refused as such, not as a badly formatted value.
+fn without_nul<'a>(
+    field: &'static str,
+    raw: &'a str,
+    errors: &mut Vec<FieldError>,
+) -> Option<&'a str> {
+    if raw.contains('\0') {
+        errors.push(FieldError::new(field, format!("{field}不能包含空字符")));
+        return None;
     }
-    Some(v)
+    Some(raw)
 }
 
 impl MemberDraft {
     /// Checks every field against `today` (Beijing date) and returns all problems.
     pub fn validate(self, today: NaiveDate) -> Result<ValidMember, Vec<FieldError>> {
         let mut errors = Vec::new();
+        // Runs of white space inside a name (a line break pasted from Excel) become one space.
         let name: String = self.name.split_whitespace().collect::<Vec<_>>().join(" ");
-        if name.is_empty() {
-            errors.push(FieldError::new("姓名", "姓名不能为空"));
-        } else if name.chars().count() > 50 {
-            errors.push(FieldError::new("姓名", "姓名不能超过50个字"));
-        }
-        let phone = Phone::parse(&self.phone)
-            .map_err(|e| errors.push(FieldError::from_value("手机号码", e)))
-            .ok();
-        let id_type = if self.id_type.trim().is_empty() {
-            Some(IdType::ResidentId)
-        } else {
-            IdType::parse(&self.id_type)
-                .map_err(|e| errors.push(FieldError::from_value("证件类型", e)))
-                .ok()
+        let name = match text::clean(&name, "姓名", 50, Lines::Single) {
+            Ok(Some(name)) => name,
+            Ok(None) => {
+                errors.push(FieldError::new("姓名", "姓名不能为空"));
+                String::new()
+            }
+            Err(message) => {
+                errors.push(FieldError::new("姓名", message));
+                String::new()
+            }
         };
+        let phone = without_nul("手机号码", &self.phone, &mut errors).and_then(|raw| {
+            Phone::parse(raw)
+                .map_err(|e| errors.push(FieldError::from_value("手机号码", e)))
+                .ok()
+        });
+        let id_type = without_nul("证件类型", &self.id_type, &mut errors).and_then(|raw| {
+            if raw.trim().is_empty() {
+                Some(IdType::ResidentId)
+            } else {
+                IdType::parse(raw)
+                    .map_err(|e| errors.push(FieldError::from_value("证件类型", e)))
+                    .ok()
+            }
+        });
         let id = id_type.and_then(|kind| {
-            IdNumber::parse_as_of(kind, &self.id_number, today)
+            let raw = without_nul("证件号码", &self.id_number, &mut errors)?;
+            IdNumber::parse_as_of(kind, raw, today)
                 .map_err(|e| errors.push(FieldError::from_value("证件号码", e)))
                 .ok()
         });
-        let claimed_gender = if self.gender.trim().is_empty() {
-            None
-        } else {
-            match Gender::parse(&self.gender) {
+        let claimed_gender = match without_nul("性别", &self.gender, &mut errors) {
+            Some(raw) if !raw.trim().is_empty() => match Gender::parse(raw) {
                 Ok(g) => Some(g),
                 Err(e) => {
                     errors.push(FieldError::from_value("性别", e));
                     None
                 }
-            }
+            },
+            _ => None,
         };
         let gender = match &id {
             Some(id) => id
@@ -129,8 +154,8 @@ impl MemberDraft {
         {
             errors.push(FieldError::new("入会日期", "入会日期不能晚于今天"));
         }
-        let position = optional_text(self.position, "职务", 50, &mut errors);
-        let remark = optional_text(self.remark, "备注", 500, &mut errors);
+        let position = optional_text(self.position, "职务", 50, Lines::Single, &mut errors);
+        let remark = optional_text(self.remark, "备注", 500, Lines::Multi, &mut errors);
         match (phone, id, errors.is_empty()) {
             (Some(phone), Some(id), true) => Ok(ValidMember {
                 name,
@@ -187,6 +212,25 @@ mod tests {
         let fields: Vec<_> = errors.iter().map(|e| e.field).collect();
         assert_eq!(fields, ["姓名", "手机号码", "证件号码", "入会日期"]);
         assert!(join_messages(&errors).contains("校验位"));
+    }
+
+    #[test]
+    fn nul_and_control_characters_are_refused_field_by_field() {
+        let mut d = draft();
+        d.name = "张\0三".into();
+        d.id_number = "11010519491231002X\0".into();
+        d.remark = Some("第一行\n第二行".into());
+        d.position = Some("科员\n组长".into());
+        let errors = d.validate(today()).expect_err("refused");
+        let messages: Vec<_> = errors.iter().map(|e| e.message.as_str()).collect();
+        assert_eq!(
+            messages,
+            [
+                "姓名不能包含空字符",
+                "证件号码不能包含空字符",
+                "职务不能包含换行符或制表符"
+            ]
+        );
     }
 
     #[test]

@@ -192,7 +192,9 @@ async fn one(state: &AppState, m: activity::Model) -> ApiResult<Json<Activity>> 
 
 #[derive(Object)]
 pub struct ActivityBody {
+    #[oai(validator(max_length = 100))]
     pub title: String,
+    #[oai(validator(max_length = 500))]
     pub cover_url: Option<String>,
     pub cover_file_id: Option<i64>,
     pub claim_limit: ClaimLimit,
@@ -200,6 +202,7 @@ pub struct ActivityBody {
     pub scope_unit_id: Option<i64>,
     pub starts_at: DateTime<Utc>,
     pub ends_at: DateTime<Utc>,
+    #[oai(validator(max_length = 100000))]
     pub content_html: String,
     #[oai(default)]
     pub birthday_only: bool,
@@ -241,11 +244,13 @@ pub struct PrizeBody {
 pub struct ReviewBody {
     /// true: 审核通过; false: 驳回 (comment required).
     pub approve: bool,
+    #[oai(validator(max_length = 500))]
     pub comment: Option<String>,
 }
 
 #[derive(Object, Default)]
 pub struct CommentBody {
+    #[oai(validator(max_length = 500))]
     pub comment: Option<String>,
 }
 
@@ -332,7 +337,7 @@ impl ActivityApi {
         &self,
         state: Data<&AppState>,
         auth: AdminAuth,
-        name: Query<Option<String>>,
+        #[oai(validator(max_length = 100))] name: Query<Option<String>>,
         status: Query<Option<ActivityStatus>>,
         review_status: Query<Option<ReviewStatus>>,
         merchant_id: Query<Option<i64>>,

@@ -270,7 +270,9 @@ impl AppActivityApi {
         state: Data<&AppState>,
         auth: MemberAuth,
         id: Path<i64>,
-        #[oai(name = "Idempotency-Key")] idempotency_key: Header<Option<String>>,
+        #[oai(name = "Idempotency-Key", validator(max_length = 64))] idempotency_key: Header<
+            Option<String>,
+        >,
     ) -> ApiResult<ClaimResponse> {
         let key = claims::parse_idempotency_key(idempotency_key.0.as_deref())?;
         let claimed = claims::claim(&state, auth.0.principal_id, id.0, key).await?;

@@ -43,7 +43,7 @@ pub struct RegisterRequest {
     #[oai(validator(max_length = 16))]
     pub sms_code: String,
     /// 注册地区
-    #[oai(validator(max_length = 200))]
+    #[oai(validator(max_length = 100))]
     pub region: String,
     /// 同意用户协议: must be true.
     #[oai(default)]

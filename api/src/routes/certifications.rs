@@ -90,7 +90,7 @@ async fn one(
 #[derive(Object)]
 pub struct RejectBody {
     /// 驳回原因 (shown to the member)
-    #[oai(validator(max_length = 1000))]
+    #[oai(validator(max_length = 200))]
     pub reason: String,
 }
 

@@ -80,13 +80,17 @@ impl From<coupon::Model> for Coupon {
 pub struct CouponBody {
     #[oai(default)]
     pub kind: Option<CouponKind>,
+    #[oai(validator(max_length = 100))]
     pub title: String,
+    #[oai(validator(max_length = 100))]
     pub name: String,
     pub quantity: i64,
     pub valid_from: DateTime<Utc>,
     pub valid_to: DateTime<Utc>,
     pub amount_fen: i64,
+    #[oai(validator(max_length = 500))]
     pub conditions: Option<String>,
+    #[oai(validator(max_length = 2000))]
     pub description: Option<String>,
 }
 
@@ -165,7 +169,7 @@ impl CouponApi {
         state: Data<&AppState>,
         auth: AdminAuth,
         merchant_id: Query<Option<i64>>,
-        name: Query<Option<String>>,
+        #[oai(validator(max_length = 100))] name: Query<Option<String>>,
         enabled: Query<Option<bool>>,
         page: Query<Option<u64>>,
         page_size: Query<Option<u64>>,

@@ -154,27 +154,32 @@ impl From<MemberDetail> for MemberDetailView {
 #[derive(Object)]
 pub struct MemberBody {
     /// 姓名
+    #[oai(validator(max_length = 50))]
     pub name: String,
     /// 手机号码
+    #[oai(validator(max_length = 32))]
     pub phone: String,
     /// 证件类型
-    #[oai(default)]
+    #[oai(default, validator(max_length = 32))]
     pub id_type: String,
     /// 证件号码
+    #[oai(validator(max_length = 32))]
     pub id_number: String,
     /// 性别
-    #[oai(default)]
+    #[oai(default, validator(max_length = 16))]
     pub gender: String,
     /// 是否农民工
     #[oai(default)]
     pub migrant_worker: bool,
     /// 职务
+    #[oai(validator(max_length = 50))]
     pub position: Option<String>,
     /// 入会日期
     pub joined_on: Option<NaiveDate>,
     /// 所在单位
     pub unit_id: Option<i64>,
     /// 备注
+    #[oai(validator(max_length = 500))]
     pub remark: Option<String>,
 }
 
@@ -200,6 +205,7 @@ impl From<MemberBody> for MemberInput {
 #[derive(Object)]
 pub struct TransferBody {
     pub to_org_id: i64,
+    #[oai(validator(max_length = 200))]
     pub reason: Option<String>,
 }
 
@@ -216,6 +222,7 @@ pub struct TransferResult {
 pub struct LeaveBody {
     /// `retired` (退休), `left_job` (离岗) or `other` (其他, reason required)
     pub status: MemberStatus,
+    #[oai(validator(max_length = 200))]
     pub reason: Option<String>,
 }
 
@@ -244,9 +251,9 @@ impl MemberApi {
         &self,
         state: Data<&AppState>,
         auth: AdminAuth,
-        name: Query<Option<String>>,
-        id_number: Query<Option<String>>,
-        phone: Query<Option<String>>,
+        #[oai(validator(max_length = 100))] name: Query<Option<String>>,
+        #[oai(validator(max_length = 32))] id_number: Query<Option<String>>,
+        #[oai(validator(max_length = 32))] phone: Query<Option<String>>,
         status: Query<Option<MemberStatus>>,
         unit_id: Query<Option<i64>>,
         org_id: Query<Option<i64>>,
@@ -345,7 +352,7 @@ impl MemberApi {
         &self,
         state: Data<&AppState>,
         auth: AdminAuth,
-        name: Query<Option<String>>,
+        #[oai(validator(max_length = 100))] name: Query<Option<String>>,
     ) -> ApiResult<Json<Vec<OrgRef>>> {
         let orgs =
             members::transfer_targets(&state, &auth.0, name.0.as_deref().unwrap_or("")).await?;

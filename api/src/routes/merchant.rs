@@ -251,7 +251,7 @@ impl StaffApi {
         &self,
         state: Data<&AppState>,
         auth: MerchantAuth,
-        code: Path<String>,
+        #[oai(validator(max_length = 64))] code: Path<String>,
     ) -> ApiResult<Json<Preview>> {
         let found = redemptions::preview(&state, &auth.0, &code.0).await?;
         let now = state.clock.now();

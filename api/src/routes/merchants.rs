@@ -129,15 +129,23 @@ impl From<merchant_staff::Model> for Staff {
 /// Editable merchant fields.
 #[derive(Object)]
 pub struct MerchantBody {
+    #[oai(validator(max_length = 100))]
     pub name: String,
+    #[oai(validator(max_length = 50))]
     pub contact_name: String,
+    #[oai(validator(max_length = 32))]
     pub landline: Option<String>,
     pub kind: Option<MerchantKind>,
+    #[oai(validator(max_length = 50))]
     pub service_type: Option<String>,
-    #[oai(default)]
+    /// 标签: at most 10, each at most 20 characters.
+    #[oai(default, validator(max_items = 10, max_length = 20))]
     pub tags: Vec<String>,
+    #[oai(validator(max_length = 200))]
     pub company_address: Option<String>,
+    #[oai(validator(max_length = 200))]
     pub address: Option<String>,
+    #[oai(validator(max_length = 2000))]
     pub intro: Option<String>,
     pub settled_on: Option<NaiveDate>,
     pub licence_file_id: Option<i64>,
@@ -172,6 +180,7 @@ pub struct CreateMerchantBody {
     /// Owning organisation; defaults to the caller's own.
     pub org_id: Option<i64>,
     /// 手机号码: the login of the merchant's first account (initial password `gh123456`).
+    #[oai(validator(max_length = 32))]
     pub phone: String,
     #[oai(flatten)]
     pub fields: MerchantBody,
@@ -194,7 +203,9 @@ pub struct CreatedMerchant {
 
 #[derive(Object)]
 pub struct CreateStaffBody {
+    #[oai(validator(max_length = 50))]
     pub name: String,
+    #[oai(validator(max_length = 32))]
     pub phone: String,
 }
 
@@ -209,7 +220,7 @@ impl MerchantApi {
         &self,
         state: Data<&AppState>,
         auth: AdminAuth,
-        name: Query<Option<String>>,
+        #[oai(validator(max_length = 100))] name: Query<Option<String>>,
         kind: Query<Option<MerchantKind>>,
         online: Query<Option<bool>>,
         org_id: Query<Option<i64>>,

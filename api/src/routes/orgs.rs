@@ -79,15 +79,24 @@ impl From<organisation::Model> for Org {
 /// Editable profile fields; blank strings clear a field.
 #[derive(Object)]
 pub struct OrgProfileBody {
+    #[oai(validator(max_length = 100))]
     pub name: String,
+    #[oai(validator(max_length = 50))]
     pub short_name: Option<String>,
+    #[oai(validator(max_length = 32))]
     pub credit_code: Option<String>,
+    #[oai(validator(max_length = 50))]
     pub chairman: Option<String>,
+    #[oai(validator(max_length = 50))]
     pub contact_name: Option<String>,
+    #[oai(validator(max_length = 32))]
     pub contact_phone: Option<String>,
+    #[oai(validator(max_length = 200))]
     pub address: Option<String>,
+    #[oai(validator(max_length = 10))]
     pub postcode: Option<String>,
     pub founded_on: Option<NaiveDate>,
+    #[oai(validator(max_length = 2000))]
     pub description: Option<String>,
 }
 
@@ -114,7 +123,9 @@ pub struct CreateOrgBody {
     pub parent_id: Option<i64>,
     pub kind: OrgKind,
     /// Login name of the new organisation's admin; initial password `gh123456`.
+    #[oai(validator(max_length = 64))]
     pub admin_username: String,
+    #[oai(validator(max_length = 50))]
     pub admin_display_name: Option<String>,
     #[oai(flatten)]
     pub profile: OrgProfileBody,
@@ -128,7 +139,9 @@ pub struct CreatedOrg {
 
 #[derive(Object)]
 pub struct CreateAdminBody {
+    #[oai(validator(max_length = 64))]
     pub username: String,
+    #[oai(validator(max_length = 50))]
     pub display_name: Option<String>,
 }
 
@@ -191,7 +204,7 @@ impl OrgApi {
         auth: AdminAuth,
         parent_id: Query<Option<i64>>,
         kind: Query<Option<OrgKind>>,
-        name: Query<Option<String>>,
+        #[oai(validator(max_length = 100))] name: Query<Option<String>>,
         page: Query<Option<u64>>,
         page_size: Query<Option<u64>>,
     ) -> ApiResult<Json<Page<Org>>> {

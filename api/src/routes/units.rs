@@ -73,21 +73,30 @@ impl From<unit::Model> for Unit {
 
 #[derive(Object)]
 pub struct UnitBody {
+    #[oai(validator(max_length = 100))]
     pub name: String,
+    #[oai(validator(max_length = 32))]
     pub credit_code: Option<String>,
+    #[oai(validator(max_length = 50))]
     pub leader: Option<String>,
+    #[oai(validator(max_length = 32))]
     pub phone: Option<String>,
+    #[oai(validator(max_length = 50))]
     pub nature: Option<String>,
+    #[oai(validator(max_length = 50))]
     pub economic_type: Option<String>,
+    #[oai(validator(max_length = 50))]
     pub industry: Option<String>,
     #[oai(default)]
     pub collective_bargaining: bool,
     pub contract_valid_until: Option<NaiveDate>,
+    #[oai(validator(max_length = 200))]
     pub address: Option<String>,
     #[oai(default)]
     pub employee_count: i64,
     #[oai(default)]
     pub migrant_worker_count: i64,
+    #[oai(validator(max_length = 500))]
     pub remark: Option<String>,
 }
 
@@ -122,9 +131,9 @@ impl UnitApi {
         &self,
         state: Data<&AppState>,
         auth: AdminAuth,
-        name: Query<Option<String>>,
+        #[oai(validator(max_length = 100))] name: Query<Option<String>>,
         org_id: Query<Option<i64>>,
-        industry: Query<Option<String>>,
+        #[oai(validator(max_length = 50))] industry: Query<Option<String>>,
         page: Query<Option<u64>>,
         page_size: Query<Option<u64>>,
     ) -> ApiResult<Json<Page<Unit>>> {

@@ -23,9 +23,9 @@ use sea_orm::{
 
 use crate::auth::AdminPrincipal;
 use crate::error::{ApiError, ApiResult};
+use crate::input::{multiline_text, required_text, text};
 use crate::paging::PageRequest;
 use crate::scope::Scope;
-use crate::services::orgs::{required_text, text};
 use crate::services::{audit, files, html};
 use crate::state::AppState;
 
@@ -657,7 +657,7 @@ pub async fn transition(
     comment: Option<String>,
 ) -> ApiResult<activity::Model> {
     let current = visible(&state.db, &me.scope, id).await?;
-    let comment = text(comment, "审核意见（comment）", 500)?;
+    let comment = multiline_text(comment, "审核意见（comment）", 500)?;
     let now = state.clock.now();
     if matches!(action, ActivityAction::Approve | ActivityAction::Reject) {
         let publisher = organisation::Entity::find_by_id(current.org_id)

@@ -14,9 +14,9 @@ use sea_orm::{
 
 use crate::auth::AdminPrincipal;
 use crate::error::{ApiError, ApiResult};
+use crate::input::{multiline_text, required_text};
 use crate::paging::PageRequest;
 use crate::scope::Scope;
-use crate::services::orgs::{required_text, text};
 use crate::services::{audit, merchants, toggle};
 use crate::state::AppState;
 
@@ -83,8 +83,8 @@ impl CouponInput {
             valid_from: self.valid_from,
             valid_to: self.valid_to,
             amount_fen: self.amount_fen,
-            conditions: text(self.conditions, "使用条件", 500)?,
-            description: text(self.description, "简介", 2000)?,
+            conditions: multiline_text(self.conditions, "使用条件", 500)?,
+            description: multiline_text(self.description, "简介", 2000)?,
         })
     }
 }

@@ -372,7 +372,7 @@ pub async fn transfer(
     if target.id == member.org_id {
         return Err(ApiError::validation("转入工会不能是会员当前所在工会"));
     }
-    let reason = crate::services::orgs::text(reason, "转会原因", 200)?;
+    let reason = crate::input::multiline_text(reason, "转会原因", 200)?;
     let now = state.clock.now();
     let today = state.clock.today();
     let txn = state.db.begin().await?;
@@ -521,7 +521,7 @@ pub async fn leave(
         }
         MemberStatus::Active => return Err(ApiError::validation("会籍状态须为退休、离岗或其他")),
     }
-    let reason = crate::services::orgs::text(reason, "原因", 200)?;
+    let reason = crate::input::multiline_text(reason, "原因", 200)?;
     if status == MemberStatus::Other && reason.is_none() {
         return Err(ApiError::validation("选择“其他”时须填写原因"));
     }

@@ -13,9 +13,9 @@ use sea_orm::{
 
 use crate::auth::{AdminPrincipal, password};
 use crate::error::{ApiError, ApiResult};
+use crate::input::{multiline_text, required_text, text};
 use crate::paging::PageRequest;
 use crate::scope::Scope;
-use crate::services::orgs::{required_text, text};
 use crate::services::{audit, files, sessions, toggle};
 use crate::state::AppState;
 
@@ -111,7 +111,7 @@ impl MerchantInput {
             tags: serde_json::to_string(&tags).map_err(|e| ApiError::Internal(e.into()))?,
             company_address: text(self.company_address, "公司地址", 200)?,
             address: text(self.address, "地址", 200)?,
-            intro: text(self.intro, "商家简介", 2000)?,
+            intro: multiline_text(self.intro, "商家简介", 2000)?,
             settled_on: self.settled_on,
             licence_file_id: self.licence_file_id,
             logo_file_id: self.logo_file_id,

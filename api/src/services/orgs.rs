@@ -11,6 +11,7 @@ use sea_orm::{
 
 use crate::auth::{AdminPrincipal, password};
 use crate::error::{ApiError, ApiResult};
+use crate::input::{multiline_text, required_text, text};
 use crate::paging::PageRequest;
 use crate::services::audit;
 use crate::state::AppState;
@@ -45,23 +46,6 @@ pub struct ProfileInput {
     pub description: Option<String>,
 }
 
-/// Trims a text field, treats blank as absent, and enforces a length in characters.
-pub fn text(value: Option<String>, field: &str, max: usize) -> ApiResult<Option<String>> {
-    let Some(v) = value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty()) else {
-        return Ok(None);
-    };
-    if v.chars().count() > max {
-        return Err(ApiError::validation(format!("{field}不能超过{max}个字")));
-    }
-    Ok(Some(v))
-}
-
-/// A required text field.
-pub fn required_text(value: &str, field: &str, max: usize) -> ApiResult<String> {
-    text(Some(value.to_owned()), field, max)?
-        .ok_or_else(|| ApiError::validation(format!("{field}不能为空")))
-}
-
 impl ProfileInput {
     pub fn validate(self, today: chrono::NaiveDate) -> ApiResult<Profile> {
         let credit_code = text(self.credit_code, "统一社会信用代码", 18)?
@@ -93,7 +77,7 @@ impl ProfileInput {
             address: text(self.address, "地址", 200)?,
             postcode,
             founded_on: self.founded_on,
-            description: text(self.description, "简介", 2000)?,
+            description: multiline_text(self.description, "简介", 2000)?,
         })
     }
 }

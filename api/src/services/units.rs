@@ -10,10 +10,10 @@ use sea_orm::{
 
 use crate::auth::AdminPrincipal;
 use crate::error::{ApiError, ApiResult};
+use crate::input::{multiline_text, required_text, text};
 use crate::paging::PageRequest;
 use crate::scope::require_owner;
 use crate::services::audit;
-use crate::services::orgs::{required_text, text};
 use crate::state::AppState;
 
 /// Unit fields as sent by the client (figure 20).
@@ -65,7 +65,7 @@ impl UnitInput {
         active.address = Set(text(self.address, "地址", 200)?);
         active.employee_count = Set(self.employee_count);
         active.migrant_worker_count = Set(self.migrant_worker_count);
-        active.remark = Set(text(self.remark, "备注", 500)?);
+        active.remark = Set(multiline_text(self.remark, "备注", 500)?);
         Ok(())
     }
 }

@@ -136,8 +136,44 @@ pub async fn exchange(state: &AppState, source: WechatSource, code: &str) -> Api
             message: "微信登录失败，请稍后重试".into(),
         }
     })?;
-    Ok(Identity {
-        openid,
-        unionid: answer.unionid.filter(|u| !u.is_empty()),
-    })
+    let unionid = answer.unionid.filter(|u| !u.is_empty());
+    if !is_identifier(&openid) || !unionid.as_deref().is_none_or(is_identifier) {
+        // WeChat's identifiers are short and plain; anything else cannot be stored.
+        tracing::warn!(
+            openid_len = openid.len(),
+            unionid_len = unionid.as_ref().map(String::len),
+            "WeChat answered an identity that is not a plain identifier"
+        );
+        return Err(ApiError::BadGateway {
+            code: "WECHAT_ERROR",
+            message: "微信返回的用户标识无法识别，请稍后重试或使用手机号登录".into(),
+        });
+    }
+    Ok(Identity { openid, unionid })
+}
+
+/// The longest openid or unionid kept (the columns' size); WeChat's are 28–29 characters.
+pub const MAX_IDENTIFIER_LEN: usize = 64;
+
+/// An openid or unionid as WeChat issues them: letters, digits, `-` and `_`.
+fn is_identifier(id: &str) -> bool {
+    (1..=MAX_IDENTIFIER_LEN).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_plain_identifiers_of_at_most_64_characters_are_kept() {
+        assert!(is_identifier("oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"));
+        assert!(is_identifier(&"o".repeat(64)));
+        assert!(!is_identifier(&"o".repeat(65)));
+        assert!(!is_identifier(""));
+        assert!(!is_identifier("o pen\u{0}id"));
+        assert!(!is_identifier("用户"));
+    }
 }

@@ -9,6 +9,7 @@ mod id_number;
 mod landline;
 mod mask;
 mod phone;
+pub mod text;
 pub mod voucher_code;
 
 pub use credit_code::CreditCode;

@@ -558,3 +558,39 @@ async fn a_task_abandoned_mid_import_is_rerun_without_duplicates() {
     let rows = result_rows(&app, &token, &done).await;
     assert!(rows[1..].iter().all(|r| r[4] == "新增"), "{rows:?}");
 }
+
+/// A NUL character in a cell (Excel keeps it as `_x0000_`) fails its row with the
+/// field's name, like any other bad value; the other rows go in, on both backends.
+#[tokio::test]
+async fn a_nul_character_in_a_cell_fails_its_row_and_keeps_the_others() {
+    let app = TestApp::spawn().await;
+    let (_, _, token) = union(&app).await;
+    let mut nul_name = sheets::member("张\u{0}三", &sheets::id_number(1), "13800000001");
+    nul_name[10] = Cell::Text("第一行\n第二行");
+    let mut nul_remark = sheets::member("李四", &sheets::id_number(2), "13800000002");
+    nul_remark[10] = Cell::Text("备注\u{0}");
+    let mut nul_unit = sheets::member("赵六", &sheets::id_number(4), "13800000004");
+    nul_unit[8] = Cell::Text("港务\u{0}集团");
+    let good = sheets::member("王五", &sheets::id_number(3), "13800000003");
+    let rows = vec![nul_name, nul_remark, good, nul_unit];
+    let task = import(&app, &token, sheets::roster(&HEADERS, &rows)).await;
+    assert_eq!(task["status"], "failed", "{task}");
+    assert_eq!(task["inserted"], 1, "{task}");
+    assert_eq!(task["failed"], 3, "{task}");
+
+    let rows = result_rows(&app, &token, &task).await;
+    let reason = |n: &str| {
+        rows.iter()
+            .find(|r| r[0] == n)
+            .unwrap_or_else(|| panic!("row {n} missing"))[5]
+            .clone()
+    };
+    assert!(reason("2").contains("姓名不能包含空字符"), "{}", reason("2"));
+    assert!(reason("3").contains("备注不能包含空字符"), "{}", reason("3"));
+    assert!(reason("5").contains("所在单位"), "{}", reason("5"));
+    let members = member::Entity::find()
+        .count(&app.state.db)
+        .await
+        .expect("count");
+    assert_eq!(members, 1);
+}

@@ -11,6 +11,7 @@ mod coupons;
 mod errors;
 mod health;
 mod imports;
+mod input;
 mod jobs_queue;
 mod member_app;
 mod merchant_login;
