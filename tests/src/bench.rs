@@ -59,8 +59,8 @@ impl Env {
     }
 
     /// The environment of a production-mode process.
-    pub fn vars(&self, addr: Option<&str>) -> Vec<(String, String)> {
-        let mut vars = vec![
+    pub fn vars(&self) -> Vec<(String, String)> {
+        vec![
             ("DATABASE_URL".into(), self.database_url()),
             ("REDIS_URL".into(), self.redis_url.clone()),
             ("QUEUE_NAME".into(), self.queue.clone()),
@@ -70,11 +70,7 @@ impl Env {
                 "RUST_LOG".into(),
                 std::env::var("BENCH_LOG").unwrap_or_else(|_| "warn".into()),
             ),
-        ];
-        if let Some(addr) = addr {
-            vars.push(("APP_ADDR".into(), addr.to_owned()));
-        }
-        vars
+        ]
     }
 
     pub async fn connect(&self) -> anyhow::Result<DatabaseConnection> {
@@ -286,12 +282,18 @@ impl Drop for Server {
 
 impl Server {
     pub fn start_api(env: &Env) -> anyhow::Result<Self> {
+        Self::start_api_with(env.vars())
+    }
+
+    /// An `api` process with these environment variables, on a free port.
+    pub fn start_api_with(mut vars: Vec<(String, String)>) -> anyhow::Result<Self> {
         let port = std::net::TcpListener::bind("127.0.0.1:0")?
             .local_addr()?
             .port();
         let addr = format!("127.0.0.1:{port}");
+        vars.push(("APP_ADDR".into(), addr.clone()));
         Ok(Self {
-            child: spawn("api", &env.vars(Some(&addr)))?,
+            child: spawn("api", &vars)?,
             base: format!("http://{addr}"),
             addr,
             client: reqwest::Client::builder()

@@ -21,10 +21,10 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
-use chrono::Utc;
 use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
 use serde_json::{Value, json};
 use tests::bench::{self, Connection, CpuSample, Env, Server};
+use tests::scenario::{self, Welfare};
 
 fn var(name: &str, default: usize) -> usize {
     std::env::var(name)
@@ -193,100 +193,10 @@ async fn run(env: &Env, vouchers: usize, members: usize, clients: usize) -> anyh
     api.wait_healthy().await?;
     let db = env.connect().await?;
 
-    // Organisations: the city root reviews what a grassroots union submits.
-    let root = api.activate("admin").await?;
-    let org = api
-        .post(
-            "/api/admin/orgs",
-            Some(&root),
-            json!({ "parent_id": 1, "name": "日照港工会", "kind": "grassroots_union", "admin_username": "port" }),
-        )
-        .await?;
-    let union = org["org"]["id"].as_i64().context("union created")?;
-    let union_token = api.activate("port").await?;
-
-    // A merchant, its coupon and an open activity with one prize of `vouchers` units.
-    let merchant = api
-        .post(
-            "/api/admin/merchants",
-            Some(&union_token),
-            json!({
-                "name": "日照职工之家", "contact_name": "张三", "phone": "13700000001",
-                "landline": "0633-8221234", "kind": "merchant", "service_type": "普通商家",
-                "tags": ["蛋糕"], "company_address": "日照市 东港区", "address": "日照市东港区",
-                "intro": "日照职工之家", "settled_on": "2026-01-01",
-                "longitude": 119.52, "latitude": 35.41
-            }),
-        )
-        .await?;
-    let merchant_id = merchant["merchant"]["id"]
-        .as_i64()
-        .with_context(|| format!("merchant: {merchant}"))?;
-    let now = Utc::now();
-    let coupon = api
-        .post(
-            "/api/admin/coupons",
-            Some(&union_token),
-            json!({
-                "merchant_id": merchant_id, "kind": "union_activity", "title": "中秋蛋糕券",
-                "name": "蛋糕", "quantity": vouchers,
-                "valid_from": (now - chrono::Duration::hours(1)).to_rfc3339(),
-                "valid_to": (now + chrono::Duration::days(30)).to_rfc3339(),
-                "amount_fen": 5000, "conditions": "凭券到店领取", "description": "中秋福利"
-            }),
-        )
-        .await?;
-    let coupon_id = coupon["id"]
-        .as_i64()
-        .with_context(|| format!("coupon: {coupon}"))?;
-    api.post(
-        &format!("/api/admin/coupons/{coupon_id}/enable"),
-        Some(&union_token),
-        json!({}),
-    )
-    .await?;
-    let starts_at = Utc::now() + chrono::Duration::seconds(3);
-    let activity = api
-        .post(
-            "/api/admin/activities",
-            Some(&union_token),
-            json!({
-                "title": "中秋节福利发放", "cover_url": "https://img.example.cn/cover.png",
-                "claim_limit": { "kind": "once" }, "scope_org_id": union,
-                "starts_at": starts_at.to_rfc3339(),
-                "ends_at": (starts_at + chrono::Duration::days(3)).to_rfc3339(),
-                "content_html": "<p>领取</p>", "birthday_only": false
-            }),
-        )
-        .await?;
-    let activity_id = activity["id"]
-        .as_i64()
-        .with_context(|| format!("activity: {activity}"))?;
-    for (token, action, body) in [
-        (
-            &union_token,
-            "prizes",
-            json!({ "coupon_id": coupon_id, "quantity": vouchers }),
-        ),
-        (&union_token, "submit", json!({})),
-        (
-            &root,
-            "review",
-            json!({ "approve": true, "comment": "同意" }),
-        ),
-        (&union_token, "open", json!({})),
-    ] {
-        let r = api
-            .post(
-                &format!("/api/admin/activities/{activity_id}/{action}"),
-                Some(token),
-                body,
-            )
-            .await?;
-        if r["code"].is_string() {
-            bail!("{action}: {r}");
-        }
-    }
+    // A union under the city root, its merchant, coupon and an open activity with one
+    // prize of `vouchers` units.
+    let welfare = Welfare::create(&api, vouchers).await?;
+    let (union, activity_id) = (welfare.union, welfare.activity);
 
     // The roster and the certified accounts, in bulk as an import plus certification
     // would leave them; each account gets a session whose token is `bench-member-<id>`.
@@ -334,9 +244,7 @@ async fn run(env: &Env, vouchers: usize, members: usize, clients: usize) -> anyh
         ))
         .await?
     );
-    while Utc::now() < starts_at {
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    welfare.wait_until_open().await;
 
     // Phase 1: every member claims once, 64 at a time, until an answer is SOLD_OUT.
     let path = format!("/api/app/activities/{activity_id}/claims");
@@ -369,22 +277,7 @@ async fn run(env: &Env, vouchers: usize, members: usize, clients: usize) -> anyh
     );
 
     // Phase 2: the merchant's staff redeem every issued voucher, 64 at a time.
-    let owner = api
-        .post(
-            "/api/merchant/login",
-            None,
-            json!({ "phone": "13700000001", "password": "gh123456" }),
-        )
-        .await?;
-    let first = owner["token"].as_str().context("staff login")?;
-    let changed = api
-        .post(
-            "/api/merchant/password",
-            Some(first),
-            json!({ "old_password": "gh123456", "new_password": "Shop2026pass" }),
-        )
-        .await?;
-    let staff_token = changed["token"].as_str().context("staff token")?.to_owned();
+    let staff_token = scenario::staff_token(&api).await?;
     let codes: Vec<String> = claimed
         .ok
         .iter()

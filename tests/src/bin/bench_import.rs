@@ -50,7 +50,7 @@ async fn main() -> anyhow::Result<()> {
 
 async fn run(env: &Env, rows: usize, file: Vec<u8>) -> anyhow::Result<(Duration, f64)> {
     let api = Server::start_api(env)?;
-    let worker = bench::spawn("jobs", &env.vars(None))?;
+    let worker = bench::spawn("jobs", &env.vars())?;
     api.wait_healthy().await?;
     let token = api.union_admin_token().await?;
     // A file without rows first: the worker refuses it, which shows it is up and

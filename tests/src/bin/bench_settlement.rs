@@ -54,7 +54,7 @@ struct Outcome {
 
 async fn run(env: &Env, vouchers: i64) -> anyhow::Result<Outcome> {
     let api = Server::start_api(env)?;
-    let worker = bench::spawn("jobs", &env.vars(None))?;
+    let worker = bench::spawn("jobs", &env.vars())?;
     api.wait_healthy().await?;
     let token = api.union_admin_token().await?;
     let started = Instant::now();

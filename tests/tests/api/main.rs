@@ -1,7 +1,7 @@
 //! Black-box tests: the real server over HTTP, a fresh database per test.
 
 mod helpers;
-mod stubs;
+use tests::stubs;
 
 mod activities;
 mod admin_auth;

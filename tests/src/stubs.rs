@@ -88,10 +88,14 @@ pub const MINI_SECRET: &str = "wx-mini-secret";
 #[derive(Default)]
 struct WechatState {
     received: Mutex<Vec<(String, Value)>>,
+    /// Answer every code with a valid identity derived from it (for fuzzing), instead
+    /// of the identity the code spells.
+    any_code: bool,
 }
 
 /// WeChat's `sns/oauth2/access_token` (mobile app) and `sns/jscode2session`
-/// (mini-program). A code `openid` or `openid:unionid` succeeds with that identity;
+/// (mini-program). A code `openid` or `openid:unionid` succeeds with that identity
+/// (`start_for_any_code`: every code succeeds with an identity derived from it);
 /// `err40029`, `err45011` and `err-1` answer WeChat's error JSON.
 #[derive(Clone)]
 pub struct Wechat {
@@ -110,7 +114,13 @@ fn wechat_error(code: &str) -> Option<Value> {
     Some(json!({ "errcode": errcode, "errmsg": errmsg }))
 }
 
-fn identity(code: &str) -> (String, Option<String>) {
+fn identity(state: &WechatState, code: &str) -> (String, Option<String>) {
+    if state.any_code {
+        use std::hash::{Hash, Hasher};
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        code.hash(&mut hasher);
+        return (format!("o{:016x}", hasher.finish()), None);
+    }
     match code.split_once(':') {
         Some((openid, unionid)) => (openid.to_owned(), Some(unionid.to_owned())),
         None => (code.to_owned(), None),
@@ -149,7 +159,7 @@ fn oauth2_access_token(
     if let Some(err) = wechat_error(code) {
         return plain(err);
     }
-    let (openid, unionid) = identity(code);
+    let (openid, unionid) = identity(state, code);
     let mut body = json!({
         "access_token": "ACCESS_TOKEN",
         "expires_in": 7200,
@@ -181,7 +191,7 @@ fn jscode2session(
     if let Some(err) = wechat_error(code) {
         return plain(err);
     }
-    let (openid, unionid) = identity(code);
+    let (openid, unionid) = identity(state, code);
     let mut body = json!({ "openid": openid, "session_key": "tiihtNczf5v6AKRyjwEUhQ==" });
     if let Some(u) = unionid {
         body["unionid"] = json!(u);
@@ -193,7 +203,20 @@ fn jscode2session(
 
 impl Wechat {
     pub async fn start() -> Self {
-        let state = Arc::new(WechatState::default());
+        Self::start_with(WechatState::default()).await
+    }
+
+    /// A stand-in that takes any code, like WeChat does for codes it issued.
+    pub async fn start_for_any_code() -> Self {
+        Self::start_with(WechatState {
+            any_code: true,
+            ..WechatState::default()
+        })
+        .await
+    }
+
+    async fn start_with(state: WechatState) -> Self {
+        let state = Arc::new(state);
         let url = serve(
             Route::new()
                 .at("/sns/oauth2/access_token", get(oauth2_access_token))
