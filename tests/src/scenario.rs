@@ -162,8 +162,5 @@ pub async fn staff_token(api: &Server) -> anyhow::Result<String> {
             json!({ "old_password": "gh123456", "new_password": STAFF_PASSWORD }),
         )
         .await?;
-    Ok(changed["token"]
-        .as_str()
-        .context("staff token")?
-        .to_owned())
+    Ok(changed["token"].as_str().context("staff token")?.to_owned())
 }

@@ -53,12 +53,7 @@ fn phone_taken() -> ApiError {
 pub async fn register(state: &AppState, input: Registration) -> ApiResult<String> {
     let phone = parse_phone(&input.phone)?;
     check_password(&input.password)?;
-    let region = input.region.trim().to_owned();
-    if region.is_empty() || region.chars().count() > 100 {
-        return Err(ApiError::validation(
-            "region（注册地区）不能为空且不超过100字",
-        ));
-    }
+    let region = crate::input::required_text(&input.region, "region（注册地区）", 100)?;
     if !input.agree {
         return Err(ApiError::validation("agree：请阅读并同意用户协议"));
     }

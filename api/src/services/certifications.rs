@@ -344,12 +344,8 @@ pub async fn reject(
     id: i64,
     reason: &str,
 ) -> ApiResult<certification::Model> {
-    let reason = reason.trim().to_owned();
-    if reason.is_empty() || reason.chars().count() > 200 {
-        return Err(ApiError::validation(
-            "reason（驳回原因）不能为空且不超过200字",
-        ));
-    }
+    let reason = crate::input::multiline_text(Some(reason.to_owned()), "reason（驳回原因）", 200)?
+        .ok_or_else(|| ApiError::validation("reason（驳回原因）不能为空"))?;
     let (application, _) = get(state, me, id).await?;
     require_owner(application.org_id, me.org_id)?;
     let now = state.clock.now();

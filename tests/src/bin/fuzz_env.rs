@@ -34,7 +34,10 @@ async fn main() -> anyhow::Result<()> {
         ("WECHAT_APP_APPID".into(), stubs::APP_APPID.into()),
         ("WECHAT_APP_SECRET".into(), stubs::APP_SECRET.into()),
         ("WECHAT_MINIPROGRAM_APPID".into(), stubs::MINI_APPID.into()),
-        ("WECHAT_MINIPROGRAM_SECRET".into(), stubs::MINI_SECRET.into()),
+        (
+            "WECHAT_MINIPROGRAM_SECRET".into(),
+            stubs::MINI_SECRET.into(),
+        ),
         (
             "RUST_LOG".into(),
             std::env::var("FUZZ_LOG").unwrap_or_else(|_| "error".into()),

@@ -585,8 +585,16 @@ async fn a_nul_character_in_a_cell_fails_its_row_and_keeps_the_others() {
             .unwrap_or_else(|| panic!("row {n} missing"))[5]
             .clone()
     };
-    assert!(reason("2").contains("姓名不能包含空字符"), "{}", reason("2"));
-    assert!(reason("3").contains("备注不能包含空字符"), "{}", reason("3"));
+    assert!(
+        reason("2").contains("姓名不能包含空字符"),
+        "{}",
+        reason("2")
+    );
+    assert!(
+        reason("3").contains("备注不能包含空字符"),
+        "{}",
+        reason("3")
+    );
     assert!(reason("5").contains("所在单位"), "{}", reason("5"));
     let members = member::Entity::find()
         .count(&app.state.db)
