@@ -1,7 +1,8 @@
 //! The one error type of the API. Every variant maps to the contract's error shape
 //! `{"code": "SNAKE_CASE", "message": "中文说明", "details": ...}` and a proper status.
-//! Database and unexpected errors are logged with their cause and answered with a
-//! generic 500 body; their text never reaches the client.
+//! Database and unexpected errors are logged with their cause (without row values:
+//! `ApiError::loggable`) and answered with a generic 500 body; their text never reaches
+//! the client.
 
 use poem::http::StatusCode;
 use poem::{Response, error::ResponseError};
@@ -127,6 +128,17 @@ impl ApiError {
         }
     }
 
+    /// The error as the log may show it: a database error (also inside `Internal`)
+    /// with its SQLSTATE, constraint, table and message but none of the row values
+    /// its `Debug` form carries (see `jobs::loggable`).
+    pub fn loggable(&self) -> String {
+        match self {
+            Self::Db(e) => jobs::loggable::db(e),
+            Self::Internal(e) => jobs::loggable::chain(e.as_ref()),
+            other => other.to_string(),
+        }
+    }
+
     pub fn body(&self) -> ErrorBody {
         let (code, message, details): (&str, String, Option<Value>) = match self {
             Self::Validation(m) => ("VALIDATION", m.clone(), None),
@@ -196,8 +208,8 @@ impl ResponseError for ApiError {
 
     fn as_response(&self) -> Response {
         match self {
-            Self::Db(e) => tracing::error!(error = ?e, "database error"),
-            Self::Internal(e) => tracing::error!(error = ?e, "internal error"),
+            Self::Db(_) => tracing::error!(error = %self.loggable(), "database error"),
+            Self::Internal(_) => tracing::error!(error = %self.loggable(), "internal error"),
             _ => {}
         }
         let mut resp = json_error(self.status(), &self.body());

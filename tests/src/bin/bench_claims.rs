@@ -222,6 +222,13 @@ async fn run(env: &Env, vouchers: usize, members: usize, clients: usize) -> anyh
     let merchant_id = merchant["merchant"]["id"]
         .as_i64()
         .with_context(|| format!("merchant: {merchant}"))?;
+    // Only an online (上线) merchant redeems.
+    api.post(
+        &format!("/api/admin/merchants/{merchant_id}/online"),
+        Some(&union_token),
+        json!({}),
+    )
+    .await?;
     let now = Utc::now();
     let coupon = api
         .post(
