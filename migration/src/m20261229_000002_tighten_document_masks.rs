@@ -58,16 +58,64 @@ impl MigrationTrait for Migration {
 
 #[cfg(test)]
 mod tests {
+    use sea_orm_migration::sea_orm::{ConnectOptions, ConnectionTrait, Database, Statement};
+
     use super::*;
 
-    #[test]
-    fn the_update_keeps_head_and_tail_of_each_length_class() {
-        let sql = remask("members", "id_number_masked");
-        assert!(sql.contains("WHERE length(id_number_masked) BETWEEN 8 AND 17"));
-        // 14–17: 2 + 4 shown; the tail starts 3 before the end.
-        assert!(sql.contains(
-            "substr(id_number_masked, 1, 2) || substr('*****************', 1, length(id_number_masked) - 6) || substr(id_number_masked, length(id_number_masked) - 3)"
-        ));
-        assert!(sql.contains("substr(id_number_masked, 1, 1)"));
+    /// Old masks (first 3 and last 4 shown) and what they must become.
+    const CASES: [(&str, &str); 7] = [
+        ("E12**5678", "E*****678"),
+        ("123*5678", "1****678"),
+        ("M12****7890", "M1******890"),
+        ("AB1*******9012", "AB********9012"),
+        ("AB1**********2345", "AB***********2345"),
+        ("650***********2921", "650***********2921"),
+        ("***45", "***45"),
+    ];
+
+    /// Runs the migration on tables holding old masks, on SQLite in memory and, when
+    /// `TEST_DATABASE_URL` is set, on PostgreSQL (temporary tables, one connection).
+    #[tokio::test]
+    async fn stored_masks_are_masked_again_on_both_backends() {
+        let mut urls = vec!["sqlite::memory:".to_owned()];
+        urls.extend(std::env::var("TEST_DATABASE_URL").ok());
+        for url in urls {
+            let mut options = ConnectOptions::new(url.clone());
+            options.max_connections(1).min_connections(1).sqlx_logging(false);
+            let db = Database::connect(options).await.expect("database");
+            for table in ["members", "certifications"] {
+                db.execute_unprepared(&format!(
+                    "CREATE TEMPORARY TABLE {table} (id INTEGER, id_number_masked VARCHAR(32))"
+                ))
+                .await
+                .expect("table");
+                for (i, (old, _)) in CASES.iter().enumerate() {
+                    db.execute_unprepared(&format!(
+                        "INSERT INTO {table} VALUES ({i}, '{old}')"
+                    ))
+                    .await
+                    .expect("row");
+                }
+            }
+            Migration
+                .up(&SchemaManager::new(&db))
+                .await
+                .expect("migration");
+            for table in ["members", "certifications"] {
+                let rows = db
+                    .query_all_raw(Statement::from_string(
+                        db.get_database_backend(),
+                        format!("SELECT id_number_masked FROM {table} ORDER BY id"),
+                    ))
+                    .await
+                    .expect("rows");
+                let got: Vec<String> = rows
+                    .iter()
+                    .map(|r| r.try_get("", "id_number_masked").expect("mask"))
+                    .collect();
+                let want: Vec<&str> = CASES.iter().map(|(_, new)| *new).collect();
+                assert_eq!(got, want, "{url} {table}");
+            }
+        }
     }
 }
