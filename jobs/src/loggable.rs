@@ -151,7 +151,10 @@ mod tests {
     fn a_chain_renders_its_database_cause_the_same_way() {
         let e = anyhow::Error::new(unique_violation()).context("saving the merchant");
         let logged = chain(e.as_ref());
-        assert!(logged.starts_with("saving the merchant: execution error: database error SQLSTATE 23505"));
+        assert!(
+            logged
+                .starts_with("saving the merchant: execution error: database error SQLSTATE 23505")
+        );
         assert!(!logged.contains("13800000000"), "{logged}");
         let plain = anyhow::anyhow!("argon2: bad parameters");
         assert_eq!(chain(plain.as_ref()), "argon2: bad parameters");

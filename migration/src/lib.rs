@@ -4,6 +4,8 @@
 pub use sea_orm_migration::prelude::*;
 
 mod columns;
+#[cfg(test)]
+mod test_db;
 
 mod m20261126_000001_create_foundation;
 mod m20261126_000002_create_roster;
@@ -18,6 +20,7 @@ mod m20261226_000001_member_hash_lookup;
 mod m20261227_000001_lighter_claim_rows;
 mod m20261229_000001_create_transfer_requests;
 mod m20261229_000002_tighten_document_masks;
+mod m20261229_000003_drop_preview_reports;
 
 pub struct Migrator;
 
@@ -38,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261227_000001_lighter_claim_rows::Migration),
             Box::new(m20261229_000001_create_transfer_requests::Migration),
             Box::new(m20261229_000002_tighten_document_masks::Migration),
+            Box::new(m20261229_000003_drop_preview_reports::Migration),
         ]
     }
 }

@@ -14,9 +14,8 @@ pub struct Migration;
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        let optional = |col: TransferRequests, len: u32| {
-            ColumnDef::new(col).string_len(len).null().to_owned()
-        };
+        let optional =
+            |col: TransferRequests, len: u32| ColumnDef::new(col).string_len(len).null().to_owned();
         let org = |col: TransferRequests| {
             ForeignKey::create()
                 .from(TransferRequests::Table, col)

@@ -58,9 +58,8 @@ impl MigrationTrait for Migration {
 
 #[cfg(test)]
 mod tests {
-    use sea_orm_migration::sea_orm::{ConnectOptions, ConnectionTrait, Database, Statement};
-
     use super::*;
+    use crate::test_db;
 
     /// Old masks (first 3 and last 4 shown) and what they must become.
     const CASES: [(&str, &str); 7] = [
@@ -73,48 +72,34 @@ mod tests {
         ("***45", "***45"),
     ];
 
-    /// Runs the migration on tables holding old masks, on SQLite in memory and, when
-    /// `TEST_DATABASE_URL` is set, on PostgreSQL (temporary tables, one connection).
     #[tokio::test]
     async fn stored_masks_are_masked_again_on_both_backends() {
-        let mut urls = vec!["sqlite::memory:".to_owned()];
-        urls.extend(std::env::var("TEST_DATABASE_URL").ok());
-        for url in urls {
-            let mut options = ConnectOptions::new(url.clone());
-            options.max_connections(1).min_connections(1).sqlx_logging(false);
-            let db = Database::connect(options).await.expect("database");
+        for db in test_db::databases().await {
             for table in ["members", "certifications"] {
-                db.execute_unprepared(&format!(
+                let mut setup = vec![format!(
                     "CREATE TEMPORARY TABLE {table} (id INTEGER, id_number_masked VARCHAR(32))"
-                ))
-                .await
-                .expect("table");
-                for (i, (old, _)) in CASES.iter().enumerate() {
-                    db.execute_unprepared(&format!(
-                        "INSERT INTO {table} VALUES ({i}, '{old}')"
-                    ))
-                    .await
-                    .expect("row");
-                }
+                )];
+                setup.extend(
+                    CASES
+                        .iter()
+                        .enumerate()
+                        .map(|(i, (old, _))| format!("INSERT INTO {table} VALUES ({i}, '{old}')")),
+                );
+                test_db::run(&db, &setup).await;
             }
             Migration
                 .up(&SchemaManager::new(&db))
                 .await
                 .expect("migration");
+            let want: Vec<&str> = CASES.iter().map(|(_, new)| *new).collect();
             for table in ["members", "certifications"] {
-                let rows = db
-                    .query_all_raw(Statement::from_string(
-                        db.get_database_backend(),
-                        format!("SELECT id_number_masked FROM {table} ORDER BY id"),
-                    ))
-                    .await
-                    .expect("rows");
-                let got: Vec<String> = rows
-                    .iter()
-                    .map(|r| r.try_get("", "id_number_masked").expect("mask"))
-                    .collect();
-                let want: Vec<&str> = CASES.iter().map(|(_, new)| *new).collect();
-                assert_eq!(got, want, "{url} {table}");
+                let got = test_db::strings(
+                    &db,
+                    &format!("SELECT id_number_masked FROM {table} ORDER BY id"),
+                    "id_number_masked",
+                )
+                .await;
+                assert_eq!(got, want, "{:?} {table}", db.get_database_backend());
             }
         }
     }

@@ -21,8 +21,8 @@ use crate::auth::AdminPrincipal;
 use crate::error::{ApiError, ApiResult};
 use crate::paging::PageRequest;
 use crate::scope::require_owner;
-use crate::services::{audit, members};
 use crate::services::rate_limit::{self, Limit, Window};
+use crate::services::{audit, members};
 use crate::state::AppState;
 
 /// Applications one account may submit per day (guards against probing the roster).
@@ -49,7 +49,8 @@ pub async fn apply(
     account_id: i64,
     input: Application,
 ) -> ApiResult<certification::Model> {
-    let (name, id) = members::named_person(&input.name, input.id_type.as_deref(), &input.id_number)?;
+    let (name, id) =
+        members::named_person(&input.name, input.id_type.as_deref(), &input.id_number)?;
     let hash = state.cipher.lookup_hash(id.as_str());
     let now = state.clock.now();
     rate_limit::acquire(

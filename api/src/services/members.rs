@@ -91,13 +91,18 @@ async fn active_elsewhere<C: ConnectionTrait>(
         .one(db)
         .await;
     match own {
-        Ok(Some(m)) => ApiError::Conflict {
-            code: "MEMBER_EXISTS",
-            message: "本工会已有该会员（证件号码相同）".into(),
-            details: Some(serde_json::json!({ "member_id": m.id })),
-        },
+        Ok(Some(m)) => member_exists(m.id),
         Ok(None) => ApiError::conflict("MEMBER_ACTIVE_ELSEWHERE", ACTIVE_ELSEWHERE),
         Err(e) => ApiError::Db(e),
+    }
+}
+
+/// 409 `MEMBER_EXISTS`: the person is already an active member of the caller's union.
+pub fn member_exists(member_id: i64) -> ApiError {
+    ApiError::Conflict {
+        code: "MEMBER_EXISTS",
+        message: "本工会已有该会员（证件号码相同）".into(),
+        details: Some(serde_json::json!({ "member_id": member_id })),
     }
 }
 
@@ -233,7 +238,11 @@ pub async fn detail(state: &AppState, me: &AdminPrincipal, id: i64) -> ApiResult
     })
 }
 
-pub async fn org_names(state: &AppState, mut ids: Vec<i64>) -> ApiResult<HashMap<i64, String>> {
+/// The organisations of these ids, by id, in one query.
+pub async fn orgs_by_id(
+    state: &AppState,
+    mut ids: Vec<i64>,
+) -> ApiResult<HashMap<i64, organisation::Model>> {
     ids.sort_unstable();
     ids.dedup();
     Ok(organisation::Entity::find()
@@ -241,7 +250,15 @@ pub async fn org_names(state: &AppState, mut ids: Vec<i64>) -> ApiResult<HashMap
         .all(&state.db)
         .await?
         .into_iter()
-        .map(|o| (o.id, o.name))
+        .map(|o| (o.id, o))
+        .collect())
+}
+
+pub async fn org_names(state: &AppState, ids: Vec<i64>) -> ApiResult<HashMap<i64, String>> {
+    Ok(orgs_by_id(state, ids)
+        .await?
+        .into_iter()
+        .map(|(id, o)| (id, o.name))
         .collect())
 }
 

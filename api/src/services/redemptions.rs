@@ -196,7 +196,11 @@ async fn failed_lookup(
 ) -> ApiError {
     match rate_limit::acquire(&state.db, now, &lookup_limit(me.staff_id)).await {
         Ok(()) => {
-            tracing::warn!(staff_id = me.staff_id, code = answer.body().code, "failed voucher lookup");
+            tracing::warn!(
+                staff_id = me.staff_id,
+                code = answer.body().code,
+                "failed voucher lookup"
+            );
             answer
         }
         Err(e) => e,
@@ -211,7 +215,13 @@ async fn not_found(state: &AppState, me: &StaffPrincipal, now: DateTime<Utc>) ->
 /// A voucher this merchant may not redeem: 403 `NOT_AUTHORISED` with nothing about the
 /// voucher (as little as an unknown code tells), counted like an unknown code.
 async fn not_authorised(state: &AppState, me: &StaffPrincipal, now: DateTime<Utc>) -> ApiError {
-    failed_lookup(state, me, now, Reason::NotAuthorised.refusal_without_details()).await
+    failed_lookup(
+        state,
+        me,
+        now,
+        Reason::NotAuthorised.refusal_without_details(),
+    )
+    .await
 }
 
 /// 403 unless the staff account is enabled and its merchant online (上线): an offline

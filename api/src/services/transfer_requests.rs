@@ -13,8 +13,6 @@
 //! so two approvals cannot both move the member. Every step is audit-logged, with the
 //! masked ID number only.
 
-use std::collections::HashMap;
-
 use entity::enums::{MemberStatus, TransferRequestStatus};
 use entity::{member, organisation, transfer_request};
 use sea_orm::sea_query::Expr;
@@ -89,7 +87,8 @@ fn not_reviewer() -> ApiError {
 #[tracing::instrument(skip_all, fields(admin_id = me.admin_id))]
 pub async fn create(state: &AppState, me: &AdminPrincipal, input: NewRequest) -> ApiResult<Seen> {
     require_union(state, me).await?;
-    let (name, id) = members::named_person(&input.name, input.id_type.as_deref(), &input.id_number)?;
+    let (name, id) =
+        members::named_person(&input.name, input.id_type.as_deref(), &input.id_number)?;
     let reason = orgs::text(input.reason, "转会原因", 200)?;
     let now = state.clock.now();
     rate_limit::acquire(
@@ -113,13 +112,7 @@ pub async fn create(state: &AppState, me: &AdminPrincipal, input: NewRequest) ->
         .one(&state.db)
         .await?;
     let holder = match holder {
-        Some(m) if m.org_id == me.org_id => {
-            return Err(ApiError::Conflict {
-                code: "MEMBER_EXISTS",
-                message: "本工会已有该会员（证件号码相同）".into(),
-                details: Some(serde_json::json!({ "member_id": m.id })),
-            });
-        }
+        Some(m) if m.org_id == me.org_id => return Err(members::member_exists(m.id)),
         Some(m) if members::same_name(&m.name, &name) => m,
         _ => {
             // A trail of attempts that matched no one (probing leaves one too).
@@ -211,7 +204,16 @@ pub async fn approve(state: &AppState, me: &AdminPrincipal, id: i64) -> ApiResul
         .ok_or_else(members::not_active)?;
     let now = state.clock.now();
     let txn = state.db.begin().await?;
-    if !decide(&txn, me, &request, TransferRequestStatus::Approved, None, now).await? {
+    if !decide(
+        &txn,
+        me,
+        &request,
+        TransferRequestStatus::Approved,
+        None,
+        now,
+    )
+    .await?
+    {
         return Err(not_pending());
     }
     let moved = members::move_member(
@@ -224,10 +226,7 @@ pub async fn approve(state: &AppState, me: &AdminPrincipal, id: i64) -> ApiResul
     )
     .await?;
     transfer_request::Entity::update_many()
-        .col_expr(
-            transfer_request::Column::NewMemberId,
-            Expr::value(moved.id),
-        )
+        .col_expr(transfer_request::Column::NewMemberId, Expr::value(moved.id))
         .filter(transfer_request::Column::Id.eq(request.id))
         .exec(&txn)
         .await?;
@@ -247,13 +246,22 @@ pub async fn approve(state: &AppState, me: &AdminPrincipal, id: i64) -> ApiResul
     )
     .await?;
     txn.commit().await?;
-    tracing::info!(member_id = member.id, new_member_id = moved.id, "transfer request approved");
+    tracing::info!(
+        member_id = member.id,
+        new_member_id = moved.id,
+        "transfer request approved"
+    );
     seen(state, me, reload(state, request.id).await?).await
 }
 
 /// 驳回 with a reason the requesting union sees.
 #[tracing::instrument(skip_all, fields(admin_id = me.admin_id, transfer_request_id = id))]
-pub async fn reject(state: &AppState, me: &AdminPrincipal, id: i64, reason: &str) -> ApiResult<Seen> {
+pub async fn reject(
+    state: &AppState,
+    me: &AdminPrincipal,
+    id: i64,
+    reason: &str,
+) -> ApiResult<Seen> {
     let reason = orgs::required_text(reason, "驳回原因（reason）", 200)?;
     let request = reviewable(state, me, id).await?;
     let now = state.clock.now();
@@ -297,7 +305,10 @@ async fn decide(
             transfer_request::Column::RejectReason,
             Expr::value(reject_reason),
         )
-        .col_expr(transfer_request::Column::ReviewedBy, Expr::value(me.admin_id))
+        .col_expr(
+            transfer_request::Column::ReviewedBy,
+            Expr::value(me.admin_id),
+        )
         .col_expr(transfer_request::Column::ReviewedAt, Expr::value(now))
         .col_expr(transfer_request::Column::UpdatedAt, Expr::value(now))
         .filter(transfer_request::Column::Id.eq(request.id))
@@ -350,28 +361,12 @@ async fn reload(state: &AppState, id: i64) -> ApiResult<transfer_request::Model>
         .ok_or(ApiError::NotFound("转会申请"))
 }
 
-/// The organisations of these ids, by id.
-async fn orgs_by_id(
-    state: &AppState,
-    mut ids: Vec<i64>,
-) -> ApiResult<HashMap<i64, organisation::Model>> {
-    ids.sort_unstable();
-    ids.dedup();
-    Ok(organisation::Entity::find()
-        .filter(organisation::Column::Id.is_in(ids))
-        .all(&state.db)
-        .await?
-        .into_iter()
-        .map(|o| (o.id, o))
-        .collect())
-}
-
 /// The requesting and the holding union of a request.
 async fn unions(
     state: &AppState,
     request: &transfer_request::Model,
 ) -> ApiResult<(organisation::Model, organisation::Model)> {
-    let mut orgs = orgs_by_id(state, vec![request.to_org_id, request.from_org_id]).await?;
+    let mut orgs = members::orgs_by_id(state, vec![request.to_org_id, request.from_org_id]).await?;
     let mut take = |id: i64| orgs.remove(&id).ok_or(ApiError::NotFound("组织"));
     Ok((take(request.to_org_id)?, take(request.from_org_id)?))
 }
@@ -386,7 +381,7 @@ async fn seen_all(
         .iter()
         .flat_map(|r| [r.to_org_id, r.from_org_id])
         .collect();
-    let orgs = orgs_by_id(state, ids).await?;
+    let orgs = members::orgs_by_id(state, ids).await?;
     requests
         .into_iter()
         .map(|request| {
@@ -416,8 +411,8 @@ fn view(
 ) -> Seen {
     let can_review = request.status == TransferRequestStatus::Pending
         && may_review(me, &request, &to_org, &from_org);
-    let shown = request.status == TransferRequestStatus::Approved
-        || me.scope.contains_path(&from_org.path);
+    let shown =
+        request.status == TransferRequestStatus::Approved || me.scope.contains_path(&from_org.path);
     Seen {
         request,
         to_org,

@@ -82,7 +82,10 @@ mod tests {
     fn every_document_type_hides_at_least_half_and_shows_little_of_its_start() {
         // Valid numbers of every type and every length its format allows.
         let samples: [(IdType, &[&str]); 5] = [
-            (IdType::ResidentId, &["11010519491231002X", "440524188001010014"]),
+            (
+                IdType::ResidentId,
+                &["11010519491231002X", "440524188001010014"],
+            ),
             (IdType::HkMacaoTaiwanResidence, &["810000199408230021"]),
             (
                 IdType::Passport,
@@ -101,7 +104,10 @@ mod tests {
                 ],
             ),
             (IdType::HkMacaoPermit, &["H12345678", "M1234567890"]),
-            (IdType::TaiwanPermit, &["12345678", "1234567890", "A123456789"]),
+            (
+                IdType::TaiwanPermit,
+                &["12345678", "1234567890", "A123456789"],
+            ),
         ];
         for (kind, numbers) in samples {
             for raw in numbers {
@@ -111,7 +117,10 @@ mod tests {
                 let n = raw.chars().count();
                 assert_eq!(masked.chars().count(), n, "{kind} {raw}: {masked}");
                 let hidden = masked.chars().filter(|c| *c == '*').count();
-                assert!(2 * hidden >= n, "{kind} {raw}: {masked} hides less than half");
+                assert!(
+                    2 * hidden >= n,
+                    "{kind} {raw}: {masked} hides less than half"
+                );
                 let (head, tail) = shown(&masked);
                 assert!(head + tail + hidden == n, "{kind} {raw}: {masked}");
                 if kind.is_gb11643() {

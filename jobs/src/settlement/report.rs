@@ -338,7 +338,7 @@ fn write_detail(
         s => s,
     };
     sheet.write_number(row, 0, seq as f64)?;
-    sheet.write_string(row, 1, &listed_code(&r.code, status))?;
+    sheet.write_string(row, 1, listed_code(&r.code, status))?;
     sheet::write_opt(sheet, row, 2, r.member_name.as_deref())?;
     sheet::write_opt(sheet, row, 3, r.id_number_masked.as_deref())?;
     sheet::write_opt(

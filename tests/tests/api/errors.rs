@@ -110,6 +110,9 @@ async fn a_unique_violation_is_logged_without_the_value_that_clashed() {
         );
     } else {
         assert!(logged.contains("SQLSTATE 2067"), "{logged}");
-        assert!(logged.contains("UNIQUE constraint failed: clash_test.phone"), "{logged}");
+        assert!(
+            logged.contains("UNIQUE constraint failed: clash_test.phone"),
+            "{logged}"
+        );
     }
 }

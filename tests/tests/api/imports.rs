@@ -230,7 +230,10 @@ async fn every_bad_row_is_reported_with_all_its_reasons_and_good_rows_are_kept()
         "该会员已在其他工会（会籍有效），请通过转会办理"
     );
     assert!(
-        !rows.iter().flatten().any(|cell| cell.contains("日照钢铁工会")),
+        !rows
+            .iter()
+            .flatten()
+            .any(|cell| cell.contains("日照钢铁工会")),
         "{rows:?}"
     );
     assert!(by_row("11")[5].contains("会籍状态"));

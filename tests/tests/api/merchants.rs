@@ -32,7 +32,11 @@ pub async fn online_merchant(app: &TestApp, token: &str, name: &str, phone: &str
 /// 上线 of a merchant, answered 200.
 pub async fn go_online(app: &TestApp, token: &str, id: i64) {
     let online = app
-        .post(&format!("/api/admin/merchants/{id}/online"), token, json!({}))
+        .post(
+            &format!("/api/admin/merchants/{id}/online"),
+            token,
+            json!({}),
+        )
         .await;
     assert_eq!(online.status, StatusCode::OK, "{:?}", online.body);
     assert_eq!(online.body["online"], true);

@@ -335,7 +335,11 @@ async fn one_person_is_active_in_one_union_only_and_the_holder_is_not_named() {
         "{:?}",
         elsewhere.body
     );
-    assert!(elsewhere.body.get("details").is_none(), "{:?}", elsewhere.body);
+    assert!(
+        elsewhere.body.get("details").is_none(),
+        "{:?}",
+        elsewhere.body
+    );
     assert_eq!(
         app.get("/api/admin/members", &steel_token).await.body["total"],
         0

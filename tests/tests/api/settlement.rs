@@ -622,14 +622,25 @@ async fn a_preview_report_masks_the_codes_of_unused_vouchers_and_shows_spent_one
     assert_eq!(rows.iter().filter(|r| r[9] == "已核销").count(), 2);
     // Each unused voucher is listed by its last four characters only, and its full
     // code is nowhere in the workbook.
-    let cells: Vec<&String> = book.iter().flat_map(|(_, rows)| rows.iter().flatten()).collect();
+    let cells: Vec<&String> = book
+        .iter()
+        .flat_map(|(_, rows)| rows.iter().flatten())
+        .collect();
     for (m, (cake, mooncake)) in s.codes.iter().enumerate() {
-        let unused = if m < 2 { vec![mooncake] } else { vec![cake, mooncake] };
+        let unused = if m < 2 {
+            vec![mooncake]
+        } else {
+            vec![cake, mooncake]
+        };
         for code in unused {
-            assert!(!cells.iter().any(|c| c.contains(code.as_str())), "{code} is readable");
+            assert!(
+                !cells.iter().any(|c| c.contains(code.as_str())),
+                "{code} is readable"
+            );
             let tail = &code[20..];
             assert!(
-                rows.iter().any(|r| r[1] == format!("{}{tail}", "*".repeat(20))),
+                rows.iter()
+                    .any(|r| r[1] == format!("{}{tail}", "*".repeat(20))),
                 "{code} is not listed masked"
             );
         }

@@ -167,7 +167,9 @@ async fn a_union_asks_for_a_member_held_elsewhere_and_the_holding_union_moves_th
     assert_eq!(entered.code(), "MEMBER_ACTIVE_ELSEWHERE");
     assert_eq!(entered.message(), ACTIVE_ELSEWHERE);
 
-    let filed = t.request(&t.steel_token, " 张三 ", &ID.to_lowercase()).await;
+    let filed = t
+        .request(&t.steel_token, " 张三 ", &ID.to_lowercase())
+        .await;
     assert_eq!(filed.status, StatusCode::OK, "{:?}", filed.body);
     let id = filed.body["id"].as_i64().expect("id");
     assert_eq!(filed.body["status"], "pending");
@@ -177,7 +179,11 @@ async fn a_union_asks_for_a_member_held_elsewhere_and_the_holding_union_moves_th
     // The requester is not told where the person is.
     assert_eq!(filed.body["from_org"], Value::Null);
     assert_eq!(filed.body["member_id"], Value::Null);
-    assert!(!filed.body.to_string().contains("日照港工会"), "{}", filed.body);
+    assert!(
+        !filed.body.to_string().contains("日照港工会"),
+        "{}",
+        filed.body
+    );
 
     let incoming = t.list(&t.steel_token, "incoming").await;
     assert_eq!(incoming.len(), 1);
@@ -337,9 +343,15 @@ async fn a_wrong_name_gets_the_same_answer_as_an_unknown_person_and_files_nothin
     let federation = t.request(&t.donggang, "张三", ID).await;
     assert_eq!(federation.status, StatusCode::FORBIDDEN);
     assert_eq!(federation.code(), "NOT_A_UNION");
-    let malformed = t.request(&t.steel_token, "张三", "11010519491231002Y").await;
+    let malformed = t
+        .request(&t.steel_token, "张三", "11010519491231002Y")
+        .await;
     assert_eq!(malformed.status, StatusCode::BAD_REQUEST);
-    assert!(malformed.message().contains("id_number"), "{}", malformed.message());
+    assert!(
+        malformed.message().contains("id_number"),
+        "{}",
+        malformed.message()
+    );
     let no_direction = t
         .app
         .get("/api/admin/transfer-requests", &t.steel_token)

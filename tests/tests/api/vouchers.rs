@@ -467,7 +467,10 @@ async fn a_merchant_that_may_not_redeem_a_voucher_learns_nothing_about_it() {
     let unused = code_of(&r.claim(&tokens[0], None).await);
     let spent = code_of(&r.claim(&tokens[1], None).await);
     let owner = r.staff_token().await;
-    assert_eq!(redeem(&r.app, &owner, &spent).await.status, StatusCode::CREATED);
+    assert_eq!(
+        redeem(&r.app, &owner, &spent).await.status,
+        StatusCode::CREATED
+    );
     // The owner's preview shows the holder and the coupon.
     let own = r
         .app
@@ -507,7 +510,11 @@ async fn a_merchant_that_may_not_redeem_a_voucher_learns_nothing_about_it() {
     assert_eq!(again.status, StatusCode::FORBIDDEN, "{:?}", again.body);
     assert_eq!(again.code(), "NOT_AUTHORISED");
     assert!(again.body.get("details").is_none(), "{:?}", again.body);
-    assert!(!again.message().contains("日照职工之家"), "{}", again.message());
+    assert!(
+        !again.message().contains("日照职工之家"),
+        "{}",
+        again.message()
+    );
     // Codes it may not redeem count against its lookup limit like unknown ones.
     let counted: i64 = entity::rate_limit::Entity::find_by_id((
         api::services::redemptions::LOOKUP_SCOPE.to_owned(),
@@ -579,7 +586,7 @@ async fn an_offline_merchant_cannot_preview_or_redeem_even_if_it_went_offline_af
     // A scan whose token was checked while the merchant was still online is refused by
     // the redeeming statement itself.
     let raced = api::services::redemptions::redeem(&r.app.state, &scanned_before, &code).await;
-    let err = raced.err().expect("refused");
+    let err = raced.expect_err("refused");
     assert_eq!(err.body().code, "MERCHANT_OFFLINE");
     assert_eq!(
         voucher_status(&r.app, &code).await,
@@ -612,9 +619,14 @@ async fn disabled_staff_cannot_redeem_even_with_a_token_checked_before_it_was_di
     assert_eq!(disabled.status, StatusCode::OK, "{:?}", disabled.body);
 
     let refused = redeem(&r.app, &staff, &code).await;
-    assert_eq!(refused.status, StatusCode::UNAUTHORIZED, "{:?}", refused.body);
+    assert_eq!(
+        refused.status,
+        StatusCode::UNAUTHORIZED,
+        "{:?}",
+        refused.body
+    );
     let raced = api::services::redemptions::redeem(&r.app.state, &scanned_before, &code).await;
-    let err = raced.err().expect("refused");
+    let err = raced.expect_err("refused");
     assert_eq!(err.body().code, "ACCOUNT_DISABLED");
     assert_eq!(
         voucher_status(&r.app, &code).await,
