@@ -502,11 +502,12 @@ async fn a_member_who_leaves_keeps_the_card_but_is_no_longer_active_for_claiming
     assert_eq!(me.body["active_for_claiming"], false);
     assert_eq!(me.body["card"]["member_status"], "retired");
     assert_eq!(me.body["card"]["member_status_label"], "退休");
-    // Another account still cannot take this person over.
+    // Another account still cannot take this person over: no longer an active member,
+    // the person is not on the roster (which is said before whether the ID is taken).
     let other = m.register("13900000010").await;
     assert_eq!(
         apply(&m, &other, "张三", ID_A).await.code(),
-        "ID_ALREADY_CERTIFIED"
+        "NOT_ON_ROSTER"
     );
 }
 

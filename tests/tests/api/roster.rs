@@ -492,7 +492,12 @@ async fn editing_revalidates_and_keeps_one_active_membership() {
         )
         .await;
     assert_eq!(stolen.status, StatusCode::CONFLICT);
-    assert!(stolen.message().contains("日照钢铁工会"));
+    assert_eq!(stolen.code(), "MEMBER_ACTIVE_ELSEWHERE");
+    assert!(
+        !stolen.body.to_string().contains("日照钢铁工会"),
+        "{:?}",
+        stolen.body
+    );
     let bad = app
         .put(
             &format!("/api/admin/members/{id}"),
