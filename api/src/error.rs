@@ -1,8 +1,10 @@
 //! The one error type of the API. Every variant maps to the contract's error shape
 //! `{"code": "SNAKE_CASE", "message": "中文说明", "details": ...}` and a proper status.
-//! Database and unexpected errors are logged with their cause and answered with a
-//! generic 500 body; their text never reaches the client.
+//! Database and unexpected errors are logged with their cause (without row values:
+//! `ApiError::loggable`) and answered with a generic 500 body; their text never reaches
+//! the client.
 
+use jobs::loggable;
 use poem::http::StatusCode;
 use poem::{Response, error::ResponseError};
 use poem_openapi::registry::{MetaMediaType, MetaResponse, MetaResponses, Registry};
@@ -131,7 +133,18 @@ impl ApiError {
     /// value too long, numeric out of range): bad input that slipped past the boundary's
     /// checks. Answered 400, and logged as a defect to fix there.
     fn is_data_error(&self) -> bool {
-        matches!(self, Self::Db(e) if sqlstate(e).is_some_and(|code| code.starts_with("22")))
+        matches!(self, Self::Db(e) if loggable::sqlstate(e).is_some_and(|code| code.starts_with("22")))
+    }
+
+    /// The error as the log may show it: a database error (also inside `Internal`)
+    /// with its SQLSTATE, constraint, table and message but none of the row values
+    /// its `Debug` form carries (see `jobs::loggable`).
+    pub fn loggable(&self) -> String {
+        match self {
+            Self::Db(e) => loggable::db(e),
+            Self::Internal(e) => loggable::chain(e.as_ref()),
+            other => other.to_string(),
+        }
     }
 
     pub fn body(&self) -> ErrorBody {
@@ -188,20 +201,6 @@ impl ApiError {
     }
 }
 
-/// The SQLSTATE of a database error, when the database gave one.
-pub fn sqlstate(err: &DbErr) -> Option<String> {
-    let (DbErr::Query(sea_orm::RuntimeErr::SqlxError(e))
-    | DbErr::Exec(sea_orm::RuntimeErr::SqlxError(e))
-    | DbErr::Conn(sea_orm::RuntimeErr::SqlxError(e))) = err
-    else {
-        return None;
-    };
-    match e.as_ref() {
-        sea_orm::sqlx::Error::Database(db) => db.code().map(|c| c.into_owned()),
-        _ => None,
-    }
-}
-
 impl ResponseError for ApiError {
     fn status(&self) -> StatusCode {
         if self.is_data_error() {
@@ -229,11 +228,11 @@ impl ResponseError for ApiError {
         match self {
             // The database's message may quote the value; the SQLSTATE says enough.
             Self::Db(e) if self.is_data_error() => tracing::error!(
-                sqlstate = sqlstate(e).unwrap_or_default(),
+                sqlstate = loggable::sqlstate(e).unwrap_or_default(),
                 "defect: the database refused a value as data; check it at the boundary (api::input)"
             ),
-            Self::Db(e) => tracing::error!(error = ?e, "database error"),
-            Self::Internal(e) => tracing::error!(error = ?e, "internal error"),
+            Self::Db(_) => tracing::error!(error = %self.loggable(), "database error"),
+            Self::Internal(_) => tracing::error!(error = %self.loggable(), "internal error"),
             _ => {}
         }
         let mut resp = json_error(self.status(), &self.body());

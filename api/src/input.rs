@@ -40,6 +40,12 @@ pub fn required_text(value: &str, field: &str, max: usize) -> ApiResult<String> 
         .ok_or_else(|| ApiError::validation(format!("{field}不能为空")))
 }
 
+/// A required multi-line text field.
+pub fn required_multiline_text(value: &str, field: &str, max: usize) -> ApiResult<String> {
+    multiline_text(Some(value.to_owned()), field, max)?
+        .ok_or_else(|| ApiError::validation(format!("{field}不能为空")))
+}
+
 fn checked(
     value: Option<String>,
     field: &str,

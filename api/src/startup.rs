@@ -72,7 +72,7 @@ impl Application {
         };
         bootstrap::ensure_root(&state)
             .await
-            .map_err(|e| anyhow::anyhow!("bootstrap failed: {e:?}"))?;
+            .map_err(|e| anyhow::anyhow!("bootstrap failed: {}", e.loggable()))?;
         let acceptor = TcpListener::bind(state.settings.app_addr.clone())
             .into_acceptor()
             .await

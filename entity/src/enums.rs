@@ -593,6 +593,42 @@ impl CertificationStatus {
     }
 }
 
+/// 转会申请 state: pending until the holding union approves (the member moves) or
+/// rejects it.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    EnumIter,
+    DeriveActiveEnum,
+    Serialize,
+    Deserialize,
+    poem_openapi::Enum,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+#[serde(rename_all = "snake_case")]
+#[oai(rename_all = "snake_case")]
+pub enum TransferRequestStatus {
+    #[sea_orm(string_value = "pending")]
+    Pending,
+    #[sea_orm(string_value = "approved")]
+    Approved,
+    #[sea_orm(string_value = "rejected")]
+    Rejected,
+}
+
+impl TransferRequestStatus {
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Pending => "待审批",
+            Self::Approved => "已同意",
+            Self::Rejected => "已驳回",
+        }
+    }
+}
+
 /// Where a voucher row is in its life. `available` is a free slot (no member yet); the
 /// other three are the voucher states a member and a merchant see.
 #[derive(

@@ -26,6 +26,7 @@ pub mod settlement_statement_line;
 pub mod sms_code;
 pub mod stored_file;
 pub mod task;
+pub mod transfer_request;
 pub mod unit;
 pub mod voucher;
 pub mod wechat_bind_token;
@@ -60,6 +61,7 @@ pub mod prelude {
     pub use super::sms_code::Entity as SmsCode;
     pub use super::stored_file::Entity as StoredFile;
     pub use super::task::Entity as Task;
+    pub use super::transfer_request::Entity as TransferRequest;
     pub use super::unit::Entity as Unit;
     pub use super::voucher::Entity as Voucher;
     pub use super::wechat_bind_token::Entity as WechatBindToken;

@@ -6,6 +6,12 @@ use chrono::NaiveDate;
 use crate::value::text::{self, Lines};
 use crate::value::{Gender, IdNumber, IdType, Phone, ValueError};
 
+/// The answer when a person entered or imported is an active member of another union.
+/// It names no union (which union holds whom is not another union's business): the
+/// admin asks for the person with a transfer request (转会申请), which the holding
+/// union approves or rejects.
+pub const ACTIVE_ELSEWHERE: &str = "该会员已在其他工会（会籍有效），请通过转会办理";
+
 /// A member as typed by an admin or read from a spreadsheet row.
 #[derive(Clone, Debug, Default)]
 pub struct MemberDraft {

@@ -15,7 +15,8 @@ use crate::workers::JobContext;
 
 #[derive(Debug, thiserror::Error)]
 pub enum HousekeepingError {
-    #[error(transparent)]
+    /// Written as `database: <cause>`, so `loggable::chain` renders the cause.
+    #[error("database")]
     Db(#[from] sea_orm::DbErr),
     #[error(transparent)]
     Queue(#[from] crate::queue::QueueError),

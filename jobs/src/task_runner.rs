@@ -12,7 +12,8 @@ use crate::workers::JobContext;
 
 #[derive(Debug, thiserror::Error)]
 pub enum TaskError {
-    #[error(transparent)]
+    /// Written as `database: <cause>`, so `loggable::chain` renders the cause.
+    #[error("database")]
     Db(#[from] sea_orm::DbErr),
     /// Another worker took the task over (this one's lease ran out); stop quietly.
     #[error("lease lost to another worker")]

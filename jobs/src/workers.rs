@@ -33,14 +33,26 @@ pub struct JobContext {
 async fn handle_run_task(job: RunTask, ctx: Data<JobContext>) -> Result<(), BoxDynError> {
     task_runner::run(&ctx, job.task_id)
         .await
-        .map_err(Into::into)
+        .map_err(|e| failed("task", job.task_id, &e))
 }
 
 /// The scheduled pass: housekeeping, then the expiry sweep.
 async fn handle_tick(_tick: Tick, ctx: Data<JobContext>) -> Result<(), BoxDynError> {
-    housekeeping::run(&ctx).await?;
-    crate::expiry::run(&ctx).await?;
+    housekeeping::run(&ctx)
+        .await
+        .map_err(|e| failed("housekeeping", 0, &e))?;
+    crate::expiry::run(&ctx)
+        .await
+        .map_err(|e| failed("expiry sweep", 0, &e))?;
     Ok(())
+}
+
+/// Logs a failed job without row values and hands apalis (which may log or store the
+/// error) only that text.
+fn failed(job: &str, task_id: i64, e: &(dyn std::error::Error + 'static)) -> BoxDynError {
+    let text = crate::loggable::chain(e);
+    tracing::error!(job, task_id, error = %text, "job failed");
+    text.into()
 }
 
 /// Runs the workers until `shutdown` resolves, then lets running jobs finish.

@@ -6,8 +6,14 @@ const TITLES = {
   NOT_IN_WINDOW: '不在核销有效期内',
   EXPIRED: '该券已过期',
   NOT_AUTHORISED: '本店无权核销此券',
+  MERCHANT_OFFLINE: '本店已下线',
+  ACCOUNT_DISABLED: '账号已停用',
   NOT_FOUND: '券码不存在'
 };
+
+// Refusals of the preview that end the lookup: the server tells nothing about the
+// voucher, so the page shows the reason instead of a preview.
+const PREVIEW_REFUSALS = ['NOT_FOUND', 'NOT_AUTHORISED', 'MERCHANT_OFFLINE', 'ACCOUNT_DISABLED'];
 
 // Codes that end a redemption attempt with a definite answer.
 const REDEEM_FAILURES = Object.keys(TITLES);
@@ -35,6 +41,10 @@ function detail(code, details, fallback) {
       return '该券已超过有效期，视为自动放弃，无法核销';
     case 'NOT_AUTHORISED':
       return '该券不属于本店，也未授权本店核销，请会员到指定商家使用';
+    case 'MERCHANT_OFFLINE':
+      return '本店已被工会设为下线，暂停核销；如需恢复请联系工会管理员';
+    case 'ACCOUNT_DISABLED':
+      return '您的核销账号已停用，请联系商家或工会管理员';
     case 'NOT_FOUND':
       return '未找到该券码，请核对后重试';
     default:
@@ -42,4 +52,4 @@ function detail(code, details, fallback) {
   }
 }
 
-module.exports = { title, detail, REDEEM_FAILURES };
+module.exports = { title, detail, REDEEM_FAILURES, PREVIEW_REFUSALS };

@@ -58,6 +58,13 @@ impl Welfare {
         let merchant = merchant["merchant"]["id"]
             .as_i64()
             .with_context(|| format!("merchant: {merchant}"))?;
+        // Only an online (上线) merchant redeems.
+        api.post(
+            &format!("/api/admin/merchants/{merchant}/online"),
+            Some(&union_token),
+            json!({}),
+        )
+        .await?;
         let now = Utc::now();
         let coupon = api
             .post(

@@ -201,8 +201,10 @@ impl AppMeApi {
     /// Apply for real-name certification (工会会员认证)
     ///
     /// Matched against active roster members by ID number and name. 409 `NOT_ON_ROSTER`
-    /// (ask your union to add you), `ID_ALREADY_CERTIFIED` (another account holds this
-    /// person), `CERTIFICATION_PENDING`, `ALREADY_CERTIFIED`.
+    /// (ask your union to add you) whenever the name and ID number do not match an active
+    /// member — whether or not that number is certified by someone else; only a matching
+    /// name hears `ID_ALREADY_CERTIFIED` (another account holds this person). Also
+    /// `CERTIFICATION_PENDING`, `ALREADY_CERTIFIED`.
     #[oai(path = "/certification", method = "post")]
     async fn apply(
         &self,

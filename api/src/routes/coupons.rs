@@ -249,6 +249,11 @@ impl CouponApi {
     }
 
     /// 关闭
+    ///
+    /// A closed coupon cannot be added to an activity's prizes. Vouchers already issued
+    /// (and the prizes of activities already open) are not affected: they stay
+    /// claimable and redeemable until their validity ends. To stop redemptions, take
+    /// the merchant offline (下线).
     #[oai(path = "/coupons/:id/disable", method = "post")]
     async fn disable(
         &self,

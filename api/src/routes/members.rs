@@ -276,6 +276,11 @@ impl MemberApi {
     }
 
     /// Add a member to own union (会员录入)
+    ///
+    /// 409 `MEMBER_EXISTS` (with `member_id`) when the person is already an active member
+    /// of own union; 409 `MEMBER_ACTIVE_ELSEWHERE` ("该会员已在其他工会（会籍有效），请通过转会办理",
+    /// no union named) when active in another: ask for them with
+    /// `POST /api/admin/transfer-requests`.
     #[oai(path = "/members", method = "post")]
     async fn create(
         &self,
@@ -299,6 +304,9 @@ impl MemberApi {
     }
 
     /// Edit a member of own union
+    ///
+    /// The same 409 `MEMBER_ACTIVE_ELSEWHERE` as entry when the new ID number is an active
+    /// member's elsewhere.
     #[oai(path = "/members/:id", method = "put")]
     async fn update(
         &self,

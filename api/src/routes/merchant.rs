@@ -119,7 +119,8 @@ pub struct Preview {
     pub coupon: PreviewCoupon,
     pub member: PreviewMember,
     pub redeemable: bool,
-    /// `ALREADY_REDEEMED` / `NOT_IN_WINDOW` / `EXPIRED` / `NOT_AUTHORISED`, or null.
+    /// `ALREADY_REDEEMED` / `NOT_IN_WINDOW` / `EXPIRED`, or null. (A merchant that may
+    /// not redeem the voucher gets no preview: 403 `NOT_AUTHORISED`.)
     pub reason: Option<String>,
     pub redeemed_at: Option<DateTime<Utc>>,
     pub redeemed_merchant_name: Option<String>,
@@ -245,7 +246,11 @@ impl StaffApi {
 
     /// Preview a scanned voucher (扫码预览)
     ///
-    /// 404 for unknown codes; 429 `TOO_MANY_LOOKUPS` after too many unknown codes.
+    /// Only for a merchant that may redeem the voucher (its coupon's merchant or one it
+    /// was granted to). Any other merchant gets 403 `NOT_AUTHORISED` with no holder,
+    /// coupon, place or time — as little as the 404 for an unknown code tells. 403
+    /// `MERCHANT_OFFLINE` while the merchant is 下线. Unknown and not-authorised codes
+    /// count against a per-staff limit: 429 `TOO_MANY_LOOKUPS` after 20 in 10 minutes.
     #[oai(path = "/vouchers/:code", method = "get")]
     async fn preview(
         &self,
@@ -282,8 +287,16 @@ impl StaffApi {
 
     /// Redeem (确认核销)
     ///
-    /// 409 `ALREADY_REDEEMED` (details: when and where), `NOT_IN_WINDOW`, `EXPIRED`;
-    /// 403 `NOT_AUTHORISED`; 404 for unknown codes.
+    /// One conditional update: the voucher unused and inside its validity, the merchant
+    /// its coupon's or a granted one and online (上线), the staff account enabled — all
+    /// checked by the same statement, so taking a merchant offline or disabling staff
+    /// stops redemptions at once. 409 `ALREADY_REDEEMED` (details: when and where),
+    /// `NOT_IN_WINDOW`, `EXPIRED`; 403 `NOT_AUTHORISED` (no details: a merchant that may
+    /// not redeem the voucher learns nothing about it), 403 `MERCHANT_OFFLINE`, 403
+    /// `ACCOUNT_DISABLED` (staff disabled since the token was read; afterwards the token
+    /// is refused with 401); 404 for unknown codes; 429 `TOO_MANY_LOOKUPS`. A coupon
+    /// switched off (关闭) after its vouchers were issued does not stop them: issued
+    /// vouchers stay redeemable until their validity ends.
     #[oai(path = "/redemptions", method = "post")]
     async fn redeem(
         &self,

@@ -308,6 +308,11 @@ impl MerchantApi {
     }
 
     /// 下线
+    ///
+    /// From the next scan on, the merchant's staff can neither preview nor redeem
+    /// vouchers (403 `MERCHANT_OFFLINE`), whatever coupon they are for; its own and
+    /// granted vouchers stay valid for when it is back online (上线). A new merchant
+    /// starts offline.
     #[oai(path = "/merchants/:id/offline", method = "post")]
     async fn offline(
         &self,

@@ -19,6 +19,7 @@ pub mod sessions;
 pub mod settlement;
 pub mod stats;
 pub mod tasks;
+pub mod transfer_requests;
 pub mod units;
 
 use poem_openapi::{OpenApiService, Tags};
@@ -32,7 +33,7 @@ pub enum ApiTags {
     AdminAuth,
     /// 后台：组织（工会信息、下级组织）
     Organisations,
-    /// 后台：会员信息（单位、会员、转会）
+    /// 后台：会员信息（单位、会员、转会、转会申请）
     Roster,
     /// 后台：任务（采集任务、报表任务）
     Tasks,
@@ -64,6 +65,7 @@ pub fn openapi_service() -> OpenApiService<impl poem_openapi::OpenApi, ()> {
     let roster = (
         units::UnitApi,
         members::MemberApi,
+        transfer_requests::TransferRequestApi,
         imports::ImportApi,
         certifications::CertificationApi,
         reconciliation::ReconciliationApi,

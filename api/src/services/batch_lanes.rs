@@ -160,7 +160,7 @@ async fn run<B: Batched>(db: &DatabaseConnection, batch: Vec<Pending<B>>) {
         }
         Ok(_) => answer_one_by_one(db, batch, "a batch gave a wrong number of answers").await,
         Err(e) if batch.len() > 1 => {
-            tracing::warn!(error = ?e, requests = batch.len(), "batch failed");
+            tracing::warn!(error = %e.loggable(), requests = batch.len(), "batch failed");
             answer_one_by_one(db, batch, "a batch failed").await;
         }
         Err(e) => {

@@ -9,7 +9,7 @@
 
 use chrono::{DateTime, Datelike, Utc};
 use entity::enums::{CertificationStatus, MemberStatus};
-use entity::value::{IdNumber, IdType, mask_id_number};
+use entity::value::mask_id_number;
 use entity::{app_account, certification, member};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -21,8 +21,8 @@ use crate::auth::AdminPrincipal;
 use crate::error::{ApiError, ApiResult};
 use crate::paging::PageRequest;
 use crate::scope::require_owner;
-use crate::services::audit;
 use crate::services::rate_limit::{self, Limit, Window};
+use crate::services::{audit, members};
 use crate::state::AppState;
 
 /// Applications one account may submit per day (guards against probing the roster).
@@ -32,11 +32,6 @@ pub struct Application {
     pub name: String,
     pub id_number: String,
     pub id_type: Option<String>,
-}
-
-fn same_name(a: &str, b: &str) -> bool {
-    let clean = |s: &str| -> String { s.chars().filter(|c| !c.is_whitespace()).collect() };
-    clean(a) == clean(b)
 }
 
 fn not_on_roster() -> ApiError {
@@ -54,21 +49,8 @@ pub async fn apply(
     account_id: i64,
     input: Application,
 ) -> ApiResult<certification::Model> {
-    let name = input.name.trim().to_owned();
-    if name.is_empty() || name.chars().count() > 50 {
-        return Err(ApiError::validation("name（姓名）不能为空且不超过50字"));
-    }
-    let kind = match input
-        .id_type
-        .as_deref()
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
-    {
-        Some(t) => IdType::parse(t).map_err(|e| ApiError::validation(format!("id_type：{e}")))?,
-        None => IdType::ResidentId,
-    };
-    let id = IdNumber::parse(kind, &input.id_number)
-        .map_err(|e| ApiError::validation(format!("id_number：{e}")))?;
+    let (name, id) =
+        members::named_person(&input.name, input.id_type.as_deref(), &input.id_number)?;
     let hash = state.cipher.lookup_hash(id.as_str());
     let now = state.clock.now();
     rate_limit::acquire(
@@ -110,14 +92,6 @@ pub async fn apply(
             "本账号已认证为其他会员，不能认证他人身份",
         ));
     }
-    let taken = app_account::Entity::find()
-        .filter(app_account::Column::CertifiedIdHash.eq(hash.as_str()))
-        .filter(app_account::Column::Id.ne(account_id))
-        .count(&state.db)
-        .await?;
-    if taken > 0 {
-        return Err(id_taken());
-    }
     let pending = certification::Entity::find()
         .filter(certification::Column::AccountId.eq(account_id))
         .filter(certification::Column::Status.eq(CertificationStatus::Pending))
@@ -126,13 +100,24 @@ pub async fn apply(
     if pending > 0 {
         return Err(already_pending());
     }
+    // The roster match (ID number and name) comes before anything is said about the
+    // ID number: a wrong name hears NOT_ON_ROSTER whether or not someone else has
+    // certified with that number, so the answer cannot be used to probe it.
     let member = member::Entity::find()
         .filter(member::Column::IdNumberHash.eq(hash.as_str()))
         .filter(member::Column::Status.eq(MemberStatus::Active))
         .one(&state.db)
         .await?
-        .filter(|m| same_name(&m.name, &name))
+        .filter(|m| members::same_name(&m.name, &name))
         .ok_or_else(not_on_roster)?;
+    let taken = app_account::Entity::find()
+        .filter(app_account::Column::CertifiedIdHash.eq(hash.as_str()))
+        .filter(app_account::Column::Id.ne(account_id))
+        .count(&state.db)
+        .await?;
+    if taken > 0 {
+        return Err(id_taken());
+    }
     let application = certification::ActiveModel {
         account_id: Set(account_id),
         member_id: Set(member.id),
@@ -344,8 +329,7 @@ pub async fn reject(
     id: i64,
     reason: &str,
 ) -> ApiResult<certification::Model> {
-    let reason = crate::input::multiline_text(Some(reason.to_owned()), "reason（驳回原因）", 200)?
-        .ok_or_else(|| ApiError::validation("reason（驳回原因）不能为空"))?;
+    let reason = crate::input::required_multiline_text(reason, "reason（驳回原因）", 200)?;
     let (application, _) = get(state, me, id).await?;
     require_owner(application.org_id, me.org_id)?;
     let now = state.clock.now();
@@ -394,8 +378,8 @@ mod tests {
 
     #[test]
     fn names_match_ignoring_spaces_and_card_numbers_are_stable() {
-        assert!(same_name("张 三", "张三"));
-        assert!(!same_name("张三", "张四"));
+        assert!(members::same_name("张 三", "张三"));
+        assert!(!members::same_name("张三", "张四"));
         let issued = DateTime::parse_from_rfc3339("2026-12-31T17:00:00Z")
             .expect("time")
             .with_timezone(&Utc);

@@ -4,13 +4,13 @@
 use std::collections::HashMap;
 
 use entity::enums::{MemberEventKind, MemberStatus, OrgKind};
-use entity::roster::{FieldError, MemberDraft, ValidMember, join_messages};
+use entity::roster::{ACTIVE_ELSEWHERE, FieldError, MemberDraft, ValidMember, join_messages};
 use entity::value::{IdType, Phone, mask_id_number, normalize};
 use entity::{app_account, member, member_event, organisation, unit};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, PaginatorTrait,
-    QueryFilter, QueryOrder, Set, SqlErr, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait,
+    IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, Set, SqlErr, TransactionTrait,
 };
 
 use crate::auth::AdminPrincipal;
@@ -71,8 +71,10 @@ async fn check_unit(state: &AppState, org_id: i64, unit_id: Option<i64>) -> ApiR
     Ok(())
 }
 
-/// Turns the "one active membership per person" unique violation into a 409 that names
-/// the union holding the person (name only), so the admin knows who can transfer them.
+/// Turns the "one active membership per person" unique violation into a 409: the
+/// caller's own member (`MEMBER_EXISTS`, with its id), or `MEMBER_ACTIVE_ELSEWHERE`,
+/// which names no union (`roster::ACTIVE_ELSEWHERE`): the admin asks for the person with
+/// a transfer request instead.
 async fn active_elsewhere<C: ConnectionTrait>(
     db: &C,
     err: sea_orm::DbErr,
@@ -82,24 +84,25 @@ async fn active_elsewhere<C: ConnectionTrait>(
     if !matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) {
         return ApiError::Db(err);
     }
-    let holder = member::Entity::find()
+    let own = member::Entity::find()
         .filter(member::Column::IdNumberHash.eq(hash))
         .filter(member::Column::Status.eq(MemberStatus::Active))
-        .find_also_related(organisation::Entity)
+        .filter(member::Column::OrgId.eq(my_org))
         .one(db)
         .await;
-    match holder {
-        Ok(Some((m, Some(_)))) if m.org_id == my_org => ApiError::Conflict {
-            code: "MEMBER_EXISTS",
-            message: "本工会已有该会员（证件号码相同）".into(),
-            details: Some(serde_json::json!({ "member_id": m.id })),
-        },
-        Ok(Some((_, Some(org)))) => ApiError::Conflict {
-            code: "MEMBER_ACTIVE_ELSEWHERE",
-            message: format!("该会员已在「{}」入会，请联系该工会办理转会", org.name),
-            details: Some(serde_json::json!({ "org_name": org.name })),
-        },
-        _ => ApiError::conflict("MEMBER_ACTIVE_ELSEWHERE", "该会员已在其他工会入会"),
+    match own {
+        Ok(Some(m)) => member_exists(m.id),
+        Ok(None) => ApiError::conflict("MEMBER_ACTIVE_ELSEWHERE", ACTIVE_ELSEWHERE),
+        Err(e) => ApiError::Db(e),
+    }
+}
+
+/// 409 `MEMBER_EXISTS`: the person is already an active member of the caller's union.
+pub fn member_exists(member_id: i64) -> ApiError {
+    ApiError::Conflict {
+        code: "MEMBER_EXISTS",
+        message: "本工会已有该会员（证件号码相同）".into(),
+        details: Some(serde_json::json!({ "member_id": member_id })),
     }
 }
 
@@ -235,7 +238,11 @@ pub async fn detail(state: &AppState, me: &AdminPrincipal, id: i64) -> ApiResult
     })
 }
 
-pub async fn org_names(state: &AppState, mut ids: Vec<i64>) -> ApiResult<HashMap<i64, String>> {
+/// The organisations of these ids, by id, in one query.
+pub async fn orgs_by_id(
+    state: &AppState,
+    mut ids: Vec<i64>,
+) -> ApiResult<HashMap<i64, organisation::Model>> {
     ids.sort_unstable();
     ids.dedup();
     Ok(organisation::Entity::find()
@@ -243,7 +250,15 @@ pub async fn org_names(state: &AppState, mut ids: Vec<i64>) -> ApiResult<HashMap
         .all(&state.db)
         .await?
         .into_iter()
-        .map(|o| (o.id, o.name))
+        .map(|o| (o.id, o))
+        .collect())
+}
+
+pub async fn org_names(state: &AppState, ids: Vec<i64>) -> ApiResult<HashMap<i64, String>> {
+    Ok(orgs_by_id(state, ids)
+        .await?
+        .into_iter()
+        .map(|(id, o)| (id, o.name))
         .collect())
 }
 
@@ -348,6 +363,32 @@ pub fn search_form(raw: &str) -> String {
         .unwrap_or_else(|| normalize(raw))
 }
 
+/// A person named by name and ID number (certification, transfer requests): the name
+/// trimmed (1–50 chars), the number parsed as `id_type` (default 居民身份证).
+pub fn named_person(
+    name: &str,
+    id_type: Option<&str>,
+    id_number: &str,
+) -> ApiResult<(String, entity::value::IdNumber)> {
+    let name = name.trim().to_owned();
+    if name.is_empty() || name.chars().count() > 50 {
+        return Err(ApiError::validation("name（姓名）不能为空且不超过50字"));
+    }
+    let kind = match id_type.map(str::trim).filter(|t| !t.is_empty()) {
+        Some(t) => IdType::parse(t).map_err(|e| ApiError::validation(format!("id_type：{e}")))?,
+        None => IdType::ResidentId,
+    };
+    let id = entity::value::IdNumber::parse(kind, id_number)
+        .map_err(|e| ApiError::validation(format!("id_number：{e}")))?;
+    Ok((name, id))
+}
+
+/// Whether a typed name is the roster's, ignoring whitespace.
+pub fn same_name(a: &str, b: &str) -> bool {
+    let clean = |s: &str| -> String { s.chars().filter(|c| !c.is_whitespace()).collect() };
+    clean(a) == clean(b)
+}
+
 /// The result of a transfer: the old record (now 转出) and the new one.
 pub struct Transferred {
     pub from: member::Model,
@@ -373,9 +414,35 @@ pub async fn transfer(
         return Err(ApiError::validation("转入工会不能是会员当前所在工会"));
     }
     let reason = crate::input::multiline_text(reason, "转会原因", 200)?;
+    let txn = state.db.begin().await?;
+    let moved = move_member(&txn, state, me, &member, target.id, reason).await?;
+    txn.commit().await?;
+    let from = member::Entity::find_by_id(member.id)
+        .one(&state.db)
+        .await?
+        .ok_or(ApiError::NotFound("会员"))?;
+    Ok(Transferred {
+        from,
+        to: moved,
+        to_org: target,
+    })
+}
+
+/// The writes of a transfer, in the caller's transaction: the active record becomes 转出
+/// (conditionally: `MEMBER_NOT_ACTIVE` if it no longer is), a new active record in
+/// `to_org_id` copies it (no unit, joined today), a certified app account follows the
+/// person to the new record, both get their history event, and the move is audited.
+/// Returns the new record. Used by the transfer and by an approved transfer request.
+pub async fn move_member(
+    txn: &DatabaseTransaction,
+    state: &AppState,
+    me: &AdminPrincipal,
+    member: &member::Model,
+    to_org_id: i64,
+    reason: Option<String>,
+) -> ApiResult<member::Model> {
     let now = state.clock.now();
     let today = state.clock.today();
-    let txn = state.db.begin().await?;
     let left = member::Entity::update_many()
         .col_expr(
             member::Column::Status,
@@ -386,14 +453,14 @@ pub async fn transfer(
         .col_expr(member::Column::UpdatedAt, Expr::value(now))
         .filter(member::Column::Id.eq(member.id))
         .filter(member::Column::Status.eq(MemberStatus::Active))
-        .exec(&txn)
+        .exec(txn)
         .await?;
     if left.rows_affected == 0 {
         return Err(not_active());
     }
     let mut moved = member.clone().into_active_model();
     moved.id = sea_orm::ActiveValue::NotSet;
-    moved.org_id = Set(target.id);
+    moved.org_id = Set(to_org_id);
     moved.unit_id = Set(None);
     moved.joined_on = Set(Some(today));
     moved.status = Set(MemberStatus::Active);
@@ -403,19 +470,19 @@ pub async fn transfer(
     moved.import_task_id = Set(None);
     moved.created_at = Set(now);
     moved.updated_at = Set(now);
-    let mut new_member = moved.insert(&txn).await?;
+    let mut new_member = moved.insert(txn).await?;
     // A certified app account follows the person: it is linked to the new record,
     // which is certified from the start (the card number stays).
     let relinked = app_account::Entity::update_many()
         .col_expr(app_account::Column::MemberId, Expr::value(new_member.id))
         .col_expr(app_account::Column::UpdatedAt, Expr::value(now))
         .filter(app_account::Column::MemberId.eq(member.id))
-        .exec(&txn)
+        .exec(txn)
         .await?;
     if relinked.rows_affected > 0 {
         let mut certified = new_member.into_active_model();
         certified.certified = Set(true);
-        new_member = certified.update(&txn).await?;
+        new_member = certified.update(txn).await?;
     }
     let mut out = event(
         member.id,
@@ -424,33 +491,24 @@ pub async fn transfer(
         me,
         now,
     );
-    out.other_org_id = Set(Some(target.id));
+    out.other_org_id = Set(Some(to_org_id));
     out.reason = Set(reason.clone());
-    out.insert(&txn).await?;
+    out.insert(txn).await?;
     let mut arrived = event(
         new_member.id,
-        target.id,
+        to_org_id,
         MemberEventKind::TransferredIn,
         me,
         now,
     );
     arrived.other_org_id = Set(Some(member.org_id));
     arrived.reason = Set(reason);
-    arrived.insert(&txn).await?;
-    audit::record_admin(&txn, me, now, audit_entry("transfer_member", &member)).await?;
-    txn.commit().await?;
-    let from = member::Entity::find_by_id(member.id)
-        .one(&state.db)
-        .await?
-        .ok_or(ApiError::NotFound("会员"))?;
-    Ok(Transferred {
-        from,
-        to: new_member,
-        to_org: target,
-    })
+    arrived.insert(txn).await?;
+    audit::record_admin(txn, me, now, audit_entry("transfer_member", member)).await?;
+    Ok(new_member)
 }
 
-fn not_active() -> ApiError {
+pub fn not_active() -> ApiError {
     ApiError::conflict("MEMBER_NOT_ACTIVE", "该会员已不是在会状态")
 }
 

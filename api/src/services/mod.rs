@@ -33,6 +33,7 @@ pub mod staff_auth;
 pub mod stats;
 pub mod tasks;
 pub mod toggle;
+pub mod transfer_requests;
 pub mod units;
 pub mod vouchers;
 pub mod wechat;

@@ -2,8 +2,9 @@
 //!
 //! Each request keeps the conditions of a redemption on its own
 //! (`redemptions::redeem_one`): its voucher changes from `unused` to `redeemed` only
-//! inside the window, only for the coupon's merchant or a granted one, and only while
-//! its staff account is not blocked for failed lookups. Two scans of one code never
+//! inside the window, only for the coupon's merchant or a granted one, only by an
+//! enabled staff account of an online merchant, and only while its staff account is
+//! not blocked for failed lookups. Two scans of one code never
 //! share a batch, so of two phones scanning at once exactly one changes the row, as
 //! before; the other's answer is found by the usual follow-up read.
 
@@ -30,6 +31,8 @@ WITH req AS MATERIALIZED (SELECT * FROM unnest($1::text[], $2::timestamptz[], $3
     AND (EXISTS (SELECT 1 FROM coupons c WHERE c.id = v.coupon_id AND c.merchant_id = r.merchant_id) \
       OR EXISTS (SELECT 1 FROM coupon_grants g WHERE g.coupon_id = v.coupon_id \
         AND g.merchant_id = r.merchant_id)) \
+    AND EXISTS (SELECT 1 FROM merchant_staff st JOIN merchants m ON m.id = st.merchant_id \
+      WHERE st.id = r.staff_id AND st.merchant_id = r.merchant_id AND NOT st.disabled AND m.online) \
     AND NOT EXISTS (SELECT 1 FROM rate_limits l WHERE l.scope = $6 \
       AND l.subject = r.staff_id::text AND l.window_ends_at > r.at_second AND l.hits >= $7) \
     RETURNING r.ix AS done_ix, v.id, v.code, v.coupon_id, v.amount_fen, v.redeemed_at, \

@@ -3,13 +3,22 @@
 //!
 //! Redeeming is one conditional update from `unused` to `redeemed` that also checks
 //! the coupon's window and that the staff's merchant owns the coupon or was granted it;
-//! of two phones scanning at once exactly one changes the row. When no row changed, a
-//! follow-up read names the reason (already redeemed — when and where —, expired, not
-//! yet valid, not authorised, unknown code).
+//! of two phones scanning at once exactly one changes the row. The same update
+//! requires the staff account to be enabled and its merchant online (上线). When no row
+//! changed, a follow-up read names the reason (merchant offline, staff disabled,
+//! already redeemed — when and where —, expired, not yet valid, not authorised, unknown
+//! code). A merchant that may not redeem a voucher hears only 403 `NOT_AUTHORISED`,
+//! in the preview as on redemption: nothing about the holder, coupon, place or time.
 //!
-//! Lookups of unknown codes count against a per-staff limit kept in `rate_limits`
-//! (shared by every instance); once it is reached every lookup by that account answers
-//! 429 until the window ends, so codes cannot be enumerated.
+//! A disabled coupon (关闭) stops being added to activities; vouchers already issued
+//! stay redeemable (they are the members' and the union promised them), so the update
+//! does not look at the coupon's switch. To stop redemptions, take the merchant
+//! offline or let the validity end.
+//!
+//! Lookups of unknown codes (and of codes the merchant may not redeem) count against a
+//! per-staff limit kept in `rate_limits` (shared by every instance); once it is reached
+//! every lookup by that account answers 429 until the window ends, so codes cannot be
+//! enumerated.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::enums::VoucherStatus;
@@ -49,6 +58,14 @@ pub enum Reason {
 }
 
 impl Reason {
+    /// The refusal that says nothing about the voucher: the one for `NotAuthorised`.
+    fn refusal_without_details(self) -> ApiError {
+        ApiError::Forbidden {
+            code: self.code(),
+            message: "本商家无权核销此券（非发券商家且未获授权）".into(),
+        }
+    }
+
     pub fn code(self) -> &'static str {
         match self {
             Self::NotAuthorised => "NOT_AUTHORISED",
@@ -111,10 +128,7 @@ impl Scanned {
                 .to_string()
         };
         match reason {
-            Reason::NotAuthorised => ApiError::Forbidden {
-                code: "NOT_AUTHORISED",
-                message: "本商家无权核销此券（非发券商家且未获授权）".into(),
-            },
+            Reason::NotAuthorised => reason.refusal_without_details(),
             Reason::AlreadyRedeemed => ApiError::Conflict {
                 code: "ALREADY_REDEEMED",
                 message: format!(
@@ -173,15 +187,71 @@ async fn refuse_if_blocked(
     Ok(())
 }
 
-/// Counts a failed lookup and answers 404 (or 429 once the limit is reached).
-async fn not_found(state: &AppState, me: &StaffPrincipal, now: DateTime<Utc>) -> ApiError {
+/// Counts a failed lookup and answers `answer` (or 429 once the limit is reached).
+async fn failed_lookup(
+    state: &AppState,
+    me: &StaffPrincipal,
+    now: DateTime<Utc>,
+    answer: ApiError,
+) -> ApiError {
     match rate_limit::acquire(&state.db, now, &lookup_limit(me.staff_id)).await {
         Ok(()) => {
-            tracing::warn!(staff_id = me.staff_id, "voucher lookup of an unknown code");
-            ApiError::NotFound("券码")
+            tracing::warn!(
+                staff_id = me.staff_id,
+                code = answer.body().code,
+                "failed voucher lookup"
+            );
+            answer
         }
         Err(e) => e,
     }
+}
+
+/// An unknown code: 404, counted.
+async fn not_found(state: &AppState, me: &StaffPrincipal, now: DateTime<Utc>) -> ApiError {
+    failed_lookup(state, me, now, ApiError::NotFound("券码")).await
+}
+
+/// A voucher this merchant may not redeem: 403 `NOT_AUTHORISED` with nothing about the
+/// voucher (as little as an unknown code tells), counted like an unknown code.
+async fn not_authorised(state: &AppState, me: &StaffPrincipal, now: DateTime<Utc>) -> ApiError {
+    failed_lookup(
+        state,
+        me,
+        now,
+        Reason::NotAuthorised.refusal_without_details(),
+    )
+    .await
+}
+
+/// 403 unless the staff account is enabled and its merchant online (上线): an offline
+/// merchant (下线) neither previews nor redeems. Read afresh, since the statement that
+/// redeems checks the same and may have refused for it.
+async fn require_active(state: &AppState, me: &StaffPrincipal) -> ApiResult<()> {
+    #[derive(FromQueryResult)]
+    struct Standing {
+        online: bool,
+        disabled: bool,
+    }
+    let standing = Standing::find_by_statement(stmt(
+        state.db.get_database_backend(),
+        "SELECT m.online, st.disabled FROM merchant_staff st \
+         JOIN merchants m ON m.id = st.merchant_id WHERE st.id = $1",
+        vec![me.staff_id.into()],
+    ))
+    .one(&state.db)
+    .await?
+    .ok_or(ApiError::Unauthorized)?;
+    if standing.disabled {
+        return Err(crate::services::staff_auth::disabled());
+    }
+    if !standing.online {
+        return Err(ApiError::Forbidden {
+            code: "MERCHANT_OFFLINE",
+            message: "本商家已下线，暂停核销；如需恢复请联系工会管理员".into(),
+        });
+    }
+    Ok(())
 }
 
 async fn find(state: &AppState, me: &StaffPrincipal, code: &str) -> ApiResult<Option<Scanned>> {
@@ -206,14 +276,20 @@ async fn find(state: &AppState, me: &StaffPrincipal, code: &str) -> ApiResult<Op
     Ok(row)
 }
 
-/// 预览: what the scanned code is and whether this merchant may redeem it now.
+/// 预览: what the scanned code is and whether this merchant may redeem it now. Only a
+/// merchant that may redeem the voucher learns anything about it: for any other the
+/// answer is 403 `NOT_AUTHORISED` without holder, coupon, place or time.
 pub async fn preview(state: &AppState, me: &StaffPrincipal, raw_code: &str) -> ApiResult<Scanned> {
     let now = state.clock.now();
     refuse_if_blocked(state, me, now).await?;
+    require_active(state, me).await?;
     let Some(code) = entity::value::voucher_code::normalize(raw_code) else {
         return Err(not_found(state, me, now).await);
     };
     match find(state, me, &code).await? {
+        Some(found) if found.reason(me.merchant_id, now) == Some(Reason::NotAuthorised) => {
+            Err(not_authorised(state, me, now).await)
+        }
         Some(found) => Ok(found),
         None => Err(not_found(state, me, now).await),
     }
@@ -254,8 +330,11 @@ pub struct Redeemed {
 
 /// The conditional update, for one request (SQLite; PostgreSQL runs the same
 /// conditions for a batch in `redemption_batches`): `unused` to `redeemed` inside the
-/// window, by the coupon's merchant or a granted one, unless the staff account is
-/// blocked for failed lookups. `None` when nothing changed.
+/// window, by the coupon's merchant or a granted one, by an enabled staff account of
+/// an online merchant, unless the staff account is blocked for failed lookups. `None`
+/// when nothing changed. The staff and merchant are checked here, not only when the
+/// token is read, so a merchant taken offline (or staff disabled) a moment before the
+/// scan cannot redeem.
 async fn redeem_one(
     db: &sea_orm::DatabaseConnection,
     r: &RedeemRequest,
@@ -268,6 +347,8 @@ async fn redeem_one(
          AND (EXISTS (SELECT 1 FROM coupons c WHERE c.id = vouchers.coupon_id AND c.merchant_id = $2) \
            OR EXISTS (SELECT 1 FROM coupon_grants g WHERE g.coupon_id = vouchers.coupon_id \
              AND g.merchant_id = $2)) \
+         AND EXISTS (SELECT 1 FROM merchant_staff st JOIN merchants m ON m.id = st.merchant_id \
+           WHERE st.id = $3 AND st.merchant_id = $2 AND NOT st.disabled AND m.online) \
          AND NOT EXISTS (SELECT 1 FROM rate_limits r WHERE r.scope = $5 AND r.subject = $6 \
            AND r.window_ends_at > $7 AND r.hits >= $8) \
          RETURNING id, code, coupon_id, amount_fen, redeemed_at, holder_name_masked",
@@ -310,13 +391,14 @@ pub async fn redeem(
     };
     let Some(done) = row else {
         refuse_if_blocked(state, me, now).await?;
+        require_active(state, me).await?;
         let Some(found) = find(state, me, &code).await? else {
             return Err(not_found(state, me, now).await);
         };
-        let reason = found
-            .reason(me.merchant_id, now)
-            .unwrap_or(Reason::AlreadyRedeemed);
-        return Err(found.refusal(reason));
+        return Err(match found.reason(me.merchant_id, now) {
+            Some(Reason::NotAuthorised) => not_authorised(state, me, now).await,
+            reason => found.refusal(reason.unwrap_or(Reason::AlreadyRedeemed)),
+        });
     };
     let coupon = state
         .cache

@@ -30,7 +30,8 @@ async fn merchant_of(
         .ok_or(ApiError::InvalidCredentials)
 }
 
-fn disabled() -> ApiError {
+/// 403 `ACCOUNT_DISABLED`.
+pub fn disabled() -> ApiError {
     ApiError::Forbidden {
         code: "ACCOUNT_DISABLED",
         message: "账号已停用，请联系商家或工会管理员".into(),

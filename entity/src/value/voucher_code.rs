@@ -50,9 +50,31 @@ pub fn normalize(input: &str) -> Option<String> {
     (out.len() == CODE_LEN).then_some(out)
 }
 
+/// Characters of a code left readable where the code must not be usable: enough to
+/// match a voucher a member reads out, far too few to redeem it.
+pub const VISIBLE_TAIL: usize = 4;
+
+/// The code with every character but the last four starred
+/// (`********************7K3Q`), for lists of vouchers that may still be redeemed.
+pub fn masked(code: &str) -> String {
+    let n = code.chars().count();
+    code.chars()
+        .enumerate()
+        .map(|(i, c)| if i + VISIBLE_TAIL >= n { c } else { '*' })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_masked_code_shows_its_last_four_characters_only() {
+        let code = "0123456789ABCDEFGHJKMNPQ";
+        assert_eq!(masked(code), format!("{}MNPQ", "*".repeat(20)));
+        assert_eq!(masked("ABC"), "ABC");
+        assert_eq!(masked(""), "");
+    }
 
     #[test]
     fn a_code_has_24_characters_of_the_crockford_alphabet() {

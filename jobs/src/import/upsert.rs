@@ -1,10 +1,12 @@
 //! Writes one batch of checked rows in one transaction: insert the new, update the
-//! changed, leave the identical alone, and refuse people active in another union.
+//! changed, leave the identical alone, and refuse people active in another union
+//! (without naming it: the admin asks for them with a transfer request).
 
 use std::collections::HashMap;
 
 use entity::enums::{MemberEventKind, MemberStatus};
-use entity::{member, member_event, organisation, task};
+use entity::roster::ACTIVE_ELSEWHERE;
+use entity::{member, member_event, task};
 use sea_orm::sea_query::{Expr, OnConflict, sea_value_to_json_value};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseTransaction, DbErr,
@@ -75,10 +77,9 @@ pub(crate) async fn apply(
             }
             Ok(out)
         }
-        Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => Ok(vec![(
-            batch[0].index,
-            Err("该会员已在其他工会入会，请联系该工会办理转会".to_owned()),
-        )]),
+        Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
+            Ok(vec![(batch[0].index, Err(ACTIVE_ELSEWHERE.to_owned()))])
+        }
         other => other,
     }
 }
@@ -139,16 +140,9 @@ async fn write(
                 out.push((index, Ok(RowOutcome::Inserted)));
             }
         }
-        if !new_index.is_empty() {
-            let skipped: Vec<&str> = new_index.keys().map(String::as_str).collect();
-            let holders = active_holders(&txn, &skipped).await?;
-            for (hash, index) in &new_index {
-                let org = holders.get(hash).map_or("其他工会", String::as_str);
-                out.push((
-                    *index,
-                    Err(format!("该会员已在“{org}”入会，请联系该工会办理转会")),
-                ));
-            }
+        // The rest are active in another union, which the result does not name.
+        for index in new_index.into_values() {
+            out.push((index, Err(ACTIVE_ELSEWHERE.to_owned())));
         }
     }
     // Events of changed records (new ones got theirs with the insert).
@@ -258,23 +252,6 @@ fn json_of(value: Option<Value>) -> serde_json::Value {
         Some(Value::ChronoDateTimeUtc(Some(t))) => t.to_rfc3339().into(),
         Some(v) => sea_value_to_json_value(&v),
     }
-}
-
-/// The union each of these people is active in, by hash → union name.
-async fn active_holders<C: ConnectionTrait>(
-    db: &C,
-    hashes: &[&str],
-) -> Result<HashMap<String, String>, DbErr> {
-    let rows = member::Entity::find()
-        .filter(member::Column::Status.eq(MemberStatus::Active))
-        .filter(member::Column::IdNumberHash.is_in(hashes.to_vec()))
-        .find_also_related(organisation::Entity)
-        .all(db)
-        .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(m, org)| (m.id_number_hash, org.map(|o| o.name).unwrap_or_default()))
-        .collect())
 }
 
 fn fill(active: &mut member::ActiveModel, row: &ReadyRow, today: chrono::NaiveDate) {

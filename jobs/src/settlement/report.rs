@@ -1,6 +1,7 @@
 //! The settlement report (结算报表) of one activity, run by a worker: a 领取明细表 sheet
-//! with every claimed voucher (member with masked ID number and phone, unit, coupon, face
-//! value, claim time, status, redemption time, merchant, staff) and a 结算汇总 sheet per
+//! with every claimed voucher (code — masked while the voucher can still be redeemed —,
+//! member with masked ID number and phone, unit, coupon, face value, claim time, status,
+//! redemption time, merchant, staff) and a 结算汇总 sheet per
 //! redeeming merchant and coupon (count × face value = amount, with a 合计 row), each
 //! under a header block (union, activity, windows, generated at and by).
 //!
@@ -14,7 +15,7 @@
 
 use chrono::{DateTime, Utc};
 use entity::enums::{FilePurpose, VoucherStatus};
-use entity::value::mask_phone;
+use entity::value::{mask_phone, voucher_code};
 use entity::{activity, admin_account, organisation, stored_file, task};
 use rust_xlsxwriter::{Workbook, Worksheet, XlsxError};
 use sea_orm::sea_query::Expr;
@@ -337,7 +338,7 @@ fn write_detail(
         s => s,
     };
     sheet.write_number(row, 0, seq as f64)?;
-    sheet.write_string(row, 1, &r.code)?;
+    sheet.write_string(row, 1, listed_code(&r.code, status))?;
     sheet::write_opt(sheet, row, 2, r.member_name.as_deref())?;
     sheet::write_opt(sheet, row, 3, r.id_number_masked.as_deref())?;
     sheet::write_opt(
@@ -365,6 +366,16 @@ fn write_detail(
     sheet::write_opt(sheet, row, 11, r.merchant_name.as_deref())?;
     sheet::write_opt(sheet, row, 12, r.staff_name.as_deref())?;
     Ok(())
+}
+
+/// The code as the sheet lists it: an unused voucher's code still redeems the voucher
+/// (whoever holds the workbook could collect the goods), so only its last characters
+/// are shown; a redeemed or expired voucher's code is spent and shows in full.
+fn listed_code(code: &str, status: VoucherStatus) -> String {
+    match status {
+        VoucherStatus::Redeemed | VoucherStatus::Expired => code.to_owned(),
+        VoucherStatus::Unused | VoucherStatus::Available => voucher_code::masked(code),
+    }
 }
 
 /// One row per merchant and coupon (count × face value = amount, in integer fen), then

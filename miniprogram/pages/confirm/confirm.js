@@ -79,8 +79,8 @@ Component({
           });
         })
         .catch((err) => {
-          if (err.code === 'NOT_FOUND') {
-            this.setData({ loading: false, loadErrorTitle: '券码不存在', loadError: reasons.detail('NOT_FOUND'), canRetry: false });
+          if (reasons.PREVIEW_REFUSALS.indexOf(err.code) >= 0) {
+            this.setData({ loading: false, loadErrorTitle: reasons.title(err.code), loadError: reasons.detail(err.code), canRetry: false });
           } else if (err.code === 'TOO_MANY_LOOKUPS') {
             this.setData({ loading: false, loadErrorTitle: '查询过于频繁', loadError: err.message || '请稍后再试', canRetry: true });
           } else {

@@ -64,8 +64,7 @@ describe('preview', () => {
 
   test.each([
     ['NOT_IN_WINDOW', 'unused', '不在核销有效期内', '当前不在核销有效期内，有效期为 2024-06-01 00:00 至 2024-06-30 23:59'],
-    ['EXPIRED', 'expired', '该券已过期', '该券已超过有效期，视为自动放弃，无法核销'],
-    ['NOT_AUTHORISED', 'unused', '本店无权核销此券', '该券不属于本店，也未授权本店核销，请会员到指定商家使用']
+    ['EXPIRED', 'expired', '该券已过期', '该券已超过有效期，视为自动放弃，无法核销']
   ])('not redeemable because %s', async (reason, status, title, desc) => {
     const page = await openPreview({ status: 200, body: preview({ status, redeemable: false, reason }) });
     expect(text(page, '#block-title')).toBe(title);
@@ -77,6 +76,17 @@ describe('preview', () => {
     const page = await openPreview(err(404, 'NOT_FOUND', '未找到'));
     expect(text(page, '#load-error')).toContain('券码不存在');
     expect(text(page, '#load-error-text')).toBe('未找到该券码，请核对后重试');
+    expect(exists(page, '#retry')).toBe(false);
+    expect(exists(page, '#preview')).toBe(false);
+  });
+
+  test.each([
+    ['NOT_AUTHORISED', '本店无权核销此券', '该券不属于本店，也未授权本店核销，请会员到指定商家使用'],
+    ['MERCHANT_OFFLINE', '本店已下线', '本店已被工会设为下线，暂停核销；如需恢复请联系工会管理员']
+  ])('a 403 %s shows the reason instead of a preview', async (code, title, desc) => {
+    const page = await openPreview(err(403, code, '拒绝'));
+    expect(text(page, '#load-error')).toContain(title);
+    expect(text(page, '#load-error-text')).toBe(desc);
     expect(exists(page, '#retry')).toBe(false);
     expect(exists(page, '#preview')).toBe(false);
   });
@@ -147,6 +157,7 @@ describe('redeem', () => {
     ],
     ['EXPIRED', err(409, 'EXPIRED', '券已过期'), '该券已过期', '该券已超过有效期，视为自动放弃，无法核销'],
     ['NOT_AUTHORISED', err(403, 'NOT_AUTHORISED', '无权核销'), '本店无权核销此券', '该券不属于本店，也未授权本店核销，请会员到指定商家使用'],
+    ['MERCHANT_OFFLINE', err(403, 'MERCHANT_OFFLINE', '已下线'), '本店已下线', '本店已被工会设为下线，暂停核销；如需恢复请联系工会管理员'],
     ['NOT_FOUND', err(404, 'NOT_FOUND', '未找到'), '券码不存在', '未找到该券码，请核对后重试']
   ];
 

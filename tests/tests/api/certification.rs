@@ -320,6 +320,33 @@ async fn one_person_certifies_only_one_account() {
 }
 
 #[tokio::test]
+async fn a_wrong_name_hears_not_on_roster_whether_or_not_the_id_number_is_certified() {
+    let m = MemberApp::spawn().await;
+    let t = tree(&m).await;
+    add_member(&m, &t.port_token, "张三", ID_A, "13800000001").await;
+    add_member(&m, &t.port_token, "李四", ID_B, "13800000002").await;
+    certified_account(&m, &t.port_token, "13900000001", "张三", ID_A).await;
+    let prober = m.register("13900000009").await;
+
+    // ID_A is certified by another account, ID_B by none, ID_C is on no roster: with a
+    // wrong name, the three answers are one and the same.
+    let mut answers = Vec::new();
+    for id_number in [ID_A, ID_B, ID_C] {
+        let resp = apply(&m, &prober, "王二", id_number).await;
+        assert_eq!(resp.status, StatusCode::CONFLICT, "{:?}", resp.body);
+        assert_eq!(resp.code(), "NOT_ON_ROSTER", "{id_number}");
+        answers.push(resp.body);
+    }
+    assert_eq!(answers[0], answers[1]);
+    assert_eq!(answers[1], answers[2]);
+    // Only the right name learns that the person is taken.
+    assert_eq!(
+        apply(&m, &prober, "张三", ID_A).await.code(),
+        "ID_ALREADY_CERTIFIED"
+    );
+}
+
+#[tokio::test]
 async fn review_is_scoped_parents_see_but_only_the_union_decides() {
     let m = MemberApp::spawn().await;
     let t = tree(&m).await;
@@ -475,11 +502,12 @@ async fn a_member_who_leaves_keeps_the_card_but_is_no_longer_active_for_claiming
     assert_eq!(me.body["active_for_claiming"], false);
     assert_eq!(me.body["card"]["member_status"], "retired");
     assert_eq!(me.body["card"]["member_status_label"], "退休");
-    // Another account still cannot take this person over.
+    // Another account still cannot take this person over: no longer an active member,
+    // the person is not on the roster (which is said before whether the ID is taken).
     let other = m.register("13900000010").await;
     assert_eq!(
         apply(&m, &other, "张三", ID_A).await.code(),
-        "ID_ALREADY_CERTIFIED"
+        "NOT_ON_ROSTER"
     );
 }
 

@@ -10,7 +10,7 @@ use sea_orm::{ActiveModelTrait, Set};
 use serde_json::{Value, json};
 
 use crate::helpers::{Chain, Resp, TestApp};
-use crate::merchants::create_merchant;
+use crate::merchants::online_merchant;
 
 #[allow(dead_code)]
 pub struct Rush {
@@ -222,7 +222,7 @@ pub async fn rush_in(app: &TestApp, quantity: i64, limit: Value, spec: Spec) -> 
         union,
         union_token,
     } = app.district_and_union(&root, "日照港工会", "port").await;
-    let merchant = create_merchant(app, &union_token, "日照职工之家", "13700000001").await;
+    let merchant = online_merchant(app, &union_token, "日照职工之家", "13700000001").await;
     let coupon = coupon(
         app,
         &union_token,
@@ -563,7 +563,7 @@ async fn a_gift_package_claimed_by_24_members_at_once_gives_each_prize_out_up_to
     let app = TestApp::spawn().await;
     let root = app.root_token().await;
     let chain = app.district_and_union(&root, "日照港工会", "port").await;
-    let merchant = create_merchant(&app, &chain.union_token, "日照职工之家", "13700000001").await;
+    let merchant = online_merchant(&app, &chain.union_token, "日照职工之家", "13700000001").await;
     let (from, to) = (Duration::hours(-1), Duration::days(30));
     let cakes_coupon = coupon(&app, &chain.union_token, merchant, 5, from, to).await;
     let drinks = coupon(&app, &chain.union_token, merchant, 12, from, to).await;

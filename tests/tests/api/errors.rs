@@ -79,3 +79,40 @@ async fn an_oversized_body_is_a_413_declared_or_chunked() {
     let body: serde_json::Value = chunked.json().await.expect("json");
     assert_eq!(body["code"], "PAYLOAD_TOO_LARGE");
 }
+
+/// A real unique violation from the test's database (PostgreSQL's carries the clashing
+/// value in its DETAIL line, `Key (phone)=(13800000000) already exists.`): the text the
+/// server logs keeps the SQLSTATE, constraint, table and message, not the value.
+#[tokio::test]
+async fn a_unique_violation_is_logged_without_the_value_that_clashed() {
+    use sea_orm::{ConnectionTrait, DatabaseBackend};
+    let app = TestApp::spawn().await;
+    let db = &app.state.db;
+    db.execute_unprepared("CREATE TABLE clash_test (phone VARCHAR(11) UNIQUE)")
+        .await
+        .expect("table");
+    db.execute_unprepared("INSERT INTO clash_test VALUES ('13800000000')")
+        .await
+        .expect("first row");
+    let err = db
+        .execute_unprepared("INSERT INTO clash_test VALUES ('13800000000')")
+        .await
+        .expect_err("a unique violation");
+    let logged = api::error::ApiError::Db(err.clone()).loggable();
+    assert!(!logged.contains("13800000000"), "{logged}");
+    if db.get_database_backend() == DatabaseBackend::Postgres {
+        // What `?e` used to write.
+        assert!(format!("{err:?}").contains("13800000000"), "{err:?}");
+        assert_eq!(
+            logged,
+            "execution error: database error SQLSTATE 23505, constraint clash_test_phone_key, \
+             table clash_test: duplicate key value violates unique constraint \"clash_test_phone_key\""
+        );
+    } else {
+        assert!(logged.contains("SQLSTATE 2067"), "{logged}");
+        assert!(
+            logged.contains("UNIQUE constraint failed: clash_test.phone"),
+            "{logged}"
+        );
+    }
+}

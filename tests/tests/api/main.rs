@@ -22,4 +22,5 @@ mod roster;
 mod settlement;
 mod sheets;
 mod stats;
+mod transfer_requests;
 mod vouchers;

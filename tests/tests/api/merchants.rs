@@ -22,6 +22,26 @@ pub async fn create_merchant(app: &TestApp, token: &str, name: &str, phone: &str
     created.body["merchant"]["id"].as_i64().expect("id")
 }
 
+/// Creates a merchant and takes it online (上线), as it must be to redeem vouchers.
+pub async fn online_merchant(app: &TestApp, token: &str, name: &str, phone: &str) -> i64 {
+    let id = create_merchant(app, token, name, phone).await;
+    go_online(app, token, id).await;
+    id
+}
+
+/// 上线 of a merchant, answered 200.
+pub async fn go_online(app: &TestApp, token: &str, id: i64) {
+    let online = app
+        .post(
+            &format!("/api/admin/merchants/{id}/online"),
+            token,
+            json!({}),
+        )
+        .await;
+    assert_eq!(online.status, StatusCode::OK, "{:?}", online.body);
+    assert_eq!(online.body["online"], true);
+}
+
 pub const PNG: &[u8] =
     b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89";
 

@@ -294,7 +294,7 @@ async fn other_document_types_are_accepted_with_their_own_formats() {
 }
 
 #[tokio::test]
-async fn one_person_is_active_in_one_union_only_and_the_holder_is_named() {
+async fn one_person_is_active_in_one_union_only_and_the_holder_is_not_named() {
     let app = TestApp::spawn().await;
     let (root, _, port_token) = union(&app).await;
     let (_, steel_token) = app
@@ -326,10 +326,19 @@ async fn one_person_is_active_in_one_union_only_and_the_holder_is_named() {
         .await;
     assert_eq!(elsewhere.status, StatusCode::CONFLICT);
     assert_eq!(elsewhere.code(), "MEMBER_ACTIVE_ELSEWHERE");
+    assert_eq!(
+        elsewhere.message(),
+        "该会员已在其他工会（会籍有效），请通过转会办理"
+    );
     assert!(
-        elsewhere.message().contains("日照港工会"),
-        "{}",
-        elsewhere.message()
+        !elsewhere.body.to_string().contains("日照港工会"),
+        "{:?}",
+        elsewhere.body
+    );
+    assert!(
+        elsewhere.body.get("details").is_none(),
+        "{:?}",
+        elsewhere.body
     );
     assert_eq!(
         app.get("/api/admin/members", &steel_token).await.body["total"],
@@ -483,7 +492,12 @@ async fn editing_revalidates_and_keeps_one_active_membership() {
         )
         .await;
     assert_eq!(stolen.status, StatusCode::CONFLICT);
-    assert!(stolen.message().contains("日照钢铁工会"));
+    assert_eq!(stolen.code(), "MEMBER_ACTIVE_ELSEWHERE");
+    assert!(
+        !stolen.body.to_string().contains("日照钢铁工会"),
+        "{:?}",
+        stolen.body
+    );
     let bad = app
         .put(
             &format!("/api/admin/members/{id}"),

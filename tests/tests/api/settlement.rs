@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 
 use crate::claims::{activity, add_prize_and_open, direct_members, staff_login, staff_token};
 use crate::helpers::{ADMIN_PASSWORD, Chain, Resp, TestApp};
-use crate::merchants::merchant_body;
+use crate::merchants::{go_online, merchant_body};
 use crate::sheets;
 
 const PREVIEW_TITLE: &str = "预览（核销期未结束，数据可能变化）";
@@ -46,7 +46,9 @@ async fn merchant(app: &TestApp, token: &str, name: &str, phone: &str, staff: &s
     body["contact_name"] = json!(staff);
     let created = app.post("/api/admin/merchants", token, body).await;
     assert_eq!(created.status, StatusCode::OK, "{:?}", created.body);
-    created.body["merchant"]["id"].as_i64().expect("id")
+    let id = created.body["merchant"]["id"].as_i64().expect("id");
+    go_online(app, token, id).await;
+    id
 }
 
 async fn coupon(
@@ -590,6 +592,70 @@ async fn confirm_audits(app: &TestApp) -> u64 {
         .count(&app.state.db)
         .await
         .expect("count")
+}
+
+#[tokio::test]
+async fn a_preview_report_masks_the_codes_of_unused_vouchers_and_shows_spent_ones_in_full() {
+    let s = Scene::new().await;
+    // Members 1 and 2 redeem their cakes; the other six vouchers stay unused.
+    s.redeem(0, &s.codes[0].0).await;
+    s.redeem(0, &s.codes[1].0).await;
+    let preview = s.report(&s.union_token, json!({ "preview": true })).await;
+    let book = s
+        .workbook(&s.union_token, preview["id"].as_i64().expect("id"))
+        .await;
+    let detail = sheets::sheet(&book, "领取明细表");
+    assert_eq!(detail[0][0], PREVIEW_TITLE);
+    let (_, rows) = table(detail, "序号");
+    assert_eq!(rows.len(), 8);
+    let redeemed = [s.codes[0].0.as_str(), s.codes[1].0.as_str()];
+    for r in rows {
+        let (code, status) = (&r[1], &r[9]);
+        if status == "已核销" {
+            assert!(redeemed.contains(&code.as_str()), "{r:?}");
+        } else {
+            assert_eq!(status, "未使用", "{r:?}");
+            assert_eq!(code.len(), 24, "{r:?}");
+            assert_eq!(&code[..20], "*".repeat(20), "{r:?}");
+        }
+    }
+    assert_eq!(rows.iter().filter(|r| r[9] == "已核销").count(), 2);
+    // Each unused voucher is listed by its last four characters only, and its full
+    // code is nowhere in the workbook.
+    let cells: Vec<&String> = book
+        .iter()
+        .flat_map(|(_, rows)| rows.iter().flatten())
+        .collect();
+    for (m, (cake, mooncake)) in s.codes.iter().enumerate() {
+        let unused = if m < 2 {
+            vec![mooncake]
+        } else {
+            vec![cake, mooncake]
+        };
+        for code in unused {
+            assert!(
+                !cells.iter().any(|c| c.contains(code.as_str())),
+                "{code} is readable"
+            );
+            let tail = &code[20..];
+            assert!(
+                rows.iter()
+                    .any(|r| r[1] == format!("{}{tail}", "*".repeat(20))),
+                "{code} is not listed masked"
+            );
+        }
+    }
+    // Once the window is over, unused vouchers are expired and listed in full (the
+    // final report of the main settlement test checks every code).
+    s.app.clock.advance(Duration::days(6));
+    let union_token = s.login("port").await;
+    let final_task = s.report(&union_token, json!({})).await;
+    let book = s
+        .workbook(&union_token, final_task["id"].as_i64().expect("id"))
+        .await;
+    let (_, rows) = table(sheets::sheet(&book, "领取明细表"), "序号");
+    assert!(rows.iter().all(|r| !r[1].contains('*')), "{rows:?}");
+    assert_eq!(rows.iter().filter(|r| r[9] == "已过期").count(), 6);
 }
 
 #[tokio::test]

@@ -9,7 +9,7 @@ use crate::activities::{act, add_prize, create_activity};
 use crate::claims::{Spec, activity, claim, direct_members, rush_in, staff_token};
 use crate::coupons::create_coupon;
 use crate::helpers::{ADMIN_PASSWORD, TestApp};
-use crate::merchants::create_merchant;
+use crate::merchants::online_merchant;
 use crate::sheets;
 
 async fn add_members(app: &TestApp, token: &str, first: u32, n: u32) -> Vec<i64> {
@@ -78,7 +78,7 @@ async fn the_dashboard_equals_a_hand_computed_tree_with_subtotals() {
         .expect("certify");
 
     // 港务 publishes two activities (one submitted, one draft); 东港区 one draft.
-    let merchant = create_merchant(&app, &port, "港务超市", "13900000001").await;
+    let merchant = online_merchant(&app, &port, "港务超市", "13900000001").await;
     let coupon = create_coupon(&app, &port, merchant, 100).await;
     let a1 = create_activity(&app, &port, port_id).await;
     add_prize(&app, &port, a1, coupon, 10).await;
@@ -176,7 +176,7 @@ async fn the_dashboard_counts_vouchers_claimed_redeemed_expired_and_the_amount_r
             "steel",
         )
         .await;
-    let shop = create_merchant(&app, &steel_token, "钢城商店", "13700000009").await;
+    let shop = online_merchant(&app, &steel_token, "钢城商店", "13700000009").await;
     let coupon_id = {
         let now = app.clock.now();
         let created = app

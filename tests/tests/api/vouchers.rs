@@ -5,6 +5,7 @@
 
 use chrono::{Datelike, Duration, NaiveDate};
 use reqwest::StatusCode;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
 
 use crate::certification::{ID_A, ID_B, add_member, certified_account};
@@ -13,7 +14,7 @@ use crate::claims::{
 };
 use crate::helpers::{Resp, TestApp};
 use crate::member_app::MemberApp;
-use crate::merchants::create_merchant;
+use crate::merchants::online_merchant;
 
 async fn redeem(app: &TestApp, staff: &str, code: &str) -> Resp {
     app.post("/api/merchant/redemptions", staff, json!({ "code": code }))
@@ -65,16 +66,15 @@ async fn a_granted_merchant_may_redeem_a_stranger_may_not_and_revoking_the_grant
     for t in &tokens {
         codes.push(code_of(&r.claim(t, None).await));
     }
-    let other = create_merchant(&r.app, &r.union_token, "东港蛋糕店", "13700000002").await;
+    let other = online_merchant(&r.app, &r.union_token, "东港蛋糕店", "13700000002").await;
     let stranger = staff_token(&r.app, "13700000002").await;
 
     let preview = r
         .app
         .get(&format!("/api/merchant/vouchers/{}", codes[0]), &stranger)
         .await;
-    assert_eq!(preview.status, StatusCode::OK, "{:?}", preview.body);
-    assert_eq!(preview.body["redeemable"], false);
-    assert_eq!(preview.body["reason"], "NOT_AUTHORISED");
+    assert_eq!(preview.status, StatusCode::FORBIDDEN, "{:?}", preview.body);
+    assert_eq!(preview.code(), "NOT_AUTHORISED");
     let refused = redeem(&r.app, &stranger, &codes[0]).await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN, "{:?}", refused.body);
     assert_eq!(refused.code(), "NOT_AUTHORISED");
@@ -445,4 +445,215 @@ async fn the_admin_activity_list_counts_sign_ups_participants_and_redemptions() 
     // The member app shows what is left.
     let member = r.app.get("/api/app/activities", &tokens[2]).await;
     assert_eq!(member.body[0]["remaining"], 7, "{:?}", member.body);
+}
+
+/// Every string in a JSON value, recursively (keys and values).
+fn strings_of(v: &Value) -> Vec<String> {
+    match v {
+        Value::String(s) => vec![s.clone()],
+        Value::Array(a) => a.iter().flat_map(strings_of).collect(),
+        Value::Object(o) => o
+            .iter()
+            .flat_map(|(k, v)| std::iter::once(k.clone()).chain(strings_of(v)))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+#[tokio::test]
+async fn a_merchant_that_may_not_redeem_a_voucher_learns_nothing_about_it() {
+    let r = rush(5, json!({ "kind": "once" })).await;
+    let tokens = r.members(1, 2).await;
+    let unused = code_of(&r.claim(&tokens[0], None).await);
+    let spent = code_of(&r.claim(&tokens[1], None).await);
+    let owner = r.staff_token().await;
+    assert_eq!(
+        redeem(&r.app, &owner, &spent).await.status,
+        StatusCode::CREATED
+    );
+    // The owner's preview shows the holder and the coupon.
+    let own = r
+        .app
+        .get(&format!("/api/merchant/vouchers/{unused}"), &owner)
+        .await;
+    assert_eq!(own.status, StatusCode::OK, "{:?}", own.body);
+    assert_eq!(own.body["member"]["name_masked"], "会**");
+
+    online_merchant(&r.app, &r.union_token, "东港蛋糕店", "13700000002").await;
+    let stranger = staff_token(&r.app, "13700000002").await;
+    let unknown = r
+        .app
+        .get("/api/merchant/vouchers/0000000000000000000000ZZ", &stranger)
+        .await;
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND, "{:?}", unknown.body);
+    for code in [&unused, &spent] {
+        let preview = r
+            .app
+            .get(&format!("/api/merchant/vouchers/{code}"), &stranger)
+            .await;
+        assert_eq!(preview.status, StatusCode::FORBIDDEN, "{:?}", preview.body);
+        assert_eq!(preview.code(), "NOT_AUTHORISED");
+        // Code and message only, like the unknown code's answer: no holder, coupon,
+        // place or time.
+        let mut keys: Vec<&String> = preview.body.as_object().expect("object").keys().collect();
+        keys.sort();
+        assert_eq!(keys, ["code", "message"], "{:?}", preview.body);
+        for text in strings_of(&preview.body) {
+            for secret in ["会员", "会*", "蛋糕", "日照职工之家", code.as_str()] {
+                assert!(!text.contains(secret), "{secret} in {:?}", preview.body);
+            }
+        }
+    }
+    // Redeeming tells no more: the spent voucher is NOT_AUTHORISED for it, not
+    // ALREADY_REDEEMED with when and where.
+    let again = redeem(&r.app, &stranger, &spent).await;
+    assert_eq!(again.status, StatusCode::FORBIDDEN, "{:?}", again.body);
+    assert_eq!(again.code(), "NOT_AUTHORISED");
+    assert!(again.body.get("details").is_none(), "{:?}", again.body);
+    assert!(
+        !again.message().contains("日照职工之家"),
+        "{}",
+        again.message()
+    );
+    // Codes it may not redeem count against its lookup limit like unknown ones.
+    let counted: i64 = entity::rate_limit::Entity::find_by_id((
+        api::services::redemptions::LOOKUP_SCOPE.to_owned(),
+        stranger_id(&r.app, "13700000002").await.to_string(),
+    ))
+    .one(&r.app.state.db)
+    .await
+    .expect("read")
+    .map_or(0, |l| i64::from(l.hits));
+    assert_eq!(counted, 4);
+}
+
+/// The id of the staff account with this phone.
+async fn stranger_id(app: &TestApp, phone: &str) -> i64 {
+    entity::merchant_staff::Entity::find()
+        .filter(entity::merchant_staff::Column::Phone.eq(phone))
+        .one(&app.state.db)
+        .await
+        .expect("read")
+        .expect("staff")
+        .id
+}
+
+/// A principal read from the token now, as a request that passed the token check
+/// a moment before an admin's change holds it.
+async fn principal(app: &TestApp, token: &str) -> api::auth::StaffPrincipal {
+    api::services::sessions::resolve_staff(&app.state, token)
+        .await
+        .expect("live token")
+}
+
+async fn voucher_status(app: &TestApp, code: &str) -> entity::enums::VoucherStatus {
+    entity::voucher::Entity::find()
+        .filter(entity::voucher::Column::Code.eq(code))
+        .one(&app.state.db)
+        .await
+        .expect("read")
+        .expect("voucher")
+        .status
+}
+
+#[tokio::test]
+async fn an_offline_merchant_cannot_preview_or_redeem_even_if_it_went_offline_after_the_token_check()
+ {
+    let r = rush(5, json!({ "kind": "once" })).await;
+    let tokens = r.members(1, 2).await;
+    let code = code_of(&r.claim(&tokens[0], None).await);
+    let staff = r.staff_token().await;
+    let scanned_before = principal(&r.app, &staff).await;
+    let offline = r
+        .app
+        .post(
+            &format!("/api/admin/merchants/{}/offline", r.merchant),
+            &r.union_token,
+            json!({}),
+        )
+        .await;
+    assert_eq!(offline.status, StatusCode::OK, "{:?}", offline.body);
+
+    let preview = r
+        .app
+        .get(&format!("/api/merchant/vouchers/{code}"), &staff)
+        .await;
+    assert_eq!(preview.status, StatusCode::FORBIDDEN, "{:?}", preview.body);
+    assert_eq!(preview.code(), "MERCHANT_OFFLINE");
+    let refused = redeem(&r.app, &staff, &code).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "{:?}", refused.body);
+    assert_eq!(refused.code(), "MERCHANT_OFFLINE");
+    // A scan whose token was checked while the merchant was still online is refused by
+    // the redeeming statement itself.
+    let raced = api::services::redemptions::redeem(&r.app.state, &scanned_before, &code).await;
+    let err = raced.expect_err("refused");
+    assert_eq!(err.body().code, "MERCHANT_OFFLINE");
+    assert_eq!(
+        voucher_status(&r.app, &code).await,
+        entity::enums::VoucherStatus::Unused
+    );
+
+    crate::merchants::go_online(&r.app, &r.union_token, r.merchant).await;
+    let done = redeem(&r.app, &staff, &code).await;
+    assert_eq!(done.status, StatusCode::CREATED, "{:?}", done.body);
+}
+
+#[tokio::test]
+async fn disabled_staff_cannot_redeem_even_with_a_token_checked_before_it_was_disabled() {
+    let r = rush(5, json!({ "kind": "once" })).await;
+    let tokens = r.members(1, 1).await;
+    let code = code_of(&r.claim(&tokens[0], None).await);
+    let staff = r.staff_token().await;
+    let scanned_before = principal(&r.app, &staff).await;
+    let disabled = r
+        .app
+        .post(
+            &format!(
+                "/api/admin/merchants/{}/staff/{}/disable",
+                r.merchant, scanned_before.staff_id
+            ),
+            &r.union_token,
+            json!({}),
+        )
+        .await;
+    assert_eq!(disabled.status, StatusCode::OK, "{:?}", disabled.body);
+
+    let refused = redeem(&r.app, &staff, &code).await;
+    assert_eq!(
+        refused.status,
+        StatusCode::UNAUTHORIZED,
+        "{:?}",
+        refused.body
+    );
+    let raced = api::services::redemptions::redeem(&r.app.state, &scanned_before, &code).await;
+    let err = raced.expect_err("refused");
+    assert_eq!(err.body().code, "ACCOUNT_DISABLED");
+    assert_eq!(
+        voucher_status(&r.app, &code).await,
+        entity::enums::VoucherStatus::Unused
+    );
+}
+
+#[tokio::test]
+async fn a_coupon_closed_after_its_vouchers_were_issued_leaves_them_redeemable() {
+    let r = rush(5, json!({ "kind": "once" })).await;
+    let tokens = r.members(1, 2).await;
+    let first = code_of(&r.claim(&tokens[0], None).await);
+    let closed = r
+        .app
+        .post(
+            &format!("/api/admin/coupons/{}/disable", r.coupon),
+            &r.union_token,
+            json!({}),
+        )
+        .await;
+    assert_eq!(closed.status, StatusCode::OK, "{:?}", closed.body);
+    assert_eq!(closed.body["enabled"], false);
+    // The open activity still hands out its vouchers, and every issued one redeems.
+    let second = code_of(&r.claim(&tokens[1], None).await);
+    let staff = r.staff_token().await;
+    for code in [&first, &second] {
+        let done = redeem(&r.app, &staff, code).await;
+        assert_eq!(done.status, StatusCode::CREATED, "{:?}", done.body);
+    }
 }
