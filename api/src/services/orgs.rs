@@ -1,18 +1,24 @@
 //! The organisation tree: own profile (工会信息), subordinate organisations and their
 //! admin accounts.
+//!
+//! Admin accounts follow the account rule of `scope`: the admins of an organisation and
+//! of every organisation above it create them, disable and enable them and issue new
+//! one-time passwords (each audited); nobody does it to their own account.
 
-use entity::enums::OrgKind;
+use entity::enums::{OrgKind, PrincipalKind};
 use entity::value::{ContactPhone, CreditCode};
 use entity::{admin_account, organisation};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, PaginatorTrait,
     QueryFilter, QueryOrder, Set, TransactionTrait,
 };
 
-use crate::auth::{AdminPrincipal, password};
+use crate::auth::AdminPrincipal;
+use crate::auth::password::InitialPassword;
 use crate::error::{ApiError, ApiResult};
 use crate::paging::PageRequest;
-use crate::services::audit;
+use crate::services::{audit, login_guard, sessions};
 use crate::state::AppState;
 
 /// The editable profile fields of an organisation (工会信息), already validated.
@@ -151,12 +157,12 @@ pub struct NewOrg {
 }
 
 /// Creates an organisation below one the caller can see, with its first admin account
-/// (initial password, to be changed at first login), in one transaction.
+/// (a one-time initial password, to be changed at first login), in one transaction.
 pub async fn create_child(
     state: &AppState,
     me: &AdminPrincipal,
     new: NewOrg,
-) -> ApiResult<(organisation::Model, admin_account::Model)> {
+) -> ApiResult<(organisation::Model, admin_account::Model, InitialPassword)> {
     let parent = me
         .scope
         .visible_org(&state.db, new.parent_id.unwrap_or(me.org_id))
@@ -170,8 +176,8 @@ pub async fn create_child(
         ));
     }
     let username = validate_username(&new.admin_username)?;
-    let password_hash = password::hash(password::INITIAL_PASSWORD).await?;
     let now = state.clock.now();
+    let initial = InitialPassword::generate(now).await?;
 
     let txn = state.db.begin().await?;
     let mut active = organisation::ActiveModel {
@@ -198,7 +204,7 @@ pub async fn create_child(
         org.id,
         username,
         new.admin_display_name,
-        password_hash,
+        &initial,
         now,
     )
     .await?;
@@ -211,23 +217,24 @@ pub async fn create_child(
     )
     .await?;
     txn.commit().await?;
-    Ok((org, admin))
+    Ok((org, admin, initial))
 }
 
-/// Adds another admin account to an organisation in the caller's scope.
+/// Adds another admin account (with a one-time initial password) to an organisation in
+/// the caller's scope.
 pub async fn add_admin(
     state: &AppState,
     me: &AdminPrincipal,
     org_id: i64,
     username: &str,
     display_name: Option<String>,
-) -> ApiResult<admin_account::Model> {
+) -> ApiResult<(admin_account::Model, InitialPassword)> {
     let org = me.scope.visible_org(&state.db, org_id).await?;
     let username = validate_username(username)?;
-    let password_hash = password::hash(password::INITIAL_PASSWORD).await?;
     let now = state.clock.now();
+    let initial = InitialPassword::generate(now).await?;
     let txn = state.db.begin().await?;
-    let admin = insert_admin(&txn, org.id, username, display_name, password_hash, now).await?;
+    let admin = insert_admin(&txn, org.id, username, display_name, &initial, now).await?;
     audit::record_admin(
         &txn,
         me,
@@ -237,7 +244,7 @@ pub async fn add_admin(
     )
     .await?;
     txn.commit().await?;
-    Ok(admin)
+    Ok((admin, initial))
 }
 
 pub async fn insert_admin<C: ConnectionTrait>(
@@ -245,18 +252,17 @@ pub async fn insert_admin<C: ConnectionTrait>(
     org_id: i64,
     username: String,
     display_name: Option<String>,
-    password_hash: String,
+    initial: &InitialPassword,
     now: chrono::DateTime<chrono::Utc>,
 ) -> ApiResult<admin_account::Model> {
     admin_account::ActiveModel {
         org_id: Set(org_id),
         username: Set(username),
         display_name: Set(text(display_name, "管理员姓名", 50)?),
-        password_hash: Set(password_hash),
+        password_hash: Set(initial.hash.clone()),
         must_change_password: Set(true),
+        initial_password_expires_at: Set(Some(initial.expires_at)),
         disabled: Set(false),
-        failed_logins: Set(0),
-        locked_until: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
         ..Default::default()
@@ -279,6 +285,104 @@ fn validate_username(raw: &str) -> ApiResult<String> {
         ));
     }
     Ok(username)
+}
+
+/// An admin account of an organisation in the caller's scope, other than the caller's
+/// own (404 outside the scope, 403 `OWN_ACCOUNT` for oneself).
+async fn managed_admin(
+    state: &AppState,
+    me: &AdminPrincipal,
+    org_id: i64,
+    admin_id: i64,
+) -> ApiResult<admin_account::Model> {
+    let org = me.scope.visible_org(&state.db, org_id).await?;
+    let admin = admin_account::Entity::find_by_id(admin_id)
+        .filter(admin_account::Column::OrgId.eq(org.id))
+        .one(&state.db)
+        .await?
+        .ok_or(ApiError::NotFound("管理员账号"))?;
+    if admin.id == me.admin_id {
+        return Err(ApiError::Forbidden {
+            code: "OWN_ACCOUNT",
+            message: "不能对自己的账号执行此操作（修改自己的密码请使用“修改密码”）".into(),
+        });
+    }
+    Ok(admin)
+}
+
+/// Issues a new one-time initial password for an admin account (the old password stops
+/// working, every session ends, lock-outs are lifted; audited).
+pub async fn reset_admin_password(
+    state: &AppState,
+    me: &AdminPrincipal,
+    org_id: i64,
+    admin_id: i64,
+) -> ApiResult<(admin_account::Model, InitialPassword)> {
+    let admin = managed_admin(state, me, org_id, admin_id).await?;
+    let now = state.clock.now();
+    let initial = InitialPassword::generate(now).await?;
+    let txn = state.db.begin().await?;
+    let mut active = admin.into_active_model();
+    active.password_hash = Set(initial.hash.clone());
+    active.must_change_password = Set(true);
+    active.initial_password_expires_at = Set(Some(initial.expires_at));
+    active.updated_at = Set(now);
+    let admin = active.update(&txn).await?;
+    sessions::revoke_all(&txn, state, PrincipalKind::Admin, admin.id).await?;
+    login_guard::lift(&txn, PrincipalKind::Admin, &admin.username).await?;
+    audit::record_admin(
+        &txn,
+        me,
+        now,
+        audit::Entry::on("reset_admin_password", "admin_account", admin.id)
+            .with_detail(serde_json::json!({ "org_id": admin.org_id })),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok((admin, initial))
+}
+
+/// Disables (ending every session) or re-enables an admin account; audited.
+pub async fn set_admin_disabled(
+    state: &AppState,
+    me: &AdminPrincipal,
+    org_id: i64,
+    admin_id: i64,
+    disabled: bool,
+) -> ApiResult<admin_account::Model> {
+    let admin = managed_admin(state, me, org_id, admin_id).await?;
+    let now = state.clock.now();
+    let txn = state.db.begin().await?;
+    admin_account::Entity::update_many()
+        .col_expr(admin_account::Column::Disabled, Expr::value(disabled))
+        .col_expr(admin_account::Column::UpdatedAt, Expr::value(now))
+        .filter(admin_account::Column::Id.eq(admin.id))
+        .exec(&txn)
+        .await?;
+    if disabled {
+        sessions::revoke_all(&txn, state, PrincipalKind::Admin, admin.id).await?;
+    }
+    audit::record_admin(
+        &txn,
+        me,
+        now,
+        audit::Entry::on(
+            if disabled {
+                "disable_admin"
+            } else {
+                "enable_admin"
+            },
+            "admin_account",
+            admin.id,
+        )
+        .with_detail(serde_json::json!({ "org_id": admin.org_id })),
+    )
+    .await?;
+    txn.commit().await?;
+    admin_account::Entity::find_by_id(admin.id)
+        .one(&state.db)
+        .await?
+        .ok_or(ApiError::NotFound("管理员账号"))
 }
 
 /// Filters of the organisation list.

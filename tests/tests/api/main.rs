@@ -3,6 +3,7 @@
 mod helpers;
 mod stubs;
 
+mod accounts;
 mod activities;
 mod admin_auth;
 mod certification;
@@ -12,6 +13,7 @@ mod errors;
 mod health;
 mod imports;
 mod jobs_queue;
+mod login_limits;
 mod member_app;
 mod merchant_login;
 mod merchants;
@@ -22,3 +24,4 @@ mod settlement;
 mod sheets;
 mod stats;
 mod vouchers;
+mod write_policy;
