@@ -7,7 +7,7 @@
 //! gateway is configured, also sent to the account's phone.
 
 use chrono::{DateTime, Utc};
-use entity::enums::{MerchantKind, PrincipalKind};
+use entity::enums::MerchantKind;
 use entity::value::{ContactPhone, Phone};
 use entity::{merchant, merchant_staff};
 use sea_orm::sea_query::{Expr, ExprTrait};
@@ -22,7 +22,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::paging::PageRequest;
 use crate::scope::{Scope, require_owner};
 use crate::services::orgs::{required_text, text};
-use crate::services::{audit, files, login_guard, sessions, sms, toggle};
+use crate::services::{audit, files, managed_accounts, sms, toggle};
 use crate::state::AppState;
 
 const NAME_TAKEN: &str = "本组织下已有同名商家";
@@ -462,31 +462,24 @@ pub async fn reset_staff_password(
     staff_id: Option<i64>,
 ) -> ApiResult<IssuedAccount> {
     let (merchant, staff) = owned_staff(state, me, merchant_id, staff_id).await?;
-    let now = state.clock.now();
-    let initial = InitialPassword::generate(now).await?;
-    let txn = state.db.begin().await?;
-    let staff = merchant_staff::ActiveModel {
-        id: Set(staff.id),
-        password_hash: Set(initial.hash.clone()),
-        must_change_password: Set(true),
-        initial_password_expires_at: Set(Some(initial.expires_at)),
-        updated_at: Set(now),
-        ..Default::default()
-    }
-    .update(&txn)
-    .await?;
-    sessions::revoke_all(&txn, state, PrincipalKind::Merchant, staff.id).await?;
-    login_guard::lift(&txn, PrincipalKind::Merchant, &staff.phone).await?;
-    audit::record_admin(
-        &txn,
+    let initial = managed_accounts::reissue_password::<merchant_staff::Entity>(
+        state,
         me,
-        now,
+        staff.id,
+        &staff.phone,
         audit::Entry::on("reset_merchant_staff_password", "merchant_staff", staff.id)
             .with_detail(serde_json::json!({ "merchant_id": merchant.id })),
     )
     .await?;
-    txn.commit().await?;
+    let staff = reload_staff(state, staff.id).await?;
     Ok(IssuedAccount::deliver(state, staff, initial).await)
+}
+
+async fn reload_staff(state: &AppState, id: i64) -> ApiResult<merchant_staff::Model> {
+    merchant_staff::Entity::find_by_id(id)
+        .one(&state.db)
+        .await?
+        .ok_or(ApiError::NotFound("核销员"))
 }
 
 /// Disables or re-enables a staff account; disabling also ends its sessions.
@@ -498,36 +491,19 @@ pub async fn set_staff_disabled(
     disabled: bool,
 ) -> ApiResult<merchant_staff::Model> {
     let (merchant, staff) = owned_staff(state, me, merchant_id, Some(staff_id)).await?;
-    let now = state.clock.now();
-    let txn = state.db.begin().await?;
-    merchant_staff::Entity::update_many()
-        .col_expr(merchant_staff::Column::Disabled, Expr::value(disabled))
-        .col_expr(merchant_staff::Column::UpdatedAt, Expr::value(now))
-        .filter(merchant_staff::Column::Id.eq(staff.id))
-        .exec(&txn)
-        .await?;
-    if disabled {
-        sessions::revoke_all(&txn, state, PrincipalKind::Merchant, staff.id).await?;
-    }
-    audit::record_admin(
-        &txn,
+    let action = if disabled {
+        "disable_merchant_staff"
+    } else {
+        "enable_merchant_staff"
+    };
+    managed_accounts::set_disabled::<merchant_staff::Entity>(
+        state,
         me,
-        now,
-        audit::Entry::on(
-            if disabled {
-                "disable_merchant_staff"
-            } else {
-                "enable_merchant_staff"
-            },
-            "merchant_staff",
-            staff.id,
-        )
-        .with_detail(serde_json::json!({ "merchant_id": merchant.id })),
+        staff.id,
+        disabled,
+        audit::Entry::on(action, "merchant_staff", staff.id)
+            .with_detail(serde_json::json!({ "merchant_id": merchant.id })),
     )
     .await?;
-    txn.commit().await?;
-    merchant_staff::Entity::find_by_id(staff.id)
-        .one(&state.db)
-        .await?
-        .ok_or(ApiError::NotFound("核销员"))
+    reload_staff(state, staff.id).await
 }

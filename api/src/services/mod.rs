@@ -15,6 +15,7 @@ pub mod coupons;
 pub mod files;
 pub mod html;
 pub mod login_guard;
+pub mod managed_accounts;
 pub mod members;
 pub mod merchants;
 pub mod orgs;

@@ -5,10 +5,9 @@
 //! of every organisation above it create them, disable and enable them and issue new
 //! one-time passwords (each audited); nobody does it to their own account.
 
-use entity::enums::{OrgKind, PrincipalKind};
+use entity::enums::OrgKind;
 use entity::value::{ContactPhone, CreditCode};
 use entity::{admin_account, organisation};
-use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, PaginatorTrait,
     QueryFilter, QueryOrder, Set, TransactionTrait,
@@ -18,7 +17,7 @@ use crate::auth::AdminPrincipal;
 use crate::auth::password::InitialPassword;
 use crate::error::{ApiError, ApiResult};
 use crate::paging::PageRequest;
-use crate::services::{audit, login_guard, sessions};
+use crate::services::{audit, managed_accounts};
 use crate::state::AppState;
 
 /// The editable profile fields of an organisation (工会信息), already validated.
@@ -319,27 +318,16 @@ pub async fn reset_admin_password(
     admin_id: i64,
 ) -> ApiResult<(admin_account::Model, InitialPassword)> {
     let admin = managed_admin(state, me, org_id, admin_id).await?;
-    let now = state.clock.now();
-    let initial = InitialPassword::generate(now).await?;
-    let txn = state.db.begin().await?;
-    let mut active = admin.into_active_model();
-    active.password_hash = Set(initial.hash.clone());
-    active.must_change_password = Set(true);
-    active.initial_password_expires_at = Set(Some(initial.expires_at));
-    active.updated_at = Set(now);
-    let admin = active.update(&txn).await?;
-    sessions::revoke_all(&txn, state, PrincipalKind::Admin, admin.id).await?;
-    login_guard::lift(&txn, PrincipalKind::Admin, &admin.username).await?;
-    audit::record_admin(
-        &txn,
+    let initial = managed_accounts::reissue_password::<admin_account::Entity>(
+        state,
         me,
-        now,
+        admin.id,
+        &admin.username,
         audit::Entry::on("reset_admin_password", "admin_account", admin.id)
             .with_detail(serde_json::json!({ "org_id": admin.org_id })),
     )
     .await?;
-    txn.commit().await?;
-    Ok((admin, initial))
+    Ok((reload_admin(state, admin.id).await?, initial))
 }
 
 /// Disables (ending every session) or re-enables an admin account; audited.
@@ -351,35 +339,25 @@ pub async fn set_admin_disabled(
     disabled: bool,
 ) -> ApiResult<admin_account::Model> {
     let admin = managed_admin(state, me, org_id, admin_id).await?;
-    let now = state.clock.now();
-    let txn = state.db.begin().await?;
-    admin_account::Entity::update_many()
-        .col_expr(admin_account::Column::Disabled, Expr::value(disabled))
-        .col_expr(admin_account::Column::UpdatedAt, Expr::value(now))
-        .filter(admin_account::Column::Id.eq(admin.id))
-        .exec(&txn)
-        .await?;
-    if disabled {
-        sessions::revoke_all(&txn, state, PrincipalKind::Admin, admin.id).await?;
-    }
-    audit::record_admin(
-        &txn,
+    let action = if disabled {
+        "disable_admin"
+    } else {
+        "enable_admin"
+    };
+    managed_accounts::set_disabled::<admin_account::Entity>(
+        state,
         me,
-        now,
-        audit::Entry::on(
-            if disabled {
-                "disable_admin"
-            } else {
-                "enable_admin"
-            },
-            "admin_account",
-            admin.id,
-        )
-        .with_detail(serde_json::json!({ "org_id": admin.org_id })),
+        admin.id,
+        disabled,
+        audit::Entry::on(action, "admin_account", admin.id)
+            .with_detail(serde_json::json!({ "org_id": admin.org_id })),
     )
     .await?;
-    txn.commit().await?;
-    admin_account::Entity::find_by_id(admin.id)
+    reload_admin(state, admin.id).await
+}
+
+async fn reload_admin(state: &AppState, id: i64) -> ApiResult<admin_account::Model> {
+    admin_account::Entity::find_by_id(id)
         .one(&state.db)
         .await?
         .ok_or(ApiError::NotFound("管理员账号"))

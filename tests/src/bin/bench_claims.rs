@@ -194,16 +194,8 @@ async fn run(env: &Env, vouchers: usize, members: usize, clients: usize) -> anyh
     let db = env.connect().await?;
 
     // Organisations: the city root reviews what a grassroots union submits.
-    let root = api.activate("admin").await?;
-    let org = api
-        .post(
-            "/api/admin/orgs",
-            Some(&root),
-            json!({ "parent_id": 1, "name": "日照港工会", "kind": "grassroots_union", "admin_username": "port" }),
-        )
-        .await?;
-    let union = org["org"]["id"].as_i64().context("union created")?;
-    let union_token = api.activate("port").await?;
+    let root = api.root_token().await?;
+    let (union, union_token) = api.create_union(&root, "日照港工会", "port").await?;
 
     // A merchant, its coupon and an open activity with one prize of `vouchers` units.
     let merchant = api
@@ -222,6 +214,10 @@ async fn run(env: &Env, vouchers: usize, members: usize, clients: usize) -> anyh
     let merchant_id = merchant["merchant"]["id"]
         .as_i64()
         .with_context(|| format!("merchant: {merchant}"))?;
+    let merchant_password = merchant["initial_password"]
+        .as_str()
+        .context("the merchant account's initial password")?
+        .to_owned();
     let now = Utc::now();
     let coupon = api
         .post(
@@ -307,9 +303,9 @@ async fn run(env: &Env, vouchers: usize, members: usize, clients: usize) -> anyh
     exec(
         &db,
         "INSERT INTO app_accounts (phone, password_hash, region, agreement_accepted_at, member_id, \
-         certified_id_hash, card_no, card_issued_at, failed_logins, created_at, updated_at) \
+         certified_id_hash, card_no, card_issued_at, created_at, updated_at) \
          SELECT '19' || lpad(id::text, 9, '0'), 'x', '山东省日照市', now(), id, id_number_hash, \
-         'RZ' || lpad(id::text, 10, '0'), now(), 0, now(), now() FROM members",
+         'RZ' || lpad(id::text, 10, '0'), now(), now(), now() FROM members",
     )
     .await?;
     exec(
@@ -373,7 +369,7 @@ async fn run(env: &Env, vouchers: usize, members: usize, clients: usize) -> anyh
         .post(
             "/api/merchant/login",
             None,
-            json!({ "phone": "13700000001", "password": "gh123456" }),
+            json!({ "phone": "13700000001", "password": merchant_password }),
         )
         .await?;
     let first = owner["token"].as_str().context("staff login")?;
@@ -381,7 +377,7 @@ async fn run(env: &Env, vouchers: usize, members: usize, clients: usize) -> anyh
         .post(
             "/api/merchant/password",
             Some(first),
-            json!({ "old_password": "gh123456", "new_password": "Shop2026pass" }),
+            json!({ "old_password": merchant_password, "new_password": "Shop2026pass" }),
         )
         .await?;
     let staff_token = changed["token"].as_str().context("staff token")?.to_owned();

@@ -8,7 +8,9 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::json;
 
 use crate::claims::{STAFF_PASSWORD, staff_token};
-use crate::helpers::{ADMIN_PASSWORD, ROOT_INITIAL_PASSWORD, Resp, TestApp, captured_logs};
+use crate::helpers::{
+    ADMIN_PASSWORD, Captured, ROOT_INITIAL_PASSWORD, Resp, TestApp, captured_logs,
+};
 use crate::member_app::MemberApp;
 use crate::merchants::merchant_body;
 
@@ -497,10 +499,9 @@ async fn where_the_sms_gateway_is_configured_a_merchant_account_also_gets_its_pa
 
 /// The `password=` field of the log line that announced `username`'s one-time password.
 fn logged_password(text: &str, username: &str) -> Option<String> {
-    let line = text
-        .lines()
-        .filter(|l| l.contains("one-time password of the bootstrap admin") && l.contains(username))
-        .last()?;
+    let line = text.lines().rfind(|l| {
+        l.contains("one-time password of the bootstrap admin") && l.contains(username)
+    })?;
     let after = &line[line.find("password=")? + "password=".len()..];
     Some(
         after
@@ -511,8 +512,20 @@ fn logged_password(text: &str, username: &str) -> Option<String> {
     )
 }
 
-fn unique_root_username() -> String {
-    format!("root{}", &uuid::Uuid::new_v4().simple().to_string()[..8])
+/// A server without `BOOTSTRAP_ADMIN_PASSWORD` whose bootstrap admin has a name of its
+/// own (to find its line among the parallel tests' logs): the settings, the name and the
+/// password the log announced.
+async fn spawn_with_a_generated_root_password(
+    logs: &Captured,
+) -> (TestApp, jobs::Settings, String, String) {
+    let username = format!("root{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
+    let dir = tempfile::tempdir().expect("dir");
+    let mut settings = crate::helpers::fresh_settings(dir.path()).await;
+    settings.bootstrap_admin_username = username.clone();
+    settings.bootstrap_admin_password = None;
+    let app = TestApp::spawn_on(settings.clone(), dir).await;
+    let password = logged_password(&logs.text(), &username).expect("the password was logged");
+    (app, settings, username, password)
 }
 
 #[tokio::test]
@@ -523,14 +536,7 @@ async fn the_bootstrap_admin_password_is_logged_once_and_in_embedded_mode_writte
         return;
     }
     let logs = captured_logs();
-    let username = unique_root_username();
-    let dir = tempfile::tempdir().expect("dir");
-    let mut settings = crate::helpers::fresh_settings(dir.path()).await;
-    settings.bootstrap_admin_username = username.clone();
-    settings.bootstrap_admin_password = None;
-    let app = TestApp::spawn_on(settings.clone(), dir).await;
-
-    let password = logged_password(&logs.text(), &username).expect("the password was logged");
+    let (app, settings, username, password) = spawn_with_a_generated_root_password(&logs).await;
     assert!(password.len() >= 10, "{password}");
     let file = settings.data_dir.join("initial-admin-password");
     if settings.is_sqlite() {
@@ -575,13 +581,7 @@ async fn a_start_issues_the_bootstrap_admin_a_new_password_when_the_first_expire
         return;
     }
     let logs = captured_logs();
-    let username = unique_root_username();
-    let dir = tempfile::tempdir().expect("dir");
-    let mut settings = crate::helpers::fresh_settings(dir.path()).await;
-    settings.bootstrap_admin_username = username.clone();
-    settings.bootstrap_admin_password = None;
-    let app = TestApp::spawn_on(settings.clone(), dir).await;
-    let first = logged_password(&logs.text(), &username).expect("logged");
+    let (app, settings, username, first) = spawn_with_a_generated_root_password(&logs).await;
 
     app.clock.advance(Duration::hours(73));
     let expired = app.admin_login(&username, &first).await;
