@@ -603,3 +603,42 @@ async fn a_start_issues_the_bootstrap_admin_a_new_password_when_the_first_expire
     let login = restarted.admin_login(&username, &second).await;
     assert_eq!(login.status, StatusCode::OK, "{:?}", login.body);
 }
+
+#[tokio::test]
+async fn the_openapi_document_shows_the_one_time_passwords_and_the_new_account_routes() {
+    let app = TestApp::spawn().await;
+    let spec = app
+        .request(Method::GET, "/api/openapi.json", None, None)
+        .await;
+    assert_eq!(spec.status, StatusCode::OK);
+    let schemas = &spec.body["components"]["schemas"];
+    for schema in [
+        "CreatedOrg",
+        "AdminWithPassword",
+        "CreatedMerchant",
+        "StaffWithPassword",
+    ] {
+        for field in ["initial_password", "initial_password_expires_at"] {
+            assert!(
+                schemas[schema]["properties"][field].is_object(),
+                "{schema}.{field}"
+            );
+        }
+    }
+    // The flattened account fields stay where clients read them.
+    assert!(schemas["AdminWithPassword"]["properties"]["username"].is_object());
+    assert!(schemas["StaffWithPassword"]["properties"]["phone"].is_object());
+    for path in [
+        "/api/admin/orgs/{id}/admins/{admin_id}/reset-password",
+        "/api/admin/orgs/{id}/admins/{admin_id}/disable",
+        "/api/admin/orgs/{id}/admins/{admin_id}/enable",
+        "/api/admin/merchants/{id}/reset-password",
+        "/api/admin/merchants/{id}/staff/{staff_id}/reset-password",
+    ] {
+        assert!(spec.body["paths"][path]["post"].is_object(), "{path}");
+    }
+    let login = spec.body["paths"]["/api/admin/login"]["post"]["description"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(login.contains("INITIAL_PASSWORD_EXPIRED"), "{login}");
+}
