@@ -54,17 +54,21 @@ async fn audited(app: &TestApp, action: &str) -> usize {
         .len()
 }
 
+/// The answer to creating the union 日照港工会 (admin `port`) under the root.
+async fn create_port_union(app: &TestApp, root: &str) -> Resp {
+    app.post(
+        "/api/admin/orgs",
+        root,
+        json!({ "name": "日照港工会", "kind": "grassroots_union", "admin_username": "port" }),
+    )
+    .await
+}
+
 #[tokio::test]
 async fn every_new_account_gets_its_own_one_time_password_shown_only_once() {
     let app = TestApp::spawn().await;
     let root = app.root_token().await;
-    let org = app
-        .post(
-            "/api/admin/orgs",
-            &root,
-            json!({ "name": "日照港工会", "kind": "grassroots_union", "admin_username": "port" }),
-        )
-        .await;
+    let org = create_port_union(&app, &root).await;
     let org_admin = initial_of(&org);
     let union = org.body["org"]["id"].as_i64().expect("org id");
     let second = app
@@ -354,13 +358,7 @@ async fn the_owning_union_issues_new_passwords_to_its_merchant_accounts_and_sess
 async fn a_reset_revokes_every_session_of_the_admin_account() {
     let app = TestApp::spawn().await;
     let root = app.root_token().await;
-    let created = app
-        .post(
-            "/api/admin/orgs",
-            &root,
-            json!({ "name": "日照港工会", "kind": "grassroots_union", "admin_username": "port" }),
-        )
-        .await;
+    let created = create_port_union(&app, &root).await;
     let union_id = created.body["org"]["id"].as_i64().expect("org id");
     let admin_id = created.body["admin"]["id"].as_i64().expect("admin id");
     let token = app.activate_admin("port").await;
