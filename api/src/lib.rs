@@ -2,6 +2,7 @@
 //! services behind them, and start-up.
 
 pub mod auth;
+pub mod client_ip;
 pub mod download;
 pub mod error;
 pub mod input;

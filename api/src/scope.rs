@@ -1,6 +1,20 @@
-//! The visibility rule every admin route uses: an admin sees its own organisation and
-//! every organisation below it ("本级及下级"), and nothing else. Records outside the
-//! scope answer 404, so another branch's existence never leaks.
+//! Who may see and who may change what, for every admin route.
+//!
+//! - **Read** (`Scope`): an admin sees its own organisation and every organisation below
+//!   it ("本级及下级"), and nothing else. Records outside the scope answer 404, so
+//!   another branch's existence never leaks.
+//! - **Write** (`require_owner`): a record — merchant and its login accounts, coupon and
+//!   its grants, activity and its prizes, unit, member, organisation profile,
+//!   certification review, settlement statement — is changed only by admins of the
+//!   organisation that owns it. A parent organisation reads a union's records but gets
+//!   403 `NOT_OWNER` on every change. Every write service loads the record through its
+//!   scope first (404) and then calls `require_owner` (403).
+//! - **Two things a parent does on purpose**: it reviews (approves or rejects) the
+//!   activities of the organisations below it (`activities::may_review`), and it
+//!   manages their admin accounts — creates subordinate organisations with their admin,
+//!   adds, disables and enables admin accounts and issues new one-time passwords
+//!   (`orgs`, audited). Those accounts are managed by any admin whose scope contains
+//!   their organisation, never by their holder.
 
 use entity::organisation;
 use sea_orm::sea_query::{ExprTrait, Query, SelectStatement, SimpleExpr};
@@ -57,15 +71,16 @@ impl Scope {
     }
 }
 
-/// Writes are allowed only where the caller's own organisation owns the record: a
-/// parent federation may look at a union's roster but not edit it.
+/// The write policy: a record is changed only by admins of the organisation that owns
+/// it; a parent federation may look at a union's records but not change them (403
+/// `NOT_OWNER`). Called after the record was found in the caller's scope.
 pub fn require_owner(owner_org_id: i64, caller_org_id: i64) -> ApiResult<()> {
     if owner_org_id == caller_org_id {
         Ok(())
     } else {
         Err(ApiError::Forbidden {
             code: "NOT_OWNER",
-            message: "仅所属工会的管理员可以修改".into(),
+            message: "该记录属于下级组织，只能由其所属组织的管理员修改（上级组织可以查看）".into(),
         })
     }
 }

@@ -1,20 +1,27 @@
-//! Sending SMS codes: one interface, two implementations.
+//! Sending SMS: one interface, two implementations, chosen by the settings.
 //!
-//! - [`LogSender`] (no `SMS_GATEWAY_URL`, the development default) writes the code to
-//!   the log at info level, marked "development only" — the only place a code ever
-//!   appears in a log. In production mode (PostgreSQL) it refuses to print the code.
-//! - [`HttpGatewaySender`] POSTs `{"phone","purpose","code"}` as JSON to
-//!   `SMS_GATEWAY_URL` and treats any 2xx as sent.
+//! - [`HttpGatewaySender`] (`SMS_GATEWAY_URL`) POSTs `{"phone","purpose","code"}` as JSON
+//!   and treats any 2xx as sent. Purposes: the code purposes of the member app
+//!   (`register`, `login`, `reset_password`) and `initial_password`, whose `code` is a
+//!   merchant account's one-time password.
+//! - [`DevLogSender`] (no gateway, `SMS_DEV_LOG=true`, development only) writes SMS codes
+//!   to the log at info level, marked as such — the only place a code ever appears in a
+//!   log. Nothing else is sent through it.
 //!
-//! A vendor adapter (e.g. Aliyun's signed API) can be added behind the same trait.
+//! With neither, there is no sender and requesting a code answers 503
+//! `SMS_NOT_CONFIGURED`. A vendor adapter (e.g. Aliyun's signed API) can be added behind
+//! the same trait.
 
+use std::sync::Arc;
 use std::time::Duration;
 
-use entity::enums::SmsPurpose;
 use entity::value::Phone;
 use jobs::Settings;
 
-/// Why a code could not be handed to the SMS provider. The text is for the log only
+/// The gateway purpose of a merchant account's one-time initial password.
+pub const INITIAL_PASSWORD_PURPOSE: &str = "initial_password";
+
+/// Why a message could not be handed to the SMS provider. The text is for the log only
 /// (it never contains the code or the full phone number).
 #[derive(Debug, thiserror::Error)]
 pub enum SmsError {
@@ -22,41 +29,35 @@ pub enum SmsError {
     Transport(String),
     #[error("SMS gateway answered {0}")]
     Status(u16),
-    #[error("no SMS provider configured in production mode")]
-    NotConfigured,
 }
 
 #[async_trait::async_trait]
 pub trait SmsSender: Send + Sync + std::fmt::Debug {
     /// Delivers `code` to `phone`; `Err` means it was not sent.
-    async fn send(&self, phone: &Phone, purpose: SmsPurpose, code: &str) -> Result<(), SmsError>;
+    async fn send(&self, phone: &Phone, purpose: &str, code: &str) -> Result<(), SmsError>;
+
+    /// Whether messages really reach phones (the gateway), not only the log.
+    fn delivers(&self) -> bool;
 }
 
-/// Writes codes to the log instead of sending them (development only).
+/// Writes codes to the log instead of sending them (development only, `SMS_DEV_LOG`).
 #[derive(Debug)]
-pub struct LogSender {
-    /// Whether the code itself may be logged: only outside production mode.
-    pub reveal_codes: bool,
-}
+pub struct DevLogSender;
 
 #[async_trait::async_trait]
-impl SmsSender for LogSender {
-    async fn send(&self, phone: &Phone, purpose: SmsPurpose, code: &str) -> Result<(), SmsError> {
-        if !self.reveal_codes {
-            tracing::error!(
-                phone = %phone.masked(),
-                purpose = purpose.as_code(),
-                "no SMS_GATEWAY_URL configured: the code cannot be delivered"
-            );
-            return Err(SmsError::NotConfigured);
-        }
+impl SmsSender for DevLogSender {
+    async fn send(&self, phone: &Phone, purpose: &str, code: &str) -> Result<(), SmsError> {
         tracing::info!(
             phone = %phone.masked(),
-            purpose = purpose.as_code(),
+            purpose,
             code,
-            "[development only] SMS code not sent; set SMS_GATEWAY_URL to deliver codes"
+            "[development only, SMS_DEV_LOG] SMS code not sent; set SMS_GATEWAY_URL to deliver codes"
         );
         Ok(())
+    }
+
+    fn delivers(&self) -> bool {
+        false
     }
 }
 
@@ -86,10 +87,10 @@ struct GatewayRequest<'a> {
 
 #[async_trait::async_trait]
 impl SmsSender for HttpGatewaySender {
-    async fn send(&self, phone: &Phone, purpose: SmsPurpose, code: &str) -> Result<(), SmsError> {
+    async fn send(&self, phone: &Phone, purpose: &str, code: &str) -> Result<(), SmsError> {
         let body = GatewayRequest {
             phone: phone.as_str(),
-            purpose: purpose.as_code(),
+            purpose,
             code,
         };
         // reqwest's error text may include the URL but never the body.
@@ -107,26 +108,26 @@ impl SmsSender for HttpGatewaySender {
             Err(SmsError::Status(status.as_u16()))
         }
     }
+
+    fn delivers(&self) -> bool {
+        true
+    }
 }
 
-/// The sender the settings ask for.
-pub fn from_settings(settings: &Settings) -> anyhow::Result<std::sync::Arc<dyn SmsSender>> {
-    Ok(match settings.sms_gateway_url.as_deref().map(str::trim) {
-        Some(url) if !url.is_empty() => {
-            std::sync::Arc::new(HttpGatewaySender::new(url.to_owned())?)
-        }
-        _ => {
-            let reveal_codes = settings.is_sqlite();
-            if reveal_codes {
-                tracing::warn!(
-                    "SMS_GATEWAY_URL is not set: SMS codes are written to the log (development only)"
-                );
-            } else {
-                tracing::error!(
-                    "SMS_GATEWAY_URL is not set in production mode: SMS codes cannot be sent"
-                );
-            }
-            std::sync::Arc::new(LogSender { reveal_codes })
-        }
-    })
+/// The sender the settings ask for: the gateway, else the development log when
+/// `SMS_DEV_LOG` says so, else none (codes cannot be sent).
+pub fn from_settings(settings: &Settings) -> anyhow::Result<Option<Arc<dyn SmsSender>>> {
+    if let Some(url) = settings.sms_gateway() {
+        return Ok(Some(Arc::new(HttpGatewaySender::new(url.to_owned())?)));
+    }
+    if settings.sms_dev_log {
+        tracing::warn!(
+            "SMS_DEV_LOG=true and no SMS_GATEWAY_URL: SMS codes are written to the log (development only)"
+        );
+        return Ok(Some(Arc::new(DevLogSender)));
+    }
+    tracing::warn!(
+        "SMS_GATEWAY_URL is not set: SMS codes cannot be sent (set SMS_DEV_LOG=true in development)"
+    );
+    Ok(None)
 }

@@ -13,6 +13,7 @@ use poem::listener::{Acceptor, Listener, TcpAcceptor, TcpListener};
 use poem::{EndpointExt, Route, Server};
 use sea_orm::{ConnectionTrait, DatabaseConnection, TransactionTrait};
 
+use crate::client_ip::TrustedProxies;
 use crate::error::render_any_error;
 use crate::input;
 use crate::middleware;
@@ -51,6 +52,7 @@ impl Application {
             .context("connecting to the queue")?;
         let cipher = jobs::keys::load_cipher(&settings).context("loading the encryption key")?;
         let sms = crate::sms::from_settings(&settings).context("configuring the SMS sender")?;
+        let trusted_proxies = TrustedProxies::parse(settings.trusted_proxies.as_deref())?;
         let http = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(3))
             .timeout(Duration::from_secs(8))
@@ -59,6 +61,7 @@ impl Application {
         let state = AppState {
             cipher: Arc::new(cipher),
             sms,
+            trusted_proxies: Arc::new(trusted_proxies),
             http,
             cache: Arc::default(),
             claim_batches: ClaimBatches::start(batch_db.clone()),
@@ -122,6 +125,10 @@ impl Application {
                 let _ = rx.wait_for(|stop| *stop).await;
             }))
         });
+        tracing::info!(
+            permits = crate::auth::password::hashing_permits(),
+            "password hashing runs at most this many at once"
+        );
         tracing::info!(
             "listening on http://127.0.0.1:{} (API docs: http://{}/docs)",
             self.port,

@@ -13,8 +13,11 @@ pub struct AppState {
     pub clock: Clock,
     /// Encrypts and hashes ID numbers.
     pub cipher: Arc<entity::crypto::PiiCipher>,
-    /// Delivers SMS codes (log in development, the HTTP gateway when configured).
-    pub sms: Arc<dyn crate::sms::SmsSender>,
+    /// Delivers SMS (the HTTP gateway, or the log with `SMS_DEV_LOG`); `None` when
+    /// neither is configured.
+    pub sms: Option<Arc<dyn crate::sms::SmsSender>>,
+    /// Proxies whose `X-Forwarded-For` names the client (`TRUSTED_PROXIES`).
+    pub trusted_proxies: Arc<crate::client_ip::TrustedProxies>,
     /// Outbound HTTP (WeChat), with timeouts.
     pub http: reqwest::Client,
     /// Short-lived copies of what does not change during a claim rush.

@@ -14,9 +14,9 @@ pub struct Model {
     pub password_hash: String,
     pub must_change_password: bool,
     pub disabled: bool,
-    /// Consecutive failed logins since the last success or lock.
-    pub failed_logins: i32,
-    pub locked_until: Option<DateTimeUtc>,
+    /// Until when the one-time initial password works (while `must_change_password`);
+    /// none means expired.
+    pub initial_password_expires_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -24,9 +24,6 @@ pub struct Model {
     pub certified_id_hash: Option<String>,
     pub card_no: Option<String>,
     pub card_issued_at: Option<DateTimeUtc>,
-    /// Consecutive failed password logins since the last success or lock.
-    pub failed_logins: i32,
-    pub locked_until: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

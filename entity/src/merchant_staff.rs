@@ -19,8 +19,9 @@ pub struct Model {
     /// Bound WeChat mini-program openid.
     #[sea_orm(unique)]
     pub wx_openid: Option<String>,
-    pub failed_logins: i32,
-    pub locked_until: Option<DateTimeUtc>,
+    /// Until when the one-time initial password works (while `must_change_password`);
+    /// none means expired.
+    pub initial_password_expires_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -67,6 +67,20 @@ fn key_file(path: &Path) -> Result<String, KeyError> {
     }
 }
 
+/// Writes a file only its owner can read (0600), replacing an earlier one (for files
+/// that may be rewritten, like the bootstrap admin's one-time password; never the key).
+pub fn replace_private(path: &Path, contents: &str) -> std::io::Result<()> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    match std::fs::remove_file(path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
+        _ => {}
+    }
+    write_private(path, contents)
+}
+
+/// Creates a file only its owner can read (0600); fails if it exists.
 #[cfg(unix)]
 fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
     use std::io::Write;

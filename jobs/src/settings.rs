@@ -29,12 +29,21 @@ pub struct Settings {
     pub lookup_key: Option<SecretString>,
     pub bootstrap_org_name: String,
     pub bootstrap_admin_username: String,
+    /// The bootstrap admin's one-time password; unset: a random one, logged once (and in
+    /// embedded mode written to `DATA_DIR/initial-admin-password`).
+    pub bootstrap_admin_password: Option<SecretString>,
     pub wechat_api_base: String,
     pub wechat_miniprogram_appid: Option<String>,
     pub wechat_miniprogram_secret: Option<SecretString>,
     pub wechat_app_appid: Option<String>,
     pub wechat_app_secret: Option<SecretString>,
     pub sms_gateway_url: Option<String>,
+    /// Development only: without a gateway, write SMS codes to the log instead of
+    /// refusing to send them.
+    pub sms_dev_log: bool,
+    /// Reverse proxies (comma-separated addresses or CIDR blocks) whose `X-Forwarded-For`
+    /// names the client. Unset: the client is the peer address.
+    pub trusted_proxies: Option<String>,
     /// `text` or `json`.
     pub log_format: LogFormat,
     /// Where the embedded mode keeps its SQLite files and generated key.
@@ -47,9 +56,16 @@ pub struct Settings {
     /// How long a worker holds a claimed task before another may take it over.
     pub task_lease_seconds: i64,
     pub session_ttl_hours: i64,
-    /// Failed logins in a row before an account is locked.
+    /// Wrong passwords for one login name from one client IP before that pair is locked.
     pub login_max_failures: i32,
+    /// Wrong passwords for one login name from all clients before the name is locked
+    /// for everyone (much higher, so a stranger cannot lock an account out).
+    pub login_max_failures_per_account: i32,
+    /// How long a lock-out lasts after the last wrong password.
     pub login_lock_minutes: i64,
+    /// Log-in attempts (admin, merchant staff, member password) one client IP may make
+    /// per minute.
+    pub login_attempts_per_ip_per_minute: i32,
     /// Largest JSON request body.
     pub body_limit_bytes: usize,
     /// Largest uploaded file.
@@ -90,8 +106,11 @@ struct Defaults {
     task_requeue_after_seconds: i64,
     task_lease_seconds: i64,
     session_ttl_hours: i64,
+    sms_dev_log: bool,
     login_max_failures: i32,
+    login_max_failures_per_account: i32,
     login_lock_minutes: i64,
+    login_attempts_per_ip_per_minute: i32,
     body_limit_bytes: usize,
     upload_limit_bytes: usize,
     database_max_connections: u32,
@@ -114,8 +133,11 @@ const DEFAULTS: Defaults = Defaults {
     task_requeue_after_seconds: 120,
     task_lease_seconds: 300,
     session_ttl_hours: 12,
+    sms_dev_log: false,
     login_max_failures: 5,
+    login_max_failures_per_account: 50,
     login_lock_minutes: 15,
+    login_attempts_per_ip_per_minute: 60,
     body_limit_bytes: 1024 * 1024,
     upload_limit_bytes: 20 * 1024 * 1024,
     database_max_connections: 16,
@@ -137,12 +159,15 @@ const ENV_KEYS: &[&str] = &[
     "LOOKUP_KEY",
     "BOOTSTRAP_ORG_NAME",
     "BOOTSTRAP_ADMIN_USERNAME",
+    "BOOTSTRAP_ADMIN_PASSWORD",
     "WECHAT_API_BASE",
     "WECHAT_MINIPROGRAM_APPID",
     "WECHAT_MINIPROGRAM_SECRET",
     "WECHAT_APP_APPID",
     "WECHAT_APP_SECRET",
     "SMS_GATEWAY_URL",
+    "SMS_DEV_LOG",
+    "TRUSTED_PROXIES",
     "LOG_FORMAT",
     "DATA_DIR",
     "HOUSEKEEPING_CRON",
@@ -150,7 +175,9 @@ const ENV_KEYS: &[&str] = &[
     "TASK_LEASE_SECONDS",
     "SESSION_TTL_HOURS",
     "LOGIN_MAX_FAILURES",
+    "LOGIN_MAX_FAILURES_PER_ACCOUNT",
     "LOGIN_LOCK_MINUTES",
+    "LOGIN_ATTEMPTS_PER_IP_PER_MINUTE",
     "BODY_LIMIT_BYTES",
     "UPLOAD_LIMIT_BYTES",
     "DATABASE_MAX_CONNECTIONS",
@@ -228,6 +255,14 @@ impl Settings {
         self.database_url().starts_with("sqlite:")
     }
 
+    /// The SMS gateway's URL, when one is configured (blank counts as unset).
+    pub fn sms_gateway(&self) -> Option<&str> {
+        self.sms_gateway_url
+            .as_deref()
+            .map(str::trim)
+            .filter(|u| !u.is_empty())
+    }
+
     /// Workers run in the api process unless configured otherwise; by default only in
     /// embedded mode (no Redis).
     pub fn run_workers_in_api(&self) -> bool {
@@ -253,8 +288,10 @@ mod tests {
         let mut settings = Settings::embedded("/tmp/x");
         settings.encryption_key = Some(SecretString::from("c2VjcmV0LWtleQ=="));
         settings.database_url = SecretString::from("postgres://u:hunter2@db/x");
+        settings.bootstrap_admin_password = Some(SecretString::from("Bootstrap2026x"));
         let printed = format!("{settings:?}");
         assert!(!printed.contains("hunter2"));
+        assert!(!printed.contains("Bootstrap2026x"));
         assert!(!printed.contains("c2VjcmV0LWtleQ=="));
     }
 

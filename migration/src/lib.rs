@@ -18,6 +18,7 @@ mod m20261220_000001_create_settlement;
 mod m20261221_000001_voucher_face_value;
 mod m20261226_000001_member_hash_lookup;
 mod m20261227_000001_lighter_claim_rows;
+mod m20261228_000001_expire_initial_passwords;
 mod m20261229_000001_create_transfer_requests;
 mod m20261229_000002_tighten_document_masks;
 mod m20261229_000003_drop_preview_reports;
@@ -39,6 +40,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261221_000001_voucher_face_value::Migration),
             Box::new(m20261226_000001_member_hash_lookup::Migration),
             Box::new(m20261227_000001_lighter_claim_rows::Migration),
+            Box::new(m20261228_000001_expire_initial_passwords::Migration),
             Box::new(m20261229_000001_create_transfer_requests::Migration),
             Box::new(m20261229_000002_tighten_document_masks::Migration),
             Box::new(m20261229_000003_drop_preview_reports::Migration),

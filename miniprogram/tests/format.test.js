@@ -62,7 +62,12 @@ describe('redemption reasons', () => {
 
 describe('password rules', () => {
   test('a good password passes', () => {
-    expect(rules.validate('gh123456', 'Shop2024x', 'Shop2024x')).toBe('');
+    expect(rules.validate('K7mPq2Rt9xYz', 'Shop2024x', 'Shop2024x', true)).toBe('');
+  });
+  test('the first change may not keep the initial password, which the app does not know', () => {
+    expect(rules.INITIAL_PASSWORD).toBeUndefined();
+    expect(rules.validate('K7mPq2Rt9xYz', 'K7mPq2Rt9xYz', 'K7mPq2Rt9xYz', true)).toBe('新密码不能使用初始密码');
+    expect(rules.validate('Shop2024x', 'Shop2024x', 'Shop2024x', false)).toBe('新密码不能与原密码相同');
   });
 });
 

@@ -15,7 +15,7 @@ const MSG_EXPIRED = '登录已过期，请重新登录';
 const MSG_UNKNOWN = '请求失败，请稍后重试';
 
 // 401 codes that are answers to the request itself, not a dead session.
-const BUSINESS_401 = ['INVALID_CREDENTIALS', 'WECHAT_NOT_BOUND'];
+const BUSINESS_401 = ['INVALID_CREDENTIALS', 'WECHAT_NOT_BOUND', 'INITIAL_PASSWORD_EXPIRED'];
 
 function ApiError(status, code, message, details) {
   const err = new Error(message || MSG_UNKNOWN);

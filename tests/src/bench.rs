@@ -10,6 +10,8 @@ use sea_orm::{ConnectionTrait, Database, DatabaseConnection, Statement};
 use serde_json::{Value, json};
 
 pub const ADMIN_PASSWORD: &str = "Bench2026pass";
+/// The bootstrap admin's one-time password (`BOOTSTRAP_ADMIN_PASSWORD`).
+pub const BOOTSTRAP_PASSWORD: &str = "BenchRoot2026";
 
 /// A fresh database (dropped by `drop_database`) and a queue name of its own.
 pub struct Env {
@@ -66,6 +68,7 @@ impl Env {
             ("QUEUE_NAME".into(), self.queue.clone()),
             ("ENCRYPTION_KEY".into(), self.encryption_key.clone()),
             ("RUN_WORKERS".into(), "false".into()),
+            ("BOOTSTRAP_ADMIN_PASSWORD".into(), BOOTSTRAP_PASSWORD.into()),
             (
                 "RUST_LOG".into(),
                 std::env::var("BENCH_LOG").unwrap_or_else(|_| "warn".into()),
@@ -397,13 +400,13 @@ impl Server {
         Ok(resp.json().await?)
     }
 
-    /// Logs in with the initial password and changes it; returns the new token.
-    pub async fn activate(&self, username: &str) -> anyhow::Result<String> {
+    /// Logs in with a one-time initial password and changes it; returns the new token.
+    pub async fn activate(&self, username: &str, initial: &str) -> anyhow::Result<String> {
         let login = self
             .post(
                 "/api/admin/login",
                 None,
-                json!({ "username": username, "password": "gh123456" }),
+                json!({ "username": username, "password": initial }),
             )
             .await?;
         let token = login["token"].as_str().context("login token")?;
@@ -411,23 +414,42 @@ impl Server {
             .post(
                 "/api/admin/password",
                 Some(token),
-                json!({ "old_password": "gh123456", "new_password": ADMIN_PASSWORD }),
+                json!({ "old_password": initial, "new_password": ADMIN_PASSWORD }),
             )
             .await?;
         Ok(changed["token"].as_str().context("new token")?.to_owned())
     }
 
-    /// A grassroots union under the root and its admin's token.
-    pub async fn union_admin_token(&self) -> anyhow::Result<String> {
-        let root = self.activate("admin").await?;
+    /// The bootstrap admin, password changed.
+    pub async fn root_token(&self) -> anyhow::Result<String> {
+        self.activate("admin", BOOTSTRAP_PASSWORD).await
+    }
+
+    /// Creates a grassroots union under the root with admin `username`; its id and the
+    /// admin's token (password changed).
+    pub async fn create_union(
+        &self,
+        root: &str,
+        name: &str,
+        username: &str,
+    ) -> anyhow::Result<(i64, String)> {
         let created = self
             .post(
                 "/api/admin/orgs",
-                Some(&root),
-                json!({ "name": "基准测试工会", "kind": "grassroots_union", "admin_username": "bench" }),
+                Some(root),
+                json!({ "parent_id": 1, "name": name, "kind": "grassroots_union", "admin_username": username }),
             )
             .await?;
-        created["org"]["id"].as_i64().context("union created")?;
-        self.activate("bench").await
+        let id = created["org"]["id"].as_i64().context("union created")?;
+        let initial = created["initial_password"]
+            .as_str()
+            .context("initial password")?;
+        Ok((id, self.activate(username, initial).await?))
+    }
+
+    /// A grassroots union under the root and its admin's token.
+    pub async fn union_admin_token(&self) -> anyhow::Result<String> {
+        let root = self.root_token().await?;
+        Ok(self.create_union(&root, "基准测试工会", "bench").await?.1)
     }
 }

@@ -21,6 +21,8 @@ pub struct Welfare {
     pub union: i64,
     pub union_token: String,
     pub merchant: i64,
+    /// The one-time initial password of the merchant's first staff account.
+    pub merchant_password: String,
     pub coupon: i64,
     pub activity: i64,
     /// When the activity opens for claims (`wait_until_open`).
@@ -31,16 +33,8 @@ impl Welfare {
     /// The union `port` (日照港工会) and an activity of `vouchers` vouchers (limit: once)
     /// taken through submit, review and open.
     pub async fn create(api: &Server, vouchers: usize) -> anyhow::Result<Self> {
-        let root = api.activate("admin").await?;
-        let org = api
-            .post(
-                "/api/admin/orgs",
-                Some(&root),
-                json!({ "parent_id": 1, "name": "日照港工会", "kind": "grassroots_union", "admin_username": "port" }),
-            )
-            .await?;
-        let union = org["org"]["id"].as_i64().context("union created")?;
-        let union_token = api.activate("port").await?;
+        let root = api.root_token().await?;
+        let (union, union_token) = api.create_union(&root, "日照港工会", "port").await?;
 
         let merchant = api
             .post(
@@ -55,6 +49,10 @@ impl Welfare {
                 }),
             )
             .await?;
+        let merchant_password = merchant["initial_password"]
+            .as_str()
+            .with_context(|| format!("merchant: {merchant}"))?
+            .to_owned();
         let merchant = merchant["merchant"]["id"]
             .as_i64()
             .with_context(|| format!("merchant: {merchant}"))?;
@@ -135,6 +133,7 @@ impl Welfare {
             union,
             union_token,
             merchant,
+            merchant_password,
             coupon,
             activity,
             starts_at,
@@ -149,25 +148,28 @@ impl Welfare {
     }
 }
 
-/// Logs the merchant's first staff account in with its initial password, changes it to
-/// `STAFF_PASSWORD` and returns the new token.
-pub async fn staff_token(api: &Server) -> anyhow::Result<String> {
-    let owner = api
-        .post(
-            "/api/merchant/login",
-            None,
-            json!({ "phone": MERCHANT_PHONE, "password": "gh123456" }),
-        )
-        .await?;
-    let first = owner["token"]
-        .as_str()
-        .with_context(|| format!("staff login: {owner}"))?;
-    let changed = api
-        .post(
-            "/api/merchant/password",
-            Some(first),
-            json!({ "old_password": "gh123456", "new_password": STAFF_PASSWORD }),
-        )
-        .await?;
-    Ok(changed["token"].as_str().context("staff token")?.to_owned())
+impl Welfare {
+    /// Logs the merchant's first staff account in with its initial password, changes it
+    /// to `STAFF_PASSWORD` and returns the new token.
+    pub async fn staff_token(&self, api: &Server) -> anyhow::Result<String> {
+        let initial = &self.merchant_password;
+        let owner = api
+            .post(
+                "/api/merchant/login",
+                None,
+                json!({ "phone": MERCHANT_PHONE, "password": initial }),
+            )
+            .await?;
+        let first = owner["token"]
+            .as_str()
+            .with_context(|| format!("staff login: {owner}"))?;
+        let changed = api
+            .post(
+                "/api/merchant/password",
+                Some(first),
+                json!({ "old_password": initial, "new_password": STAFF_PASSWORD }),
+            )
+            .await?;
+        Ok(changed["token"].as_str().context("staff token")?.to_owned())
+    }
 }

@@ -5,6 +5,7 @@ use poem_openapi::{Object, OpenApi};
 use super::ApiTags;
 use super::orgs::OrgRef;
 use crate::auth::AdminAuth;
+use crate::client_ip::ClientIp;
 use crate::error::ApiResult;
 use crate::services::{admin_auth, sessions};
 use crate::state::AppState;
@@ -20,8 +21,8 @@ pub struct LoginRequest {
 #[derive(Object)]
 pub struct LoginResponse {
     pub token: String,
-    /// True until the initial password is changed; every other route answers 403
-    /// `PASSWORD_CHANGE_REQUIRED` meanwhile.
+    /// True until the one-time initial password is changed; every other route answers
+    /// 403 `PASSWORD_CHANGE_REQUIRED` meanwhile.
     pub must_change_password: bool,
     pub org: OrgRef,
 }
@@ -46,15 +47,20 @@ pub struct AdminAuthApi;
 impl AdminAuthApi {
     /// Log in (后台登录)
     ///
-    /// Locked for a while after repeated wrong passwords (429 `ACCOUNT_LOCKED`).
+    /// 401 `INVALID_CREDENTIALS`; 401 `INITIAL_PASSWORD_EXPIRED` for a one-time initial
+    /// password past its 72 hours (an admin above issues a new one); 403
+    /// `ACCOUNT_DISABLED`. 429 with `Retry-After`: `LOGIN_IP_LIMITED` (too many attempts
+    /// from this client), `ACCOUNT_LOCKED` (too many wrong passwords for this username
+    /// from this client, or from everywhere at a much higher count).
     #[oai(path = "/login", method = "post")]
     async fn login(
         &self,
         state: Data<&AppState>,
+        client: ClientIp,
         body: Json<LoginRequest>,
     ) -> ApiResult<Json<LoginResponse>> {
         let username = body.username.trim().to_lowercase();
-        let logged_in = admin_auth::login(&state, &username, &body.password).await?;
+        let logged_in = admin_auth::login(&state, &username, &body.password, client.0).await?;
         let org = crate::services::orgs::org_by_id(&state, logged_in.admin.org_id).await?;
         Ok(Json(LoginResponse {
             token: logged_in.token,
@@ -67,6 +73,10 @@ impl AdminAuthApi {
     }
 
     /// Change own password (修改密码)
+    ///
+    /// Every earlier token is revoked. 400 when the new password breaks the policy or
+    /// equals the old one (the initial one on a first log-in); 401 `INVALID_CREDENTIALS`
+    /// for a wrong old password, `INITIAL_PASSWORD_EXPIRED` for an expired initial one.
     #[oai(path = "/password", method = "post")]
     async fn change_password(
         &self,

@@ -2,12 +2,13 @@
 //! password reset.
 
 use entity::enums::{SmsPurpose, WechatSource};
-use poem::web::{Data, RemoteAddr};
+use poem::web::Data;
 use poem_openapi::payload::Json;
 use poem_openapi::{Object, OpenApi};
 
 use super::ApiTags;
 use super::admin_auth::TokenResponse;
+use crate::client_ip::ClientIp;
 use crate::error::ApiResult;
 use crate::services::app_accounts::{self, Registration, WechatLogin};
 use crate::services::sms;
@@ -108,10 +109,6 @@ pub struct WechatLoginResponse {
     pub bind_token_expires_in_seconds: Option<i64>,
 }
 
-fn client_ip(remote: &RemoteAddr) -> Option<std::net::IpAddr> {
-    remote.as_socket_addr().map(|a| a.ip())
-}
-
 pub struct AppAuthApi;
 
 #[OpenApi(prefix_path = "/api/app", tag = "ApiTags::App")]
@@ -121,16 +118,17 @@ impl AppAuthApi {
     /// One per phone per 60 s and 10 per day (429 `SMS_TOO_FREQUENT` /
     /// `SMS_DAILY_LIMIT` with `details.retry_after_seconds`), and a cap per client IP
     /// (429 `SMS_IP_LIMITED`). The same answer whether or not the phone is registered.
-    /// 502 `SMS_UNAVAILABLE` when the gateway fails (the attempt is not counted).
+    /// 502 `SMS_UNAVAILABLE` when the gateway fails (the attempt is not counted); 503
+    /// `SMS_NOT_CONFIGURED` when the server has no SMS gateway (and no `SMS_DEV_LOG`).
     #[oai(path = "/sms-codes", method = "post")]
     async fn send_sms_code(
         &self,
         state: Data<&AppState>,
-        remote: &RemoteAddr,
+        client: ClientIp,
         body: Json<SmsCodeRequest>,
     ) -> ApiResult<Json<SmsCodeSent>> {
         let phone = app_accounts::parse_phone(&body.phone)?;
-        let sent = sms::send_code(&state, &phone, body.purpose, client_ip(remote)).await?;
+        let sent = sms::send_code(&state, &phone, body.purpose, client.0).await?;
         Ok(Json(SmsCodeSent {
             sent: true,
             expires_in_seconds: sent.expires_in_seconds,
@@ -140,8 +138,10 @@ impl AppAuthApi {
 
     /// Register (用户注册): phone, password, SMS code, region, agreement
     ///
-    /// 409 `PHONE_TAKEN`; 400 `SMS_CODE_INVALID` / `SMS_CODE_EXPIRED` /
-    /// `SMS_CODE_TOO_MANY_ATTEMPTS` / `BIND_TOKEN_INVALID` or `VALIDATION` naming the field.
+    /// 400 `SMS_CODE_INVALID` / `SMS_CODE_EXPIRED` / `SMS_CODE_TOO_MANY_ATTEMPTS` /
+    /// `BIND_TOKEN_INVALID` or `VALIDATION` naming the field; 409 `PHONE_TAKEN` only once
+    /// the SMS code is right, so the answer never tells a stranger whether a phone is
+    /// registered.
     #[oai(path = "/register", method = "post")]
     async fn register(
         &self,
@@ -166,11 +166,15 @@ impl AppAuthApi {
 
     /// Log in with phone and password (用户登录)
     ///
-    /// Locked for a while after repeated wrong passwords (429 `ACCOUNT_LOCKED`).
+    /// 401 `INVALID_CREDENTIALS`. 429 with `Retry-After`: `LOGIN_IP_LIMITED` (too many
+    /// attempts from this client), `ACCOUNT_LOCKED` (too many wrong passwords for this
+    /// phone from this client, or from everywhere at a much higher count; a password
+    /// reset by SMS code lifts it).
     #[oai(path = "/login", method = "post")]
     async fn login(
         &self,
         state: Data<&AppState>,
+        client: ClientIp,
         body: Json<AppLoginRequest>,
     ) -> ApiResult<Json<TokenResponse>> {
         let token = app_accounts::login(
@@ -178,6 +182,7 @@ impl AppAuthApi {
             &body.phone,
             &body.password,
             body.bind_token.as_deref(),
+            client.0,
         )
         .await?;
         Ok(Json(TokenResponse { token }))

@@ -10,6 +10,7 @@ use poem_openapi::{ApiResponse, Object, OpenApi};
 
 use super::ApiTags;
 use crate::auth::MerchantAuth;
+use crate::client_ip::ClientIp;
 use crate::error::ApiResult;
 use crate::paging::PageRequest;
 use crate::services::redemptions::{self, Redemption};
@@ -183,22 +184,34 @@ pub struct StaffApi;
 impl StaffApi {
     /// Staff log-in (商家登录)
     ///
-    /// 401 `INVALID_CREDENTIALS`; 429 `TOO_MANY_ATTEMPTS` after repeated wrong passwords;
-    /// 409 `WECHAT_ALREADY_BOUND` when `wx_code` names a WeChat bound to another account.
+    /// 401 `INVALID_CREDENTIALS`; 401 `INITIAL_PASSWORD_EXPIRED` for a one-time initial
+    /// password past its 72 hours (the union's admin issues a new one); 403
+    /// `ACCOUNT_DISABLED`; 409 `WECHAT_ALREADY_BOUND` when `wx_code` names a WeChat bound
+    /// to another account. 429 with `Retry-After`: `LOGIN_IP_LIMITED` (too many attempts
+    /// from this client), `TOO_MANY_ATTEMPTS` (too many wrong passwords for this phone
+    /// from this client, or from everywhere at a much higher count).
     #[oai(path = "/login", method = "post")]
     async fn login(
         &self,
         state: Data<&AppState>,
+        client: ClientIp,
         body: Json<StaffLoginRequest>,
     ) -> ApiResult<Json<StaffLoginResponse>> {
-        let l =
-            staff_auth::login(&state, &body.phone, &body.password, body.wx_code.as_deref()).await?;
+        let l = staff_auth::login(
+            &state,
+            &body.phone,
+            &body.password,
+            body.wx_code.as_deref(),
+            client.0,
+        )
+        .await?;
         Ok(Json(l.into()))
     }
 
     /// WeChat log-in of a bound account (微信一键登录)
     ///
-    /// 401 `WECHAT_NOT_BOUND`, 503 `WECHAT_NOT_CONFIGURED`.
+    /// 401 `WECHAT_NOT_BOUND`, 401 `INITIAL_PASSWORD_EXPIRED` (the account never changed
+    /// its expired initial password), 503 `WECHAT_NOT_CONFIGURED`.
     #[oai(path = "/login/wechat", method = "post")]
     async fn login_wechat(
         &self,

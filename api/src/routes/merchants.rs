@@ -10,8 +10,9 @@ use super::ApiTags;
 use crate::auth::AdminAuth;
 use crate::error::ApiResult;
 use crate::paging::{Page, PageRequest};
+use crate::routes::orgs::IssuedPassword;
 use crate::services::files;
-use crate::services::merchants::{self, MerchantFilter, MerchantInput};
+use crate::services::merchants::{self, IssuedAccount, MerchantFilter, MerchantInput};
 use crate::state::AppState;
 
 /// A merchant (商家).
@@ -177,9 +178,11 @@ impl From<MerchantBody> for MerchantInput {
 
 #[derive(Object)]
 pub struct CreateMerchantBody {
-    /// Owning organisation; defaults to the caller's own.
+    /// Owning organisation: the caller's own (the default). Another organisation in
+    /// scope answers 403 `NOT_OWNER`: a union's merchants are created by the union.
     pub org_id: Option<i64>,
-    /// 手机号码: the login of the merchant's first account (initial password `gh123456`).
+    /// 手机号码: the login of the merchant's first account (its one-time initial
+    /// password is in the answer).
     #[oai(validator(max_length = 32))]
     pub phone: String,
     #[oai(flatten)]
@@ -197,8 +200,14 @@ pub struct UpdateMerchantBody {
 #[derive(Object)]
 pub struct CreatedMerchant {
     pub merchant: Merchant,
-    /// The login account: `phone` with the initial password, to be changed at first login.
+    /// The login account: `phone` with the one-time initial password below, to be
+    /// changed at first login.
     pub account: Staff,
+    #[oai(flatten)]
+    pub password: IssuedPassword,
+    /// Whether the password was also sent to the phone by SMS (only where
+    /// `SMS_GATEWAY_URL` is configured).
+    pub initial_password_sent_by_sms: bool,
 }
 
 #[derive(Object)]
@@ -207,6 +216,28 @@ pub struct CreateStaffBody {
     pub name: String,
     #[oai(validator(max_length = 32))]
     pub phone: String,
+}
+
+/// A login account's fields with its one-time password (created, or a new one issued).
+#[derive(Object)]
+pub struct StaffWithPassword {
+    #[oai(flatten)]
+    pub staff: Staff,
+    #[oai(flatten)]
+    pub password: IssuedPassword,
+    /// Whether the password was also sent to the phone by SMS (only where
+    /// `SMS_GATEWAY_URL` is configured).
+    pub initial_password_sent_by_sms: bool,
+}
+
+impl From<IssuedAccount> for StaffWithPassword {
+    fn from(a: IssuedAccount) -> Self {
+        Self {
+            staff: a.staff.into(),
+            password: a.initial.into(),
+            initial_password_sent_by_sms: a.sent_by_sms,
+        }
+    }
 }
 
 pub struct MerchantApi;
@@ -243,6 +274,10 @@ impl MerchantApi {
     }
 
     /// Create a merchant and its login account (新增商家)
+    ///
+    /// Owned by the caller's organisation. The answer carries the account's one-time
+    /// `initial_password` (shown only here; also sent by SMS where the gateway is
+    /// configured). Audited.
     #[oai(path = "/merchants", method = "post")]
     async fn create(
         &self,
@@ -254,11 +289,13 @@ impl MerchantApi {
         let fields = MerchantInput::from(body.fields)
             .validate(&state.db, &auth.0.scope)
             .await?;
-        let (merchant, staff) =
+        let (merchant, account) =
             merchants::create(&state, &auth.0, body.org_id, &body.phone, fields).await?;
         Ok(Json(CreatedMerchant {
             merchant: merchant.into(),
-            account: staff.into(),
+            account: account.staff.into(),
+            password: account.initial.into(),
+            initial_password_sent_by_sms: account.sent_by_sms,
         }))
     }
 
@@ -278,6 +315,8 @@ impl MerchantApi {
     }
 
     /// Edit a merchant (send the version read)
+    ///
+    /// Only the owning organisation's admins (403 `NOT_OWNER` for an organisation above).
     #[oai(path = "/merchants/:id", method = "put")]
     async fn update(
         &self,
@@ -287,7 +326,7 @@ impl MerchantApi {
         body: Json<UpdateMerchantBody>,
     ) -> ApiResult<Json<Merchant>> {
         let body = body.0;
-        merchants::visible(&state.db, &auth.0.scope, id.0).await?;
+        merchants::owned(&state.db, &auth.0, id.0).await?;
         let fields = MerchantInput::from(body.fields)
             .validate(&state.db, &auth.0.scope)
             .await?;
@@ -295,7 +334,7 @@ impl MerchantApi {
         Ok(Json(m.into()))
     }
 
-    /// 上线
+    /// 上线 (owning organisation only)
     #[oai(path = "/merchants/:id/online", method = "post")]
     async fn online(
         &self,
@@ -307,7 +346,7 @@ impl MerchantApi {
         Ok(Json(m.into()))
     }
 
-    /// 下线
+    /// 下线 (owning organisation only)
     ///
     /// From the next scan on, the merchant's staff can neither preview nor redeem
     /// vouchers (403 `MERCHANT_OFFLINE`), whatever coupon they are for; its own and
@@ -336,7 +375,10 @@ impl MerchantApi {
         Ok(Json(staff.into_iter().map(Staff::from).collect()))
     }
 
-    /// Add a staff account (initial password `gh123456`)
+    /// Add a staff account (新增核销员)
+    ///
+    /// Owning organisation only. The answer carries the one-time `initial_password`
+    /// (shown only here; also sent by SMS where the gateway is configured). Audited.
     #[oai(path = "/merchants/:id/staff", method = "post")]
     async fn add_staff(
         &self,
@@ -344,12 +386,49 @@ impl MerchantApi {
         auth: AdminAuth,
         id: Path<i64>,
         body: Json<CreateStaffBody>,
-    ) -> ApiResult<Json<Staff>> {
-        let s = merchants::add_staff(&state, &auth.0, id.0, &body.0.name, &body.0.phone).await?;
-        Ok(Json(s.into()))
+    ) -> ApiResult<Json<StaffWithPassword>> {
+        let account =
+            merchants::add_staff(&state, &auth.0, id.0, &body.0.name, &body.0.phone).await?;
+        Ok(Json(account.into()))
     }
 
-    /// Disable a staff account (its sessions end)
+    /// Issue a new one-time password for the merchant's main account (重置商家账号密码)
+    ///
+    /// Owning organisation only (403 `NOT_OWNER` above it). The old password stops
+    /// working, every session of the account ends and its log-in lock-outs are lifted;
+    /// the answer carries the new `initial_password` (shown only here, valid 72 hours;
+    /// also sent by SMS where the gateway is configured). Audited.
+    #[oai(path = "/merchants/:id/reset-password", method = "post")]
+    async fn reset_password(
+        &self,
+        state: Data<&AppState>,
+        auth: AdminAuth,
+        id: Path<i64>,
+    ) -> ApiResult<Json<StaffWithPassword>> {
+        let account = merchants::reset_staff_password(&state, &auth.0, id.0, None).await?;
+        Ok(Json(account.into()))
+    }
+
+    /// Issue a new one-time password for a staff account (重置核销员密码)
+    ///
+    /// As for the main account.
+    #[oai(
+        path = "/merchants/:id/staff/:staff_id/reset-password",
+        method = "post"
+    )]
+    async fn reset_staff_password(
+        &self,
+        state: Data<&AppState>,
+        auth: AdminAuth,
+        id: Path<i64>,
+        staff_id: Path<i64>,
+    ) -> ApiResult<Json<StaffWithPassword>> {
+        let account =
+            merchants::reset_staff_password(&state, &auth.0, id.0, Some(staff_id.0)).await?;
+        Ok(Json(account.into()))
+    }
+
+    /// Disable a staff account (its sessions end; owning organisation only)
     #[oai(path = "/merchants/:id/staff/:staff_id/disable", method = "post")]
     async fn disable_staff(
         &self,
@@ -362,7 +441,7 @@ impl MerchantApi {
         Ok(Json(s.into()))
     }
 
-    /// Re-enable a staff account
+    /// Re-enable a staff account (owning organisation only)
     #[oai(path = "/merchants/:id/staff/:staff_id/enable", method = "post")]
     async fn enable_staff(
         &self,

@@ -8,6 +8,7 @@ use poem_openapi::{Object, OpenApi};
 
 use super::ApiTags;
 use crate::auth::AdminAuth;
+use crate::auth::password::InitialPassword;
 use crate::error::ApiResult;
 use crate::paging::{Page, PageRequest};
 use crate::services::orgs::{self, NewOrg, OrgFilter, ProfileInput};
@@ -122,7 +123,8 @@ pub struct CreateOrgBody {
     /// Parent organisation; defaults to the caller's own.
     pub parent_id: Option<i64>,
     pub kind: OrgKind,
-    /// Login name of the new organisation's admin; initial password `gh123456`.
+    /// Login name of the new organisation's admin (its one-time initial password is in
+    /// the answer).
     #[oai(validator(max_length = 64))]
     pub admin_username: String,
     #[oai(validator(max_length = 50))]
@@ -131,10 +133,34 @@ pub struct CreateOrgBody {
     pub profile: OrgProfileBody,
 }
 
+/// A one-time initial password, in the answer that issued it and nowhere else: it is
+/// not stored in clear and cannot be read again (a new one can be issued). It logs in
+/// once, within 72 hours, and must then be changed; after that the log-in answers 401
+/// `INITIAL_PASSWORD_EXPIRED`.
+#[derive(Object)]
+pub struct IssuedPassword {
+    /// 初始密码 (12 letters and digits without look-alikes such as 0/O, 1/l/I)
+    pub initial_password: String,
+    /// Until when it works for the first log-in.
+    pub initial_password_expires_at: DateTime<Utc>,
+}
+
+impl From<InitialPassword> for IssuedPassword {
+    fn from(p: InitialPassword) -> Self {
+        Self {
+            initial_password: p.clear,
+            initial_password_expires_at: p.expires_at,
+        }
+    }
+}
+
 #[derive(Object)]
 pub struct CreatedOrg {
     pub org: Org,
     pub admin: Admin,
+    /// The new admin's one-time password.
+    #[oai(flatten)]
+    pub password: IssuedPassword,
 }
 
 #[derive(Object)]
@@ -143,6 +169,15 @@ pub struct CreateAdminBody {
     pub username: String,
     #[oai(validator(max_length = 50))]
     pub display_name: Option<String>,
+}
+
+/// An admin account's fields with its one-time password (created, or a new one issued).
+#[derive(Object)]
+pub struct AdminWithPassword {
+    #[oai(flatten)]
+    pub admin: Admin,
+    #[oai(flatten)]
+    pub password: IssuedPassword,
 }
 
 /// An admin account (never its password hash).
@@ -183,6 +218,8 @@ impl OrgApi {
     }
 
     /// Edit own organisation (编辑工会信息)
+    ///
+    /// Only one's own organisation: a parent never edits a union's profile.
     #[oai(path = "/org", method = "put")]
     async fn update_own(
         &self,
@@ -223,6 +260,9 @@ impl OrgApi {
     }
 
     /// Create a subordinate organisation and its admin account (新建下级组织)
+    ///
+    /// The answer carries the admin's one-time `initial_password` (shown only here).
+    /// Audited.
     #[oai(path = "/orgs", method = "post")]
     async fn create(
         &self,
@@ -238,10 +278,11 @@ impl OrgApi {
             admin_username: body.admin_username,
             admin_display_name: body.admin_display_name,
         };
-        let (org, admin) = orgs::create_child(&state, &auth.0, new).await?;
+        let (org, admin, initial) = orgs::create_child(&state, &auth.0, new).await?;
         Ok(Json(CreatedOrg {
             org: org.into(),
             admin: admin.into(),
+            password: initial.into(),
         }))
     }
 
@@ -269,7 +310,10 @@ impl OrgApi {
         Ok(Json(admins.into_iter().map(Admin::from).collect()))
     }
 
-    /// Add an admin account to an organisation in the caller's scope (initial password `gh123456`)
+    /// Add an admin account to an organisation in the caller's scope
+    ///
+    /// Admins of the organisation and of every organisation above it may do this. The
+    /// answer carries the one-time `initial_password` (shown only here). Audited.
     #[oai(path = "/orgs/:id/admins", method = "post")]
     async fn add_admin(
         &self,
@@ -277,10 +321,65 @@ impl OrgApi {
         auth: AdminAuth,
         id: Path<i64>,
         body: Json<CreateAdminBody>,
-    ) -> ApiResult<Json<Admin>> {
+    ) -> ApiResult<Json<AdminWithPassword>> {
         let body = body.0;
-        let admin =
+        let (admin, initial) =
             orgs::add_admin(&state, &auth.0, id.0, &body.username, body.display_name).await?;
+        Ok(Json(AdminWithPassword {
+            admin: admin.into(),
+            password: initial.into(),
+        }))
+    }
+
+    /// Issue a new one-time password for an admin account (重置密码)
+    ///
+    /// For an admin of the organisation or of one above it, never for one's own account
+    /// (403 `OWN_ACCOUNT`). The old password stops working, every session of the account
+    /// ends and its log-in lock-outs are lifted; the answer carries the new
+    /// `initial_password` (shown only here, valid 72 hours). Audited.
+    #[oai(path = "/orgs/:id/admins/:admin_id/reset-password", method = "post")]
+    async fn reset_admin_password(
+        &self,
+        state: Data<&AppState>,
+        auth: AdminAuth,
+        id: Path<i64>,
+        admin_id: Path<i64>,
+    ) -> ApiResult<Json<AdminWithPassword>> {
+        let (admin, initial) =
+            orgs::reset_admin_password(&state, &auth.0, id.0, admin_id.0).await?;
+        Ok(Json(AdminWithPassword {
+            admin: admin.into(),
+            password: initial.into(),
+        }))
+    }
+
+    /// Disable an admin account (停用); its sessions end
+    ///
+    /// For an admin of the organisation or of one above it, never for one's own account
+    /// (403 `OWN_ACCOUNT`). A disabled admin cannot log in (403 `ACCOUNT_DISABLED`).
+    /// Audited.
+    #[oai(path = "/orgs/:id/admins/:admin_id/disable", method = "post")]
+    async fn disable_admin(
+        &self,
+        state: Data<&AppState>,
+        auth: AdminAuth,
+        id: Path<i64>,
+        admin_id: Path<i64>,
+    ) -> ApiResult<Json<Admin>> {
+        let admin = orgs::set_admin_disabled(&state, &auth.0, id.0, admin_id.0, true).await?;
+        Ok(Json(admin.into()))
+    }
+
+    /// Re-enable an admin account (启用); audited
+    #[oai(path = "/orgs/:id/admins/:admin_id/enable", method = "post")]
+    async fn enable_admin(
+        &self,
+        state: Data<&AppState>,
+        auth: AdminAuth,
+        id: Path<i64>,
+        admin_id: Path<i64>,
+    ) -> ApiResult<Json<Admin>> {
+        let admin = orgs::set_admin_disabled(&state, &auth.0, id.0, admin_id.0, false).await?;
         Ok(Json(admin.into()))
     }
 }

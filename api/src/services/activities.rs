@@ -1,7 +1,9 @@
 //! Activities (领券活动): the prize list, the review workflow (`entity::activity_state`),
 //! the 处理轨迹, the list with its counts and the review queue.
 //!
-//! Every write runs in one transaction. State changes are conditional updates
+//! Activities of the scope are readable; every change but a review needs the
+//! publishing organisation (`scope::require_owner`), and reviews are for the
+//! organisations above it (`may_review`). Every write runs in one transaction. State changes are conditional updates
 //! (`WHERE id = ? AND status = <expected>`), so of two admins acting at once only one
 //! succeeds; edits also name the `version` they read. Prize quantities are reserved on
 //! the coupon with `reserved = reserved + q WHERE reserved + q <= quantity`.
@@ -25,7 +27,7 @@ use crate::auth::AdminPrincipal;
 use crate::error::{ApiError, ApiResult};
 use crate::input::{multiline_text, required_text, text};
 use crate::paging::PageRequest;
-use crate::scope::Scope;
+use crate::scope::{Scope, require_owner};
 use crate::services::{audit, files, html};
 use crate::state::AppState;
 
@@ -188,6 +190,18 @@ pub async fn visible<C: ConnectionTrait>(
         .ok_or(ApiError::NotFound("活动"))
 }
 
+/// An activity the caller's organisation published: 404 outside the scope, 403
+/// `NOT_OWNER` for one of an organisation below.
+pub async fn owned<C: ConnectionTrait>(
+    db: &C,
+    me: &AdminPrincipal,
+    id: i64,
+) -> ApiResult<activity::Model> {
+    let activity = visible(db, &me.scope, id).await?;
+    require_owner(activity.org_id, me.org_id)?;
+    Ok(activity)
+}
+
 async fn own_org<C: ConnectionTrait>(
     db: &C,
     me: &AdminPrincipal,
@@ -317,7 +331,7 @@ pub async fn update(
     version: i32,
     input: ActivityInput,
 ) -> ApiResult<activity::Model> {
-    let current = visible(&state.db, &me.scope, id).await?;
+    let current = owned(&state.db, me, id).await?;
     current
         .status
         .apply(ActivityAction::Edit)
@@ -372,7 +386,7 @@ pub async fn update(
 
 /// Deletes a draft or rejected activity, releasing what its prizes reserved.
 pub async fn delete(state: &AppState, me: &AdminPrincipal, id: i64) -> ApiResult<()> {
-    let current = visible(&state.db, &me.scope, id).await?;
+    let current = owned(&state.db, me, id).await?;
     current
         .status
         .apply(ActivityAction::Delete)
@@ -504,7 +518,7 @@ pub async fn add_prize(
     coupon_id: i64,
     quantity: i64,
 ) -> ApiResult<activity_prize::Model> {
-    let current = visible(&state.db, &me.scope, activity_id).await?;
+    let current = owned(&state.db, me, activity_id).await?;
     current
         .status
         .apply(ActivityAction::Edit)
@@ -595,7 +609,7 @@ pub async fn remove_prize(
     activity_id: i64,
     prize_id: i64,
 ) -> ApiResult<()> {
-    let current = visible(&state.db, &me.scope, activity_id).await?;
+    let current = owned(&state.db, me, activity_id).await?;
     current
         .status
         .apply(ActivityAction::Edit)
@@ -659,7 +673,11 @@ pub async fn transition(
     let current = visible(&state.db, &me.scope, id).await?;
     let comment = multiline_text(comment, "审核意见（comment）", 500)?;
     let now = state.clock.now();
-    if matches!(action, ActivityAction::Approve | ActivityAction::Reject) {
+    let review = matches!(action, ActivityAction::Approve | ActivityAction::Reject);
+    if !review {
+        require_owner(current.org_id, me.org_id)?;
+    }
+    if review {
         let publisher = organisation::Entity::find_by_id(current.org_id)
             .one(&state.db)
             .await?

@@ -1,13 +1,15 @@
 //! Member-app accounts: register (phone + password + SMS code + region + agreement),
-//! log in by password or SMS code, reset the password by SMS code, and WeChat login
-//! with bind tokens for openids no account has yet.
+//! log in by password (limited by `login_guard`) or SMS code, reset the password by SMS
+//! code, and WeChat login with bind tokens for openids no account has yet.
+
+use std::net::IpAddr;
 
 use chrono::Duration;
 use entity::app_account;
 use entity::enums::{PrincipalKind, SmsPurpose, WechatSource};
 use entity::value::Phone;
 use entity::wechat_bind_token;
-use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait,
     IntoActiveModel, QueryFilter, Set, SqlErr, TransactionTrait,
@@ -15,7 +17,7 @@ use sea_orm::{
 
 use crate::auth::{password, token};
 use crate::error::{ApiError, ApiResult};
-use crate::services::{sessions, sms, wechat};
+use crate::services::{login_guard, sessions, sms, wechat};
 use crate::state::AppState;
 
 /// A bind token lives this long.
@@ -61,10 +63,12 @@ pub async fn register(state: &AppState, input: Registration) -> ApiResult<String
         Some(t) => Some(live_bind_token(state, t).await?),
         None => None,
     };
+    // The code first: before it is proven, the answer must not tell whether the phone
+    // has an account.
+    let code_id = sms::check(state, &phone, SmsPurpose::Register, &input.sms_code).await?;
     if sms::phone_registered(&state.db, &phone).await? {
         return Err(phone_taken());
     }
-    let code_id = sms::check(state, &phone, SmsPurpose::Register, &input.sms_code).await?;
     let password_hash = password::hash(&input.password).await?;
     let now = state.clock.now();
     let txn = state.db.begin().await?;
@@ -74,7 +78,6 @@ pub async fn register(state: &AppState, input: Registration) -> ApiResult<String
         password_hash: Set(password_hash),
         region: Set(region),
         agreement_accepted_at: Set(now),
-        failed_logins: Set(0),
         created_at: Set(now),
         updated_at: Set(now),
         ..Default::default()
@@ -91,42 +94,34 @@ pub async fn register(state: &AppState, input: Registration) -> ApiResult<String
     Ok(token)
 }
 
-/// Password login, locked for a while after repeated failures (as for admins); with a
-/// bind token the WeChat identity is linked in the same step.
+/// Password login, behind the log-in limits of `login_guard`; with a bind token the
+/// WeChat identity is linked in the same step.
 #[tracing::instrument(skip_all)]
 pub async fn login(
     state: &AppState,
     raw_phone: &str,
     given_password: &str,
     bind_token: Option<&str>,
+    ip: Option<IpAddr>,
 ) -> ApiResult<String> {
     let phone = parse_phone(raw_phone)?;
-    let now = state.clock.now();
+    let ticket = login_guard::admit(state, PrincipalKind::Member, phone.as_str(), ip).await?;
     let account = find_by_phone(&state.db, &phone).await?;
-    if let Some(a) = &account
-        && let Some(until) = a.locked_until
-        && until > now
-    {
-        return Err(locked(until - now));
-    }
     let ok = password::verify(
         given_password,
         account.as_ref().map(|a| a.password_hash.clone()),
     )
     .await?;
-    let Some(account) = account else {
+    let Some(account) = account.filter(|_| ok) else {
+        tracing::warn!("wrong password at member log-in");
         return Err(ApiError::InvalidCredentials);
     };
-    if !ok {
-        record_failure(state, account.id).await?;
-        return Err(ApiError::InvalidCredentials);
-    }
+    ticket.succeeded(state).await?;
     let bind = match bind_token.filter(|t| !t.is_empty()) {
         Some(t) => Some(live_bind_token(state, t).await?),
         None => None,
     };
     let txn = state.db.begin().await?;
-    reset_failures(&txn, state, account.id).await?;
     if let Some(bind) = bind {
         bind_wechat(&txn, state, &account, &bind).await?;
     }
@@ -146,15 +141,14 @@ pub async fn login_by_sms(state: &AppState, raw_phone: &str, code: &str) -> ApiR
         .ok_or(ApiError::InvalidCredentials)?;
     let txn = state.db.begin().await?;
     sms::consume(&txn, state, code_id).await?;
-    reset_failures(&txn, state, account.id).await?;
     let token = sessions::issue(&txn, state, PrincipalKind::Member, account.id).await?;
     txn.commit().await?;
     tracing::info!(account_id = account.id, "member logged in by SMS code");
     Ok(token)
 }
 
-/// Sets a new password with a `reset_password` code; lifts a lock-out and signs out
-/// every session of the account.
+/// Sets a new password with a `reset_password` code; lifts every lock-out of the phone
+/// and signs out every session of the account.
 #[tracing::instrument(skip_all)]
 pub async fn reset_password(
     state: &AppState,
@@ -174,11 +168,10 @@ pub async fn reset_password(
     sms::consume(&txn, state, code_id).await?;
     let mut active = account.into_active_model();
     active.password_hash = Set(hash);
-    active.failed_logins = Set(0);
-    active.locked_until = Set(None);
     active.updated_at = Set(now);
     let account = active.update(&txn).await?;
     sessions::revoke_all(&txn, state, PrincipalKind::Member, account.id).await?;
+    login_guard::lift(&txn, PrincipalKind::Member, phone.as_str()).await?;
     txn.commit().await?;
     tracing::info!(account_id = account.id, "member password reset");
     Ok(())
@@ -345,60 +338,6 @@ pub async fn find_by_phone<C: ConnectionTrait>(
         .filter(app_account::Column::Phone.eq(phone.as_str()))
         .one(db)
         .await?)
-}
-
-async fn reset_failures<C: ConnectionTrait>(db: &C, state: &AppState, id: i64) -> ApiResult<()> {
-    app_account::Entity::update_many()
-        .col_expr(app_account::Column::FailedLogins, Expr::value(0))
-        .col_expr(
-            app_account::Column::LockedUntil,
-            Expr::value(Option::<chrono::DateTime<chrono::Utc>>::None),
-        )
-        .col_expr(
-            app_account::Column::UpdatedAt,
-            Expr::value(state.clock.now()),
-        )
-        .filter(app_account::Column::Id.eq(id))
-        .exec(db)
-        .await?;
-    Ok(())
-}
-
-/// One statement counts the failure and, at the limit, locks the account.
-async fn record_failure(state: &AppState, id: i64) -> ApiResult<()> {
-    let max = state.settings.login_max_failures;
-    let lock_until = state.clock.now() + Duration::minutes(state.settings.login_lock_minutes);
-    let reached = Expr::col(app_account::Column::FailedLogins).add(1).gte(max);
-    app_account::Entity::update_many()
-        .col_expr(
-            app_account::Column::LockedUntil,
-            Expr::case(reached.clone(), Expr::value(lock_until))
-                .finally(Expr::col(app_account::Column::LockedUntil))
-                .into(),
-        )
-        .col_expr(
-            app_account::Column::FailedLogins,
-            Expr::case(reached, Expr::value(0))
-                .finally(Expr::col(app_account::Column::FailedLogins).add(1))
-                .into(),
-        )
-        .filter(app_account::Column::Id.eq(id))
-        .exec(&state.db)
-        .await?;
-    tracing::warn!(account_id = id, "failed member login");
-    Ok(())
-}
-
-fn locked(remaining: Duration) -> ApiError {
-    let seconds = std::cmp::max(remaining.num_seconds(), 1);
-    ApiError::TooManyRequests {
-        code: "ACCOUNT_LOCKED",
-        message: format!(
-            "登录失败次数过多，账号已锁定，请{}分钟后再试或使用验证码重置密码",
-            (seconds + 59) / 60
-        ),
-        retry_after_seconds: seconds,
-    }
 }
 
 /// What `GET /api/app/me` shows: the account, its roster member and union (once

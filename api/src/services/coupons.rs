@@ -2,6 +2,8 @@
 //!
 //! `quantity` never drops below `reserved` (what activities hold as prizes): both are
 //! changed only by conditional updates, so concurrent edits cannot break the rule.
+//! Coupons of the scope are readable; changes need the owning organisation
+//! (`scope::require_owner`).
 
 use chrono::{DateTime, Utc};
 use entity::enums::CouponKind;
@@ -16,7 +18,7 @@ use crate::auth::AdminPrincipal;
 use crate::error::{ApiError, ApiResult};
 use crate::input::{multiline_text, required_text};
 use crate::paging::PageRequest;
-use crate::scope::Scope;
+use crate::scope::{Scope, require_owner};
 use crate::services::{audit, merchants, toggle};
 use crate::state::AppState;
 
@@ -113,14 +115,26 @@ pub async fn visible<C: ConnectionTrait>(
         .ok_or(ApiError::NotFound("优惠券"))
 }
 
-/// Creates a coupon (closed until 开启) for a merchant in scope.
+/// A coupon the caller's organisation owns: 404 outside the scope, 403 `NOT_OWNER` for
+/// one of an organisation below.
+pub async fn owned<C: ConnectionTrait>(
+    db: &C,
+    me: &AdminPrincipal,
+    id: i64,
+) -> ApiResult<coupon::Model> {
+    let coupon = visible(db, &me.scope, id).await?;
+    require_owner(coupon.org_id, me.org_id)?;
+    Ok(coupon)
+}
+
+/// Creates a coupon (closed until 开启) for a merchant of the caller's organisation.
 pub async fn create(
     state: &AppState,
     me: &AdminPrincipal,
     merchant_id: i64,
     fields: CouponFields,
 ) -> ApiResult<coupon::Model> {
-    let merchant = merchants::visible(&state.db, &me.scope, merchant_id).await?;
+    let merchant = merchants::owned(&state.db, me, merchant_id).await?;
     let now = state.clock.now();
     let txn = state.db.begin().await?;
     let mut active = coupon::ActiveModel {
@@ -158,7 +172,7 @@ pub async fn update(
     version: i32,
     fields: CouponFields,
 ) -> ApiResult<coupon::Model> {
-    let current = visible(&state.db, &me.scope, id).await?;
+    let current = owned(&state.db, me, id).await?;
     let quantity = fields.quantity;
     let now = state.clock.now();
     let txn = state.db.begin().await?;
@@ -208,7 +222,7 @@ pub async fn set_enabled(
     id: i64,
     enabled: bool,
 ) -> ApiResult<coupon::Model> {
-    let current = visible(&state.db, &me.scope, id).await?;
+    let current = owned(&state.db, me, id).await?;
     let action = if enabled {
         "enable_coupon"
     } else {
@@ -297,7 +311,7 @@ pub async fn grant(
     coupon_id: i64,
     merchant_id: i64,
 ) -> ApiResult<(coupon_grant::Model, merchant::Model)> {
-    let coupon = visible(&state.db, &me.scope, coupon_id).await?;
+    let coupon = owned(&state.db, me, coupon_id).await?;
     let grantee = merchants::visible(&state.db, &me.scope, merchant_id).await?;
     if grantee.id == coupon.merchant_id {
         return Err(ApiError::validation(
@@ -335,7 +349,7 @@ pub async fn revoke(
     coupon_id: i64,
     merchant_id: i64,
 ) -> ApiResult<()> {
-    let coupon = visible(&state.db, &me.scope, coupon_id).await?;
+    let coupon = owned(&state.db, me, coupon_id).await?;
     let now = state.clock.now();
     let txn = state.db.begin().await?;
     let deleted = coupon_grant::Entity::delete_many()

@@ -1,8 +1,13 @@
 //! Merchants (商家) owned by an organisation, their login accounts (商家账号 / 核销员),
 //! 上线 / 下线.
+//!
+//! Reads reach every merchant in the caller's scope; every write needs the caller's
+//! organisation to own the merchant (`scope::require_owner`). New accounts and
+//! password resets get a one-time initial password, answered once and, when the SMS
+//! gateway is configured, also sent to the account's phone.
 
 use chrono::{DateTime, Utc};
-use entity::enums::{MerchantKind, PrincipalKind};
+use entity::enums::MerchantKind;
 use entity::value::{ContactPhone, Phone};
 use entity::{merchant, merchant_staff};
 use sea_orm::sea_query::{Expr, ExprTrait};
@@ -11,12 +16,13 @@ use sea_orm::{
     QueryOrder, Set, TransactionTrait,
 };
 
-use crate::auth::{AdminPrincipal, password};
+use crate::auth::AdminPrincipal;
+use crate::auth::password::InitialPassword;
 use crate::error::{ApiError, ApiResult};
 use crate::input::{multiline_text, required_text, text};
 use crate::paging::PageRequest;
-use crate::scope::Scope;
-use crate::services::{audit, files, sessions, toggle};
+use crate::scope::{Scope, require_owner};
+use crate::services::{audit, files, managed_accounts, sms, toggle};
 use crate::state::AppState;
 
 const NAME_TAKEN: &str = "本组织下已有同名商家";
@@ -158,22 +164,60 @@ pub async fn visible<C: ConnectionTrait>(
         .ok_or(ApiError::NotFound("商家"))
 }
 
-/// Creates a merchant owned by `org_id` (default: the caller's organisation) and its
-/// first login account: `phone`, the initial password, to be changed at first login.
+/// A merchant the caller's organisation owns: 404 outside the scope, 403 `NOT_OWNER`
+/// for a merchant of an organisation below.
+pub async fn owned<C: ConnectionTrait>(
+    db: &C,
+    me: &AdminPrincipal,
+    id: i64,
+) -> ApiResult<merchant::Model> {
+    let merchant = visible(db, &me.scope, id).await?;
+    require_owner(merchant.org_id, me.org_id)?;
+    Ok(merchant)
+}
+
+/// A login account as created or reset: the account, its one-time password (to show
+/// once) and whether the password also went to the phone by SMS.
+pub struct IssuedAccount {
+    pub staff: merchant_staff::Model,
+    pub initial: InitialPassword,
+    pub sent_by_sms: bool,
+}
+
+impl IssuedAccount {
+    /// After the commit: the SMS, where a gateway is configured.
+    async fn deliver(
+        state: &AppState,
+        staff: merchant_staff::Model,
+        initial: InitialPassword,
+    ) -> Self {
+        let sent_by_sms = sms::send_initial_password(state, &staff.phone, &initial.clear).await;
+        Self {
+            staff,
+            initial,
+            sent_by_sms,
+        }
+    }
+}
+
+/// Creates a merchant owned by `org_id` (default, and the only choice: the caller's
+/// organisation) and its first login account: `phone` with a one-time initial password,
+/// to be changed at first login.
 pub async fn create(
     state: &AppState,
     me: &AdminPrincipal,
     org_id: Option<i64>,
     phone: &str,
     fields: MerchantFields,
-) -> ApiResult<(merchant::Model, merchant_staff::Model)> {
+) -> ApiResult<(merchant::Model, IssuedAccount)> {
     let org = me
         .scope
         .visible_org(&state.db, org_id.unwrap_or(me.org_id))
         .await?;
+    require_owner(org.id, me.org_id)?;
     let phone = parse_phone(phone)?;
-    let password_hash = password::hash(password::INITIAL_PASSWORD).await?;
     let now = state.clock.now();
+    let initial = InitialPassword::generate(now).await?;
     let staff_name = fields.contact_name.clone();
 
     let txn = state.db.begin().await?;
@@ -191,16 +235,7 @@ pub async fn create(
         .insert(&txn)
         .await
         .map_err(|e| ApiError::on_unique(e, "MERCHANT_NAME_TAKEN", NAME_TAKEN))?;
-    let staff = insert_staff(
-        &txn,
-        merchant.id,
-        staff_name,
-        phone,
-        true,
-        password_hash,
-        now,
-    )
-    .await?;
+    let staff = insert_staff(&txn, merchant.id, staff_name, phone, true, &initial, now).await?;
     audit::record_admin(
         &txn,
         me,
@@ -210,7 +245,10 @@ pub async fn create(
     )
     .await?;
     txn.commit().await?;
-    Ok((merchant, staff))
+    Ok((
+        merchant,
+        IssuedAccount::deliver(state, staff, initial).await,
+    ))
 }
 
 async fn insert_staff<C: ConnectionTrait>(
@@ -219,20 +257,19 @@ async fn insert_staff<C: ConnectionTrait>(
     name: String,
     phone: String,
     is_owner: bool,
-    password_hash: String,
+    initial: &InitialPassword,
     now: DateTime<Utc>,
 ) -> ApiResult<merchant_staff::Model> {
     merchant_staff::ActiveModel {
         merchant_id: Set(merchant_id),
         name: Set(name),
         phone: Set(phone),
-        password_hash: Set(password_hash),
+        password_hash: Set(initial.hash.clone()),
         must_change_password: Set(true),
+        initial_password_expires_at: Set(Some(initial.expires_at)),
         disabled: Set(false),
         is_owner: Set(is_owner),
         wx_openid: Set(None),
-        failed_logins: Set(0),
-        locked_until: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
         ..Default::default()
@@ -250,7 +287,7 @@ pub async fn update(
     version: i32,
     fields: MerchantFields,
 ) -> ApiResult<merchant::Model> {
-    let current = visible(&state.db, &me.scope, id).await?;
+    let current = owned(&state.db, me, id).await?;
     let now = state.clock.now();
     let txn = state.db.begin().await?;
     let mut active = merchant::ActiveModel {
@@ -290,7 +327,7 @@ pub async fn set_online(
     id: i64,
     online: bool,
 ) -> ApiResult<merchant::Model> {
-    let current = visible(&state.db, &me.scope, id).await?;
+    let current = owned(&state.db, me, id).await?;
     let action = if online {
         "merchant_online"
     } else {
@@ -367,21 +404,21 @@ pub async fn staff_of(
         .await?)
 }
 
-/// Adds a staff account (核销员) with the initial password.
+/// Adds a staff account (核销员) with a one-time initial password.
 pub async fn add_staff(
     state: &AppState,
     me: &AdminPrincipal,
     merchant_id: i64,
     name: &str,
     phone: &str,
-) -> ApiResult<merchant_staff::Model> {
-    let merchant = visible(&state.db, &me.scope, merchant_id).await?;
+) -> ApiResult<IssuedAccount> {
+    let merchant = owned(&state.db, me, merchant_id).await?;
     let name = required_text(name, "核销员姓名", 50)?;
     let phone = parse_phone(phone)?;
-    let password_hash = password::hash(password::INITIAL_PASSWORD).await?;
     let now = state.clock.now();
+    let initial = InitialPassword::generate(now).await?;
     let txn = state.db.begin().await?;
-    let staff = insert_staff(&txn, merchant.id, name, phone, false, password_hash, now).await?;
+    let staff = insert_staff(&txn, merchant.id, name, phone, false, &initial, now).await?;
     audit::record_admin(
         &txn,
         me,
@@ -391,7 +428,58 @@ pub async fn add_staff(
     )
     .await?;
     txn.commit().await?;
-    Ok(staff)
+    Ok(IssuedAccount::deliver(state, staff, initial).await)
+}
+
+/// A login account of a merchant the caller owns: `staff_id`, or the merchant's main
+/// account (商家账号, the one created with it) when `None`.
+async fn owned_staff(
+    state: &AppState,
+    me: &AdminPrincipal,
+    merchant_id: i64,
+    staff_id: Option<i64>,
+) -> ApiResult<(merchant::Model, merchant_staff::Model)> {
+    let merchant = owned(&state.db, me, merchant_id).await?;
+    let mut query =
+        merchant_staff::Entity::find().filter(merchant_staff::Column::MerchantId.eq(merchant.id));
+    query = match staff_id {
+        Some(id) => query.filter(merchant_staff::Column::Id.eq(id)),
+        None => query.filter(merchant_staff::Column::IsOwner.eq(true)),
+    };
+    let staff = query
+        .one(&state.db)
+        .await?
+        .ok_or(ApiError::NotFound("核销员"))?;
+    Ok((merchant, staff))
+}
+
+/// Issues a new one-time initial password for a login account of a merchant (the old
+/// password stops working, every session ends, lock-outs are lifted; audited).
+pub async fn reset_staff_password(
+    state: &AppState,
+    me: &AdminPrincipal,
+    merchant_id: i64,
+    staff_id: Option<i64>,
+) -> ApiResult<IssuedAccount> {
+    let (merchant, staff) = owned_staff(state, me, merchant_id, staff_id).await?;
+    let initial = managed_accounts::reissue_password::<merchant_staff::Entity>(
+        state,
+        me,
+        staff.id,
+        &staff.phone,
+        audit::Entry::on("reset_merchant_staff_password", "merchant_staff", staff.id)
+            .with_detail(serde_json::json!({ "merchant_id": merchant.id })),
+    )
+    .await?;
+    let staff = reload_staff(state, staff.id).await?;
+    Ok(IssuedAccount::deliver(state, staff, initial).await)
+}
+
+async fn reload_staff(state: &AppState, id: i64) -> ApiResult<merchant_staff::Model> {
+    merchant_staff::Entity::find_by_id(id)
+        .one(&state.db)
+        .await?
+        .ok_or(ApiError::NotFound("核销员"))
 }
 
 /// Disables or re-enables a staff account; disabling also ends its sessions.
@@ -402,42 +490,20 @@ pub async fn set_staff_disabled(
     staff_id: i64,
     disabled: bool,
 ) -> ApiResult<merchant_staff::Model> {
-    let merchant = visible(&state.db, &me.scope, merchant_id).await?;
-    let staff = merchant_staff::Entity::find_by_id(staff_id)
-        .filter(merchant_staff::Column::MerchantId.eq(merchant.id))
-        .one(&state.db)
-        .await?
-        .ok_or(ApiError::NotFound("核销员"))?;
-    let now = state.clock.now();
-    let txn = state.db.begin().await?;
-    merchant_staff::Entity::update_many()
-        .col_expr(merchant_staff::Column::Disabled, Expr::value(disabled))
-        .col_expr(merchant_staff::Column::UpdatedAt, Expr::value(now))
-        .filter(merchant_staff::Column::Id.eq(staff.id))
-        .exec(&txn)
-        .await?;
-    if disabled {
-        sessions::revoke_all(&txn, state, PrincipalKind::Merchant, staff.id).await?;
-    }
-    audit::record_admin(
-        &txn,
+    let (merchant, staff) = owned_staff(state, me, merchant_id, Some(staff_id)).await?;
+    let action = if disabled {
+        "disable_merchant_staff"
+    } else {
+        "enable_merchant_staff"
+    };
+    managed_accounts::set_disabled::<merchant_staff::Entity>(
+        state,
         me,
-        now,
-        audit::Entry::on(
-            if disabled {
-                "disable_merchant_staff"
-            } else {
-                "enable_merchant_staff"
-            },
-            "merchant_staff",
-            staff.id,
-        )
-        .with_detail(serde_json::json!({ "merchant_id": merchant.id })),
+        staff.id,
+        disabled,
+        audit::Entry::on(action, "merchant_staff", staff.id)
+            .with_detail(serde_json::json!({ "merchant_id": merchant.id })),
     )
     .await?;
-    txn.commit().await?;
-    merchant_staff::Entity::find_by_id(staff.id)
-        .one(&state.db)
-        .await?
-        .ok_or(ApiError::NotFound("核销员"))
+    reload_staff(state, staff.id).await
 }

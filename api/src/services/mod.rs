@@ -14,6 +14,8 @@ pub mod claims;
 pub mod coupons;
 pub mod files;
 pub mod html;
+pub mod login_guard;
+pub mod managed_accounts;
 pub mod members;
 pub mod merchants;
 pub mod orgs;

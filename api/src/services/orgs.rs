@@ -1,5 +1,9 @@
 //! The organisation tree: own profile (工会信息), subordinate organisations and their
 //! admin accounts.
+//!
+//! Admin accounts follow the account rule of `scope`: the admins of an organisation and
+//! of every organisation above it create them, disable and enable them and issue new
+//! one-time passwords (each audited); nobody does it to their own account.
 
 use entity::enums::OrgKind;
 use entity::value::{ContactPhone, CreditCode};
@@ -9,11 +13,12 @@ use sea_orm::{
     QueryFilter, QueryOrder, Set, TransactionTrait,
 };
 
-use crate::auth::{AdminPrincipal, password};
+use crate::auth::AdminPrincipal;
+use crate::auth::password::InitialPassword;
 use crate::error::{ApiError, ApiResult};
 use crate::input::{multiline_text, required_text, text};
 use crate::paging::PageRequest;
-use crate::services::audit;
+use crate::services::{audit, managed_accounts};
 use crate::state::AppState;
 
 /// The editable profile fields of an organisation (工会信息), already validated.
@@ -135,12 +140,12 @@ pub struct NewOrg {
 }
 
 /// Creates an organisation below one the caller can see, with its first admin account
-/// (initial password, to be changed at first login), in one transaction.
+/// (a one-time initial password, to be changed at first login), in one transaction.
 pub async fn create_child(
     state: &AppState,
     me: &AdminPrincipal,
     new: NewOrg,
-) -> ApiResult<(organisation::Model, admin_account::Model)> {
+) -> ApiResult<(organisation::Model, admin_account::Model, InitialPassword)> {
     let parent = me
         .scope
         .visible_org(&state.db, new.parent_id.unwrap_or(me.org_id))
@@ -154,8 +159,8 @@ pub async fn create_child(
         ));
     }
     let username = validate_username(&new.admin_username)?;
-    let password_hash = password::hash(password::INITIAL_PASSWORD).await?;
     let now = state.clock.now();
+    let initial = InitialPassword::generate(now).await?;
 
     let txn = state.db.begin().await?;
     let mut active = organisation::ActiveModel {
@@ -182,7 +187,7 @@ pub async fn create_child(
         org.id,
         username,
         new.admin_display_name,
-        password_hash,
+        &initial,
         now,
     )
     .await?;
@@ -195,23 +200,24 @@ pub async fn create_child(
     )
     .await?;
     txn.commit().await?;
-    Ok((org, admin))
+    Ok((org, admin, initial))
 }
 
-/// Adds another admin account to an organisation in the caller's scope.
+/// Adds another admin account (with a one-time initial password) to an organisation in
+/// the caller's scope.
 pub async fn add_admin(
     state: &AppState,
     me: &AdminPrincipal,
     org_id: i64,
     username: &str,
     display_name: Option<String>,
-) -> ApiResult<admin_account::Model> {
+) -> ApiResult<(admin_account::Model, InitialPassword)> {
     let org = me.scope.visible_org(&state.db, org_id).await?;
     let username = validate_username(username)?;
-    let password_hash = password::hash(password::INITIAL_PASSWORD).await?;
     let now = state.clock.now();
+    let initial = InitialPassword::generate(now).await?;
     let txn = state.db.begin().await?;
-    let admin = insert_admin(&txn, org.id, username, display_name, password_hash, now).await?;
+    let admin = insert_admin(&txn, org.id, username, display_name, &initial, now).await?;
     audit::record_admin(
         &txn,
         me,
@@ -221,7 +227,7 @@ pub async fn add_admin(
     )
     .await?;
     txn.commit().await?;
-    Ok(admin)
+    Ok((admin, initial))
 }
 
 pub async fn insert_admin<C: ConnectionTrait>(
@@ -229,18 +235,17 @@ pub async fn insert_admin<C: ConnectionTrait>(
     org_id: i64,
     username: String,
     display_name: Option<String>,
-    password_hash: String,
+    initial: &InitialPassword,
     now: chrono::DateTime<chrono::Utc>,
 ) -> ApiResult<admin_account::Model> {
     admin_account::ActiveModel {
         org_id: Set(org_id),
         username: Set(username),
         display_name: Set(text(display_name, "管理员姓名", 50)?),
-        password_hash: Set(password_hash),
+        password_hash: Set(initial.hash.clone()),
         must_change_password: Set(true),
+        initial_password_expires_at: Set(Some(initial.expires_at)),
         disabled: Set(false),
-        failed_logins: Set(0),
-        locked_until: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
         ..Default::default()
@@ -263,6 +268,83 @@ fn validate_username(raw: &str) -> ApiResult<String> {
         ));
     }
     Ok(username)
+}
+
+/// An admin account of an organisation in the caller's scope, other than the caller's
+/// own (404 outside the scope, 403 `OWN_ACCOUNT` for oneself).
+async fn managed_admin(
+    state: &AppState,
+    me: &AdminPrincipal,
+    org_id: i64,
+    admin_id: i64,
+) -> ApiResult<admin_account::Model> {
+    let org = me.scope.visible_org(&state.db, org_id).await?;
+    let admin = admin_account::Entity::find_by_id(admin_id)
+        .filter(admin_account::Column::OrgId.eq(org.id))
+        .one(&state.db)
+        .await?
+        .ok_or(ApiError::NotFound("管理员账号"))?;
+    if admin.id == me.admin_id {
+        return Err(ApiError::Forbidden {
+            code: "OWN_ACCOUNT",
+            message: "不能对自己的账号执行此操作（修改自己的密码请使用“修改密码”）".into(),
+        });
+    }
+    Ok(admin)
+}
+
+/// Issues a new one-time initial password for an admin account (the old password stops
+/// working, every session ends, lock-outs are lifted; audited).
+pub async fn reset_admin_password(
+    state: &AppState,
+    me: &AdminPrincipal,
+    org_id: i64,
+    admin_id: i64,
+) -> ApiResult<(admin_account::Model, InitialPassword)> {
+    let admin = managed_admin(state, me, org_id, admin_id).await?;
+    let initial = managed_accounts::reissue_password::<admin_account::Entity>(
+        state,
+        me,
+        admin.id,
+        &admin.username,
+        audit::Entry::on("reset_admin_password", "admin_account", admin.id)
+            .with_detail(serde_json::json!({ "org_id": admin.org_id })),
+    )
+    .await?;
+    Ok((reload_admin(state, admin.id).await?, initial))
+}
+
+/// Disables (ending every session) or re-enables an admin account; audited.
+pub async fn set_admin_disabled(
+    state: &AppState,
+    me: &AdminPrincipal,
+    org_id: i64,
+    admin_id: i64,
+    disabled: bool,
+) -> ApiResult<admin_account::Model> {
+    let admin = managed_admin(state, me, org_id, admin_id).await?;
+    let action = if disabled {
+        "disable_admin"
+    } else {
+        "enable_admin"
+    };
+    managed_accounts::set_disabled::<admin_account::Entity>(
+        state,
+        me,
+        admin.id,
+        disabled,
+        audit::Entry::on(action, "admin_account", admin.id)
+            .with_detail(serde_json::json!({ "org_id": admin.org_id })),
+    )
+    .await?;
+    reload_admin(state, admin.id).await
+}
+
+async fn reload_admin(state: &AppState, id: i64) -> ApiResult<admin_account::Model> {
+    admin_account::Entity::find_by_id(id)
+        .one(&state.db)
+        .await?
+        .ok_or(ApiError::NotFound("管理员账号"))
 }
 
 /// Filters of the organisation list.

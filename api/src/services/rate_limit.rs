@@ -3,11 +3,12 @@
 //! `acquire` is one statement (an upsert with a conditional update and `RETURNING`):
 //! a hit is counted only while the window has room, so concurrent requests cannot slip
 //! past the limit. `release` gives a hit back (when the guarded action did not happen).
+//! `forget` and `forget_prefixed` drop counters (a lock-out lifted).
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use entity::rate_limit::{self, Column};
 use jobs::clock::beijing;
-use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query};
+use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr, OnConflict, Query};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
 use crate::error::{ApiError, ApiResult};
@@ -28,9 +29,25 @@ pub struct Limit {
     pub subject: String,
     pub max: i32,
     pub window: Window,
-    /// The 429's code and message when the limit is reached.
+    /// The 429's code and message when the limit is reached; `{seconds}` and
+    /// `{minutes}` in the message become the time to wait.
     pub code: &'static str,
     pub message: &'static str,
+}
+
+impl Limit {
+    /// The 429 of this limit, `seconds` before its window ends.
+    fn refusal(&self, seconds: i64) -> ApiError {
+        let seconds = std::cmp::max(seconds, 1);
+        ApiError::TooManyRequests {
+            code: self.code,
+            message: self
+                .message
+                .replace("{seconds}", &seconds.to_string())
+                .replace("{minutes}", &((seconds + 59) / 60).to_string()),
+            retry_after_seconds: seconds,
+        }
+    }
 }
 
 fn window_end(now: DateTime<Utc>, window: Window) -> i64 {
@@ -97,14 +114,40 @@ pub async fn acquire<C: ConnectionTrait>(
     let row = rate_limit::Entity::find_by_id((limit.scope.to_owned(), limit.subject.clone()))
         .one(db)
         .await?;
-    let retry_after_seconds = row.map_or(1, |r| std::cmp::max(r.window_ends_at - now_s, 1));
-    Err(ApiError::TooManyRequests {
-        code: limit.code,
-        message: limit
-            .message
-            .replace("{seconds}", &retry_after_seconds.to_string()),
-        retry_after_seconds,
-    })
+    Err(limit.refusal(row.map_or(1, |r| r.window_ends_at - now_s)))
+}
+
+/// Forgets one counter.
+pub async fn forget<C: ConnectionTrait>(db: &C, scope: &str, subject: &str) -> ApiResult<()> {
+    rate_limit::Entity::delete_many()
+        .filter(Column::Scope.eq(scope))
+        .filter(Column::Subject.eq(subject))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Forgets every counter of `scope` whose subject starts with `prefix` (taken
+/// literally: `%` and `_` in it match only themselves).
+pub async fn forget_prefixed<C: ConnectionTrait>(
+    db: &C,
+    scope: &str,
+    prefix: &str,
+) -> ApiResult<()> {
+    let mut pattern = String::with_capacity(prefix.len() + 1);
+    for c in prefix.chars() {
+        if matches!(c, '\\' | '%' | '_') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    rate_limit::Entity::delete_many()
+        .filter(Column::Scope.eq(scope))
+        .filter(Expr::col(Column::Subject).like(LikeExpr::new(pattern).escape('\\')))
+        .exec(db)
+        .await?;
+    Ok(())
 }
 
 /// Counts a hit on every limit, or none: when one refuses, the hits already counted

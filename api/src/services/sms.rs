@@ -1,10 +1,13 @@
 //! SMS codes (`POST /api/app/sms-codes`): six CSPRNG digits, stored as a keyed hash,
-//! bound to a purpose, valid for five minutes, used once, dead after five wrong tries.
+//! bound to a purpose, valid for five minutes, used once, dead after five wrong tries
+//! (counted in the statement that compares the guess, so parallel guesses cannot get
+//! past the limit). Also the SMS of a merchant account's one-time initial password.
 //!
 //! Sending is limited per phone (one per 60 s, ten per Beijing day) and per client IP
 //! (per hour), with counters in the database. A gateway failure gives the counted
-//! hits back and answers 502 `SMS_UNAVAILABLE`. The answer is the same whether or not
-//! the phone has an account; login and reset codes are only delivered to accounts.
+//! hits back and answers 502 `SMS_UNAVAILABLE`; no sender configured is 503
+//! `SMS_NOT_CONFIGURED`. The answer is the same whether or not the phone has an
+//! account; login and reset codes are only delivered to accounts.
 
 use std::net::IpAddr;
 
@@ -95,6 +98,13 @@ pub async fn send_code(
     purpose: SmsPurpose,
     ip: Option<IpAddr>,
 ) -> ApiResult<Sent> {
+    // Before any counting, and whatever the phone: nothing could be delivered.
+    let Some(sender) = &state.sms else {
+        return Err(ApiError::Unavailable {
+            code: "SMS_NOT_CONFIGURED",
+            message: "短信服务未配置，暂时无法发送验证码，请联系管理员".into(),
+        });
+    };
     let now = state.clock.now();
     let limits = limits(phone, ip);
     rate_limit::acquire_all(&state.db, now, &limits).await?;
@@ -104,7 +114,7 @@ pub async fn send_code(
     };
     if deliver {
         let code = generate_code();
-        if let Err(e) = state.sms.send(phone, purpose, &code).await {
+        if let Err(e) = sender.send(phone, purpose.as_code(), &code).await {
             tracing::warn!(error = %e, "SMS code not sent");
             rate_limit::release_all(&state.db, &limits).await?;
             return Err(ApiError::BadGateway {
@@ -161,6 +171,11 @@ fn exhausted() -> ApiError {
 /// Checks a code without using it up; a wrong code counts an attempt (committed even
 /// though the request then fails). Returns the id to [`consume`] in the transaction
 /// that does the work, so a failure there leaves the code usable.
+///
+/// The guess is compared and counted in one conditional UPDATE (`attempts + 1 WHERE
+/// attempts < max AND code_hash <> guess`): of any number of parallel wrong guesses at
+/// most the remaining tries are counted as such, and every other one is refused as
+/// exhausted, like a right guess that comes after the limit.
 pub async fn check(
     state: &AppState,
     phone: &Phone,
@@ -184,20 +199,19 @@ pub async fn check(
     if code.consumed_at.is_some() || code.expires_at <= now {
         return Err(expired());
     }
-    if code.attempts >= MAX_WRONG_ATTEMPTS {
-        return Err(exhausted());
-    }
-    if code.code_hash != code_hash(state, phone, purpose, given) {
-        sms_code::Entity::update_many()
-            .col_expr(
-                sms_code::Column::Attempts,
-                Expr::col(sms_code::Column::Attempts).add(1),
-            )
-            .filter(sms_code::Column::Id.eq(code.id))
-            .filter(sms_code::Column::Attempts.lt(MAX_WRONG_ATTEMPTS))
-            .exec(&state.db)
-            .await?;
-        let left = MAX_WRONG_ATTEMPTS - code.attempts - 1;
+    let guess = code_hash(state, phone, purpose, given);
+    let counted = sms_code::Entity::update_many()
+        .col_expr(
+            sms_code::Column::Attempts,
+            Expr::col(sms_code::Column::Attempts).add(1),
+        )
+        .filter(sms_code::Column::Id.eq(code.id))
+        .filter(sms_code::Column::Attempts.lt(MAX_WRONG_ATTEMPTS))
+        .filter(sms_code::Column::CodeHash.ne(guess.as_str()))
+        .exec_with_returning(&state.db)
+        .await?;
+    if let Some(wrong) = counted.first() {
+        let left = MAX_WRONG_ATTEMPTS - wrong.attempts;
         tracing::warn!(phone = %phone.masked(), left, "wrong SMS code");
         return Err(if left <= 0 {
             exhausted()
@@ -208,7 +222,43 @@ pub async fn check(
             }
         });
     }
+    // Not counted: the right code, or no tries left (then right or wrong, it is dead).
+    let current = sms_code::Entity::find_by_id(code.id)
+        .one(&state.db)
+        .await?
+        .ok_or_else(expired)?;
+    if current.attempts >= MAX_WRONG_ATTEMPTS {
+        return Err(exhausted());
+    }
+    if current.code_hash != guess {
+        return Err(expired());
+    }
     Ok(code.id)
+}
+
+/// Sends a merchant account's one-time initial password to its phone, when a real
+/// gateway is configured (never to the development log). Whether it was sent; a
+/// failure is logged without the password and leaves the account as created.
+pub async fn send_initial_password(state: &AppState, phone: &str, clear: &str) -> bool {
+    let Some(sender) = state.sms.as_ref().filter(|s| s.delivers()) else {
+        return false;
+    };
+    let Ok(phone) = Phone::parse(phone) else {
+        return false;
+    };
+    match sender
+        .send(&phone, crate::sms::INITIAL_PASSWORD_PURPOSE, clear)
+        .await
+    {
+        Ok(()) => {
+            tracing::info!(phone = %phone.masked(), "initial password sent by SMS");
+            true
+        }
+        Err(e) => {
+            tracing::warn!(phone = %phone.masked(), error = %e, "initial password not sent by SMS");
+            false
+        }
+    }
 }
 
 /// Uses a checked code up, once: a second use (a replay or a race) fails.

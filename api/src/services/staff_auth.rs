@@ -1,17 +1,18 @@
 //! Merchant staff (核销员) log-in for the mini-program: phone + password (optionally
 //! binding the WeChat openid from `jscode2session`), WeChat log-in of a bound account,
-//! the forced change of the initial password. Wrong passwords are counted per account
-//! in one conditional UPDATE and lock it for a while, as for admins.
+//! the forced change of the initial password. Password log-ins are limited by
+//! `login_guard`, as for admins.
 
-use chrono::Duration;
+use std::net::IpAddr;
+
 use entity::enums::{PrincipalKind, WechatSource};
 use entity::{merchant, merchant_staff};
-use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, TransactionTrait};
 
 use crate::auth::{StaffPrincipal, password};
 use crate::error::{ApiError, ApiResult};
-use crate::services::{sessions, wechat};
+use crate::services::{login_guard, sessions, wechat};
 use crate::state::AppState;
 
 pub struct StaffLoggedIn {
@@ -38,13 +39,23 @@ pub fn disabled() -> ApiError {
     }
 }
 
-fn locked(remaining: Duration) -> ApiError {
-    let seconds = std::cmp::max(remaining.num_seconds(), 1);
-    ApiError::TooManyRequests {
-        code: "TOO_MANY_ATTEMPTS",
-        message: format!("登录失败次数过多，请{}分钟后再试", (seconds + 59) / 60),
-        retry_after_seconds: seconds,
+/// Disabled, or still on an initial password that has expired: refused even with the
+/// right password or a bound WeChat.
+fn refuse_unusable(
+    staff: &merchant_staff::Model,
+    now: chrono::DateTime<chrono::Utc>,
+) -> ApiResult<()> {
+    if staff.disabled {
+        return Err(disabled());
     }
+    if password::initial_expired(
+        staff.must_change_password,
+        staff.initial_password_expires_at,
+        now,
+    ) {
+        return Err(password::initial_expired_error());
+    }
+    Ok(())
 }
 
 /// Phone + password; binds the mini-program openid when `wx_code` is given.
@@ -54,34 +65,26 @@ pub async fn login(
     phone: &str,
     given_password: &str,
     wx_code: Option<&str>,
+    ip: Option<IpAddr>,
 ) -> ApiResult<StaffLoggedIn> {
     let now = state.clock.now();
     let phone: String = phone.chars().filter(|c| !c.is_whitespace()).collect();
+    let ticket = login_guard::admit(state, PrincipalKind::Merchant, &phone, ip).await?;
     let staff = merchant_staff::Entity::find()
         .filter(merchant_staff::Column::Phone.eq(phone))
         .one(&state.db)
         .await?;
-    if let Some(s) = &staff
-        && let Some(until) = s.locked_until
-        && until > now
-    {
-        return Err(locked(until - now));
-    }
     let ok = password::verify(
         given_password,
         staff.as_ref().map(|s| s.password_hash.clone()),
     )
     .await?;
-    let Some(staff) = staff else {
+    let Some(staff) = staff.filter(|_| ok) else {
+        tracing::warn!("wrong password at staff log-in");
         return Err(ApiError::InvalidCredentials);
     };
-    if !ok {
-        record_failure(state, staff.id).await?;
-        return Err(ApiError::InvalidCredentials);
-    }
-    if staff.disabled {
-        return Err(disabled());
-    }
+    ticket.succeeded(state).await?;
+    refuse_unusable(&staff, now)?;
     let openid = match wx_code.map(str::trim).filter(|c| !c.is_empty()) {
         None => None,
         Some(code) => match wechat::exchange(state, WechatSource::Miniprogram, code).await {
@@ -104,30 +107,23 @@ pub async fn login(
             return Err(already_bound());
         }
     }
-    let mut update = merchant_staff::Entity::update_many()
-        .col_expr(merchant_staff::Column::FailedLogins, Expr::value(0))
-        .col_expr(
-            merchant_staff::Column::LockedUntil,
-            Expr::value(Option::<chrono::DateTime<chrono::Utc>>::None),
-        );
     if let Some(openid) = &openid {
-        update = update
+        merchant_staff::Entity::update_many()
             .col_expr(
                 merchant_staff::Column::WxOpenid,
                 Expr::value(openid.clone()),
             )
-            .col_expr(merchant_staff::Column::UpdatedAt, Expr::value(now));
+            .col_expr(merchant_staff::Column::UpdatedAt, Expr::value(now))
+            .filter(merchant_staff::Column::Id.eq(staff.id))
+            .exec(&state.db)
+            .await
+            .map_err(
+                |e| match ApiError::on_unique(e, "WECHAT_ALREADY_BOUND", "") {
+                    ApiError::Conflict { .. } => already_bound(),
+                    other => other,
+                },
+            )?;
     }
-    update
-        .filter(merchant_staff::Column::Id.eq(staff.id))
-        .exec(&state.db)
-        .await
-        .map_err(
-            |e| match ApiError::on_unique(e, "WECHAT_ALREADY_BOUND", "") {
-                ApiError::Conflict { .. } => already_bound(),
-                other => other,
-            },
-        )?;
     let token = sessions::issue(&state.db, state, PrincipalKind::Merchant, staff.id).await?;
     let staff = merchant_staff::Entity::find_by_id(staff.id)
         .one(&state.db)
@@ -169,9 +165,7 @@ pub async fn login_wechat(state: &AppState, wx_code: &str) -> ApiResult<StaffLog
             code: "WECHAT_NOT_BOUND",
             message: "该微信尚未绑定商家账号，请使用手机号和密码登录".into(),
         })?;
-    if staff.disabled {
-        return Err(disabled());
-    }
+    refuse_unusable(&staff, state.clock.now())?;
     let token = sessions::issue(&state.db, state, PrincipalKind::Merchant, staff.id).await?;
     let merchant = merchant_of(state, &staff).await?;
     Ok(StaffLoggedIn {
@@ -181,33 +175,6 @@ pub async fn login_wechat(state: &AppState, wx_code: &str) -> ApiResult<StaffLog
     })
 }
 
-/// One statement counts the failure and, at the limit, locks the account.
-async fn record_failure(state: &AppState, staff_id: i64) -> ApiResult<()> {
-    let max = state.settings.login_max_failures;
-    let lock_until = state.clock.now() + Duration::minutes(state.settings.login_lock_minutes);
-    let reached = Expr::col(merchant_staff::Column::FailedLogins)
-        .add(1)
-        .gte(max);
-    merchant_staff::Entity::update_many()
-        .col_expr(
-            merchant_staff::Column::LockedUntil,
-            Expr::case(reached.clone(), Expr::value(lock_until))
-                .finally(Expr::col(merchant_staff::Column::LockedUntil))
-                .into(),
-        )
-        .col_expr(
-            merchant_staff::Column::FailedLogins,
-            Expr::case(reached, Expr::value(0))
-                .finally(Expr::col(merchant_staff::Column::FailedLogins).add(1))
-                .into(),
-        )
-        .filter(merchant_staff::Column::Id.eq(staff_id))
-        .exec(&state.db)
-        .await?;
-    tracing::warn!(staff_id, "failed staff login");
-    Ok(())
-}
-
 /// Changes the password, revokes every session of the account, returns a fresh token.
 pub async fn change_password(
     state: &AppState,
@@ -215,10 +182,7 @@ pub async fn change_password(
     old_password: &str,
     new_password: &str,
 ) -> ApiResult<String> {
-    password::check_policy(new_password)?;
-    if old_password == new_password {
-        return Err(ApiError::validation("新密码不能与原密码相同"));
-    }
+    password::check_change(old_password, new_password)?;
     let staff = merchant_staff::Entity::find_by_id(me.staff_id)
         .one(&state.db)
         .await?
@@ -226,6 +190,7 @@ pub async fn change_password(
     if !password::verify(old_password, Some(staff.password_hash.clone())).await? {
         return Err(ApiError::InvalidCredentials);
     }
+    refuse_unusable(&staff, state.clock.now())?;
     let new_hash = password::hash(new_password).await?;
     let now = state.clock.now();
     let txn = state.db.begin().await?;
@@ -234,6 +199,10 @@ pub async fn change_password(
         .col_expr(
             merchant_staff::Column::MustChangePassword,
             Expr::value(false),
+        )
+        .col_expr(
+            merchant_staff::Column::InitialPasswordExpiresAt,
+            Expr::value(Option::<chrono::DateTime<chrono::Utc>>::None),
         )
         .col_expr(merchant_staff::Column::UpdatedAt, Expr::value(now))
         .filter(merchant_staff::Column::Id.eq(me.staff_id))

@@ -101,6 +101,9 @@ Component({
     messageFor(err) {
       if (err.code === 'INVALID_CREDENTIALS') return err.message || '手机号或密码错误';
       if (err.code === 'TOO_MANY_ATTEMPTS') return err.message || '尝试次数过多，请稍后再试';
+      if (err.code === 'INITIAL_PASSWORD_EXPIRED') {
+        return err.message || '初始密码已过期，请联系工会管理员重新获取';
+      }
       return err.message || '登录失败，请稍后重试';
     },
 

@@ -38,7 +38,7 @@ Component({
     onSubmit() {
       if (this.busy) return;
       const d = this.data;
-      const problem = validate(d.oldPassword, d.newPassword, d.confirmPassword);
+      const problem = validate(d.oldPassword, d.newPassword, d.confirmPassword, d.forced);
       if (problem) {
         this.setData({ error: problem });
         return;
@@ -58,7 +58,7 @@ Component({
         .catch((err) => {
           this.busy = false;
           let error = '';
-          if (err.code === 'INVALID_CREDENTIALS') error = '原密码错误';
+          if (err.code === 'INVALID_CREDENTIALS') error = this.data.forced ? '初始密码错误' : '原密码错误';
           else if (!err.handled) error = err.message || '修改失败，请稍后重试';
           this.setData({ submitting: false, error: error });
         });

@@ -99,12 +99,26 @@ describe('password login', () => {
     const page = await openForm();
     env.server.on('POST /api/merchant/login', { status: 200, body: Object.assign({}, LOGIN_OK, { must_change_password: true }) });
     await input(page, '#phone', '13800000001');
-    await input(page, '#password', 'gh123456');
+    await input(page, '#password', 'K7mPq2Rt9xYz');
     await tap(page, '#submit');
     await flush();
     expect(env.wx.redirectTo).toHaveBeenCalledWith({ url: '/pages/password/password?forced=1' });
     expect(env.wx.switchTab).not.toHaveBeenCalled();
     expect(session.mustChangePassword()).toBe(true);
+  });
+
+  test('an expired initial password shows the server message and stays on the form', async () => {
+    const page = await openForm();
+    const message = '初始密码已过期（72小时内有效），请联系管理员重新获取初始密码';
+    env.server.on('POST /api/merchant/login', err(401, 'INITIAL_PASSWORD_EXPIRED', message));
+    await input(page, '#phone', '13800000001');
+    await input(page, '#password', 'K7mPq2Rt9xYz');
+    await tap(page, '#submit');
+    await flush();
+    expect(text(page, '#error')).toBe(message);
+    expect(session.getToken()).toBe('');
+    expect(env.wx.reLaunch).not.toHaveBeenCalled();
+    expect(env.wx.switchTab).not.toHaveBeenCalled();
   });
 
   test('wrong password shows the server message on the form', async () => {

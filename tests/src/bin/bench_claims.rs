@@ -24,7 +24,7 @@ use anyhow::{Context, bail};
 use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
 use serde_json::{Value, json};
 use tests::bench::{self, Connection, CpuSample, Env, Server};
-use tests::scenario::{self, Welfare};
+use tests::scenario::Welfare;
 
 fn var(name: &str, default: usize) -> usize {
     std::env::var(name)
@@ -217,9 +217,9 @@ async fn run(env: &Env, vouchers: usize, members: usize, clients: usize) -> anyh
     exec(
         &db,
         "INSERT INTO app_accounts (phone, password_hash, region, agreement_accepted_at, member_id, \
-         certified_id_hash, card_no, card_issued_at, failed_logins, created_at, updated_at) \
+         certified_id_hash, card_no, card_issued_at, created_at, updated_at) \
          SELECT '19' || lpad(id::text, 9, '0'), 'x', '山东省日照市', now(), id, id_number_hash, \
-         'RZ' || lpad(id::text, 10, '0'), now(), 0, now(), now() FROM members",
+         'RZ' || lpad(id::text, 10, '0'), now(), now(), now() FROM members",
     )
     .await?;
     exec(
@@ -277,7 +277,7 @@ async fn run(env: &Env, vouchers: usize, members: usize, clients: usize) -> anyh
     );
 
     // Phase 2: the merchant's staff redeem every issued voucher, 64 at a time.
-    let staff_token = scenario::staff_token(&api).await?;
+    let staff_token = welfare.staff_token(&api).await?;
     let codes: Vec<String> = claimed
         .ok
         .iter()

@@ -121,8 +121,8 @@ async fn seed(env: &Env, vouchers: i64) -> anyhow::Result<i64> {
              FROM generate_series(1, {MERCHANTS}) g"
         ),
         "INSERT INTO merchant_staff (merchant_id, name, phone, password_hash,
-             must_change_password, disabled, is_owner, failed_logins, created_at, updated_at)
-         SELECT id, '核销员' || id, '136' || lpad(id::text, 8, '0'), 'x', false, false, true, 0,
+             must_change_password, disabled, is_owner, created_at, updated_at)
+         SELECT id, '核销员' || id, '136' || lpad(id::text, 8, '0'), 'x', false, false, true,
              now(), now()
          FROM merchants"
             .to_owned(),

@@ -37,7 +37,7 @@ async fn main() -> anyhow::Result<()> {
 async fn run(env: &Env) -> anyhow::Result<(Duration, Duration, usize)> {
     let api = Server::start_api(env)?;
     api.wait_healthy().await?;
-    let token = api.activate("admin").await?;
+    let token = api.root_token().await?;
     seed(env).await?;
     println!("seeded {DISTRICTS} districts, {UNIONS} unions, {MEMBERS} members");
 

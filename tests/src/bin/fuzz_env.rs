@@ -12,8 +12,8 @@
 
 use anyhow::{Context, bail};
 use serde_json::json;
-use tests::bench::{Env, Server};
-use tests::scenario::{self, Welfare};
+use tests::bench::{self, Env, Server};
+use tests::scenario::Welfare;
 use tests::stubs::{self, SmsGateway, Wechat};
 
 const MEMBER_PHONE: &str = "13900000001";
@@ -56,6 +56,10 @@ async fn main() -> anyhow::Result<()> {
         "embedded" => {
             let dir = data_dir.display();
             vars.push(("DATA_DIR".into(), format!("{dir}")));
+            vars.push((
+                "BOOTSTRAP_ADMIN_PASSWORD".into(),
+                bench::BOOTSTRAP_PASSWORD.into(),
+            ));
             vars.push((
                 "DATABASE_URL".into(),
                 format!("sqlite://{dir}/gonghui.db?mode=rwc"),
@@ -159,7 +163,7 @@ async fn seed(api: &Server, sms: &SmsGateway) -> anyhow::Result<Vec<(&'static st
     if claimed["id"].as_i64().is_none() {
         bail!("claim: {claimed}");
     }
-    let staff = scenario::staff_token(api).await?;
+    let staff = welfare.staff_token(api).await?;
     Ok(vec![
         ("ADMIN_TOKEN", admin),
         ("MEMBER_TOKEN", member),

@@ -6,7 +6,7 @@ use crate::coupons::create_coupon;
 use crate::helpers::{Chain, Resp, TestApp};
 use crate::merchants::create_merchant;
 
-fn activity_body(scope_org_id: i64) -> Value {
+pub fn activity_body(scope_org_id: i64) -> Value {
     let start = Utc::now() + Duration::days(1);
     json!({
         "title": "中秋节福利发放",
@@ -710,7 +710,7 @@ async fn a_stale_activity_edit_is_409_and_writes_elsewhere_are_404() {
     let stale = app
         .put(
             &format!("/api/admin/activities/{id}"),
-            &t.district_token,
+            &t.union_token,
             edit.clone(),
         )
         .await;

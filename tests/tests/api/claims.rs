@@ -257,15 +257,16 @@ pub async fn rush_in(app: &TestApp, quantity: i64, limit: Value, spec: Spec) -> 
     }
 }
 
-/// Logs a merchant's staff account in with the initial password and changes it; the
-/// new token.
+/// Logs a merchant's staff account in with its one-time initial password and changes
+/// it; the new token.
 pub async fn staff_token(app: &TestApp, phone: &str) -> String {
+    let initial = app.initial_password(phone);
     let login = app
         .request(
             Method::POST,
             "/api/merchant/login",
             None,
-            Some(json!({ "phone": phone, "password": crate::helpers::INITIAL_PASSWORD })),
+            Some(json!({ "phone": phone, "password": initial })),
         )
         .await;
     assert_eq!(login.status, StatusCode::OK, "{:?}", login.body);
@@ -278,7 +279,7 @@ pub async fn staff_token(app: &TestApp, phone: &str) -> String {
         .post(
             "/api/merchant/password",
             &token,
-            json!({ "old_password": crate::helpers::INITIAL_PASSWORD, "new_password": STAFF_PASSWORD }),
+            json!({ "old_password": initial, "new_password": STAFF_PASSWORD }),
         )
         .await;
     assert_eq!(changed.status, StatusCode::OK, "{:?}", changed.body);
@@ -323,7 +324,6 @@ pub async fn direct_members(app: &TestApp, union_token: &str, first: u32, n: u32
             region: Set("山东省日照市".into()),
             agreement_accepted_at: Set(now),
             member_id: Set(Some(member_id)),
-            failed_logins: Set(0),
             created_at: Set(now),
             updated_at: Set(now),
             ..Default::default()

@@ -5,6 +5,8 @@
 
 #![allow(dead_code)]
 
+use std::collections::HashMap;
+use std::sync::Mutex;
 use std::time::Duration;
 
 use api::Application;
@@ -12,10 +14,11 @@ use api::state::AppState;
 use jobs::{Clock, Settings};
 use reqwest::{Method, StatusCode};
 use sea_orm::{ConnectionTrait, Database};
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Value, json};
 
-pub const INITIAL_PASSWORD: &str = "gh123456";
+/// The bootstrap admin's one-time password in tests (`BOOTSTRAP_ADMIN_PASSWORD`).
+pub const ROOT_INITIAL_PASSWORD: &str = "Bootstrap2026x";
 pub const ADMIN_PASSWORD: &str = "Rizhao2026ok";
 /// base64 of 32 fixed bytes; tests only.
 pub const TEST_ENCRYPTION_KEY: &str = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
@@ -26,6 +29,9 @@ pub struct TestApp {
     pub clock: Clock,
     pub state: AppState,
     pub settings: Settings,
+    /// Every one-time initial password an answer handed out, by login name (username or
+    /// phone), as the person who read it would note it down.
+    passwords: Mutex<HashMap<String, String>>,
     _dir: tempfile::TempDir,
 }
 
@@ -55,6 +61,7 @@ pub async fn fresh_settings(dir: &std::path::Path) -> Settings {
     // Quiet by default; the schedule test sets its own.
     settings.housekeeping_cron = "0 0 0 1 1 *".into();
     settings.database_max_connections = 8;
+    settings.bootstrap_admin_password = Some(SecretString::from(ROOT_INITIAL_PASSWORD));
     if let Ok(url) = std::env::var("TEST_DATABASE_URL") {
         settings.database_url = SecretString::from(create_postgres_database(&url).await);
         settings.encryption_key = Some(SecretString::from(TEST_ENCRYPTION_KEY));
@@ -95,23 +102,67 @@ impl TestApp {
 
     /// Spawns another server on the same settings (same database and queue).
     pub async fn spawn_on(settings: Settings, dir: tempfile::TempDir) -> Self {
+        Self::spawn_at(settings, dir, Clock::system()).await
+    }
+
+    /// Spawns a server whose clock is `clock` (e.g. one a test already moved on).
+    pub async fn spawn_at(settings: Settings, dir: tempfile::TempDir, clock: Clock) -> Self {
         if std::env::var_os("TEST_LOG").is_some() {
             jobs::telemetry::init(jobs::settings::LogFormat::Text);
         }
-        let clock = Clock::system();
         let app = Application::build(settings.clone(), clock.clone())
             .await
             .expect("application builds");
         let base = format!("http://127.0.0.1:{}", app.port());
         let state = app.state().clone();
         tokio::spawn(app.run_until(std::future::pending()));
+        let mut passwords = HashMap::new();
+        if let Some(root) = &settings.bootstrap_admin_password {
+            passwords.insert(
+                settings.bootstrap_admin_username.clone(),
+                root.expose_secret().to_owned(),
+            );
+        }
         Self {
             base,
             client: reqwest::Client::new(),
             clock,
             state,
             settings,
+            passwords: Mutex::new(passwords),
             _dir: dir,
+        }
+    }
+
+    /// The last one-time initial password handed out for `login` (username or phone).
+    pub fn initial_password(&self, login: &str) -> String {
+        self.passwords
+            .lock()
+            .expect("lock")
+            .get(login)
+            .cloned()
+            .unwrap_or_else(|| panic!("no initial password was handed out for {login}"))
+    }
+
+    /// Notes down the one-time password of an answer that carries one, under the login
+    /// name it belongs to.
+    fn note_initial_password(&self, body: &Value) {
+        let Some(password) = body["initial_password"].as_str() else {
+            return;
+        };
+        let login = [
+            &body["username"],
+            &body["phone"],
+            &body["admin"]["username"],
+            &body["account"]["phone"],
+        ]
+        .into_iter()
+        .find_map(|v| v.as_str());
+        if let Some(login) = login {
+            self.passwords
+                .lock()
+                .expect("lock")
+                .insert(login.to_owned(), password.to_owned());
         }
     }
 
@@ -135,6 +186,7 @@ impl TestApp {
         let status = resp.status();
         let bytes = resp.bytes().await.expect("body read");
         let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        self.note_initial_password(&body);
         Resp { status, body }
     }
 
@@ -211,16 +263,18 @@ impl TestApp {
         .await
     }
 
-    /// Logs in with the initial password, changes it to `ADMIN_PASSWORD`, returns the new token.
+    /// Logs in with the one-time initial password handed out for `username`, changes it
+    /// to `ADMIN_PASSWORD`, returns the new token.
     pub async fn activate_admin(&self, username: &str) -> String {
-        let login = self.admin_login(username, INITIAL_PASSWORD).await;
+        let initial = self.initial_password(username);
+        let login = self.admin_login(username, &initial).await;
         assert_eq!(login.status, StatusCode::OK, "{:?}", login.body);
         let token = login.body["token"].as_str().expect("token").to_owned();
         let changed = self
             .post(
                 "/api/admin/password",
                 &token,
-                json!({ "old_password": INITIAL_PASSWORD, "new_password": ADMIN_PASSWORD }),
+                json!({ "old_password": initial, "new_password": ADMIN_PASSWORD }),
             )
             .await;
         assert_eq!(changed.status, StatusCode::OK, "{:?}", changed.body);
@@ -323,4 +377,51 @@ pub struct Chain {
     pub district_token: String,
     pub union: i64,
     pub union_token: String,
+}
+
+/// A `tracing` writer that keeps everything written to it.
+#[derive(Clone, Default)]
+pub struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().expect("lock").extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Captured {
+    /// Everything captured so far.
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().expect("lock")).into_owned()
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Captured {
+    type Writer = Captured;
+    fn make_writer(&'a self) -> Self::Writer {
+        self.clone()
+    }
+}
+
+/// Everything logged by this test binary from the first call on (a global subscriber:
+/// the servers of parallel tests log from their own threads).
+pub fn captured_logs() -> Captured {
+    static LOGS: std::sync::OnceLock<Captured> = std::sync::OnceLock::new();
+    LOGS.get_or_init(|| {
+        let logs = Captured::default();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(logs.clone())
+            .with_max_level(tracing::Level::DEBUG)
+            .with_ansi(false)
+            .without_time()
+            .finish();
+        // Fails only when TEST_LOG already installed one; the assertions then say so.
+        let _ = tracing::subscriber::set_global_default(subscriber);
+        logs
+    })
+    .clone()
 }

@@ -3,6 +3,7 @@
 mod helpers;
 use tests::stubs;
 
+mod accounts;
 mod activities;
 mod admin_auth;
 mod certification;
@@ -13,6 +14,7 @@ mod health;
 mod imports;
 mod input;
 mod jobs_queue;
+mod login_limits;
 mod member_app;
 mod merchant_login;
 mod merchants;
@@ -24,3 +26,4 @@ mod sheets;
 mod stats;
 mod transfer_requests;
 mod vouchers;
+mod write_policy;

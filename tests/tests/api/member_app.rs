@@ -5,7 +5,7 @@ use chrono::{Duration, TimeZone};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::helpers::{Resp, TestApp};
+use crate::helpers::{Resp, TestApp, captured_logs};
 use crate::stubs::{self, SmsGateway, Wechat};
 
 pub const MEMBER_PASSWORD: &str = "Member2026ok";
@@ -24,6 +24,14 @@ impl MemberApp {
     }
 
     pub async fn spawn_with(wechat_configured: bool) -> Self {
+        Self::spawn_configured(wechat_configured, |_| {}).await
+    }
+
+    /// As `spawn_with`, with further settings adjusted by `configure`.
+    pub async fn spawn_configured(
+        wechat_configured: bool,
+        configure: impl FnOnce(&mut jobs::Settings),
+    ) -> Self {
         let sms = SmsGateway::start().await;
         let wechat = Wechat::start().await;
         let (sms_url, wx_url) = (sms.url.clone(), wechat.url.clone());
@@ -36,6 +44,7 @@ impl MemberApp {
                 s.wechat_miniprogram_appid = Some(stubs::MINI_APPID.into());
                 s.wechat_miniprogram_secret = Some(stubs::MINI_SECRET.into());
             }
+            configure(s);
         })
         .await;
         Self { app, sms, wechat }
@@ -418,7 +427,7 @@ async fn registration_refuses_bad_input_without_using_up_the_code() {
     // Nothing was written and the code still works.
     let ok = register_with(&m, phone, &code, MEMBER_PASSWORD).await;
     assert_eq!(ok.status, StatusCode::OK, "{:?}", ok.body);
-    // The phone is taken now (checked before the code is looked at).
+    // The phone is taken now (told only once the code is right).
     m.app.clock.advance(Duration::seconds(61));
     let code = m.code(phone, "register").await;
     let taken = register_with(&m, phone, &code, MEMBER_PASSWORD).await;
@@ -722,46 +731,6 @@ async fn wechat_errors_map_to_clear_answers() {
     assert_eq!(resp.code(), "WECHAT_UNAVAILABLE");
 }
 
-/// A `tracing` writer that keeps everything written to it.
-#[derive(Clone, Default)]
-struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
-
-impl std::io::Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().expect("lock").extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Captured {
-    type Writer = Captured;
-    fn make_writer(&'a self) -> Self::Writer {
-        self.clone()
-    }
-}
-
-/// Everything logged by this test binary from the first call on (a global subscriber:
-/// the servers of parallel tests log from their own threads).
-fn captured_logs() -> Captured {
-    static LOGS: std::sync::OnceLock<Captured> = std::sync::OnceLock::new();
-    LOGS.get_or_init(|| {
-        let logs = Captured::default();
-        let subscriber = tracing_subscriber::fmt()
-            .with_writer(logs.clone())
-            .with_max_level(tracing::Level::DEBUG)
-            .with_ansi(false)
-            .without_time()
-            .finish();
-        // Fails only when TEST_LOG already installed one; the assertions then say so.
-        let _ = tracing::subscriber::set_global_default(subscriber);
-        logs
-    })
-    .clone()
-}
-
 #[tokio::test]
 async fn no_sms_code_or_full_phone_reaches_the_logs() {
     if std::env::var_os("TEST_LOG").is_some() {
@@ -783,7 +752,7 @@ async fn no_sms_code_or_full_phone_reaches_the_logs() {
     m.sms.answer_with(500);
     m.app.clock.advance(Duration::seconds(61));
     m.send_code(phone, "login").await;
-    let text = String::from_utf8(logs.0.lock().expect("lock").clone()).expect("utf8");
+    let text = logs.text();
     assert!(
         text.contains("SMS code sent"),
         "logging was captured: {text}"
@@ -816,22 +785,142 @@ async fn concurrent_sends_for_one_phone_deliver_exactly_one_code() {
 }
 
 #[tokio::test]
-async fn without_a_gateway_the_development_log_sender_is_used() {
+async fn without_a_gateway_a_code_request_answers_503_unless_sms_dev_log_is_set() {
+    // Neither a gateway nor SMS_DEV_LOG: nothing can be delivered, whatever the database.
     let app = TestApp::spawn().await;
-    let resp = app
+    for purpose in ["register", "login"] {
+        let resp = app
+            .request(
+                Method::POST,
+                "/api/app/sms-codes",
+                None,
+                Some(json!({ "phone": "13800006060", "purpose": purpose })),
+            )
+            .await;
+        assert_eq!(
+            resp.status,
+            StatusCode::SERVICE_UNAVAILABLE,
+            "{:?}",
+            resp.body
+        );
+        assert_eq!(resp.code(), "SMS_NOT_CONFIGURED");
+        assert!(
+            resp.message().contains("短信服务未配置"),
+            "{}",
+            resp.message()
+        );
+    }
+
+    // SMS_DEV_LOG=true (development): the code goes to the log, marked as such, and works.
+    let logs = captured_logs();
+    let dev = TestApp::spawn_with(|s| s.sms_dev_log = true).await;
+    let phone = "13800006061";
+    let sent = dev
         .request(
             Method::POST,
             "/api/app/sms-codes",
             None,
-            Some(json!({ "phone": "13800006060", "purpose": "register" })),
+            Some(json!({ "phone": phone, "purpose": "register" })),
         )
         .await;
-    if app.settings.is_sqlite() {
-        // Embedded (development) mode: the code goes to the log, marked as such.
-        assert_eq!(resp.status, StatusCode::OK, "{:?}", resp.body);
-    } else {
-        // Production mode never logs a code: without a gateway nothing can be sent.
-        assert_eq!(resp.status, StatusCode::BAD_GATEWAY, "{:?}", resp.body);
-        assert_eq!(resp.code(), "SMS_UNAVAILABLE");
+    assert_eq!(sent.status, StatusCode::OK, "{:?}", sent.body);
+    if std::env::var_os("TEST_LOG").is_some() {
+        // TEST_LOG installs its own global subscriber: nothing to read back here.
+        return;
     }
+    let text = logs.text();
+    let line = text
+        .lines()
+        .find(|l| l.contains("SMS_DEV_LOG") && l.contains("138****6061"))
+        .unwrap_or_else(|| panic!("the code is in the development log: {text}"));
+    let after = &line[line.find("code=").expect("code field") + 5..];
+    let code: String = after
+        .trim_start_matches('"')
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    assert_eq!(code.len(), 6, "{line}");
+    let registered = dev
+        .request(
+            Method::POST,
+            "/api/app/register",
+            None,
+            Some(json!({ "phone": phone, "password": MEMBER_PASSWORD, "sms_code": code, "region": REGION, "agree": true })),
+        )
+        .await;
+    assert_eq!(registered.status, StatusCode::OK, "{:?}", registered.body);
+}
+
+#[tokio::test]
+async fn registration_does_not_tell_whether_a_phone_is_registered_before_the_code_is_right() {
+    let m = MemberApp::spawn().await;
+    let registered = "13800007001";
+    let unknown = "13800007002";
+    m.register(registered).await;
+    let same = |a: &Resp, b: &Resp| {
+        assert_eq!(
+            (a.status, a.code(), a.message()),
+            (b.status, b.code(), b.message())
+        );
+    };
+
+    // No code requested: the same answer for both phones.
+    let a = register_with(&m, registered, "123456", MEMBER_PASSWORD).await;
+    let b = register_with(&m, unknown, "123456", MEMBER_PASSWORD).await;
+    same(&a, &b);
+    assert_eq!(a.code(), "SMS_CODE_EXPIRED");
+
+    // A wrong code: the same answer again.
+    let registered_code = m.code(registered, "register").await;
+    let unknown_code = m.code(unknown, "register").await;
+    let wrong = |code: &str| if code == "000000" { "111111" } else { "000000" };
+    let a = register_with(&m, registered, wrong(&registered_code), MEMBER_PASSWORD).await;
+    let b = register_with(&m, unknown, wrong(&unknown_code), MEMBER_PASSWORD).await;
+    same(&a, &b);
+    assert_eq!(a.code(), "SMS_CODE_INVALID");
+
+    // Only the right code, which only the phone's holder has, learns it.
+    let taken = register_with(&m, registered, &registered_code, MEMBER_PASSWORD).await;
+    assert_eq!(taken.status, StatusCode::CONFLICT, "{:?}", taken.body);
+    assert_eq!(taken.code(), "PHONE_TAKEN");
+}
+
+#[tokio::test]
+async fn a_burst_of_parallel_wrong_codes_is_counted_up_to_the_limit_and_then_even_the_right_code_fails()
+ {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let m = MemberApp::spawn().await;
+    let phone = "13800007003";
+    let code = m.code(phone, "register").await;
+    let right: u32 = code.parse().expect("digits");
+    let guesses: Vec<String> = (1..=20)
+        .map(|i| format!("{:06}", (right + i) % 1_000_000))
+        .collect();
+    let answers = futures::future::join_all(
+        guesses
+            .iter()
+            .map(|guess| register_with(&m, phone, guess, MEMBER_PASSWORD)),
+    )
+    .await;
+    let invalid = answers
+        .iter()
+        .filter(|a| a.code() == "SMS_CODE_INVALID")
+        .count();
+    let exhausted = answers
+        .iter()
+        .filter(|a| a.code() == "SMS_CODE_TOO_MANY_ATTEMPTS")
+        .count();
+    // Five tries: four answered "wrong, N left", the fifth and every later one "no more".
+    assert_eq!((invalid, exhausted), (4, 16), "{answers:?}");
+    let stored = entity::sms_code::Entity::find()
+        .filter(entity::sms_code::Column::Phone.eq(phone))
+        .one(&m.app.state.db)
+        .await
+        .expect("query")
+        .expect("the code");
+    assert_eq!(stored.attempts, 5);
+
+    let late = register_with(&m, phone, &code, MEMBER_PASSWORD).await;
+    assert_eq!(late.status, StatusCode::BAD_REQUEST, "{:?}", late.body);
+    assert_eq!(late.code(), "SMS_CODE_TOO_MANY_ATTEMPTS");
 }

@@ -5,7 +5,7 @@
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::helpers::{INITIAL_PASSWORD, Resp, TestApp};
+use crate::helpers::{Resp, TestApp};
 use crate::member_app::MemberApp;
 use crate::merchants::create_merchant;
 
@@ -13,7 +13,7 @@ async fn anon(app: &TestApp, path: &str, body: Value) -> Resp {
     app.request(Method::POST, path, None, Some(body)).await
 }
 
-/// Two merchants of one district, each with its owner account (initial password).
+/// Two merchants of one district, each with its owner account (one-time password).
 async fn two_merchants(app: &TestApp) {
     let root = app.root_token().await;
     let (_, district) = app
@@ -24,7 +24,7 @@ async fn two_merchants(app: &TestApp) {
 }
 
 async fn password_login(app: &TestApp, phone: &str, wx_code: Option<&str>) -> Resp {
-    let mut body = json!({ "phone": phone, "password": INITIAL_PASSWORD });
+    let mut body = json!({ "phone": phone, "password": app.initial_password(phone) });
     if let Some(code) = wx_code {
         body["wx_code"] = json!(code);
     }

@@ -1,7 +1,7 @@
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{INITIAL_PASSWORD, TestApp};
+use crate::helpers::TestApp;
 
 pub fn merchant_body(name: &str, phone: &str) -> Value {
     json!({
@@ -92,7 +92,8 @@ async fn creating_a_merchant_creates_its_login_account_with_the_initial_password
     assert_eq!(created.body["account"]["is_owner"], true);
     assert!(created.body["account"].get("password_hash").is_none());
 
-    // The stored hash is argon2 of the initial password.
+    // The stored hash is argon2 of the one-time password in the answer.
+    let initial = created.body["initial_password"].as_str().expect("initial");
     use sea_orm::EntityTrait;
     let staff = entity::merchant_staff::Entity::find()
         .all(&app.state.db)
@@ -101,7 +102,7 @@ async fn creating_a_merchant_creates_its_login_account_with_the_initial_password
     assert_eq!(staff.len(), 1);
     assert!(staff[0].password_hash.starts_with("$argon2"));
     assert!(
-        api::auth::password::verify(INITIAL_PASSWORD, Some(staff[0].password_hash.clone()))
+        api::auth::password::verify(initial, Some(staff[0].password_hash.clone()))
             .await
             .expect("verify")
     );

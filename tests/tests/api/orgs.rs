@@ -1,7 +1,7 @@
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::helpers::{INITIAL_PASSWORD, TestApp};
+use crate::helpers::TestApp;
 
 #[tokio::test]
 async fn creating_a_subordinate_org_creates_its_admin_with_the_initial_password() {
@@ -26,7 +26,10 @@ async fn creating_a_subordinate_org_creates_its_admin_with_the_initial_password(
     assert_eq!(created.body["admin"]["must_change_password"], true);
     assert!(created.body["admin"].get("password_hash").is_none());
 
-    let login = app.admin_login("donggang", INITIAL_PASSWORD).await;
+    let initial = created.body["initial_password"]
+        .as_str()
+        .expect("initial password");
+    let login = app.admin_login("donggang", initial).await;
     assert_eq!(login.status, StatusCode::OK);
     assert_eq!(login.body["must_change_password"], true);
     assert_eq!(login.body["org"]["name"], "东港区总工会");
@@ -109,7 +112,7 @@ async fn another_branch_is_invisible_and_answers_404() {
     assert_eq!(sneaky_admin.status, StatusCode::NOT_FOUND);
     assert_eq!(app.get("/api/admin/orgs", &root).await.body["total"], 4);
     assert_eq!(
-        app.admin_login("sneaky", INITIAL_PASSWORD).await.status,
+        app.admin_login("sneaky", "Any2026pass").await.status,
         StatusCode::UNAUTHORIZED
     );
 }
@@ -164,7 +167,7 @@ async fn tree_rules_refuse_children_of_a_union_duplicate_names_and_taken_usernam
     // The failed attempts left nothing behind: no organisation, no account.
     assert_eq!(app.get("/api/admin/orgs", &root).await.body["total"], 2);
     assert_eq!(
-        app.admin_login("dock", INITIAL_PASSWORD).await.status,
+        app.admin_login("dock", "Any2026pass").await.status,
         StatusCode::UNAUTHORIZED
     );
 }
