@@ -2,6 +2,7 @@
 //! services behind them, and start-up.
 
 pub mod auth;
+pub mod demo;
 pub mod download;
 pub mod error;
 pub mod middleware;
@@ -12,5 +13,6 @@ pub mod services;
 pub mod sms;
 pub mod startup;
 pub mod state;
+pub mod web_apps;
 
 pub use startup::Application;
