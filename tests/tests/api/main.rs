@@ -22,3 +22,4 @@ mod settlement;
 mod sheets;
 mod stats;
 mod vouchers;
+mod web_console;

@@ -55,7 +55,12 @@ const session: Middleware = {
   },
 }
 
-export const client = createClient<paths>({ baseUrl: '' })
+// Same origin in the browser (the api serves the apps); a fixed origin where there is none (unit tests).
+export const client = createClient<paths>({
+  baseUrl: typeof location !== 'undefined' ? location.origin : 'http://localhost',
+  // Looked up at each call, so tests can stand in for the network.
+  fetch: (request) => globalThis.fetch(request),
+})
 client.use(session)
 
 /**
