@@ -47,7 +47,10 @@ async fn main() -> anyhow::Result<()> {
     let app = Application::build(settings, Clock::system()).await?;
     if cli.demo {
         let accounts = api::demo::seed(app.state()).await.context("--demo")?;
-        println!("{accounts}");
+        println!(
+            "\n{accounts}\n管理后台：http://127.0.0.1:{}/admin/\n",
+            app.port()
+        );
     }
     app.run_until_stopped().await
 }

@@ -8,6 +8,7 @@ mod admin_auth;
 mod certification;
 mod claims;
 mod coupons;
+mod demo;
 mod errors;
 mod health;
 mod imports;
