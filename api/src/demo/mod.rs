@@ -482,7 +482,6 @@ struct Union {
     roster: Vec<member::Model>,
 }
 
-#[allow(clippy::too_many_arguments)]
 async fn create_org(
     state: &AppState,
     me: &AdminPrincipal,
@@ -615,7 +614,7 @@ async fn certify_half(state: &AppState, unions: &[Union]) -> anyhow::Result<()> 
                     state,
                     &union.admin,
                     application.id,
-                    "姓名与身份证照片不一致，请核对后重新提交".into(),
+                    "姓名与身份证照片不一致，请核对后重新提交",
                 )
                 .await
                 .map_err(api)?;
@@ -668,7 +667,6 @@ async fn certified_accounts(state: &AppState, unions: &[Union]) -> anyhow::Resul
     Ok(accounts.into_iter().map(|a| a.id).collect())
 }
 
-#[allow(clippy::too_many_arguments)]
 async fn create_merchant(
     state: &AppState,
     me: &AdminPrincipal,
