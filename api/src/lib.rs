@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod client_ip;
+pub mod demo;
 pub mod download;
 pub mod error;
 pub mod input;
@@ -14,5 +15,6 @@ pub mod services;
 pub mod sms;
 pub mod startup;
 pub mod state;
+pub mod web_apps;
 
 pub use startup::Application;

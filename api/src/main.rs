@@ -1,8 +1,10 @@
 //! The `api` binary: loads settings and runs the server (and, in the embedded mode, the
-//! workers).
+//! workers). `--print-openapi` prints the API document and exits; `--demo` fills an
+//! empty embedded database with a demo city before serving.
 
 use anyhow::Context;
 use api::Application;
+use clap::Parser;
 use jobs::{Clock, Settings, telemetry};
 
 /// glibc's malloc took a sixth of the server's CPU under the claims benchmark
@@ -10,10 +12,45 @@ use jobs::{Clock, Settings, telemetry};
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// 工会福利发放系统的 HTTP 服务（后台、会员端、商家端接口与管理后台页面）。
+#[derive(Parser)]
+#[command(name = "api", version)]
+struct Cli {
+    /// Print the OpenAPI document (what `/api/openapi.json` serves) and exit, touching no
+    /// database: the web console's API types are generated from it.
+    #[arg(long)]
+    print_openapi: bool,
+    /// Fill an empty database with a demo city (organisations, units, members, merchants,
+    /// activities), print its accounts and passwords, then serve.
+    #[arg(long)]
+    demo: bool,
+    /// Let `--demo` write to a PostgreSQL (production-mode) database.
+    #[arg(long, requires = "demo")]
+    allow_production: bool,
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    if cli.print_openapi {
+        println!("{}", api::routes::openapi_service().spec());
+        return Ok(());
+    }
     let settings = Settings::load().context("loading settings")?;
+    if cli.demo && !settings.is_sqlite() && !cli.allow_production {
+        anyhow::bail!(
+            "--demo writes made-up people into the database; DATABASE_URL points at PostgreSQL \
+             (production mode). Add --allow-production if that is really meant."
+        );
+    }
     telemetry::init(settings.log_format);
     let app = Application::build(settings, Clock::system()).await?;
+    if cli.demo {
+        let accounts = api::demo::seed(app.state()).await.context("--demo")?;
+        println!(
+            "\n{accounts}\n管理后台：http://127.0.0.1:{}/admin/\n",
+            app.port()
+        );
+    }
     app.run_until_stopped().await
 }

@@ -23,6 +23,7 @@ use crate::services::redemption_batches::RedemptionBatches;
 use crate::services::sessions::{MemberSessions, StaffSessions};
 use crate::services::{batch_lanes, bootstrap};
 use crate::state::AppState;
+use crate::web_apps::{self, WebApp};
 
 pub struct Application {
     acceptor: TcpAcceptor,
@@ -146,7 +147,8 @@ impl Application {
     }
 }
 
-/// The whole HTTP application: OpenAPI routes, spec, Swagger UI, middleware, state.
+/// The whole HTTP application: OpenAPI routes, spec, Swagger UI, the web apps,
+/// middleware, state.
 pub fn app(state: AppState) -> impl poem::Endpoint {
     let api = routes::openapi_service();
     let spec = api.spec_endpoint();
@@ -158,7 +160,9 @@ pub fn app(state: AppState) -> impl poem::Endpoint {
     Route::new()
         .at("/api/openapi.json", spec)
         .nest("/docs", docs)
+        .nest("/admin", WebApp::new("admin"))
         .nest("/", api)
+        .around(web_apps::redirect_root)
         .around(input::refuse_nul)
         .around(move |ep, req| middleware::limit_body(ep, req, json_limit, upload_limit))
         .catch_all_error(render_any_error)

@@ -159,11 +159,16 @@ impl TestApp {
         .into_iter()
         .find_map(|v| v.as_str());
         if let Some(login) = login {
-            self.passwords
-                .lock()
-                .expect("lock")
-                .insert(login.to_owned(), password.to_owned());
+            self.remember_initial_password(login, password);
         }
+    }
+
+    /// Notes down a one-time password handed out other than in an HTTP answer (`--demo`).
+    pub fn remember_initial_password(&self, login: &str, password: &str) {
+        self.passwords
+            .lock()
+            .expect("lock")
+            .insert(login.to_owned(), password.to_owned());
     }
 
     pub async fn request(

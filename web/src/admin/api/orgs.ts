@@ -1,0 +1,22 @@
+import { call, client } from '@shared/api/client'
+import type { CreateOrgBody, Org, OrgProfileBody } from '@shared/api/types'
+
+export const ownOrg = () => call(client.GET('/api/admin/org'))
+export const updateOwnOrg = (body: OrgProfileBody) => call(client.PUT('/api/admin/org', { body }))
+export const createOrg = (body: CreateOrgBody) => call(client.POST('/api/admin/orgs', { body }))
+export const adminsOf = (id: number) => call(client.GET('/api/admin/orgs/{id}/admins', { params: { path: { id } } }))
+export const addAdmin = (id: number, username: string, display_name?: string) =>
+  call(client.POST('/api/admin/orgs/{id}/admins', { params: { path: { id } }, body: { username, display_name } }))
+
+/** Every organisation the admin can see (own and below), all pages. */
+export async function allOrgs(): Promise<Org[]> {
+  const out: Org[] = []
+  for (let page = 1; ; page++) {
+    const p = await call(client.GET('/api/admin/orgs', { params: { query: { page, page_size: 100 } } }))
+    out.push(...p.items)
+    if (p.items.length === 0 || out.length >= p.total) return out
+  }
+}
+
+export const transferTargets = (name?: string) =>
+  call(client.GET('/api/admin/transfer-targets', { params: { query: { name: name || undefined } } }))

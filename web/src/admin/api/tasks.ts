@@ -1,0 +1,19 @@
+import { call, client } from '@shared/api/client'
+import { download, upload } from '@shared/api/transfer'
+import type { Submitted, TaskStatus } from '@shared/api/types'
+
+export interface TaskQuery {
+  status?: TaskStatus
+  kind?: 'ping' | 'member_import' | 'settlement_report'
+  from?: string
+  to?: string
+  page?: number
+  page_size?: number
+}
+
+export const listTasks = (query: TaskQuery) => call(client.GET('/api/admin/tasks', { params: { query } }))
+export const getTask = (id: number) => call(client.GET('/api/admin/tasks/{id}', { params: { path: { id } } }))
+export const downloadTaskResult = (id: number) => download(`/api/admin/tasks/${id}/result`, `任务${id}结果.xlsx`)
+export const downloadImportTemplate = () => download('/api/admin/member-imports/template', '工会会员信息采集表.xlsx')
+export const uploadRoster = (file: File, onProgress: (p: number) => void) =>
+  upload<Submitted>('/api/admin/member-imports', file, onProgress)

@@ -1,0 +1,77 @@
+// The choices offered in forms (the API stores the chosen text). Unit enumerations follow
+// the union's form (figure 20) and the national industry classification GB/T 4754.
+
+export const unitNatures = ['企业', '事业单位', '机关', '社会团体', '民办非企业单位', '其他']
+
+export const economicTypes = [
+  '国有',
+  '集体',
+  '私营',
+  '有限责任',
+  '股份有限',
+  '股份合作',
+  '联营',
+  '外商投资',
+  '港澳台商投资',
+  '个体',
+  '其他',
+]
+
+export const industries = [
+  '农、林、牧、渔业',
+  '采矿业',
+  '制造业',
+  '电力、热力、燃气及水生产和供应业',
+  '建筑业',
+  '批发和零售业',
+  '交通运输、仓储和邮政业',
+  '住宿和餐饮业',
+  '信息传输、软件和信息技术服务业',
+  '金融业',
+  '房地产业',
+  '租赁和商务服务业',
+  '科学研究和技术服务业',
+  '水利、环境和公共设施管理业',
+  '居民服务、修理和其他服务业',
+  '教育',
+  '卫生和社会工作',
+  '文化、体育和娱乐业',
+  '公共管理、社会保障和社会组织',
+  '国际组织',
+]
+
+export const memberStatuses = [
+  { value: 'active', label: '入会' },
+  { value: 'transferred_out', label: '转出' },
+  { value: 'retired', label: '退休' },
+  { value: 'left_job', label: '离岗' },
+  { value: 'other', label: '其他' },
+] as const
+
+/** What `leave` accepts; 转出 goes through 转会. */
+export const leaveReasons = [
+  { value: 'retired', label: '退休' },
+  { value: 'left_job', label: '离岗' },
+  { value: 'other', label: '其他' },
+] as const
+
+export const idTypes = [
+  { value: 'resident_id', label: '居民身份证' },
+  { value: 'passport', label: '护照' },
+  { value: 'hk_macao_permit', label: '港澳居民来往内地通行证' },
+  { value: 'taiwan_permit', label: '台湾居民来往大陆通行证' },
+  { value: 'residence_permit', label: '港澳台居民居住证' },
+] as const
+
+export const certificationStatuses = [
+  { value: 'pending', label: '待审核' },
+  { value: 'approved', label: '已通过' },
+  { value: 'rejected', label: '已驳回' },
+] as const
+
+export const taskStatuses = [
+  { value: 'pending', label: '排队中' },
+  { value: 'running', label: '执行中' },
+  { value: 'succeeded', label: '执行成功' },
+  { value: 'failed', label: '执行失败' },
+] as const
