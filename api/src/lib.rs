@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod download;
 pub mod error;
+pub mod metrics;
 pub mod middleware;
 pub mod paging;
 pub mod routes;

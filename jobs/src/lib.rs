@@ -8,6 +8,7 @@ pub mod expiry;
 pub mod housekeeping;
 pub mod import;
 pub mod keys;
+pub mod metrics;
 pub mod queue;
 pub mod settings;
 pub mod settlement;

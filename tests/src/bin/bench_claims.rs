@@ -20,11 +20,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, bail};
-use chrono::Utc;
-use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
+use anyhow::bail;
 use serde_json::{Value, json};
 use tests::bench::{self, Connection, CpuSample, Env, Server};
+use tests::rush;
 
 fn var(name: &str, default: usize) -> usize {
     std::env::var(name)
@@ -57,22 +56,6 @@ fn percentile(sorted: &[Duration], p: f64) -> f64 {
     }
     let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
     sorted[i].as_secs_f64() * 1000.0
-}
-
-async fn exec(db: &DatabaseConnection, sql: &str) -> anyhow::Result<()> {
-    db.execute_unprepared(sql)
-        .await
-        .with_context(|| sql.to_owned())?;
-    Ok(())
-}
-
-async fn ids(db: &DatabaseConnection, sql: &str) -> anyhow::Result<Vec<i64>> {
-    let rows = db
-        .query_all_raw(Statement::from_string(db.get_database_backend(), sql))
-        .await?;
-    rows.iter()
-        .map(|r| r.try_get::<i64>("", "id").map_err(Into::into))
-        .collect()
 }
 
 /// What one phase produced: every response's (status, code, latency) and the wall time.
@@ -193,138 +176,19 @@ async fn run(env: &Env, vouchers: usize, members: usize, clients: usize) -> anyh
     api.wait_healthy().await?;
     let db = env.connect().await?;
 
-    // Organisations: the city root reviews what a grassroots union submits.
-    let root = api.activate("admin").await?;
-    let org = api
-        .post(
-            "/api/admin/orgs",
-            Some(&root),
-            json!({ "parent_id": 1, "name": "日照港工会", "kind": "grassroots_union", "admin_username": "port" }),
-        )
-        .await?;
-    let union = org["org"]["id"].as_i64().context("union created")?;
-    let union_token = api.activate("port").await?;
-
-    // A merchant, its coupon and an open activity with one prize of `vouchers` units.
-    let merchant = api
-        .post(
-            "/api/admin/merchants",
-            Some(&union_token),
-            json!({
-                "name": "日照职工之家", "contact_name": "张三", "phone": "13700000001",
-                "landline": "0633-8221234", "kind": "merchant", "service_type": "普通商家",
-                "tags": ["蛋糕"], "company_address": "日照市 东港区", "address": "日照市东港区",
-                "intro": "日照职工之家", "settled_on": "2026-01-01",
-                "longitude": 119.52, "latitude": 35.41
-            }),
-        )
-        .await?;
-    let merchant_id = merchant["merchant"]["id"]
-        .as_i64()
-        .with_context(|| format!("merchant: {merchant}"))?;
-    let now = Utc::now();
-    let coupon = api
-        .post(
-            "/api/admin/coupons",
-            Some(&union_token),
-            json!({
-                "merchant_id": merchant_id, "kind": "union_activity", "title": "中秋蛋糕券",
-                "name": "蛋糕", "quantity": vouchers,
-                "valid_from": (now - chrono::Duration::hours(1)).to_rfc3339(),
-                "valid_to": (now + chrono::Duration::days(30)).to_rfc3339(),
-                "amount_fen": 5000, "conditions": "凭券到店领取", "description": "中秋福利"
-            }),
-        )
-        .await?;
-    let coupon_id = coupon["id"]
-        .as_i64()
-        .with_context(|| format!("coupon: {coupon}"))?;
-    api.post(
-        &format!("/api/admin/coupons/{coupon_id}/enable"),
-        Some(&union_token),
-        json!({}),
-    )
-    .await?;
-    let starts_at = Utc::now() + chrono::Duration::seconds(3);
-    let activity = api
-        .post(
-            "/api/admin/activities",
-            Some(&union_token),
-            json!({
-                "title": "中秋节福利发放", "cover_url": "https://img.example.cn/cover.png",
-                "claim_limit": { "kind": "once" }, "scope_org_id": union,
-                "starts_at": starts_at.to_rfc3339(),
-                "ends_at": (starts_at + chrono::Duration::days(3)).to_rfc3339(),
-                "content_html": "<p>领取</p>", "birthday_only": false
-            }),
-        )
-        .await?;
-    let activity_id = activity["id"]
-        .as_i64()
-        .with_context(|| format!("activity: {activity}"))?;
-    for (token, action, body) in [
-        (
-            &union_token,
-            "prizes",
-            json!({ "coupon_id": coupon_id, "quantity": vouchers }),
-        ),
-        (&union_token, "submit", json!({})),
-        (
-            &root,
-            "review",
-            json!({ "approve": true, "comment": "同意" }),
-        ),
-        (&union_token, "open", json!({})),
-    ] {
-        let r = api
-            .post(
-                &format!("/api/admin/activities/{activity_id}/{action}"),
-                Some(token),
-                body,
-            )
-            .await?;
-        if r["code"].is_string() {
-            bail!("{action}: {r}");
-        }
-    }
+    let setup = rush::open_activity(&api, vouchers).await?;
+    let activity_id = setup.activity_id;
 
     // The roster and the certified accounts, in bulk as an import plus certification
-    // would leave them; each account gets a session whose token is `bench-member-<id>`.
+    // would leave them; each account gets a session (`rush::member_token`).
     let seeding = Instant::now();
-    exec(
-        &db,
-        &format!(
-            "INSERT INTO members (org_id, name, phone, id_type, id_number_enc, id_number_hash, \
-             id_number_masked, gender, birth_date, migrant_worker, joined_on, status, certified, \
-             created_at, updated_at) \
-             SELECT {union}, '会员' || n, '13' || lpad(n::text, 9, '0'), 'resident_id', \
-             'bench-' || n, md5('bench-id-' || n), '370203********' || lpad((n % 10000)::text, 4, '0'), \
-             'male', DATE '1980-01-01' + (n % 7000), false, DATE '2020-05-01', 'active', true, \
-             now(), now() FROM generate_series(1, {members}) AS n"
-        ),
-    )
-    .await?;
-    exec(
-        &db,
-        "INSERT INTO app_accounts (phone, password_hash, region, agreement_accepted_at, member_id, \
-         certified_id_hash, card_no, card_issued_at, failed_logins, created_at, updated_at) \
-         SELECT '19' || lpad(id::text, 9, '0'), 'x', '山东省日照市', now(), id, id_number_hash, \
-         'RZ' || lpad(id::text, 10, '0'), now(), 0, now(), now() FROM members",
-    )
-    .await?;
-    exec(
-        &db,
-        "INSERT INTO sessions (token_hash, principal_kind, principal_id, created_at, expires_at) \
-         SELECT encode(sha256(convert_to('bench-member-' || id, 'UTF8')), 'hex'), 'member', id, \
-         now(), now() + interval '1 day' FROM app_accounts",
-    )
-    .await?;
+    let mut accounts = rush::certified_members(&db, setup.union, members).await?;
     // An experiment's schema or setting change, applied before the rush.
     if let Ok(sql) = std::env::var("BENCH_SETUP_SQL") {
-        exec(&db, &sql).await?;
+        rush::exec(&db, &sql).await?;
+        rush::exec(&db, "ANALYZE").await?;
+        accounts = rush::ids(&db, "SELECT id FROM app_accounts ORDER BY id").await?;
     }
-    exec(&db, "ANALYZE").await?;
-    let accounts = ids(&db, "SELECT id FROM app_accounts ORDER BY id").await?;
     println!(
         "seeded {} certified members with sessions in {:.1} s; {} free vouchers",
         accounts.len(),
@@ -334,15 +198,13 @@ async fn run(env: &Env, vouchers: usize, members: usize, clients: usize) -> anyh
         ))
         .await?
     );
-    while Utc::now() < starts_at {
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    setup.wait_until_open().await?;
 
     // Phase 1: every member claims once, 64 at a time, until an answer is SOLD_OUT.
-    let path = format!("/api/app/activities/{activity_id}/claims");
+    let path = setup.claim_path();
     let claims: Vec<(String, String, Value)> = accounts
         .iter()
-        .map(|id| (path.clone(), format!("bench-member-{id}"), json!({})))
+        .map(|id| (path.clone(), rush::member_token(*id), json!({})))
         .collect();
     let claimed = hammer(&api, clients, claims, Some("SOLD_OUT")).await?;
     claimed.report("claims");
@@ -369,22 +231,7 @@ async fn run(env: &Env, vouchers: usize, members: usize, clients: usize) -> anyh
     );
 
     // Phase 2: the merchant's staff redeem every issued voucher, 64 at a time.
-    let owner = api
-        .post(
-            "/api/merchant/login",
-            None,
-            json!({ "phone": "13700000001", "password": "gh123456" }),
-        )
-        .await?;
-    let first = owner["token"].as_str().context("staff login")?;
-    let changed = api
-        .post(
-            "/api/merchant/password",
-            Some(first),
-            json!({ "old_password": "gh123456", "new_password": "Shop2026pass" }),
-        )
-        .await?;
-    let staff_token = changed["token"].as_str().context("staff token")?.to_owned();
+    let staff_token = rush::staff_token(&api).await?;
     let codes: Vec<String> = claimed
         .ok
         .iter()

@@ -15,6 +15,7 @@ mod jobs_queue;
 mod member_app;
 mod merchant_login;
 mod merchants;
+mod metrics;
 mod orgs;
 mod reconciliation;
 mod roster;
