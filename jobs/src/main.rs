@@ -31,7 +31,6 @@ async fn main() -> anyhow::Result<()> {
     let cipher = jobs::keys::load_cipher(&settings).context("loading the encryption key")?;
     let metrics = Metrics::from_settings(&settings);
     metrics.spawn_upkeep();
-    let (stop_tx, stop) = tokio::sync::watch::channel(false);
     if let Some(addr) = &settings.metrics_addr {
         let listener = MetricsListener::bind(addr)
             .await
@@ -42,10 +41,8 @@ async fn main() -> anyhow::Result<()> {
             settings.metrics_token.clone(),
             vec![("main", db.clone())],
         );
-        let mut stop = stop.clone();
-        tokio::spawn(listener.serve(endpoint, async move {
-            let _ = stop.wait_for(|s| *s).await;
-        }));
+        // Serves until the process ends.
+        tokio::spawn(listener.serve(endpoint, std::future::pending()));
     }
     let ctx = JobContext {
         db,
@@ -58,8 +55,6 @@ async fn main() -> anyhow::Result<()> {
     };
     tracing::info!(worker = %ctx.worker_name, queue = ctx.queue.backend_name(), "workers starting");
     workers::run(ctx, shutdown::signal()).await?;
-    let _ = stop_tx.send(true);
-    drop(stop);
     tracing::info!("workers stopped");
     Ok(())
 }

@@ -52,6 +52,27 @@ const BATCH_SIZE: &str = "gonghui_batch_size";
 const POOL_CONNECTIONS: &str = "gonghui_db_pool_connections";
 const POOL_MAX: &str = "gonghui_db_pool_max_connections";
 
+enum Kind {
+    Counter,
+    Histogram,
+    Gauge,
+}
+
+/// Every series with its `# HELP` line.
+#[rustfmt::skip]
+const SERIES: &[(&str, Kind, Unit, &str)] = &[
+    (HTTP_REQUESTS, Kind::Counter, Unit::Count, "HTTP requests by method, route template and status"),
+    (HTTP_DURATION, Kind::Histogram, Unit::Seconds, "HTTP answer time by method, route template and status"),
+    (CLAIMS, Kind::Counter, Unit::Count, "Claims by outcome: success or the refusal code"),
+    (REDEMPTIONS, Kind::Counter, Unit::Count, "Redemptions by outcome: success or the refusal code"),
+    (TASKS, Kind::Counter, Unit::Count, "Background task runs by kind and outcome"),
+    (TASK_DURATION, Kind::Histogram, Unit::Seconds, "Background task run time by kind and outcome"),
+    (TASKS_RUNNING, Kind::Gauge, Unit::Count, "Background tasks running in this process by kind"),
+    (BATCH_SIZE, Kind::Histogram, Unit::Count, "Requests per batch statement by kind"),
+    (POOL_CONNECTIONS, Kind::Gauge, Unit::Count, "Database pool connections by pool and state"),
+    (POOL_MAX, Kind::Gauge, Unit::Count, "Database pool size limit by pool"),
+];
+
 /// The process's recorder, or nothing when metrics are off. Cloning shares it.
 #[derive(Clone, Default)]
 pub struct Metrics(Option<Arc<Inner>>);
@@ -94,66 +115,13 @@ impl Metrics {
             .and_then(|b| b.set_buckets_for_metric(Matcher::Full(BATCH_SIZE.into()), BATCH_BUCKETS))
             .expect("the bucket lists are not empty")
             .build_recorder();
-        let describe = |name: &'static str, unit: Unit, help: &'static str| {
-            (KeyName::from(name), Some(unit), SharedString::from(help))
-        };
-        for (name, unit, help) in [
-            describe(
-                HTTP_REQUESTS,
-                Unit::Count,
-                "HTTP requests by method, route template and status",
-            ),
-            describe(
-                CLAIMS,
-                Unit::Count,
-                "Claims by outcome: success or the refusal code",
-            ),
-            describe(
-                REDEMPTIONS,
-                Unit::Count,
-                "Redemptions by outcome: success or the refusal code",
-            ),
-            describe(
-                TASKS,
-                Unit::Count,
-                "Background task runs by kind and outcome",
-            ),
-        ] {
-            recorder.describe_counter(name, unit, help);
-        }
-        for (name, unit, help) in [
-            describe(
-                HTTP_DURATION,
-                Unit::Seconds,
-                "HTTP answer time by method, route template and status",
-            ),
-            describe(
-                TASK_DURATION,
-                Unit::Seconds,
-                "Background task run time by kind and outcome",
-            ),
-            describe(
-                BATCH_SIZE,
-                Unit::Count,
-                "Requests per batch statement by kind",
-            ),
-        ] {
-            recorder.describe_histogram(name, unit, help);
-        }
-        for (name, unit, help) in [
-            describe(
-                TASKS_RUNNING,
-                Unit::Count,
-                "Background tasks running in this process by kind",
-            ),
-            describe(
-                POOL_CONNECTIONS,
-                Unit::Count,
-                "Database pool connections by pool and state",
-            ),
-            describe(POOL_MAX, Unit::Count, "Database pool size limit by pool"),
-        ] {
-            recorder.describe_gauge(name, unit, help);
+        for (name, kind, unit, help) in SERIES {
+            let (name, help) = (KeyName::from(*name), SharedString::from(*help));
+            match kind {
+                Kind::Counter => recorder.describe_counter(name, Some(*unit), help),
+                Kind::Histogram => recorder.describe_histogram(name, Some(*unit), help),
+                Kind::Gauge => recorder.describe_gauge(name, Some(*unit), help),
+            }
         }
         let handle = recorder.handle();
         Self(Some(Arc::new(Inner { recorder, handle })))
@@ -171,40 +139,39 @@ impl Metrics {
         Key::from_parts(name, labels)
     }
 
-    fn count(&self, name: &'static str, labels: Labels<'_>) {
+    /// Runs `record` on the recorder when metrics are on.
+    fn with(&self, record: impl FnOnce(&PrometheusRecorder)) {
         if let Some(inner) = &self.0 {
-            inner
-                .recorder
-                .register_counter(&Self::key(name, labels), &METADATA)
-                .increment(1);
+            record(&inner.recorder);
         }
+    }
+
+    fn count(&self, name: &'static str, labels: Labels<'_>) {
+        self.with(|r| {
+            r.register_counter(&Self::key(name, labels), &METADATA)
+                .increment(1)
+        });
     }
 
     fn observe(&self, name: &'static str, labels: Labels<'_>, value: f64) {
-        if let Some(inner) = &self.0 {
-            inner
-                .recorder
-                .register_histogram(&Self::key(name, labels), &METADATA)
-                .record(value);
-        }
+        self.with(|r| {
+            r.register_histogram(&Self::key(name, labels), &METADATA)
+                .record(value)
+        });
     }
 
     fn set(&self, name: &'static str, labels: Labels<'_>, value: f64) {
-        if let Some(inner) = &self.0 {
-            inner
-                .recorder
-                .register_gauge(&Self::key(name, labels), &METADATA)
-                .set(value);
-        }
+        self.with(|r| {
+            r.register_gauge(&Self::key(name, labels), &METADATA)
+                .set(value)
+        });
     }
 
     fn add(&self, name: &'static str, labels: Labels<'_>, delta: f64) {
-        if let Some(inner) = &self.0 {
-            inner
-                .recorder
-                .register_gauge(&Self::key(name, labels), &METADATA)
-                .increment(delta);
-        }
+        self.with(|r| {
+            r.register_gauge(&Self::key(name, labels), &METADATA)
+                .increment(delta)
+        });
     }
 
     /// One answered HTTP request; `route` is the matched route template

@@ -296,6 +296,25 @@ impl TestApp {
         }
     }
 
+    /// Submits a 系统自检 (ping) task as the admin of `token`; its id.
+    pub async fn ping_task(&self, token: &str) -> i64 {
+        let submitted = self
+            .request(
+                Method::POST,
+                "/api/admin/system/ping-tasks",
+                Some(token),
+                None,
+            )
+            .await;
+        assert_eq!(
+            submitted.status,
+            StatusCode::ACCEPTED,
+            "{:?}",
+            submitted.body
+        );
+        submitted.body["task_id"].as_i64().expect("task id")
+    }
+
     /// Polls a task until it leaves pending/running, for at most `deadline`.
     pub async fn wait_for_task(&self, token: &str, task_id: i64, deadline: Duration) -> Value {
         let started = std::time::Instant::now();

@@ -47,10 +47,7 @@ async fn tasks_of_another_branch_are_invisible() {
     let (_, b) = app
         .create_org(&root, 1, "岚山区总工会", "district_federation", "lanshan")
         .await;
-    let submitted = app
-        .request(Method::POST, "/api/admin/system/ping-tasks", Some(&a), None)
-        .await;
-    let id = submitted.body["task_id"].as_i64().expect("task id");
+    let id = app.ping_task(&a).await;
 
     assert_eq!(
         app.get(&format!("/api/admin/tasks/{id}"), &b).await.status,
@@ -71,15 +68,7 @@ async fn tasks_of_another_branch_are_invisible() {
 async fn the_task_list_defaults_to_today_and_filters_by_date() {
     let app = TestApp::spawn().await;
     let root = app.root_token().await;
-    let submitted = app
-        .request(
-            Method::POST,
-            "/api/admin/system/ping-tasks",
-            Some(&root),
-            None,
-        )
-        .await;
-    let id = submitted.body["task_id"].as_i64().expect("task id");
+    let id = app.ping_task(&root).await;
     app.wait_for_task(&root, id, DEADLINE).await;
     assert_eq!(app.get("/api/admin/tasks", &root).await.body["total"], 1);
     assert_eq!(
@@ -299,15 +288,7 @@ async fn two_api_instances_without_workers_and_a_separate_worker_share_the_work(
     assert_eq!(orgs, 1);
 
     let root = first.root_token().await;
-    let submitted = first
-        .request(
-            Method::POST,
-            "/api/admin/system/ping-tasks",
-            Some(&root),
-            None,
-        )
-        .await;
-    let id = submitted.body["task_id"].as_i64().expect("task id");
+    let id = first.ping_task(&root).await;
     // No worker yet: the task waits.
     let seen = second.get(&format!("/api/admin/tasks/{id}"), &root).await;
     assert_eq!(seen.body["status"], "pending");

@@ -64,15 +64,7 @@ async fn metrics_on_their_own_listener_count_claims_redemptions_requests_and_tas
         .admin_login("admin", crate::helpers::ADMIN_PASSWORD)
         .await;
     let root = root.body["token"].as_str().expect("token").to_owned();
-    let ping = app
-        .request(
-            Method::POST,
-            "/api/admin/system/ping-tasks",
-            Some(&root),
-            None,
-        )
-        .await;
-    let task = ping.body["task_id"].as_i64().expect("task id");
+    let task = app.ping_task(&root).await;
     app.wait_for_task(&root, task, std::time::Duration::from_secs(30))
         .await;
 

@@ -260,6 +260,17 @@ impl Cluster {
     }
 }
 
+/// Uploads a roster workbook through `api`; the import task's id.
+pub async fn submit_import(api: &Server, token: &str, name: &str, file: Vec<u8>) -> i64 {
+    let submitted = api
+        .upload("/api/admin/member-imports", token, name, file)
+        .await
+        .expect("upload");
+    submitted["task_id"]
+        .as_i64()
+        .unwrap_or_else(|| panic!("{name} refused: {submitted}"))
+}
+
 /// The value of the series `name{labels}` in a `/metrics` text (the labels as written:
 /// `kind="member_import"`).
 pub fn sample(text: &str, series: &str) -> Option<f64> {

@@ -4,7 +4,7 @@
 
 use std::time::{Duration, Instant};
 
-use crate::cluster::{Cluster, DEADLINE, sample};
+use crate::cluster::{Cluster, DEADLINE, sample, submit_import};
 
 const ROWS: usize = 20_000;
 /// Small batches written one at a time make the import long enough to be caught in
@@ -26,11 +26,7 @@ async fn reference_import(file: Vec<u8>) -> ((i64, String), String) {
     cluster.start(1, 1).await;
     let api = &cluster.apis[0];
     let token = api.union_admin_token().await.expect("admin");
-    let submitted = api
-        .upload("/api/admin/member-imports", &token, "会员.xlsx", file)
-        .await
-        .expect("upload");
-    let task_id = submitted["task_id"].as_i64().expect("task id");
+    let task_id = submit_import(api, &token, "会员.xlsx", file).await;
     let task = api.wait_for_end(task_id, &token).await.expect("task ends");
     assert_eq!(task["status"], "succeeded", "{task}");
     let digest = cluster.roster_digest().await;
@@ -51,11 +47,7 @@ async fn a_worker_killed_mid_import_leaves_the_roster_an_uninterrupted_import_gi
     cluster.start(2, 2).await;
     let api = &cluster.apis[1];
     let token = api.union_admin_token().await.expect("admin");
-    let submitted = api
-        .upload("/api/admin/member-imports", &token, "会员.xlsx", file)
-        .await
-        .expect("upload");
-    let task_id = submitted["task_id"].as_i64().expect("task id");
+    let task_id = submit_import(api, &token, "会员.xlsx", file).await;
 
     // The worker running it, once it has written some batches.
     let started = Instant::now();

@@ -5,7 +5,7 @@ use reqwest::StatusCode;
 use serde_json::Value;
 use tests::bench::Server;
 
-use crate::cluster::Cluster;
+use crate::cluster::{Cluster, submit_import};
 
 async fn health(cluster: &Cluster, api: &Server) -> (StatusCode, Value) {
     let resp = cluster
@@ -31,13 +31,8 @@ async fn import_while_down(cluster: &Cluster) -> (String, i64) {
         .await
         .expect("admin work without Redis");
     let file = tests::roster_file::generate(100).expect("file");
-    let submitted = api
-        .upload("/api/admin/member-imports", &token, "会员.xlsx", file)
-        .await
-        .expect("upload");
-    let task_id = submitted["task_id"]
-        .as_i64()
-        .unwrap_or_else(|| panic!("accepted while Redis is down: {submitted}"));
+    // Accepted while Redis is down.
+    let task_id = submit_import(api, &token, "会员.xlsx", file).await;
     let task = api
         .get(&format!("/api/admin/tasks/{task_id}"), &token)
         .await
