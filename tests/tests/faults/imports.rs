@@ -68,7 +68,7 @@ async fn a_worker_killed_mid_import_leaves_the_roster_an_uninterrupted_import_gi
     loop {
         let processed = cluster
             .count(&format!(
-                "SELECT processed AS n FROM tasks WHERE id = {task_id} AND status = 'running'"
+                "SELECT COALESCE(MAX(processed), 0) AS n FROM tasks WHERE id = {task_id} AND status = 'running'"
             ))
             .await;
         if processed >= 1_000 {
