@@ -175,7 +175,7 @@ impl Metrics {
     }
 
     /// One answered HTTP request; `route` is the matched route template
-    /// (`/api/admin/tasks/:id`), never the raw path.
+    /// (`/api/admin/tasks/:param0`), never the raw path.
     pub fn http_request(&self, method: &str, route: &str, status: u16, elapsed: Duration) {
         let status = status.to_string();
         let labels = [("method", method), ("route", route), ("status", &status)];
@@ -229,7 +229,7 @@ impl Metrics {
     }
 
     /// Folds histogram samples into their buckets every few seconds, so a process that
-    /// is never scraped does not keep every sample. Runs until the process ends.
+    /// is never scraped does not keep every sample. Ends with the last clone.
     pub fn spawn_upkeep(&self) {
         let Some(inner) = self.0.clone() else {
             return;
@@ -257,7 +257,7 @@ pub struct TaskTimer {
 }
 
 impl TaskTimer {
-    /// `succeeded`, `failed`, `lease_lost`, `skipped` or `error`.
+    /// `succeeded`, `failed`, `lease_lost` or `error`.
     pub fn finish(self, outcome: &str) {
         let labels = [("kind", self.kind), ("outcome", outcome)];
         self.metrics.count(TASKS, &labels);
