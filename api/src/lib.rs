@@ -7,6 +7,7 @@ pub mod demo;
 pub mod download;
 pub mod error;
 pub mod input;
+pub mod metrics;
 pub mod middleware;
 pub mod paging;
 pub mod routes;

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
+use jobs::metrics::{Metrics, MetricsListener};
 use jobs::workers::{self, JobContext};
 use jobs::{Clock, Queue, Settings, database};
 use migration::{Migrator, MigratorTrait};
@@ -28,6 +29,8 @@ use crate::web_apps::{self, WebApp};
 pub struct Application {
     acceptor: TcpAcceptor,
     port: u16,
+    /// `/metrics` on a port of its own (`METRICS_ADDR`).
+    metrics_listener: Option<MetricsListener>,
     state: AppState,
 }
 
@@ -48,9 +51,16 @@ impl Application {
                 .await
                 .context("connecting the batch pool to the database")?
         };
+        // Redis may be down now: the server starts anyway (`/health` says so), tasks
+        // wait as pending and housekeeping enqueues them once the queue answers.
         let queue = Queue::connect(&settings)
             .await
             .context("connecting to the queue")?;
+        if let Err(e) = queue.check().await {
+            tracing::warn!(error = %e, "queue unavailable at start; serving without it");
+        }
+        let metrics = Metrics::from_settings(&settings);
+        metrics.spawn_upkeep();
         let cipher = jobs::keys::load_cipher(&settings).context("loading the encryption key")?;
         let sms = crate::sms::from_settings(&settings).context("configuring the SMS sender")?;
         let trusted_proxies = TrustedProxies::parse(settings.trusted_proxies.as_deref())?;
@@ -65,10 +75,20 @@ impl Application {
             trusted_proxies: Arc::new(trusted_proxies),
             http,
             cache: Arc::default(),
-            claim_batches: ClaimBatches::start(batch_db.clone()),
-            redemption_batches: RedemptionBatches::start(batch_db.clone()),
-            member_sessions: MemberSessions::start(batch_db.clone()),
-            staff_sessions: StaffSessions::start(batch_db.clone()),
+            claim_batches: ClaimBatches::start(batch_db.clone(), metrics.clone(), "claims"),
+            redemption_batches: RedemptionBatches::start(
+                batch_db.clone(),
+                metrics.clone(),
+                "redemptions",
+            ),
+            member_sessions: MemberSessions::start(
+                batch_db.clone(),
+                metrics.clone(),
+                "member_tokens",
+            ),
+            staff_sessions: StaffSessions::start(batch_db.clone(), metrics.clone(), "staff_tokens"),
+            batch_db,
+            metrics,
             db,
             queue,
             settings: Arc::new(settings),
@@ -86,15 +106,29 @@ impl Application {
             .first()
             .and_then(|a| a.as_socket_addr().map(|s| s.port()))
             .context("no local address")?;
+        let metrics_listener = match &state.settings.metrics_addr {
+            Some(addr) => Some(
+                MetricsListener::bind(addr)
+                    .await
+                    .with_context(|| format!("binding METRICS_ADDR {addr}"))?,
+            ),
+            None => None,
+        };
         Ok(Self {
             acceptor,
             port,
+            metrics_listener,
             state,
         })
     }
 
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// The port of the `METRICS_ADDR` listener, when there is one.
+    pub fn metrics_port(&self) -> Option<u16> {
+        self.metrics_listener.as_ref().map(|l| l.port)
     }
 
     pub fn state(&self) -> &AppState {
@@ -120,6 +154,7 @@ impl Application {
                 clock: self.state.clock.clone(),
                 cipher: self.state.cipher.clone(),
                 worker_name: format!("api-{}-{}", std::process::id(), self.port),
+                metrics: self.state.metrics.clone(),
             };
             let mut rx = stop_rx.clone();
             tokio::spawn(workers::run(ctx, async move {
@@ -135,6 +170,13 @@ impl Application {
             self.port,
             display_addr(&self.state.settings.app_addr, self.port)
         );
+        if let Some(listener) = self.metrics_listener {
+            tracing::info!("metrics on port {}", listener.port);
+            let mut rx = stop_rx.clone();
+            tokio::spawn(listener.serve(metrics_endpoint(&self.state), async move {
+                let _ = rx.wait_for(|stop| *stop).await;
+            }));
+        }
         let app = app(self.state.clone());
         let served = Server::new_with_acceptor(self.acceptor)
             .run_with_graceful_shutdown(app, shutdown, Some(Duration::from_secs(10)))
@@ -157,17 +199,37 @@ pub fn app(state: AppState) -> impl poem::Endpoint {
         state.settings.body_limit_bytes,
         state.settings.upload_limit_bytes,
     );
-    Route::new()
+    let mut routes = Route::new()
         .at("/api/openapi.json", spec)
         .nest("/docs", docs)
-        .nest("/admin", WebApp::new("admin"))
+        .nest("/admin", WebApp::new("admin"));
+    // Without a listener of its own, /metrics is on the main port only behind a token.
+    if state.settings.metrics_addr.is_none() && state.settings.metrics_token.is_some() {
+        routes = routes.at("/metrics", metrics_endpoint(&state));
+    }
+    let metrics = state.metrics.clone();
+    routes
         .nest("/", api)
         .around(web_apps::redirect_root)
         .around(input::refuse_nul)
         .around(move |ep, req| middleware::limit_body(ep, req, json_limit, upload_limit))
+        .around(move |ep, req| crate::metrics::record_request(ep, req, metrics.clone()))
         .catch_all_error(render_any_error)
         .around(middleware::log_request)
         .data(state)
+}
+
+/// `/metrics` of this process: its figures and the pools of both database pools.
+fn metrics_endpoint(state: &AppState) -> impl poem::Endpoint<Output = poem::Response> + use<> {
+    let mut pools = vec![("main", state.db.clone())];
+    if !state.settings.is_sqlite() {
+        pools.push(("batches", state.batch_db.clone()));
+    }
+    jobs::metrics::endpoint(
+        state.metrics.clone(),
+        state.settings.metrics_token.clone(),
+        pools,
+    )
 }
 
 fn display_addr(configured: &str, port: u16) -> String {

@@ -30,4 +30,8 @@ pub struct AppState {
     pub member_sessions: crate::services::sessions::MemberSessions,
     /// PostgreSQL: the same for merchant staff tokens.
     pub staff_sessions: crate::services::sessions::StaffSessions,
+    /// The batch lanes' pool (PostgreSQL; the main pool on SQLite), for `/metrics`.
+    pub batch_db: DatabaseConnection,
+    /// This process's metrics (off unless `METRICS_ADDR` or `METRICS_TOKEN` is set).
+    pub metrics: jobs::metrics::Metrics,
 }

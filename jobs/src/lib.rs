@@ -9,6 +9,7 @@ pub mod housekeeping;
 pub mod import;
 pub mod keys;
 pub mod loggable;
+pub mod metrics;
 pub mod queue;
 pub mod settings;
 pub mod settlement;

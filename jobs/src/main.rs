@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use anyhow::Context;
+use jobs::metrics::{Metrics, MetricsListener};
 use jobs::workers::{self, JobContext};
 use jobs::{Clock, Queue, Settings, database, shutdown, telemetry};
 
@@ -18,13 +19,31 @@ async fn main() -> anyhow::Result<()> {
     let db = database::connect(&settings)
         .await
         .context("connecting to the database")?;
+    // Redis may be down now: the queue connects when it answers, and the workers wait.
     let queue = Queue::connect(&settings)
         .await
         .context("connecting to the queue")?;
     if settings.redis_url.is_none() {
         tracing::warn!("REDIS_URL is unset: this worker only sees the local SQLite queue");
+    } else if let Err(e) = queue.check().await {
+        tracing::warn!(error = %e, "queue unavailable at start; tasks wait until it answers");
     }
     let cipher = jobs::keys::load_cipher(&settings).context("loading the encryption key")?;
+    let metrics = Metrics::from_settings(&settings);
+    metrics.spawn_upkeep();
+    if let Some(addr) = &settings.metrics_addr {
+        let listener = MetricsListener::bind(addr)
+            .await
+            .with_context(|| format!("binding METRICS_ADDR {addr}"))?;
+        tracing::info!("metrics on http://{addr}/metrics (port {})", listener.port);
+        let endpoint = jobs::metrics::endpoint(
+            metrics.clone(),
+            settings.metrics_token.clone(),
+            vec![("main", db.clone())],
+        );
+        // Serves until the process ends.
+        tokio::spawn(listener.serve(endpoint, std::future::pending()));
+    }
     let ctx = JobContext {
         db,
         queue,
@@ -32,6 +51,7 @@ async fn main() -> anyhow::Result<()> {
         clock: Clock::system(),
         cipher: std::sync::Arc::new(cipher),
         worker_name: worker_name(),
+        metrics,
     };
     tracing::info!(worker = %ctx.worker_name, queue = ctx.queue.backend_name(), "workers starting");
     workers::run(ctx, shutdown::signal()).await?;

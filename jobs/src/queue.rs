@@ -3,12 +3,19 @@
 //!
 //! The queue carries only task ids. The `tasks` row is the source of truth, so a lost
 //! message costs a delay (housekeeping re-enqueues), never data.
+//!
+//! Redis may be down when a process starts or go away while it runs: the connection is
+//! made lazily and re-made on the next command, every call is bounded in time, and a
+//! failed call is an error for the caller to log (the task stays pending), never a
+//! reason to stop serving. The workers restart their queue consumer until Redis answers
+//! again (`workers::run`).
 
 use std::time::Duration;
 
 use apalis::prelude::TaskSink;
 use apalis_redis::{ConnectionManager, RedisStorage};
 use apalis_sqlite::{SqlitePool, SqliteStorage};
+use redis::aio::ConnectionManagerConfig;
 use secrecy::ExposeSecret;
 use serde::{Deserialize, Serialize};
 
@@ -17,6 +24,12 @@ use crate::settings::Settings;
 /// Default queue name, stable on purpose: the apalis default is the Rust type path, which a rename would
 /// silently orphan.
 pub const TASK_QUEUE: &str = "gonghui.tasks";
+
+/// Longest wait for an enqueue: an api request that creates a task does not hang on a
+/// dead Redis (the task stays pending and housekeeping enqueues it later).
+const PUSH_TIMEOUT: Duration = Duration::from_secs(3);
+/// Longest wait for `/health`'s round trip.
+const CHECK_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// "Run the task with this id." Everything else is read from its row.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -47,9 +60,7 @@ impl Queue {
     pub async fn connect(settings: &Settings) -> Result<Self, QueueError> {
         match &settings.redis_url {
             Some(url) => {
-                let conn = apalis_redis::connect(url.expose_secret())
-                    .await
-                    .map_err(|e| QueueError::Unavailable(e.to_string()))?;
+                let conn = redis_connection(url.expose_secret())?;
                 let config = apalis_redis::Config::default()
                     .queue(&settings.queue_name)
                     .heartbeat_interval(Duration::from_secs(5));
@@ -79,31 +90,66 @@ impl Queue {
         }
     }
 
-    /// Enqueues a task run.
+    /// Enqueues a task run, waiting at most `PUSH_TIMEOUT`.
     pub async fn push(&self, job: RunTask) -> Result<(), QueueError> {
-        let result = match self {
-            Self::Sqlite(storage) => storage.clone().push(job).await.map_err(|e| e.to_string()),
-            Self::Redis(storage) => storage.clone().push(job).await.map_err(|e| e.to_string()),
+        let push = async {
+            match self {
+                Self::Sqlite(storage) => storage.clone().push(job).await.map_err(|e| e.to_string()),
+                Self::Redis(storage) => storage.clone().push(job).await.map_err(|e| e.to_string()),
+            }
         };
-        result.map_err(QueueError::Unavailable)
+        within(PUSH_TIMEOUT, push).await
     }
 
-    /// A round trip to the backend, for `/health`.
+    /// A round trip to the backend, for `/health`, waiting at most `CHECK_TIMEOUT`.
     pub async fn check(&self) -> Result<(), QueueError> {
+        within(CHECK_TIMEOUT, self.round_trip()).await
+    }
+
+    async fn round_trip(&self) -> Result<(), String> {
         match self {
             Self::Sqlite(storage) => sea_orm::sqlx::query("SELECT 1")
                 .execute(storage.pool())
                 .await
                 .map(|_| ())
-                .map_err(|e| QueueError::Unavailable(e.to_string())),
+                .map_err(|e| e.to_string()),
             Self::Redis(storage) => {
                 let mut conn: ConnectionManager = storage.clone().get_connection().clone();
                 redis::cmd("PING")
                     .query_async::<String>(&mut conn)
                     .await
                     .map(|_| ())
-                    .map_err(|e| QueueError::Unavailable(e.to_string()))
+                    .map_err(|e| e.to_string())
             }
         }
     }
+}
+
+async fn within(
+    limit: Duration,
+    call: impl std::future::Future<Output = Result<(), String>>,
+) -> Result<(), QueueError> {
+    match tokio::time::timeout(limit, call).await {
+        Ok(result) => result.map_err(QueueError::Unavailable),
+        Err(_) => Err(QueueError::Unavailable(format!(
+            "no answer within {} s",
+            limit.as_secs()
+        ))),
+    }
+}
+
+/// A Redis connection that is made on first use and re-made after a failure, so a
+/// process starts while Redis is down and recovers when it is back. One quick retry
+/// per command (the callers retry on their own schedules), and no command waits on an
+/// unreachable host for long.
+fn redis_connection(url: &str) -> Result<ConnectionManager, QueueError> {
+    let client =
+        apalis_redis::Client::open(url).map_err(|e| QueueError::Unavailable(e.to_string()))?;
+    let config = ConnectionManagerConfig::new()
+        .set_number_of_retries(1)
+        .set_max_delay(Duration::from_millis(500))
+        .set_connection_timeout(Some(Duration::from_secs(2)))
+        .set_response_timeout(Some(Duration::from_secs(10)));
+    ConnectionManager::new_lazy_with_config(client, config)
+        .map_err(|e| QueueError::Unavailable(e.to_string()))
 }

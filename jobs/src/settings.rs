@@ -82,6 +82,11 @@ pub struct Settings {
     pub import_max_uncompressed_mb: u64,
     /// Name of the task queue; instances sharing a queue must share the database.
     pub queue_name: String,
+    /// Serve `/metrics` on a listener of its own at this address (e.g. `127.0.0.1:9100`).
+    pub metrics_addr: Option<String>,
+    /// Bearer token required for `/metrics`; without `METRICS_ADDR` it also puts
+    /// `/metrics` on the api's main port.
+    pub metrics_token: Option<SecretString>,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
@@ -186,6 +191,8 @@ const ENV_KEYS: &[&str] = &[
     "IMPORT_WRITE_CONCURRENCY",
     "IMPORT_MAX_ROWS",
     "IMPORT_MAX_UNCOMPRESSED_MB",
+    "METRICS_ADDR",
+    "METRICS_TOKEN",
 ];
 
 #[derive(Debug, thiserror::Error)]

@@ -38,20 +38,42 @@ pub async fn run(ctx: &JobContext, task_id: i64) -> Result<(), TaskError> {
         return Ok(());
     };
     tracing::info!(kind = ?task.kind, attempt = task.attempts, "task started");
+    let timer = ctx.metrics.task_started(kind_name(task.kind));
     let outcome = match task.kind {
         TaskKind::Ping => Ok(Outcome::Succeeded),
         TaskKind::MemberImport => crate::import::run(ctx, &task).await,
         TaskKind::SettlementReport => crate::settlement::report::run(ctx, &task).await,
     };
     match outcome {
-        Ok(outcome) => finish(ctx, &task, outcome).await,
+        Ok(outcome) => {
+            let name = match outcome {
+                Outcome::Succeeded => "succeeded",
+                Outcome::Failed(_) => "failed",
+            };
+            let finished = finish(ctx, &task, outcome).await;
+            timer.finish(if finished.is_ok() { name } else { "error" });
+            finished
+        }
         Err(TaskError::LeaseLost) => {
+            timer.finish("lease_lost");
             tracing::warn!("lease lost; the other worker finishes the task");
             Ok(())
         }
         // Unexpected errors leave the task running; its lease runs out and housekeeping
         // hands it to a worker again.
-        Err(e) => Err(e),
+        Err(e) => {
+            timer.finish("error");
+            Err(e)
+        }
+    }
+}
+
+/// The task kind as metrics label it (its stored name).
+fn kind_name(kind: TaskKind) -> &'static str {
+    match kind {
+        TaskKind::Ping => "ping",
+        TaskKind::MemberImport => "member_import",
+        TaskKind::SettlementReport => "settlement_report",
     }
 }
 

@@ -1,5 +1,6 @@
-//! Benchmark plumbing: a fresh PostgreSQL database and Redis queue, the release `api`
-//! and `jobs` binaries started against them, and a small HTTP client.
+//! Plumbing of the benchmarks and the fault suite: a fresh PostgreSQL database and
+//! Redis queue, the `api` and `jobs` binaries started against them as child processes,
+//! and a small HTTP client.
 
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -22,23 +23,43 @@ pub struct Env {
     pub redis_url: String,
     pub queue: String,
     pub encryption_key: String,
+    /// `RUST_LOG` of the processes.
+    pub log: String,
+    /// More settings for every process started on this environment.
+    pub extra: Vec<(String, String)>,
 }
 
+/// The database runs on this machine: TLS over loopback would only add cost.
+const LOCAL_POSTGRES: &str = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable";
+
 impl Env {
+    /// A benchmark's: `BENCH_DATABASE_URL`, `BENCH_REDIS_URL`, `BENCH_LOG`.
     pub async fn fresh() -> anyhow::Result<Self> {
-        // The database runs on this machine: TLS over loopback would only add cost.
-        let admin_url = std::env::var("BENCH_DATABASE_URL").unwrap_or_else(|_| {
-            "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable".into()
-        });
-        let (base, options) = admin_url.split_once('?').unwrap_or((&admin_url, ""));
+        let admin_url =
+            std::env::var("BENCH_DATABASE_URL").unwrap_or_else(|_| LOCAL_POSTGRES.into());
+        let redis_url =
+            std::env::var("BENCH_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
+        let log = std::env::var("BENCH_LOG").unwrap_or_else(|_| "warn".into());
+        Self::create(&admin_url, redis_url, "gonghui_bench", log).await
+    }
+
+    /// A new database `<prefix>_<uuid>` on the server of `admin_url` (a URL of its
+    /// `postgres` database), with a queue name and an encryption key of its own.
+    pub async fn create(
+        admin_url: &str,
+        redis_url: String,
+        prefix: &str,
+        log: String,
+    ) -> anyhow::Result<Self> {
+        let (base, options) = admin_url.split_once('?').unwrap_or((admin_url, ""));
         let options = if options.is_empty() {
             String::new()
         } else {
             format!("?{options}")
         };
         let (server_url, _) = base.rsplit_once('/').context("URL ends with /database")?;
-        let database = format!("gonghui_bench_{}", uuid::Uuid::new_v4().simple());
-        let admin = Database::connect(&admin_url)
+        let database = format!("{prefix}_{}", uuid::Uuid::new_v4().simple());
+        let admin = Database::connect(admin_url)
             .await
             .context("PostgreSQL reachable")?;
         admin
@@ -49,11 +70,17 @@ impl Env {
             server_url: server_url.to_owned(),
             options,
             database,
-            redis_url: std::env::var("BENCH_REDIS_URL")
-                .unwrap_or_else(|_| "redis://127.0.0.1:6379".into()),
-            queue: format!("gonghui.bench.{}", uuid::Uuid::new_v4().simple()),
+            redis_url,
+            queue: format!("gonghui.{prefix}.{}", uuid::Uuid::new_v4().simple()),
             encryption_key: entity::crypto::PiiCipher::generate_key(),
+            log,
+            extra: Vec::new(),
         })
+    }
+
+    /// The URL of the server's `postgres` database (to create, drop, or watch others).
+    pub fn admin_url(&self) -> String {
+        format!("{}/postgres{}", self.server_url, self.options)
     }
 
     pub fn database_url(&self) -> String {
@@ -62,18 +89,17 @@ impl Env {
 
     /// The environment of a production-mode process.
     pub fn vars(&self) -> Vec<(String, String)> {
-        vec![
+        let mut vars = vec![
             ("DATABASE_URL".into(), self.database_url()),
             ("REDIS_URL".into(), self.redis_url.clone()),
             ("QUEUE_NAME".into(), self.queue.clone()),
             ("ENCRYPTION_KEY".into(), self.encryption_key.clone()),
             ("RUN_WORKERS".into(), "false".into()),
             ("BOOTSTRAP_ADMIN_PASSWORD".into(), BOOTSTRAP_PASSWORD.into()),
-            (
-                "RUST_LOG".into(),
-                std::env::var("BENCH_LOG").unwrap_or_else(|_| "warn".into()),
-            ),
-        ]
+            ("RUST_LOG".into(), self.log.clone()),
+        ];
+        vars.extend(self.extra.iter().cloned());
+        vars
     }
 
     pub async fn connect(&self) -> anyhow::Result<DatabaseConnection> {
@@ -95,8 +121,7 @@ impl Env {
     }
 
     pub async fn drop_database(&self) -> anyhow::Result<()> {
-        let admin =
-            Database::connect(format!("{}/postgres{}", self.server_url, self.options)).await?;
+        let admin = Database::connect(self.admin_url()).await?;
         admin
             .execute_unprepared(&format!(
                 "DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)",
@@ -107,21 +132,29 @@ impl Env {
     }
 }
 
-/// `target/release/<name>`, next to this benchmark binary.
-pub fn release_binary(name: &str) -> anyhow::Result<PathBuf> {
+/// The `api` or `jobs` binary of the profile this program was built with: next to it
+/// (a benchmark in `target/release/`) or one folder up (a test in `target/debug/deps/`).
+pub fn binary(name: &str) -> anyhow::Result<PathBuf> {
     let me = std::env::current_exe()?;
-    let path = me.parent().context("binary dir")?.join(name);
-    if !path.exists() {
-        bail!(
-            "{} not found: run `cargo build --release -p api -p jobs` first",
-            path.display()
-        );
+    let dir = me.parent().context("binary dir")?;
+    let candidates = [Some(dir), dir.parent()];
+    if let Some(path) = candidates
+        .into_iter()
+        .flatten()
+        .map(|d| d.join(name))
+        .find(|p| p.is_file())
+    {
+        return Ok(path);
     }
-    Ok(path)
+    bail!(
+        "{name} not found beside {}: build it first (`cargo build --release -p api -p jobs` \
+         for the benchmarks, `cargo build -p api -p jobs` for the fault suite)",
+        dir.display()
+    )
 }
 
 pub fn spawn(name: &str, vars: &[(String, String)]) -> anyhow::Result<Child> {
-    Ok(Command::new(release_binary(name)?)
+    Ok(Command::new(binary(name)?)
         .envs(vars.iter().cloned())
         .stdout(Stdio::inherit())
         .stderr(Stdio::inherit())
@@ -283,17 +316,32 @@ impl Drop for Server {
     }
 }
 
+/// A port free now on 127.0.0.1 (for a child process to bind).
+pub fn free_port() -> anyhow::Result<u16> {
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port())
+}
+
 impl Server {
     pub fn start_api(env: &Env) -> anyhow::Result<Self> {
-        Self::start_api_with(env.vars())
+        Self::start_api_with(env, &[])
     }
 
-    /// An `api` process with these environment variables, on a free port.
-    pub fn start_api_with(mut vars: Vec<(String, String)>) -> anyhow::Result<Self> {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")?
-            .local_addr()?
-            .port();
-        let addr = format!("127.0.0.1:{port}");
+    /// An `api` process with settings beyond the environment's.
+    pub fn start_api_with(env: &Env, extra: &[(&str, &str)]) -> anyhow::Result<Self> {
+        let mut vars = env.vars();
+        vars.extend(
+            extra
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+        );
+        Self::start_api_on(vars)
+    }
+
+    /// An `api` process with exactly these settings and a free port (e.g. in embedded mode).
+    pub fn start_api_on(mut vars: Vec<(String, String)>) -> anyhow::Result<Self> {
+        let addr = format!("127.0.0.1:{}", free_port()?);
         vars.push(("APP_ADDR".into(), addr.clone()));
         Ok(Self {
             child: spawn("api", &vars)?,
@@ -310,6 +358,18 @@ impl Server {
     }
 
     pub async fn wait_healthy(&self) -> anyhow::Result<()> {
+        self.wait_for_health(|status| status.is_success()).await
+    }
+
+    /// Waits until `/health` answers at all (a dependency may be down), for 60 s at most.
+    pub async fn wait_answering(&self) -> anyhow::Result<()> {
+        self.wait_for_health(|_| true).await
+    }
+
+    async fn wait_for_health(
+        &self,
+        accept: impl Fn(reqwest::StatusCode) -> bool,
+    ) -> anyhow::Result<()> {
         let started = Instant::now();
         while started.elapsed() < Duration::from_secs(60) {
             if let Ok(r) = self
@@ -317,13 +377,13 @@ impl Server {
                 .get(format!("{}/health", self.base))
                 .send()
                 .await
-                && r.status().is_success()
+                && accept(r.status())
             {
                 return Ok(());
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        bail!("api did not become healthy")
+        bail!("api did not answer /health as expected within 60 s")
     }
 
     pub async fn post(

@@ -33,6 +33,12 @@ pub fn id_number(n: usize) -> String {
 
 /// `rows` valid members (constant-memory writer, so this stays small in memory too).
 pub fn generate(rows: usize) -> Result<Vec<u8>, XlsxError> {
+    generate_range(0, rows)
+}
+
+/// `rows` valid members numbered from `first` (files of different ranges hold
+/// different people).
+pub fn generate_range(first: usize, rows: usize) -> Result<Vec<u8>, XlsxError> {
     let mut workbook = Workbook::new();
     let sheet = workbook.add_worksheet_with_constant_memory()?;
     sheet.set_name("会员信息")?;
@@ -40,8 +46,8 @@ pub fn generate(rows: usize) -> Result<Vec<u8>, XlsxError> {
     for (c, h) in HEADERS.iter().enumerate() {
         sheet.write_string(0, c as u16, *h)?;
     }
-    for n in 0..rows {
-        let r = n as u32 + 1;
+    for (i, n) in (first..first + rows).enumerate() {
+        let r = i as u32 + 1;
         sheet.write_string(r, 0, format!("会员{n}"))?;
         sheet.write_string_with_format(r, 1, format!("13{:09}", n), &text)?;
         sheet.write_string(r, 2, "居民身份证")?;

@@ -275,7 +275,9 @@ impl AppActivityApi {
         >,
     ) -> ApiResult<ClaimResponse> {
         let key = claims::parse_idempotency_key(idempotency_key.0.as_deref())?;
-        let claimed = claims::claim(&state, auth.0.principal_id, id.0, key).await?;
+        let claimed = claims::claim(&state, auth.0.principal_id, id.0, key).await;
+        crate::metrics::count_claim(&state.metrics, &claimed);
+        let claimed = claimed?;
         let mut views = Vec::with_capacity(claimed.vouchers.len());
         for v in claimed.vouchers {
             views.push(voucher_view(&state, v).await?);

@@ -9,7 +9,10 @@ use crate::state::AppState;
 pub struct Health {
     /// `ok` or `degraded`
     pub status: String,
+    /// `ok` or `down`: without the database nothing can be served.
     pub database: String,
+    /// `ok` or `down` (Redis, or the embedded SQLite queue). While it is down the server
+    /// still serves every request; new tasks wait as pending and run once it is back.
     pub queue: String,
 }
 
@@ -18,7 +21,8 @@ pub enum HealthResponse {
     /// Every dependency answers.
     #[oai(status = 200)]
     Ok(Json<Health>),
-    /// A dependency is down.
+    /// A dependency is down: `database` or `queue` says which. With only the queue down
+    /// the server keeps serving (tasks are delayed, not lost).
     #[oai(status = 503)]
     Degraded(Json<Health>),
 }

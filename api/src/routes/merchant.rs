@@ -317,7 +317,9 @@ impl StaffApi {
         auth: MerchantAuth,
         body: Json<RedeemRequest>,
     ) -> ApiResult<RedeemResponse> {
-        let r = redemptions::redeem(&state, &auth.0, &body.code).await?;
+        let r = redemptions::redeem(&state, &auth.0, &body.code).await;
+        crate::metrics::count_redemption(&state.metrics, &r);
+        let r = r?;
         Ok(RedeemResponse::Created(Json(r.into())))
     }
 

@@ -19,6 +19,7 @@ use std::future::Future;
 use std::hash::Hash;
 use std::sync::Arc;
 
+use jobs::metrics::Metrics;
 use sea_orm::DatabaseConnection;
 use tokio::sync::{Mutex, mpsc, oneshot};
 
@@ -80,12 +81,13 @@ impl<B: Batched> std::fmt::Debug for Lanes<B> {
 
 impl<B: Batched> Lanes<B> {
     /// Starts the lanes on the current tokio runtime; they end when the last clone of
-    /// the queue is dropped.
-    pub fn start(db: DatabaseConnection) -> Self {
+    /// the queue is dropped. `kind` names their batches in the metrics.
+    pub fn start(db: DatabaseConnection, metrics: Metrics, kind: &'static str) -> Self {
         let (queue, incoming) = mpsc::unbounded_channel();
         let incoming: Incoming<B> = Arc::new(Mutex::new(incoming));
         for _ in 0..LANES {
-            tokio::spawn(lane(db.clone(), incoming.clone()));
+            let sizes = (metrics.clone(), kind);
+            tokio::spawn(lane(db.clone(), incoming.clone(), sizes));
         }
         Self { queue }
     }
@@ -104,7 +106,11 @@ impl<B: Batched> Lanes<B> {
 
 /// Takes what has queued (waiting for one request when it holds none), runs it,
 /// answers, and again.
-async fn lane<B: Batched>(db: DatabaseConnection, incoming: Incoming<B>) {
+async fn lane<B: Batched>(
+    db: DatabaseConnection,
+    incoming: Incoming<B>,
+    (metrics, kind): (Metrics, &'static str),
+) {
     let mut held_back: Vec<Pending<B>> = Vec::new();
     loop {
         let mut batch = std::mem::take(&mut held_back);
@@ -122,6 +128,7 @@ async fn lane<B: Batched>(db: DatabaseConnection, incoming: Incoming<B>) {
         }
         let (batch, later) = one_per_key(batch);
         held_back = later;
+        metrics.batch(kind, batch.len());
         run(&db, batch).await;
     }
 }
@@ -236,7 +243,8 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn every_request_gets_its_own_answer_including_those_held_back() {
-        let lanes = Lanes::<Doubling>::start(DatabaseConnection::default());
+        let lanes =
+            Lanes::<Doubling>::start(DatabaseConnection::default(), Metrics::default(), "test");
         for round in 0..50 {
             let mut calls = tokio::task::JoinSet::new();
             for i in 0..20 {

@@ -20,11 +20,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, bail};
-use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
+use anyhow::bail;
 use serde_json::{Value, json};
 use tests::bench::{self, Connection, CpuSample, Env, Server};
-use tests::scenario::Welfare;
+use tests::rush;
 
 fn var(name: &str, default: usize) -> usize {
     std::env::var(name)
@@ -57,22 +56,6 @@ fn percentile(sorted: &[Duration], p: f64) -> f64 {
     }
     let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
     sorted[i].as_secs_f64() * 1000.0
-}
-
-async fn exec(db: &DatabaseConnection, sql: &str) -> anyhow::Result<()> {
-    db.execute_unprepared(sql)
-        .await
-        .with_context(|| sql.to_owned())?;
-    Ok(())
-}
-
-async fn ids(db: &DatabaseConnection, sql: &str) -> anyhow::Result<Vec<i64>> {
-    let rows = db
-        .query_all_raw(Statement::from_string(db.get_database_backend(), sql))
-        .await?;
-    rows.iter()
-        .map(|r| r.try_get::<i64>("", "id").map_err(Into::into))
-        .collect()
 }
 
 /// What one phase produced: every response's (status, code, latency) and the wall time.
@@ -193,48 +176,19 @@ async fn run(env: &Env, vouchers: usize, members: usize, clients: usize) -> anyh
     api.wait_healthy().await?;
     let db = env.connect().await?;
 
-    // A union under the city root, its merchant, coupon and an open activity with one
-    // prize of `vouchers` units.
-    let welfare = Welfare::create(&api, vouchers).await?;
-    let (union, activity_id) = (welfare.union, welfare.activity);
+    let setup = rush::open_activity(&api, vouchers).await?;
+    let activity_id = setup.activity_id;
 
     // The roster and the certified accounts, in bulk as an import plus certification
-    // would leave them; each account gets a session whose token is `bench-member-<id>`.
+    // would leave them; each account gets a session (`rush::member_token`).
     let seeding = Instant::now();
-    exec(
-        &db,
-        &format!(
-            "INSERT INTO members (org_id, name, phone, id_type, id_number_enc, id_number_hash, \
-             id_number_masked, gender, birth_date, migrant_worker, joined_on, status, certified, \
-             created_at, updated_at) \
-             SELECT {union}, '会员' || n, '13' || lpad(n::text, 9, '0'), 'resident_id', \
-             'bench-' || n, md5('bench-id-' || n), '370203********' || lpad((n % 10000)::text, 4, '0'), \
-             'male', DATE '1980-01-01' + (n % 7000), false, DATE '2020-05-01', 'active', true, \
-             now(), now() FROM generate_series(1, {members}) AS n"
-        ),
-    )
-    .await?;
-    exec(
-        &db,
-        "INSERT INTO app_accounts (phone, password_hash, region, agreement_accepted_at, member_id, \
-         certified_id_hash, card_no, card_issued_at, created_at, updated_at) \
-         SELECT '19' || lpad(id::text, 9, '0'), 'x', '山东省日照市', now(), id, id_number_hash, \
-         'RZ' || lpad(id::text, 10, '0'), now(), now(), now() FROM members",
-    )
-    .await?;
-    exec(
-        &db,
-        "INSERT INTO sessions (token_hash, principal_kind, principal_id, created_at, expires_at) \
-         SELECT encode(sha256(convert_to('bench-member-' || id, 'UTF8')), 'hex'), 'member', id, \
-         now(), now() + interval '1 day' FROM app_accounts",
-    )
-    .await?;
+    let mut accounts = rush::certified_members(&db, setup.union, members).await?;
     // An experiment's schema or setting change, applied before the rush.
     if let Ok(sql) = std::env::var("BENCH_SETUP_SQL") {
-        exec(&db, &sql).await?;
+        rush::exec(&db, &sql).await?;
+        rush::exec(&db, "ANALYZE").await?;
+        accounts = rush::ids(&db, "SELECT id FROM app_accounts ORDER BY id").await?;
     }
-    exec(&db, "ANALYZE").await?;
-    let accounts = ids(&db, "SELECT id FROM app_accounts ORDER BY id").await?;
     println!(
         "seeded {} certified members with sessions in {:.1} s; {} free vouchers",
         accounts.len(),
@@ -244,13 +198,13 @@ async fn run(env: &Env, vouchers: usize, members: usize, clients: usize) -> anyh
         ))
         .await?
     );
-    welfare.wait_until_open().await;
+    setup.wait_until_open().await?;
 
     // Phase 1: every member claims once, 64 at a time, until an answer is SOLD_OUT.
-    let path = format!("/api/app/activities/{activity_id}/claims");
+    let path = setup.claim_path();
     let claims: Vec<(String, String, Value)> = accounts
         .iter()
-        .map(|id| (path.clone(), format!("bench-member-{id}"), json!({})))
+        .map(|id| (path.clone(), rush::member_token(*id), json!({})))
         .collect();
     let claimed = hammer(&api, clients, claims, Some("SOLD_OUT")).await?;
     claimed.report("claims");
@@ -277,7 +231,7 @@ async fn run(env: &Env, vouchers: usize, members: usize, clients: usize) -> anyh
     );
 
     // Phase 2: the merchant's staff redeem every issued voucher, 64 at a time.
-    let staff_token = welfare.staff_token(&api).await?;
+    let staff_token = rush::staff_token(&api, &setup).await?;
     let codes: Vec<String> = claimed
         .ok
         .iter()

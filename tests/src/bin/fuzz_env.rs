@@ -13,7 +13,7 @@
 use anyhow::{Context, bail};
 use serde_json::json;
 use tests::bench::{self, Env, Server};
-use tests::scenario::Welfare;
+use tests::rush;
 use tests::stubs::{self, SmsGateway, Wechat};
 
 const MEMBER_PHONE: &str = "13900000001";
@@ -68,7 +68,7 @@ async fn main() -> anyhow::Result<()> {
         }
         other => bail!("unknown mode {other}"),
     };
-    let api = Server::start_api_with(vars)?;
+    let api = Server::start_api_on(vars)?;
     api.wait_healthy().await?;
     let tokens = seed(&api, &sms).await?;
     let lines: Vec<String> = [("BASE", api.base.clone())]
@@ -94,11 +94,11 @@ fn tempfile_dir() -> anyhow::Result<std::path::PathBuf> {
     Ok(dir)
 }
 
-/// The welfare scenario, a unit, a certified member who has claimed once, and the
+/// The claim rush's union and open activity, a unit, a certified member who has claimed once, and the
 /// merchant's staff account with its own password; one token of each kind.
 async fn seed(api: &Server, sms: &SmsGateway) -> anyhow::Result<Vec<(&'static str, String)>> {
-    let welfare = Welfare::create(api, 100).await?;
-    let admin = welfare.union_token.clone();
+    let setup = rush::open_activity(api, 100).await?;
+    let admin = setup.union_token.clone();
     api.post(
         "/api/admin/units",
         Some(&admin),
@@ -152,18 +152,14 @@ async fn seed(api: &Server, sms: &SmsGateway) -> anyhow::Result<Vec<(&'static st
     )
     .await?;
 
-    welfare.wait_until_open().await;
+    setup.wait_until_open().await?;
     let claimed = api
-        .post(
-            &format!("/api/app/activities/{}/claims", welfare.activity),
-            Some(&member),
-            json!({}),
-        )
+        .post(&setup.claim_path(), Some(&member), json!({}))
         .await?;
     if claimed["id"].as_i64().is_none() {
         bail!("claim: {claimed}");
     }
-    let staff = welfare.staff_token(api).await?;
+    let staff = rush::staff_token(api, &setup).await?;
     Ok(vec![
         ("ADMIN_TOKEN", admin),
         ("MEMBER_TOKEN", member),

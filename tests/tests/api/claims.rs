@@ -542,14 +542,7 @@ async fn sixteen_phones_redeeming_one_voucher_at_once_redeem_it_once_and_the_swe
     let second = r.claim(&tokens[1], None).await;
     assert_eq!(second.status, StatusCode::CREATED, "{:?}", second.body);
     r.app.clock.advance(Duration::days(31));
-    let ctx = jobs::workers::JobContext {
-        db: r.app.state.db.clone(),
-        queue: r.app.state.queue.clone(),
-        settings: r.app.state.settings.clone(),
-        clock: r.app.clock.clone(),
-        cipher: r.app.state.cipher.clone(),
-        worker_name: "test".into(),
-    };
+    let ctx = r.app.job_context();
     let swept = jobs::expiry::run(&ctx).await.expect("sweep");
     assert_eq!(swept.vouchers_expired, 1);
     assert_eq!(swept.activities_ended, 1);

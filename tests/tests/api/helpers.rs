@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use api::Application;
 use api::state::AppState;
+use jobs::workers::JobContext;
 use jobs::{Clock, Settings};
 use reqwest::{Method, StatusCode};
 use sea_orm::{ConnectionTrait, Database};
@@ -25,6 +26,8 @@ pub const TEST_ENCRYPTION_KEY: &str = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZ
 
 pub struct TestApp {
     pub base: String,
+    /// The `METRICS_ADDR` listener's port, when the settings ask for one.
+    pub metrics_port: Option<u16>,
     pub client: reqwest::Client,
     pub clock: Clock,
     pub state: AppState,
@@ -114,6 +117,7 @@ impl TestApp {
             .await
             .expect("application builds");
         let base = format!("http://127.0.0.1:{}", app.port());
+        let metrics_port = app.metrics_port();
         let state = app.state().clone();
         tokio::spawn(app.run_until(std::future::pending()));
         let mut passwords = HashMap::new();
@@ -125,6 +129,7 @@ impl TestApp {
         }
         Self {
             base,
+            metrics_port,
             client: reqwest::Client::new(),
             clock,
             state,
@@ -336,6 +341,39 @@ impl TestApp {
         }
     }
 
+    /// What a job handler run by hand gets: this server's database, queue, settings,
+    /// clock and cipher.
+    pub fn job_context(&self) -> JobContext {
+        JobContext {
+            db: self.state.db.clone(),
+            queue: self.state.queue.clone(),
+            settings: self.state.settings.clone(),
+            clock: self.clock.clone(),
+            cipher: self.state.cipher.clone(),
+            worker_name: "test".into(),
+            metrics: self.state.metrics.clone(),
+        }
+    }
+
+    /// Submits a 系统自检 (ping) task as the admin of `token`; its id.
+    pub async fn ping_task(&self, token: &str) -> i64 {
+        let submitted = self
+            .request(
+                Method::POST,
+                "/api/admin/system/ping-tasks",
+                Some(token),
+                None,
+            )
+            .await;
+        assert_eq!(
+            submitted.status,
+            StatusCode::ACCEPTED,
+            "{:?}",
+            submitted.body
+        );
+        submitted.body["task_id"].as_i64().expect("task id")
+    }
+
     /// Polls a task until it leaves pending/running, for at most `deadline`.
     pub async fn wait_for_task(&self, token: &str, task_id: i64, deadline: Duration) -> Value {
         let started = std::time::Instant::now();
@@ -373,6 +411,19 @@ impl TestApp {
             );
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
+    }
+}
+
+/// The context of a worker process of its own on `settings` (its own connections).
+pub async fn separate_worker(settings: &Settings, name: &str) -> JobContext {
+    JobContext {
+        db: jobs::database::connect(settings).await.expect("db"),
+        queue: jobs::Queue::connect(settings).await.expect("queue"),
+        cipher: std::sync::Arc::new(jobs::keys::load_cipher(settings).expect("cipher")),
+        settings: std::sync::Arc::new(settings.clone()),
+        clock: Clock::system(),
+        worker_name: name.into(),
+        metrics: jobs::metrics::Metrics::default(),
     }
 }
 

@@ -535,14 +535,7 @@ async fn a_task_abandoned_mid_import_is_rerun_without_duplicates() {
     }
 
     // Another worker picks the task up from the queue.
-    let ctx = jobs::workers::JobContext {
-        db: jobs::database::connect(&settings).await.expect("db"),
-        queue: jobs::Queue::connect(&settings).await.expect("queue"),
-        cipher: std::sync::Arc::new(jobs::keys::load_cipher(&settings).expect("cipher")),
-        settings: std::sync::Arc::new(settings),
-        clock: jobs::Clock::system(),
-        worker_name: "second-worker".into(),
-    };
+    let ctx = crate::helpers::separate_worker(&settings, "second-worker").await;
     let worker = tokio::spawn(jobs::workers::run(ctx, std::future::pending()));
     let done = app.wait_for_task(&token, id, DEADLINE).await;
     worker.abort();

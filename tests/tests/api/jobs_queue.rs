@@ -3,7 +3,7 @@ use std::time::Duration;
 use entity::enums::{TaskKind, TaskStatus};
 use entity::{housekeeping_run, task};
 use reqwest::{Method, StatusCode};
-use sea_orm::{ActiveModelTrait, EntityTrait, PaginatorTrait, Set};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, PaginatorTrait, Set};
 
 use crate::helpers::{TestApp, fresh_settings};
 
@@ -47,10 +47,7 @@ async fn tasks_of_another_branch_are_invisible() {
     let (_, b) = app
         .create_org(&root, 1, "岚山区总工会", "district_federation", "lanshan")
         .await;
-    let submitted = app
-        .request(Method::POST, "/api/admin/system/ping-tasks", Some(&a), None)
-        .await;
-    let id = submitted.body["task_id"].as_i64().expect("task id");
+    let id = app.ping_task(&a).await;
 
     assert_eq!(
         app.get(&format!("/api/admin/tasks/{id}"), &b).await.status,
@@ -71,15 +68,7 @@ async fn tasks_of_another_branch_are_invisible() {
 async fn the_task_list_defaults_to_today_and_filters_by_date() {
     let app = TestApp::spawn().await;
     let root = app.root_token().await;
-    let submitted = app
-        .request(
-            Method::POST,
-            "/api/admin/system/ping-tasks",
-            Some(&root),
-            None,
-        )
-        .await;
-    let id = submitted.body["task_id"].as_i64().expect("task id");
+    let id = app.ping_task(&root).await;
     app.wait_for_task(&root, id, DEADLINE).await;
     assert_eq!(app.get("/api/admin/tasks", &root).await.body["total"], 1);
     assert_eq!(
@@ -114,33 +103,11 @@ async fn the_scheduled_housekeeping_job_fires_and_recovers_lost_and_abandoned_ta
         s.task_requeue_after_seconds = 0;
     })
     .await;
-    let now = app.clock.now();
-    let long_ago = now - chrono::Duration::minutes(10);
-    let mut ids = Vec::new();
-    for (status, lease) in [
-        (TaskStatus::Pending, None),
-        (TaskStatus::Running, Some(long_ago)),
-    ] {
-        let row = task::ActiveModel {
-            org_id: Set(1),
-            kind: Set(TaskKind::Ping),
-            status: Set(status),
-            attempts: Set(i32::from(lease.is_some())),
-            lease_until: Set(lease),
-            total: Set(0),
-            processed: Set(0),
-            inserted: Set(0),
-            updated: Set(0),
-            failed: Set(0),
-            created_at: Set(long_ago),
-            updated_at: Set(long_ago),
-            ..Default::default()
-        }
-        .insert(&app.state.db)
-        .await
-        .expect("insert task");
-        ids.push(row.id);
-    }
+    let long_ago = app.clock.now() - chrono::Duration::minutes(10);
+    let ids = vec![
+        stale_task(&app, TaskStatus::Pending, None).await,
+        stale_task(&app, TaskStatus::Running, Some(long_ago)).await,
+    ];
     let root = app.root_token().await;
     for id in ids {
         let done = app.wait_for_task(&root, id, DEADLINE).await;
@@ -161,6 +128,149 @@ async fn the_scheduled_housekeeping_job_fires_and_recovers_lost_and_abandoned_ta
     assert!(requeued >= 2, "requeued {requeued}");
 }
 
+/// A ping task last touched ten minutes ago, as a lost message or a dead worker
+/// leaves it: `lease` set means running with that lease.
+async fn stale_task(
+    app: &TestApp,
+    status: TaskStatus,
+    lease: Option<chrono::DateTime<chrono::Utc>>,
+) -> i64 {
+    let long_ago = app.clock.now() - chrono::Duration::minutes(10);
+    task::ActiveModel {
+        org_id: Set(1),
+        kind: Set(TaskKind::Ping),
+        status: Set(status),
+        attempts: Set(i32::from(lease.is_some())),
+        lease_until: Set(lease),
+        total: Set(0),
+        processed: Set(0),
+        inserted: Set(0),
+        updated: Set(0),
+        failed: Set(0),
+        created_at: Set(long_ago),
+        updated_at: Set(long_ago),
+        ..Default::default()
+    }
+    .insert(&app.state.db)
+    .await
+    .expect("insert task")
+    .id
+}
+
+/// A Redis queue on a port where nothing listens: every push fails. Connecting to it
+/// succeeds all the same (the connection is made when Redis answers).
+async fn unreachable_queue(app: &TestApp) -> jobs::Queue {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let mut settings = app.settings.clone();
+    settings.redis_url = Some(format!("redis://127.0.0.1:{port}").into());
+    jobs::Queue::connect(&settings)
+        .await
+        .expect("a queue object while Redis is down")
+}
+
+#[tokio::test]
+async fn a_housekeeping_pass_goes_on_past_failed_pushes_and_the_next_pass_enqueues_them() {
+    let app = TestApp::spawn().await;
+    let ids = [
+        stale_task(&app, TaskStatus::Pending, None).await,
+        stale_task(&app, TaskStatus::Pending, None).await,
+    ];
+    let mut down = app.job_context();
+    down.queue = unreachable_queue(&app).await;
+    assert!(down.queue.check().await.is_err());
+
+    let row = |id: i64| {
+        let db = app.state.db.clone();
+        async move {
+            task::Entity::find_by_id(id)
+                .one(&db)
+                .await
+                .expect("query")
+                .expect("task")
+        }
+    };
+    let before = [row(ids[0]).await, row(ids[1]).await];
+    let pass = jobs::housekeeping::run(&down)
+        .await
+        .expect("the pass completes although every push failed");
+    assert_eq!(pass.tasks_requeued, 0);
+    assert_eq!(
+        housekeeping_run::Entity::find()
+            .count(&app.state.db)
+            .await
+            .expect("count"),
+        1
+    );
+    // Untouched, so the next pass tries them again.
+    for earlier in before {
+        assert_eq!(row(earlier.id).await, earlier);
+    }
+
+    let pass = jobs::housekeeping::run(&app.job_context())
+        .await
+        .expect("pass");
+    assert_eq!(pass.tasks_requeued, 2);
+    let root = app.root_token().await;
+    for id in ids {
+        let done = app.wait_for_task(&root, id, DEADLINE).await;
+        assert_eq!(done["status"], "succeeded", "{done}");
+    }
+}
+
+/// The scheduled expiry sweep needs only the database: it runs while the queue is down
+/// and whatever happens to the housekeeping pass scheduled beside it (here it fails on
+/// every tick, its table gone).
+#[tokio::test]
+async fn the_expiry_sweep_runs_on_schedule_while_the_queue_is_down_and_housekeeping_fails() {
+    let app = TestApp::spawn().await;
+    let ids = crate::claims::rush_in(
+        &app,
+        1,
+        serde_json::json!({ "kind": "once" }),
+        crate::claims::Spec::default(),
+    )
+    .await;
+    let tokens = crate::claims::direct_members(&app, &ids.union_token, 1, 1).await;
+    let claimed = crate::claims::claim(&app, ids.activity, &tokens[0], None).await;
+    assert_eq!(claimed.status, StatusCode::CREATED, "{:?}", claimed.body);
+    app.clock.advance(chrono::Duration::days(31));
+    app.state
+        .db
+        .execute_unprepared("DROP TABLE housekeeping_runs")
+        .await
+        .expect("drop");
+    stale_task(&app, TaskStatus::Pending, None).await;
+
+    let mut ctx = app.job_context();
+    ctx.queue = unreachable_queue(&app).await;
+    let mut settings = (*ctx.settings).clone();
+    settings.housekeeping_cron = "* * * * * *".into();
+    ctx.settings = std::sync::Arc::new(settings);
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let workers = tokio::spawn(jobs::workers::run(ctx, async move {
+        let _ = stopped.await;
+    }));
+    let voucher_id = claimed.body["id"].as_i64().expect("voucher id");
+    app.eventually(DEADLINE, || async {
+        let v = entity::voucher::Entity::find_by_id(voucher_id)
+            .one(&app.state.db)
+            .await
+            .expect("query")
+            .expect("voucher");
+        (v.status == entity::enums::VoucherStatus::Expired).then_some(())
+    })
+    .await;
+    stop.send(()).expect("workers running");
+    tokio::time::timeout(DEADLINE, workers)
+        .await
+        .expect("workers stop in time")
+        .expect("worker task")
+        .expect("workers result");
+}
+
 /// Several `api` processes and a separate `jobs` worker on one database and queue: a
 /// task submitted through one api is visible through the other and run by the worker.
 #[tokio::test]
@@ -178,27 +288,12 @@ async fn two_api_instances_without_workers_and_a_separate_worker_share_the_work(
     assert_eq!(orgs, 1);
 
     let root = first.root_token().await;
-    let submitted = first
-        .request(
-            Method::POST,
-            "/api/admin/system/ping-tasks",
-            Some(&root),
-            None,
-        )
-        .await;
-    let id = submitted.body["task_id"].as_i64().expect("task id");
+    let id = first.ping_task(&root).await;
     // No worker yet: the task waits.
     let seen = second.get(&format!("/api/admin/tasks/{id}"), &root).await;
     assert_eq!(seen.body["status"], "pending");
 
-    let ctx = jobs::workers::JobContext {
-        db: jobs::database::connect(&settings).await.expect("db"),
-        queue: jobs::Queue::connect(&settings).await.expect("queue"),
-        cipher: std::sync::Arc::new(jobs::keys::load_cipher(&settings).expect("cipher")),
-        settings: std::sync::Arc::new(settings),
-        clock: jobs::Clock::system(),
-        worker_name: "separate-worker".into(),
-    };
+    let ctx = crate::helpers::separate_worker(&settings, "separate-worker").await;
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let worker = tokio::spawn(jobs::workers::run(ctx, async move {
         let _ = stopped.await;

@@ -19,6 +19,7 @@ mod login_limits;
 mod member_app;
 mod merchant_login;
 mod merchants;
+mod metrics;
 mod orgs;
 mod reconciliation;
 mod roster;

@@ -242,14 +242,7 @@ impl Scene {
     }
 
     async fn sweep(&self) -> jobs::expiry::Swept {
-        let ctx = jobs::workers::JobContext {
-            db: self.app.state.db.clone(),
-            queue: self.app.state.queue.clone(),
-            settings: self.app.state.settings.clone(),
-            clock: self.app.clock.clone(),
-            cipher: self.app.state.cipher.clone(),
-            worker_name: "test".into(),
-        };
+        let ctx = self.app.job_context();
         jobs::expiry::run(&ctx).await.expect("sweep")
     }
 }

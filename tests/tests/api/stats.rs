@@ -246,14 +246,7 @@ async fn the_dashboard_counts_vouchers_claimed_redeemed_expired_and_the_amount_r
 
     // Past the port coupon's 30 days (not the steel one's 60); the sweep marks the rest.
     app.clock.advance(Duration::days(31));
-    let ctx = jobs::workers::JobContext {
-        db: app.state.db.clone(),
-        queue: app.state.queue.clone(),
-        settings: app.state.settings.clone(),
-        clock: app.clock.clone(),
-        cipher: app.state.cipher.clone(),
-        worker_name: "test".into(),
-    };
+    let ctx = app.job_context();
     let swept = jobs::expiry::run(&ctx).await.expect("sweep");
     assert_eq!(swept.vouchers_expired, 2);
 
