@@ -270,7 +270,12 @@ impl AppActivityApi {
         state: Data<&AppState>,
         auth: MemberAuth,
         id: Path<i64>,
-        #[oai(name = "Idempotency-Key", validator(max_length = 64))] idempotency_key: Header<
+        /// 1 to 64 visible ASCII characters, chosen by the client once per claim intent.
+        #[oai(
+            name = "Idempotency-Key",
+            validator(max_length = 64, pattern = r"^[!-~]{1,64}$")
+        )]
+        idempotency_key: Header<
             Option<String>,
         >,
     ) -> ApiResult<ClaimResponse> {
