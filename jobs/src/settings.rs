@@ -216,7 +216,16 @@ impl Settings {
         let lowered: Vec<String> = ENV_KEYS.iter().map(|k| k.to_lowercase()).collect();
         let only: Vec<&str> = lowered.iter().map(String::as_str).collect();
         figment = figment.merge(Env::raw().only(&only));
-        let settings: Settings = figment.extract().map_err(Box::new)?;
+        Self::from_figment(figment)
+    }
+
+    fn from_figment(figment: Figment) -> Result<Self, SettingsError> {
+        let mut settings: Settings = figment.extract().map_err(Box::new)?;
+        // The default database lives in DATA_DIR: moving DATA_DIR moves it too, unless
+        // DATABASE_URL names another database.
+        if settings.database_url() == DEFAULTS.database_url {
+            settings.database_url = SecretString::from(sqlite_in(&settings.data_dir));
+        }
         settings.validate()?;
         Ok(settings)
     }
@@ -224,10 +233,7 @@ impl Settings {
     /// Settings for the embedded mode rooted at `data_dir`, as tests and demos need.
     pub fn embedded(data_dir: impl Into<PathBuf>) -> Self {
         let data_dir = data_dir.into();
-        let db = format!(
-            "sqlite://{}?mode=rwc",
-            data_dir.join("gonghui.db").display()
-        );
+        let db = sqlite_in(&data_dir);
         let figment = Figment::from(Serialized::defaults(DEFAULTS))
             .merge(Serialized::default("database_url", db))
             .merge(Serialized::default("data_dir", data_dir));
@@ -286,9 +292,42 @@ impl Settings {
     }
 }
 
+/// The embedded database's URL inside a data directory.
+fn sqlite_in(data_dir: &std::path::Path) -> String {
+    format!(
+        "sqlite://{}?mode=rwc",
+        data_dir.join("gonghui.db").display()
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn with(key: &str, value: &str) -> Figment {
+        Figment::from(Serialized::defaults(DEFAULTS)).merge(Serialized::default(key, value))
+    }
+
+    #[test]
+    fn the_default_database_follows_data_dir_and_an_explicit_one_stays() {
+        let moved = Settings::from_figment(with("data_dir", "/srv/gonghui")).unwrap();
+        assert_eq!(
+            moved.database_url(),
+            "sqlite:///srv/gonghui/gonghui.db?mode=rwc"
+        );
+        assert_eq!(
+            moved.queue_sqlite_url(),
+            "sqlite:///srv/gonghui/jobs.db?mode=rwc"
+        );
+        let default =
+            Settings::from_figment(Figment::from(Serialized::defaults(DEFAULTS))).unwrap();
+        assert_eq!(default.database_url(), DEFAULTS.database_url);
+        let named = Settings::from_figment(with("data_dir", "/srv/gonghui").merge(
+            Serialized::default("database_url", "sqlite:///var/lib/other.db?mode=rwc"),
+        ))
+        .unwrap();
+        assert_eq!(named.database_url(), "sqlite:///var/lib/other.db?mode=rwc");
+    }
 
     #[test]
     fn debug_output_never_shows_secrets() {
