@@ -293,7 +293,10 @@ impl ApiResponse for ApiError {
             (429, "请求过于频繁"),
             (500, "服务器内部错误"),
             (502, "上游服务（短信网关、微信）出错"),
-            (503, "依赖服务不可用；或系统繁忙（BUSY，带 Retry-After 秒数，稍后重试）"),
+            (
+                503,
+                "依赖服务不可用；或系统繁忙（BUSY，带 Retry-After 秒数，稍后重试）",
+            ),
         ];
         MetaResponses {
             responses: statuses

@@ -220,10 +220,7 @@ fn refuse_late<B: Batched>(batch: Vec<Pending<B>>, context: &Lane) -> Vec<Pendin
     in_time
 }
 
-fn take_queued<B: Batched>(
-    incoming: &mut mpsc::Receiver<Pending<B>>,
-    batch: &mut Vec<Pending<B>>,
-) {
+fn take_queued<B: Batched>(incoming: &mut mpsc::Receiver<Pending<B>>, batch: &mut Vec<Pending<B>>) {
     while batch.len() < MAX_BATCH {
         match incoming.try_recv() {
             Ok(p) => batch.push(p),
