@@ -33,7 +33,11 @@ async fn claim(app: &TestApp, activity: i64, token: &str) -> (StatusCode, Value,
         .get("retry-after")
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
-    (status, resp.json().await.unwrap_or(Value::Null), retry_after)
+    (
+        status,
+        resp.json().await.unwrap_or(Value::Null),
+        retry_after,
+    )
 }
 
 async fn count(app: &TestApp, sql: &str) -> i64 {
@@ -68,7 +72,13 @@ async fn a_burst_past_the_queue_capacity_is_503_busy_with_retry_after_and_writes
         // SQLite has no batch lanes: claims are transactions of their own.
         return;
     }
-    let ids = rush_in(&app, MEMBERS as i64, json!({ "kind": "once" }), Spec::default()).await;
+    let ids = rush_in(
+        &app,
+        MEMBERS as i64,
+        json!({ "kind": "once" }),
+        Spec::default(),
+    )
+    .await;
     let tokens = direct_members(&app, &ids.union_token, 1, MEMBERS as u32).await;
 
     let lock = app.state.db.begin().await.expect("begin");
@@ -112,9 +122,16 @@ async fn a_burst_past_the_queue_capacity_is_503_busy_with_retry_after_and_writes
     }
     assert!(busy.len() >= MEMBERS - admitted_at_most, "{results:?}");
     assert_eq!(created + busy.len(), MEMBERS);
-    assert_eq!(count(&app, "SELECT COUNT(*) FROM claims").await, created as i64);
     assert_eq!(
-        count(&app, "SELECT COUNT(*) FROM vouchers WHERE member_id IS NOT NULL").await,
+        count(&app, "SELECT COUNT(*) FROM claims").await,
+        created as i64
+    );
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM vouchers WHERE member_id IS NOT NULL"
+        )
+        .await,
         created as i64
     );
 
@@ -123,7 +140,10 @@ async fn a_burst_past_the_queue_capacity_is_503_busy_with_retry_after_and_writes
         let (status, body, _) = claim(&app, ids.activity, token).await;
         assert_eq!(status, StatusCode::CREATED, "{body}");
     }
-    assert_eq!(count(&app, "SELECT COUNT(*) FROM claims").await, MEMBERS as i64);
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM claims").await,
+        MEMBERS as i64
+    );
 
     let port = app.metrics_port.expect("metrics listener");
     let (_, text) = scrape(&app, &format!("http://127.0.0.1:{port}/metrics"), None).await;

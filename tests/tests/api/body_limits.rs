@@ -51,10 +51,17 @@ async fn assert_refused(app: &TestApp, client: &reqwest::Client, token: &str, na
     let body: serde_json::Value = resp.json().await.expect("json");
     assert_eq!(body["code"], "PAYLOAD_TOO_LARGE", "{version:?}");
     assert!(
-        body["message"].as_str().unwrap_or_default().contains("请求体过大"),
+        body["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("请求体过大"),
         "{body}"
     );
-    assert_eq!(orgs_named(app, name).await, 0, "{version:?}: nothing written");
+    assert_eq!(
+        orgs_named(app, name).await,
+        0,
+        "{version:?}: nothing written"
+    );
 }
 
 #[tokio::test]
