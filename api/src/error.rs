@@ -79,6 +79,11 @@ pub enum ApiError {
     /// 503: a dependency is down or not configured.
     #[error("{message}")]
     Unavailable { code: &'static str, message: String },
+    /// 503 `BUSY`: this process has more work of the kind queued than it takes on
+    /// (a full batch queue, a request that waited too long, password hashing saturated);
+    /// the client may retry after `retry_after_seconds`.
+    #[error("busy")]
+    Busy { retry_after_seconds: i64 },
     /// 500: database failure (logged, never shown).
     #[error("database error")]
     Db(#[from] DbErr),
@@ -147,6 +152,20 @@ impl ApiError {
         }
     }
 
+    /// The `Retry-After` of a 429 or a 503 `BUSY` (also in `details.retry_after_seconds`).
+    fn retry_after_seconds(&self) -> Option<i64> {
+        match self {
+            Self::TooManyRequests {
+                retry_after_seconds,
+                ..
+            }
+            | Self::Busy {
+                retry_after_seconds,
+            } => Some(*retry_after_seconds),
+            _ => None,
+        }
+    }
+
     pub fn body(&self) -> ErrorBody {
         if self.is_data_error() {
             return ErrorBody {
@@ -189,6 +208,13 @@ impl ApiError {
             Self::BadGateway { code, message } | Self::Unavailable { code, message } => {
                 (code, message.clone(), None)
             }
+            Self::Busy {
+                retry_after_seconds,
+            } => (
+                "BUSY",
+                "系统繁忙，请稍后重试".into(),
+                Some(serde_json::json!({ "retry_after_seconds": retry_after_seconds })),
+            ),
             Self::Db(_) | Self::Internal(_) => {
                 ("INTERNAL_ERROR", "服务器内部错误，请稍后重试".into(), None)
             }
@@ -219,7 +245,7 @@ impl ResponseError for ApiError {
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::BadGateway { .. } => StatusCode::BAD_GATEWAY,
-            Self::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Unavailable { .. } | Self::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
             Self::Db(_) | Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -236,11 +262,8 @@ impl ResponseError for ApiError {
             _ => {}
         }
         let mut resp = json_error(self.status(), &self.body());
-        if let Self::TooManyRequests {
-            retry_after_seconds,
-            ..
-        } = self
-            && let Ok(value) = poem::http::HeaderValue::from_str(&retry_after_seconds.to_string())
+        if let Some(seconds) = self.retry_after_seconds()
+            && let Ok(value) = poem::http::HeaderValue::from_str(&seconds.to_string())
         {
             resp.headers_mut()
                 .insert(poem::http::header::RETRY_AFTER, value);
@@ -270,7 +293,10 @@ impl ApiResponse for ApiError {
             (429, "请求过于频繁"),
             (500, "服务器内部错误"),
             (502, "上游服务（短信网关、微信）出错"),
-            (503, "依赖服务不可用"),
+            (
+                503,
+                "依赖服务不可用；或系统繁忙（BUSY，带 Retry-After 秒数，稍后重试）",
+            ),
         ];
         MetaResponses {
             responses: statuses

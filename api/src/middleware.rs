@@ -2,9 +2,12 @@
 
 use std::time::Instant;
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use futures::StreamExt;
 use poem::http::header;
-use poem::{Endpoint, IntoResponse, Request, Response, Result};
-use tokio::io::AsyncReadExt;
+use poem::{Body, Endpoint, IntoResponse, Request, Response, Result};
 use tracing::Instrument;
 
 use crate::error::ApiError;
@@ -28,8 +31,12 @@ pub async fn log_request<E: Endpoint>(next: E, req: Request) -> Result<Response>
 }
 
 /// Body size limits: `json_limit` for ordinary requests, `upload_limit` for multipart
-/// uploads. A declared length over the limit is refused before reading; a chunked body
-/// is read up to the limit and refused past it.
+/// uploads. A declared length over the limit is refused before reading. A body without
+/// a declared length (chunked HTTP/1.1, HTTP/2 without `content-length`) is streamed
+/// through a counter that fails the read past the limit; whatever the handler then
+/// answers, the client gets 413. A declared length needs no counter: hyper never
+/// delivers more bytes than it declares (HTTP/1.1 frames by it, HTTP/2 refuses a stream
+/// that overruns it).
 pub async fn limit_body<E: Endpoint>(
     next: E,
     mut req: Request,
@@ -49,22 +56,35 @@ pub async fn limit_body<E: Endpoint>(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<usize>().ok());
     match declared {
-        Some(len) if len > limit => return Err(too_large().into()),
-        Some(_) => {}
-        None if req.headers().contains_key(header::TRANSFER_ENCODING) => {
-            let mut bytes = Vec::new();
-            req.take_body()
-                .into_async_read()
-                .take(limit as u64 + 1)
-                .read_to_end(&mut bytes)
-                .await
-                .map_err(|_| ApiError::validation("请求体读取失败"))?;
-            if bytes.len() > limit {
+        Some(len) if len > limit => Err(too_large().into()),
+        Some(_) => next.call(req).await.map(IntoResponse::into_response),
+        None => {
+            let overrun = Arc::new(AtomicBool::new(false));
+            let body = capped(req.take_body(), limit, overrun.clone());
+            req.set_body(body);
+            let resp = next.call(req).await.map(IntoResponse::into_response);
+            // The handler saw its read fail (and answered 400 or the like, having
+            // written nothing): the client learns the real reason.
+            let failed = resp.as_ref().map_or(true, |r| !r.status().is_success());
+            if failed && overrun.load(Ordering::SeqCst) {
                 return Err(too_large().into());
             }
-            req.set_body(bytes);
+            resp
         }
-        None => {}
     }
-    next.call(req).await.map(IntoResponse::into_response)
+}
+
+/// `body`, failing every read once more than `limit` bytes have come (and noting so in
+/// `overrun`). Streams: nothing is buffered here.
+fn capped(body: Body, limit: usize, overrun: Arc<AtomicBool>) -> Body {
+    let mut seen = 0usize;
+    Body::from_bytes_stream(body.into_bytes_stream().map(move |chunk| {
+        let chunk = chunk?;
+        seen = seen.saturating_add(chunk.len());
+        if seen > limit {
+            overrun.store(true, Ordering::SeqCst);
+            return Err(std::io::Error::other("request body over the limit"));
+        }
+        Ok(chunk)
+    }))
 }

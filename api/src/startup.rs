@@ -69,24 +69,32 @@ impl Application {
             .timeout(Duration::from_secs(8))
             .build()
             .context("building the HTTP client")?;
+        let limits = batch_lanes::QueueLimits::from_settings(&settings);
         let state = AppState {
             cipher: Arc::new(cipher),
             sms,
             trusted_proxies: Arc::new(trusted_proxies),
             http,
             cache: Arc::default(),
-            claim_batches: ClaimBatches::start(batch_db.clone(), metrics.clone(), "claims"),
+            claim_batches: ClaimBatches::start(batch_db.clone(), limits, metrics.clone(), "claims"),
             redemption_batches: RedemptionBatches::start(
                 batch_db.clone(),
+                limits,
                 metrics.clone(),
                 "redemptions",
             ),
             member_sessions: MemberSessions::start(
                 batch_db.clone(),
+                limits,
                 metrics.clone(),
                 "member_tokens",
             ),
-            staff_sessions: StaffSessions::start(batch_db.clone(), metrics.clone(), "staff_tokens"),
+            staff_sessions: StaffSessions::start(
+                batch_db.clone(),
+                limits,
+                metrics.clone(),
+                "staff_tokens",
+            ),
             batch_db,
             metrics,
             db,

@@ -49,6 +49,7 @@ const TASKS: &str = "gonghui_tasks_total";
 const TASK_DURATION: &str = "gonghui_task_duration_seconds";
 const TASKS_RUNNING: &str = "gonghui_tasks_running";
 const BATCH_SIZE: &str = "gonghui_batch_size";
+const BATCH_REFUSED: &str = "gonghui_batch_refused_total";
 const POOL_CONNECTIONS: &str = "gonghui_db_pool_connections";
 const POOL_MAX: &str = "gonghui_db_pool_max_connections";
 
@@ -69,6 +70,7 @@ const SERIES: &[(&str, Kind, Unit, &str)] = &[
     (TASK_DURATION, Kind::Histogram, Unit::Seconds, "Background task run time by kind and outcome"),
     (TASKS_RUNNING, Kind::Gauge, Unit::Count, "Background tasks running in this process by kind"),
     (BATCH_SIZE, Kind::Histogram, Unit::Count, "Requests per batch statement by kind"),
+    (BATCH_REFUSED, Kind::Counter, Unit::Count, "Requests answered 503 BUSY by the batch queues, by kind and reason (full, late)"),
     (POOL_CONNECTIONS, Kind::Gauge, Unit::Count, "Database pool connections by pool and state"),
     (POOL_MAX, Kind::Gauge, Unit::Count, "Database pool size limit by pool"),
 ];
@@ -206,6 +208,12 @@ impl Metrics {
     /// The size of one batch statement of `kind` (claims, redemptions, token lookups).
     pub fn batch(&self, kind: &'static str, size: usize) {
         self.observe(BATCH_SIZE, &[("kind", kind)], size as f64);
+    }
+
+    /// A request of `kind` answered 503 `BUSY` by its batch queue: `full`, or `late`
+    /// (it waited past `BATCH_QUEUE_WAIT_MS`).
+    pub fn batch_refused(&self, kind: &'static str, reason: &'static str) {
+        self.count(BATCH_REFUSED, &[("kind", kind), ("reason", reason)]);
     }
 
     /// The exposition text, with the pools' usage sampled now.

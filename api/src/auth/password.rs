@@ -30,17 +30,23 @@ const INITIAL_ALPHABET: &[u8] = b"23456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnp
 /// How long a hash waits for a free CPU before the request is refused as busy.
 const HASH_WAIT: Duration = Duration::from_secs(10);
 
+/// What a log-in refused as busy is told: the queue of hashes behind the gate was ten
+/// seconds long, so come back in a few.
+const HASH_RETRY_AFTER_SECONDS: i64 = 5;
+
 /// Runs argon2 on at most `permits` blocking threads at once.
 struct HashGate {
     permits: Semaphore,
     size: usize,
+    wait: Duration,
 }
 
 impl HashGate {
-    fn new(size: usize) -> Self {
+    fn new(size: usize, wait: Duration) -> Self {
         Self {
             permits: Semaphore::new(size),
             size,
+            wait,
         }
     }
 
@@ -48,11 +54,10 @@ impl HashGate {
         &self,
         work: impl FnOnce() -> T + Send + 'static,
     ) -> ApiResult<T> {
-        let _permit = tokio::time::timeout(HASH_WAIT, self.permits.acquire())
+        let _permit = tokio::time::timeout(self.wait, self.permits.acquire())
             .await
-            .map_err(|_| ApiError::Unavailable {
-                code: "BUSY",
-                message: "服务器繁忙，请稍后重试".into(),
+            .map_err(|_| ApiError::Busy {
+                retry_after_seconds: HASH_RETRY_AFTER_SECONDS,
             })?
             .map_err(|e| ApiError::Internal(e.into()))?;
         tokio::task::spawn_blocking(work)
@@ -65,7 +70,10 @@ impl HashGate {
 fn gate() -> &'static HashGate {
     static GATE: OnceLock<HashGate> = OnceLock::new();
     GATE.get_or_init(|| {
-        HashGate::new(std::thread::available_parallelism().map_or(2, std::num::NonZero::get))
+        HashGate::new(
+            std::thread::available_parallelism().map_or(2, std::num::NonZero::get),
+            HASH_WAIT,
+        )
     })
 }
 
@@ -262,7 +270,7 @@ mod tests {
         let cpus = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
         assert_eq!(hashing_permits(), cpus);
 
-        let gate = Arc::new(HashGate::new(1));
+        let gate = Arc::new(HashGate::new(1, HASH_WAIT));
         let held = gate.permits.acquire().await.expect("permit");
         let ran = Arc::new(AtomicBool::new(false));
         let job = {
@@ -277,5 +285,24 @@ mod tests {
         drop(held);
         job.await.expect("join").expect("ran");
         assert!(ran.load(Ordering::SeqCst));
+    }
+
+    #[tokio::test]
+    async fn a_hash_that_waited_too_long_is_a_503_busy_with_retry_after() {
+        use poem::error::ResponseError;
+
+        let gate = HashGate::new(1, Duration::from_millis(1));
+        let _held = gate.permits.acquire().await.expect("permit");
+        let refused = gate.run(|| ()).await.expect_err("busy");
+        let resp = refused.as_response();
+        assert_eq!(resp.status(), poem::http::StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(
+            resp.headers()
+                .get(poem::http::header::RETRY_AFTER)
+                .and_then(|v| v.to_str().ok()),
+            Some("5")
+        );
+        assert_eq!(refused.body().code, "BUSY");
+        assert_eq!(refused.body().message, "系统繁忙，请稍后重试");
     }
 }

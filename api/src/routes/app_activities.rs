@@ -263,7 +263,9 @@ impl AppActivityApi {
     ///
     /// One voucher of every prize that still has stock, counted once against my limit.
     /// 409 `SOLD_OUT` / `LIMIT_REACHED` / `NOT_IN_WINDOW` / `NOT_ELIGIBLE`. A retry with
-    /// the same `Idempotency-Key` answers the first result.
+    /// the same `Idempotency-Key` answers the first result. 503 `BUSY` with
+    /// `Retry-After` in an overload (the claim queue full, or no lane free within
+    /// `BATCH_QUEUE_WAIT_MS`): nothing was claimed; retry after that many seconds.
     #[oai(path = "/activities/:id/claims", method = "post")]
     async fn claim(
         &self,

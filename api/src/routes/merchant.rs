@@ -309,7 +309,9 @@ impl StaffApi {
     /// `ACCOUNT_DISABLED` (staff disabled since the token was read; afterwards the token
     /// is refused with 401); 404 for unknown codes; 429 `TOO_MANY_LOOKUPS`. A coupon
     /// switched off (关闭) after its vouchers were issued does not stop them: issued
-    /// vouchers stay redeemable until their validity ends.
+    /// vouchers stay redeemable until their validity ends. 503 `BUSY` with
+    /// `Retry-After` in an overload (the redemption queue full, or no lane free within
+    /// `BATCH_QUEUE_WAIT_MS`): nothing was redeemed; retry after that many seconds.
     #[oai(path = "/redemptions", method = "post")]
     async fn redeem(
         &self,

@@ -13,15 +13,23 @@
 //! on its own. Requests with the same key never share a batch: the second waits for
 //! the next one. When a batch fails, its requests are retried one at a time, so one
 //! request's error stays its own.
+//!
+//! The queue is bounded (`BATCH_QUEUE_CAPACITY`) and a request waits in it at most
+//! `BATCH_QUEUE_WAIT_MS`: a request that finds it full, or that no lane took in time,
+//! is answered 503 `BUSY` with `Retry-After` and is never run. Once a lane has taken a
+//! request it runs it to the end, so a `BUSY` answer never hides a write.
 
 use std::collections::HashSet;
 use std::future::Future;
 use std::hash::Hash;
 use std::sync::Arc;
+use std::time::Duration;
 
+use jobs::Settings;
 use jobs::metrics::Metrics;
 use sea_orm::DatabaseConnection;
 use tokio::sync::{Mutex, mpsc, oneshot};
+use tokio::time::Instant;
 
 use crate::error::{ApiError, ApiResult};
 
@@ -53,22 +61,53 @@ pub fn column<R, T>(requests: &[&R], field: impl Fn(&R) -> T) -> Vec<T> {
     requests.iter().map(|r| field(r)).collect()
 }
 
+/// How many requests of one kind may queue, and for how long.
+#[derive(Clone, Copy, Debug)]
+pub struct QueueLimits {
+    pub capacity: usize,
+    pub wait: Duration,
+}
+
+impl QueueLimits {
+    pub fn from_settings(settings: &Settings) -> Self {
+        Self {
+            capacity: settings.batch_queue_capacity.max(1),
+            wait: Duration::from_millis(settings.batch_queue_wait_ms),
+        }
+    }
+
+    /// What a refused request is told: retry after the wait, rounded up to a second.
+    fn busy(&self) -> ApiError {
+        ApiError::Busy {
+            retry_after_seconds: i64::try_from(self.wait.as_millis().div_ceil(1000))
+                .unwrap_or(i64::MAX)
+                .max(1),
+        }
+    }
+}
+
 struct Pending<B: Batched> {
     request: B::Request,
+    /// Past this the request is answered `BUSY` instead of being run.
+    deadline: Instant,
     reply: oneshot::Sender<ApiResult<B::Answer>>,
 }
 
-type Incoming<B> = Arc<Mutex<mpsc::UnboundedReceiver<Pending<B>>>>;
+type Incoming<B> = Arc<Mutex<mpsc::Receiver<Pending<B>>>>;
 
 /// The queue in front of the lanes. Cloning shares it.
 pub struct Lanes<B: Batched> {
-    queue: mpsc::UnboundedSender<Pending<B>>,
+    queue: mpsc::Sender<Pending<B>>,
+    limits: QueueLimits,
+    refusals: (Metrics, &'static str),
 }
 
 impl<B: Batched> Clone for Lanes<B> {
     fn clone(&self) -> Self {
         Self {
             queue: self.queue.clone(),
+            limits: self.limits,
+            refusals: self.refusals.clone(),
         }
     }
 }
@@ -82,35 +121,67 @@ impl<B: Batched> std::fmt::Debug for Lanes<B> {
 impl<B: Batched> Lanes<B> {
     /// Starts the lanes on the current tokio runtime; they end when the last clone of
     /// the queue is dropped. `kind` names their batches in the metrics.
-    pub fn start(db: DatabaseConnection, metrics: Metrics, kind: &'static str) -> Self {
-        let (queue, incoming) = mpsc::unbounded_channel();
+    pub fn start(
+        db: DatabaseConnection,
+        limits: QueueLimits,
+        metrics: Metrics,
+        kind: &'static str,
+    ) -> Self {
+        let (queue, incoming) = mpsc::channel(limits.capacity.max(1));
         let incoming: Incoming<B> = Arc::new(Mutex::new(incoming));
         for _ in 0..LANES {
-            let sizes = (metrics.clone(), kind);
-            tokio::spawn(lane(db.clone(), incoming.clone(), sizes));
+            let context = Lane {
+                limits,
+                metrics: metrics.clone(),
+                kind,
+            };
+            tokio::spawn(lane(db.clone(), incoming.clone(), context));
         }
-        Self { queue }
+        Self {
+            queue,
+            limits,
+            refusals: (metrics, kind),
+        }
     }
 
-    /// Queues one request and waits for its batch's answer.
+    /// Queues one request and waits for its batch's answer; 503 `BUSY` when the queue
+    /// is full or no lane took the request within the wait.
     pub async fn run(&self, request: B::Request) -> ApiResult<B::Answer> {
         let (reply, answer) = oneshot::channel();
-        self.queue
-            .send(Pending { request, reply })
-            .map_err(|_| ApiError::Internal(anyhow::anyhow!("batch lanes stopped")))?;
+        let pending = Pending {
+            request,
+            deadline: Instant::now() + self.limits.wait,
+            reply,
+        };
+        match self.queue.try_send(pending) {
+            Ok(()) => {}
+            Err(mpsc::error::TrySendError::Full(_)) => {
+                let (metrics, kind) = &self.refusals;
+                metrics.batch_refused(kind, "full");
+                return Err(self.limits.busy());
+            }
+            Err(mpsc::error::TrySendError::Closed(_)) => {
+                return Err(ApiError::Internal(anyhow::anyhow!("batch lanes stopped")));
+            }
+        }
+        // No timeout here: a lane answers every request it took (`BUSY` for a late
+        // one, before running it), and a taken request runs to the end.
         answer
             .await
             .map_err(|_| ApiError::Internal(anyhow::anyhow!("a batch lane dropped a request")))?
     }
 }
 
+/// What a lane needs besides the queue and the database.
+struct Lane {
+    limits: QueueLimits,
+    metrics: Metrics,
+    kind: &'static str,
+}
+
 /// Takes what has queued (waiting for one request when it holds none), runs it,
 /// answers, and again.
-async fn lane<B: Batched>(
-    db: DatabaseConnection,
-    incoming: Incoming<B>,
-    (metrics, kind): (Metrics, &'static str),
-) {
+async fn lane<B: Batched>(db: DatabaseConnection, incoming: Incoming<B>, context: Lane) {
     let mut held_back: Vec<Pending<B>> = Vec::new();
     loop {
         let mut batch = std::mem::take(&mut held_back);
@@ -126,17 +197,30 @@ async fn lane<B: Batched>(
             // may wait for a request that only these answers would let come.
             take_queued(&mut incoming, &mut batch);
         }
+        let batch = refuse_late(batch, &context);
         let (batch, later) = one_per_key(batch);
         held_back = later;
-        metrics.batch(kind, batch.len());
+        if batch.is_empty() {
+            continue;
+        }
+        context.metrics.batch(context.kind, batch.len());
         run(&db, batch).await;
     }
 }
 
-fn take_queued<B: Batched>(
-    incoming: &mut mpsc::UnboundedReceiver<Pending<B>>,
-    batch: &mut Vec<Pending<B>>,
-) {
+/// Answers `BUSY` to the requests that waited past their deadline (without running
+/// them) and keeps the rest.
+fn refuse_late<B: Batched>(batch: Vec<Pending<B>>, context: &Lane) -> Vec<Pending<B>> {
+    let now = Instant::now();
+    let (late, in_time): (Vec<_>, Vec<_>) = batch.into_iter().partition(|p| p.deadline <= now);
+    for pending in late {
+        context.metrics.batch_refused(context.kind, "late");
+        let _ = pending.reply.send(Err(context.limits.busy()));
+    }
+    in_time
+}
+
+fn take_queued<B: Batched>(incoming: &mut mpsc::Receiver<Pending<B>>, batch: &mut Vec<Pending<B>>) {
     while batch.len() < MAX_BATCH {
         match incoming.try_recv() {
             Ok(p) => batch.push(p),
@@ -222,6 +306,7 @@ mod tests {
     fn pending(key: i64, value: i64) -> Pending<Doubling> {
         Pending {
             request: (key, value),
+            deadline: Instant::now() + Duration::from_secs(60),
             reply: oneshot::channel().0,
         }
     }
@@ -243,8 +328,15 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn every_request_gets_its_own_answer_including_those_held_back() {
-        let lanes =
-            Lanes::<Doubling>::start(DatabaseConnection::default(), Metrics::default(), "test");
+        let lanes = Lanes::<Doubling>::start(
+            DatabaseConnection::default(),
+            QueueLimits {
+                capacity: 1024,
+                wait: Duration::from_secs(60),
+            },
+            Metrics::default(),
+            "test",
+        );
         for round in 0..50 {
             let mut calls = tokio::task::JoinSet::new();
             for i in 0..20 {
@@ -262,5 +354,47 @@ mod tests {
                 .await
                 .unwrap_or_else(|_| panic!("round {round}: requests left unanswered"));
         }
+    }
+
+    /// Counts the requests it runs.
+    struct Counting;
+
+    static RUN: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+    impl Batched for Counting {
+        type Request = i64;
+        type Answer = ();
+        type Key = i64;
+
+        fn key(_: &i64) -> Option<i64> {
+            None
+        }
+
+        async fn execute(_db: &DatabaseConnection, requests: &[&i64]) -> ApiResult<Vec<()>> {
+            RUN.fetch_add(requests.len(), std::sync::atomic::Ordering::SeqCst);
+            Ok(vec![(); requests.len()])
+        }
+    }
+
+    #[tokio::test]
+    async fn a_request_no_lane_took_within_the_wait_is_busy_and_never_runs() {
+        let lanes = Lanes::<Counting>::start(
+            DatabaseConnection::default(),
+            QueueLimits {
+                capacity: 8,
+                wait: Duration::ZERO,
+            },
+            Metrics::default(),
+            "test",
+        );
+        for i in 0..20 {
+            match lanes.run(i).await {
+                Err(ApiError::Busy {
+                    retry_after_seconds,
+                }) => assert_eq!(retry_after_seconds, 1),
+                other => panic!("expected BUSY, got {other:?}"),
+            }
+        }
+        assert_eq!(RUN.load(std::sync::atomic::Ordering::SeqCst), 0);
     }
 }

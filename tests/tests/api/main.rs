@@ -6,6 +6,8 @@ use tests::stubs;
 mod accounts;
 mod activities;
 mod admin_auth;
+mod batch_queues;
+mod body_limits;
 mod certification;
 mod claims;
 mod coupons;

@@ -10,7 +10,7 @@ use crate::claims::{Spec, claim, direct_members, rush_in, staff_token};
 use crate::helpers::TestApp;
 
 /// The value of the series `name{labels}` (exactly these labels), if present.
-fn sample(text: &str, name: &str, labels: &[(&str, &str)]) -> Option<f64> {
+pub fn sample(text: &str, name: &str, labels: &[(&str, &str)]) -> Option<f64> {
     let wanted: BTreeMap<&str, &str> = labels.iter().copied().collect();
     text.lines()
         .filter(|l| !l.starts_with('#'))
@@ -33,7 +33,7 @@ fn parse_labels(text: &str) -> BTreeMap<&str, &str> {
         .collect()
 }
 
-async fn scrape(app: &TestApp, url: &str, token: Option<&str>) -> (StatusCode, String) {
+pub async fn scrape(app: &TestApp, url: &str, token: Option<&str>) -> (StatusCode, String) {
     let mut req = app.client.get(url);
     if let Some(t) = token {
         req = req.bearer_auth(t);
