@@ -55,6 +55,9 @@ pub struct Settings {
     pub task_requeue_after_seconds: i64,
     /// How long a worker holds a claimed task before another may take it over.
     pub task_lease_seconds: i64,
+    /// Runs a task may start (a crash or an error leaves it to be taken over when its
+    /// lease runs out); past this it ends failed instead of being leased again.
+    pub task_max_attempts: i32,
     pub session_ttl_hours: i64,
     /// Wrong passwords for one login name from one client IP before that pair is locked.
     pub login_max_failures: i32,
@@ -110,6 +113,7 @@ struct Defaults {
     housekeeping_cron: &'static str,
     task_requeue_after_seconds: i64,
     task_lease_seconds: i64,
+    task_max_attempts: i32,
     session_ttl_hours: i64,
     sms_dev_log: bool,
     login_max_failures: i32,
@@ -137,6 +141,7 @@ const DEFAULTS: Defaults = Defaults {
     housekeeping_cron: "0 * * * * *",
     task_requeue_after_seconds: 120,
     task_lease_seconds: 300,
+    task_max_attempts: 3,
     session_ttl_hours: 12,
     sms_dev_log: false,
     login_max_failures: 5,
@@ -178,6 +183,7 @@ const ENV_KEYS: &[&str] = &[
     "HOUSEKEEPING_CRON",
     "TASK_REQUEUE_AFTER_SECONDS",
     "TASK_LEASE_SECONDS",
+    "TASK_MAX_ATTEMPTS",
     "SESSION_TTL_HOURS",
     "LOGIN_MAX_FAILURES",
     "LOGIN_MAX_FAILURES_PER_ACCOUNT",
@@ -243,6 +249,11 @@ impl Settings {
         if !self.is_sqlite() && self.encryption_key.is_none() {
             return Err(SettingsError::Invalid(
                 "ENCRYPTION_KEY is required with PostgreSQL (base64 of 32 bytes)".into(),
+            ));
+        }
+        if self.task_max_attempts < 1 {
+            return Err(SettingsError::Invalid(
+                "TASK_MAX_ATTEMPTS must be at least 1".into(),
             ));
         }
         if self.housekeeping_cron.parse::<cron::Schedule>().is_err() {
