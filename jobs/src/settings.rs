@@ -81,7 +81,8 @@ pub struct Settings {
     pub import_write_concurrency: usize,
     /// Most data rows one import file may hold.
     pub import_max_rows: usize,
-    /// Largest uncompressed size of an uploaded workbook (zip-bomb guard), in MiB.
+    /// Largest uncompressed size of an uploaded workbook (zip-bomb guard), in MiB. Sheets
+    /// are streamed; the parts loaded whole (shared strings, styles) may take an eighth.
     pub import_max_uncompressed_mb: u64,
     /// Name of the task queue; instances sharing a queue must share the database.
     pub queue_name: String,
@@ -155,7 +156,7 @@ const DEFAULTS: Defaults = Defaults {
     import_batch_size: 1000,
     import_write_concurrency: 3,
     import_max_rows: 200_000,
-    import_max_uncompressed_mb: 512,
+    import_max_uncompressed_mb: 192,
 };
 
 /// The environment variables read, besides the optional config file.

@@ -66,6 +66,7 @@ pub async fn run(ctx: &JobContext, task: &task::Model) -> Result<Outcome, TaskEr
     let Ok(bytes) = ctx.cipher.decrypt_bytes(&upload.data) else {
         return Ok(Outcome::Failed("上传的文件无法读取，请重新上传".into()));
     };
+    drop(upload);
     let limits = Limits {
         max_rows: ctx.settings.import_max_rows,
         max_uncompressed_bytes: ctx.settings.import_max_uncompressed_mb * 1024 * 1024,
