@@ -39,7 +39,7 @@ pub struct ParsedRow {
 
 /// Text the rows of one file may hold in all: about 80 bytes a row in a real roster
 /// (16 MB at the 200,000-row limit), so only a crafted file reaches it.
-const MAX_KEPT_TEXT_BYTES: usize = 48 << 20;
+const MAX_KEPT_TEXT_BYTES: usize = 32 << 20;
 
 impl ParsedRow {
     fn text_bytes(&self) -> usize {
