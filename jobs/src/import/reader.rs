@@ -104,15 +104,14 @@ fn read_rows(
                 Ok(Some((row, values))) if row < sheet.first_row.unwrap_or(row) + 5 => {
                     match header_map(&values) {
                         Some(Ok(map)) => break Some(map),
-                        Some(Err(missing)) => {
+                        Some(Err(missing))
                             if best_missing
                                 .as_ref()
-                                .is_none_or(|b| missing.len() < b.len())
-                            {
-                                best_missing = Some(missing);
-                            }
+                                .is_none_or(|b| missing.len() < b.len()) =>
+                        {
+                            best_missing = Some(missing);
                         }
-                        None => {}
+                        _ => {}
                     }
                 }
                 // Past the first rows, the end, or unreadable: not this sheet.
