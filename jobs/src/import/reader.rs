@@ -276,16 +276,21 @@ fn check_archive(bytes: &[u8], limits: Limits) -> Result<(), FileRefused> {
     let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|_| broken())?;
     let mut total: u64 = 0;
     let mut loaded: u64 = 0;
-    let mut shared_strings: Option<(usize, u64)> = None;
+    let mut shared_strings: Vec<(usize, u64)> = Vec::new();
     for i in 0..archive.len() {
         let entry = archive.by_index_raw(i).map_err(|_| broken())?;
         total = total.saturating_add(entry.size());
-        let name = entry.name().map_err(|_| broken())?;
+        // Named as the reader looks parts up: case-blind, either slash.
+        let name = entry
+            .name()
+            .map_err(|_| broken())?
+            .replace('\\', "/")
+            .to_ascii_lowercase();
         if !name.starts_with("xl/worksheets/") {
             loaded = loaded.saturating_add(entry.size());
         }
-        if name.ends_with("sharedStrings.xml") {
-            shared_strings = Some((i, entry.size()));
+        if name.ends_with("sharedstrings.xml") {
+            shared_strings.push((i, entry.size()));
         }
         // A real sheet compresses 5–20×; a bomb, thousands of times.
         let ratio = entry.size() / entry.compressed_size().max(1);
@@ -296,7 +301,7 @@ fn check_archive(bytes: &[u8], limits: Limits) -> Result<(), FileRefused> {
             return Err(too_big());
         }
     }
-    if let Some((index, size)) = shared_strings {
+    for (index, size) in shared_strings {
         let mut head = Vec::with_capacity(2048);
         archive
             .by_index(index)
@@ -568,10 +573,13 @@ mod tests {
         );
         // A declared string count the part cannot hold (room for it is reserved first).
         let lying = br#"<?xml version="1.0"?><sst xmlns="x" count="1" uniqueCount="4000000000"><si><t>a</t></si></sst>"#;
-        assert_eq!(
-            check_archive(&archive(&[("xl/sharedStrings.xml", lying)]), limits),
-            refused
-        );
+        for name in ["xl/sharedStrings.xml", "XL\\SHAREDSTRINGS.XML"] {
+            assert_eq!(
+                check_archive(&archive(&[(name, lying)]), limits),
+                refused,
+                "{name}"
+            );
+        }
         let honest = br#"<?xml version="1.0"?><sst xmlns="x" count="1" uniqueCount="1"><si><t>a</t></si></sst>"#;
         assert_eq!(
             check_archive(&archive(&[("xl/sharedStrings.xml", honest)]), limits),
