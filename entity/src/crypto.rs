@@ -99,15 +99,7 @@ impl PiiCipher {
     }
 
     pub fn encrypt(&self, plain: &str) -> String {
-        let mut nonce = [0u8; 12];
-        rand::rng().fill_bytes(&mut nonce);
-        let sealed = self
-            .current
-            .cipher
-            .encrypt(Nonce::from_slice(&nonce), plain.as_bytes())
-            .expect("AES-GCM encryption of a short string cannot fail");
-        let mut blob = nonce.to_vec();
-        blob.extend_from_slice(&sealed);
+        let blob = self.seal(plain.as_bytes());
         format!("v1:{}:{}", self.current.id, STANDARD.encode(blob))
     }
 
@@ -116,20 +108,55 @@ impl PiiCipher {
         let (Some("v1"), Some(id), Some(body)) = (parts.next(), parts.next(), parts.next()) else {
             return Err(CryptoError::Malformed);
         };
+        let blob = STANDARD.decode(body).map_err(|_| CryptoError::Malformed)?;
+        let plain = self.open(id, &blob)?;
+        String::from_utf8(plain).map_err(|_| CryptoError::Malformed)
+    }
+
+    /// Encrypts a file (an uploaded roster holds ID numbers in clear) with the same keys
+    /// as ID numbers. Stored form: `v1:<key id>:` then nonce ‖ ciphertext, raw bytes.
+    pub fn encrypt_bytes(&self, plain: &[u8]) -> Vec<u8> {
+        let mut out = format!("v1:{}:", self.current.id).into_bytes();
+        out.extend_from_slice(&self.seal(plain));
+        out
+    }
+
+    pub fn decrypt_bytes(&self, stored: &[u8]) -> Result<Vec<u8>, CryptoError> {
+        let mut parts = stored.splitn(3, |b| *b == b':');
+        let (Some(b"v1"), Some(id), Some(blob)) = (parts.next(), parts.next(), parts.next()) else {
+            return Err(CryptoError::Malformed);
+        };
+        let id = std::str::from_utf8(id).map_err(|_| CryptoError::Malformed)?;
+        self.open(id, blob)
+    }
+
+    /// nonce ‖ AES-256-GCM ciphertext under the current key.
+    fn seal(&self, plain: &[u8]) -> Vec<u8> {
+        let mut nonce = [0u8; 12];
+        rand::rng().fill_bytes(&mut nonce);
+        let sealed = self
+            .current
+            .cipher
+            .encrypt(Nonce::from_slice(&nonce), plain)
+            .expect("AES-GCM encryption of an in-memory buffer cannot fail");
+        let mut blob = nonce.to_vec();
+        blob.extend_from_slice(&sealed);
+        blob
+    }
+
+    /// Opens what `seal` made under the key with id `id` (current or old).
+    fn open(&self, id: &str, blob: &[u8]) -> Result<Vec<u8>, CryptoError> {
         let key = std::iter::once(&self.current)
             .chain(&self.old)
             .find(|k| k.id == id)
             .ok_or_else(|| CryptoError::UnknownKey(id.to_owned()))?;
-        let blob = STANDARD.decode(body).map_err(|_| CryptoError::Malformed)?;
         if blob.len() < 12 {
             return Err(CryptoError::Malformed);
         }
         let (nonce, sealed) = blob.split_at(12);
-        let plain = key
-            .cipher
+        key.cipher
             .decrypt(Nonce::from_slice(nonce), sealed)
-            .map_err(|_| CryptoError::Tampered)?;
-        String::from_utf8(plain).map_err(|_| CryptoError::Malformed)
+            .map_err(|_| CryptoError::Tampered)
     }
 
     /// Keyed hash (hex) of a normalised ID number, for unique keys and exact search.
@@ -161,6 +188,21 @@ mod tests {
         assert_eq!(c.decrypt(&stored).expect("decrypt"), "11010519491231002X");
         // Random nonces: the same value encrypts differently each time.
         assert_ne!(stored, c.encrypt("11010519491231002X"));
+    }
+
+    #[test]
+    fn files_round_trip_and_tampering_is_detected() {
+        let c = cipher();
+        let plain = b"PK\x03\x04 roster with 11010519491231002X".to_vec();
+        let stored = c.encrypt_bytes(&plain);
+        assert!(!stored.starts_with(b"PK"));
+        assert!(!stored.windows(18).any(|w| w == b"11010519491231002X"));
+        assert_eq!(c.decrypt_bytes(&stored).expect("decrypt"), plain);
+        let mut tampered = stored.clone();
+        let last = tampered.len() - 1;
+        tampered[last] ^= 1;
+        assert_eq!(c.decrypt_bytes(&tampered), Err(CryptoError::Tampered));
+        assert_eq!(c.decrypt_bytes(&plain), Err(CryptoError::Malformed));
     }
 
     #[test]

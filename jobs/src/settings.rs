@@ -55,6 +55,9 @@ pub struct Settings {
     pub task_requeue_after_seconds: i64,
     /// How long a worker holds a claimed task before another may take it over.
     pub task_lease_seconds: i64,
+    /// Runs a task may start (a crash or an error leaves it to be taken over when its
+    /// lease runs out); past this it ends failed instead of being leased again.
+    pub task_max_attempts: i32,
     pub session_ttl_hours: i64,
     /// Wrong passwords for one login name from one client IP before that pair is locked.
     pub login_max_failures: i32,
@@ -84,7 +87,8 @@ pub struct Settings {
     pub import_write_concurrency: usize,
     /// Most data rows one import file may hold.
     pub import_max_rows: usize,
-    /// Largest uncompressed size of an uploaded workbook (zip-bomb guard), in MiB.
+    /// Largest uncompressed size of an uploaded workbook (zip-bomb guard), in MiB. Sheets
+    /// are streamed; the parts loaded whole (shared strings, styles) may take an eighth.
     pub import_max_uncompressed_mb: u64,
     /// Name of the task queue; instances sharing a queue must share the database.
     pub queue_name: String,
@@ -116,6 +120,7 @@ struct Defaults {
     housekeeping_cron: &'static str,
     task_requeue_after_seconds: i64,
     task_lease_seconds: i64,
+    task_max_attempts: i32,
     session_ttl_hours: i64,
     sms_dev_log: bool,
     login_max_failures: i32,
@@ -145,6 +150,7 @@ const DEFAULTS: Defaults = Defaults {
     housekeeping_cron: "0 * * * * *",
     task_requeue_after_seconds: 120,
     task_lease_seconds: 300,
+    task_max_attempts: 3,
     session_ttl_hours: 12,
     sms_dev_log: false,
     login_max_failures: 5,
@@ -163,7 +169,7 @@ const DEFAULTS: Defaults = Defaults {
     import_batch_size: 1000,
     import_write_concurrency: 3,
     import_max_rows: 200_000,
-    import_max_uncompressed_mb: 512,
+    import_max_uncompressed_mb: 192,
 };
 
 /// The environment variables read, besides the optional config file.
@@ -191,6 +197,7 @@ const ENV_KEYS: &[&str] = &[
     "HOUSEKEEPING_CRON",
     "TASK_REQUEUE_AFTER_SECONDS",
     "TASK_LEASE_SECONDS",
+    "TASK_MAX_ATTEMPTS",
     "SESSION_TTL_HOURS",
     "LOGIN_MAX_FAILURES",
     "LOGIN_MAX_FAILURES_PER_ACCOUNT",
@@ -269,6 +276,11 @@ impl Settings {
         if self.batch_queue_capacity == 0 {
             return Err(SettingsError::Invalid(
                 "BATCH_QUEUE_CAPACITY must be at least 1".into(),
+            ));
+        }
+        if self.task_max_attempts < 1 {
+            return Err(SettingsError::Invalid(
+                "TASK_MAX_ATTEMPTS must be at least 1".into(),
             ));
         }
         if self.housekeeping_cron.parse::<cron::Schedule>().is_err() {

@@ -1,6 +1,7 @@
 //! Runs one task to completion: claim the row with a lease (so exactly one worker runs
 //! it, and a dead worker's task is taken over after the lease), dispatch on its kind,
-//! record the outcome.
+//! record the outcome. A task is started at most `TASK_MAX_ATTEMPTS` times; one whose
+//! last attempt died ends failed with a reason instead of being leased again.
 
 use chrono::Duration;
 use entity::enums::{TaskKind, TaskStatus};
@@ -34,7 +35,14 @@ pub enum Outcome {
 #[tracing::instrument(skip(ctx), fields(worker = %ctx.worker_name))]
 pub async fn run(ctx: &JobContext, task_id: i64) -> Result<(), TaskError> {
     let Some(task) = claim(ctx, task_id).await? else {
-        tracing::debug!("task not claimable; skipped");
+        if give_up(ctx, task_id).await? {
+            tracing::warn!(
+                max_attempts = ctx.settings.task_max_attempts,
+                "task ended failed: its attempts are used up"
+            );
+        } else {
+            tracing::debug!("task not claimable; skipped");
+        }
         return Ok(());
     };
     tracing::info!(kind = ?task.kind, attempt = task.attempts, "task started");
@@ -50,9 +58,21 @@ pub async fn run(ctx: &JobContext, task_id: i64) -> Result<(), TaskError> {
                 Outcome::Succeeded => "succeeded",
                 Outcome::Failed(_) => "failed",
             };
-            let finished = finish(ctx, &task, outcome).await;
-            timer.finish(if finished.is_ok() { name } else { "error" });
-            finished
+            match finish(ctx, &task, outcome).await {
+                Ok(()) => {
+                    timer.finish(name);
+                    Ok(())
+                }
+                Err(TaskError::LeaseLost) => {
+                    timer.finish("lease_lost");
+                    tracing::warn!("lease lost before the outcome was recorded; not written");
+                    Ok(())
+                }
+                Err(e) => {
+                    timer.finish("error");
+                    Err(e)
+                }
+            }
         }
         Err(TaskError::LeaseLost) => {
             timer.finish("lease_lost");
@@ -77,17 +97,21 @@ fn kind_name(kind: TaskKind) -> &'static str {
     }
 }
 
-/// One conditional update takes the task: pending, or running with an expired lease.
-async fn claim(ctx: &JobContext, task_id: i64) -> Result<Option<task::Model>, TaskError> {
-    let now = ctx.clock.now();
-    let lease_until = now + Duration::seconds(ctx.settings.task_lease_seconds);
-    let claimable = Condition::any()
+/// Pending, or running with an expired lease (its worker died or gave up).
+fn takeable(now: chrono::DateTime<chrono::Utc>) -> Condition {
+    Condition::any()
         .add(task::Column::Status.eq(TaskStatus::Pending))
         .add(
             Condition::all()
                 .add(task::Column::Status.eq(TaskStatus::Running))
                 .add(task::Column::LeaseUntil.lt(now)),
-        );
+        )
+}
+
+/// One conditional update takes the task: takeable, and with attempts left.
+pub async fn claim(ctx: &JobContext, task_id: i64) -> Result<Option<task::Model>, TaskError> {
+    let now = ctx.clock.now();
+    let lease_until = now + Duration::seconds(ctx.settings.task_lease_seconds);
     let result = task::Entity::update_many()
         .col_expr(task::Column::Status, Expr::value(TaskStatus::Running))
         .col_expr(task::Column::LeaseUntil, Expr::value(lease_until))
@@ -97,7 +121,8 @@ async fn claim(ctx: &JobContext, task_id: i64) -> Result<Option<task::Model>, Ta
         )
         .col_expr(task::Column::UpdatedAt, Expr::value(now))
         .filter(task::Column::Id.eq(task_id))
-        .filter(claimable)
+        .filter(takeable(now))
+        .filter(task::Column::Attempts.lt(ctx.settings.task_max_attempts))
         .exec(&ctx.db)
         .await?;
     if result.rows_affected == 0 {
@@ -106,8 +131,54 @@ async fn claim(ctx: &JobContext, task_id: i64) -> Result<Option<task::Model>, Ta
     Ok(task::Entity::find_by_id(task_id).one(&ctx.db).await?)
 }
 
+/// Ends a takeable task whose attempts are used up as failed, with a reason for the
+/// admin, in one conditional update (a live lease or a finished task is left alone);
+/// its upload is deleted then. True when this call ended it.
+async fn give_up(ctx: &JobContext, task_id: i64) -> Result<bool, TaskError> {
+    let Some(task) = task::Entity::find_by_id(task_id).one(&ctx.db).await? else {
+        return Ok(false);
+    };
+    let max = ctx.settings.task_max_attempts;
+    let advice = match task.kind {
+        TaskKind::MemberImport => "请检查文件后重新导入",
+        _ => "请稍后重新提交",
+    };
+    let now = ctx.clock.now();
+    let ended = task::Entity::update_many()
+        .col_expr(task::Column::Status, Expr::value(TaskStatus::Failed))
+        .col_expr(
+            task::Column::Error,
+            Expr::value(format!("任务多次执行未能完成（已尝试{max}次），{advice}")),
+        )
+        .col_expr(
+            task::Column::LeaseUntil,
+            Expr::value(Option::<chrono::DateTime<chrono::Utc>>::None),
+        )
+        .col_expr(task::Column::UpdatedAt, Expr::value(now))
+        .col_expr(task::Column::FinishedAt, Expr::value(now))
+        .filter(task::Column::Id.eq(task_id))
+        .filter(takeable(now))
+        .filter(task::Column::Attempts.gte(max))
+        .exec(&ctx.db)
+        .await?;
+    if ended.rows_affected == 0 {
+        return Ok(false);
+    }
+    release_inputs(ctx, &task).await?;
+    Ok(true)
+}
+
+/// Deletes what only a running task needed: an import's upload (full ID numbers).
+async fn release_inputs(ctx: &JobContext, task: &task::Model) -> Result<(), TaskError> {
+    if task.kind == TaskKind::MemberImport {
+        crate::import::delete_upload(ctx, task).await?;
+    }
+    Ok(())
+}
+
 /// Records progress and renews the lease; `LeaseLost` if another worker took the task
-/// over meanwhile (the update is conditional on this worker's attempt).
+/// over meanwhile, or the task was ended (the update is conditional on this worker's
+/// attempt and the task still running).
 pub async fn renew(
     ctx: &JobContext,
     task: &task::Model,
@@ -125,6 +196,7 @@ pub async fn renew(
         .col_expr(task::Column::UpdatedAt, Expr::value(now))
         .filter(task::Column::Id.eq(task.id))
         .filter(task::Column::Attempts.eq(task.attempts))
+        .filter(task::Column::Status.eq(TaskStatus::Running))
         .exec(&ctx.db)
         .await?;
     if renewed.rows_affected == 0 {
@@ -133,7 +205,13 @@ pub async fn renew(
     Ok(())
 }
 
-async fn finish(ctx: &JobContext, task: &task::Model, outcome: Outcome) -> Result<(), TaskError> {
+/// Records the outcome and deletes the task's inputs; `LeaseLost` (and nothing written)
+/// if another worker took the task over meanwhile.
+pub async fn finish(
+    ctx: &JobContext,
+    task: &task::Model,
+    outcome: Outcome,
+) -> Result<(), TaskError> {
     let now = ctx.clock.now();
     let (status, error) = match outcome {
         Outcome::Succeeded => (TaskStatus::Succeeded, None),
@@ -142,7 +220,7 @@ async fn finish(ctx: &JobContext, task: &task::Model, outcome: Outcome) -> Resul
     tracing::info!(?status, "task finished");
     // Conditional on the attempt, so a worker that lost its lease cannot overwrite the
     // outcome of the one that took over.
-    task::Entity::update_many()
+    let finished = task::Entity::update_many()
         .col_expr(task::Column::Status, Expr::value(status))
         .col_expr(task::Column::Error, Expr::value(error))
         .col_expr(
@@ -153,7 +231,11 @@ async fn finish(ctx: &JobContext, task: &task::Model, outcome: Outcome) -> Resul
         .col_expr(task::Column::FinishedAt, Expr::value(now))
         .filter(task::Column::Id.eq(task.id))
         .filter(task::Column::Attempts.eq(task.attempts))
+        .filter(task::Column::Status.eq(TaskStatus::Running))
         .exec(&ctx.db)
         .await?;
-    Ok(())
+    if finished.rows_affected == 0 {
+        return Err(TaskError::LeaseLost);
+    }
+    release_inputs(ctx, task).await
 }

@@ -106,7 +106,11 @@ impl FileApi {
         Ok(Json(stored.into()))
     }
 
-    /// A stored file of own organisation or one below
+    /// An uploaded image of own organisation or one below
+    ///
+    /// Only images are served here: any other stored file (an import upload, a result
+    /// workbook, a report) answers 404 like an unknown id; results are downloaded through
+    /// `GET /api/admin/tasks/{id}/result`.
     #[oai(path = "/files/:id", method = "get")]
     async fn download(
         &self,
@@ -114,7 +118,7 @@ impl FileApi {
         auth: AdminAuth,
         id: Path<i64>,
     ) -> ApiResult<FileContent> {
-        let file = files::load(&state.db, &auth.0.scope, id.0).await?;
+        let file = files::load_downloadable(&state.db, &auth.0.scope, id.0).await?;
         Ok(FileContent::Ok(
             Binary(file.data),
             file.content_type,

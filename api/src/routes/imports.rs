@@ -73,6 +73,12 @@ impl ImportApi {
                 "file（上传文件）不是Excel（.xlsx）文件，请使用下载的模板",
             ));
         }
+        // The roster holds full ID numbers: stored encrypted like them, readable only by
+        // the worker, deleted when the task ends.
+        let cipher = state.cipher.clone();
+        let sealed = tokio::task::spawn_blocking(move || cipher.encrypt_bytes(&bytes))
+            .await
+            .map_err(|e| ApiError::Internal(e.into()))?;
         let now = state.clock.now();
         let stored = files::store(
             &state.db,
@@ -80,7 +86,7 @@ impl ImportApi {
             FilePurpose::ImportUpload,
             &file_name,
             XLSX_MIME,
-            bytes,
+            sealed,
             Some(me.admin_id),
             now,
         )

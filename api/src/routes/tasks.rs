@@ -27,12 +27,16 @@ pub struct Task {
     pub status_label: String,
     pub file_name: Option<String>,
     pub submitted_by: Option<i64>,
+    /// Runs started so far; at most `TASK_MAX_ATTEMPTS` (3), after which a task whose
+    /// last run died ends 执行失败 with a reason in `error`.
     pub attempts: i32,
     pub total: i64,
     pub processed: i64,
     pub inserted: i64,
     pub updated: i64,
     pub failed: i64,
+    /// Why the task failed (Chinese, for the admin), e.g. a refused file or
+    /// "任务多次执行未能完成（已尝试3次），请检查文件后重新导入".
     pub error: Option<String>,
     /// 提交时间
     pub created_at: DateTime<Utc>,

@@ -1,5 +1,6 @@
 //! Files kept in the database (`stored_files`), so every server instance can read what
-//! another one stored: uploaded images now, import workbooks and reports later.
+//! another one stored: uploaded images, import uploads (encrypted), result workbooks and
+//! reports. Only images are served by id; the others belong to their task.
 
 use entity::enums::FilePurpose;
 use entity::stored_file;
@@ -102,14 +103,18 @@ pub async fn store<C: ConnectionTrait>(
     .await?)
 }
 
-/// A stored file of an organisation in `scope` (with its bytes), or 404.
-pub async fn load<C: ConnectionTrait>(
+/// A downloadable file of an organisation in `scope` (with its bytes), or 404. Only
+/// images are: an import upload holds full ID numbers (and is encrypted), and result
+/// workbooks and reports are read through their task (`/api/admin/tasks/{id}/result`),
+/// so any other purpose answers exactly like an unknown id.
+pub async fn load_downloadable<C: ConnectionTrait>(
     db: &C,
     scope: &Scope,
     id: i64,
 ) -> ApiResult<stored_file::Model> {
     stored_file::Entity::find_by_id(id)
         .filter(scope.filter(stored_file::Column::OrgId))
+        .filter(stored_file::Column::Purpose.eq(FilePurpose::Image))
         .one(db)
         .await?
         .ok_or(ApiError::NotFound("文件"))

@@ -14,12 +14,12 @@ mod upsert;
 
 use std::collections::HashMap;
 
-use entity::enums::{FilePurpose, MemberStatus};
+use entity::enums::{FilePurpose, MemberStatus, TaskStatus};
 use entity::roster::ValidMember;
 use entity::value::{mask_id_number, mask_phone};
 use entity::{stored_file, task, unit};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
 use serde::{Deserialize, Serialize};
 
 use futures::StreamExt;
@@ -62,21 +62,22 @@ pub async fn run(ctx: &JobContext, task: &task::Model) -> Result<Outcome, TaskEr
     let Some(upload) = upload else {
         return Ok(Outcome::Failed("上传的文件已不存在，请重新上传".into()));
     };
+    // Stored encrypted (it holds full ID numbers); only this worker reads it in clear.
+    let Ok(bytes) = ctx.cipher.decrypt_bytes(&upload.data) else {
+        return Ok(Outcome::Failed("上传的文件无法读取，请重新上传".into()));
+    };
+    drop(upload);
     let limits = Limits {
         max_rows: ctx.settings.import_max_rows,
         max_uncompressed_bytes: ctx.settings.import_max_uncompressed_mb * 1024 * 1024,
     };
-    let bytes = upload.data;
     let started = std::time::Instant::now();
     let parsed = tokio::task::spawn_blocking(move || reader::read(&bytes, limits))
         .await
         .map_err(|e| TaskError::Other(e.to_string()))?;
     let rows = match parsed {
         Ok(rows) => rows,
-        Err(FileRefused(reason)) => {
-            delete_upload(ctx, params.file_id).await?;
-            return Ok(Outcome::Failed(reason));
-        }
+        Err(FileRefused(reason)) => return Ok(Outcome::Failed(reason)),
     };
     let read_time = started.elapsed();
     tracing::info!(rows = rows.len(), ?read_time, "import file read");
@@ -210,32 +211,20 @@ pub async fn run(ctx: &JobContext, task: &task::Model) -> Result<Outcome, TaskEr
     let stem = file_name
         .trim_end_matches(".xlsx")
         .trim_end_matches(".XLSX");
-    let stored = stored_file::ActiveModel {
-        org_id: Set(task.org_id),
-        purpose: Set(FilePurpose::ImportResult),
-        file_name: Set(format!("导入结果-{stem}.xlsx")),
-        content_type: Set(XLSX_MIME.to_owned()),
-        size: Set(workbook.len() as i64),
-        sha256: Set(sha256_hex(&workbook)),
-        data: Set(workbook),
-        uploaded_by: Set(task.submitted_by),
-        created_at: Set(ctx.clock.now()),
-        ..Default::default()
-    }
-    .insert(&ctx.db)
+    let counts = Counts {
+        total: results.len() as i64,
+        inserted: inserted as i64,
+        updated: updated as i64,
+        failed: failed as i64,
+    };
+    store_result(
+        ctx,
+        task,
+        &format!("导入结果-{stem}.xlsx"),
+        workbook,
+        counts,
+    )
     .await?;
-    task::Entity::update_many()
-        .col_expr(task::Column::ResultFileId, Expr::value(stored.id))
-        .col_expr(task::Column::Total, Expr::value(results.len() as i64))
-        .col_expr(task::Column::Processed, Expr::value(results.len() as i64))
-        .col_expr(task::Column::Inserted, Expr::value(inserted as i64))
-        .col_expr(task::Column::Updated, Expr::value(updated as i64))
-        .col_expr(task::Column::Failed, Expr::value(failed as i64))
-        .filter(task::Column::Id.eq(task.id))
-        .exec(&ctx.db)
-        .await?;
-    // The upload holds full ID numbers in clear; it is not kept once the task is done.
-    delete_upload(ctx, params.file_id).await?;
     tracing::info!(
         inserted, updated, failed, ?read_time, ?checked_time, ?written_time, total_time = ?started.elapsed(),
         "import finished"
@@ -279,9 +268,73 @@ async fn write_batch(
     Ok((batch.len(), outcomes))
 }
 
-async fn delete_upload(ctx: &JobContext, file_id: i64) -> Result<(), TaskError> {
-    stored_file::Entity::delete_by_id(file_id)
-        .exec(&ctx.db)
+/// The final counters of an import.
+#[derive(Clone, Copy, Debug)]
+pub struct Counts {
+    pub total: i64,
+    pub inserted: i64,
+    pub updated: i64,
+    pub failed: i64,
+}
+
+/// Stores the result workbook and attaches it with the counters, in one transaction
+/// conditional on this worker still holding the task: a worker that lost its lease
+/// gets `LeaseLost` and leaves neither the file nor the counters behind.
+pub async fn store_result(
+    ctx: &JobContext,
+    task: &task::Model,
+    name: &str,
+    workbook: Vec<u8>,
+    counts: Counts,
+) -> Result<(), TaskError> {
+    let txn = ctx.db.begin().await?;
+    let stored = stored_file::ActiveModel {
+        org_id: Set(task.org_id),
+        purpose: Set(FilePurpose::ImportResult),
+        file_name: Set(name.to_owned()),
+        content_type: Set(XLSX_MIME.to_owned()),
+        size: Set(workbook.len() as i64),
+        sha256: Set(sha256_hex(&workbook)),
+        data: Set(workbook),
+        uploaded_by: Set(task.submitted_by),
+        created_at: Set(ctx.clock.now()),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    let attached = task::Entity::update_many()
+        .col_expr(task::Column::ResultFileId, Expr::value(stored.id))
+        .col_expr(task::Column::Total, Expr::value(counts.total))
+        .col_expr(task::Column::Processed, Expr::value(counts.total))
+        .col_expr(task::Column::Inserted, Expr::value(counts.inserted))
+        .col_expr(task::Column::Updated, Expr::value(counts.updated))
+        .col_expr(task::Column::Failed, Expr::value(counts.failed))
+        .filter(task::Column::Id.eq(task.id))
+        .filter(task::Column::Attempts.eq(task.attempts))
+        .filter(task::Column::Status.eq(TaskStatus::Running))
+        .exec(&txn)
         .await?;
+    if attached.rows_affected == 0 {
+        return Err(TaskError::LeaseLost);
+    }
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Deletes the task's upload (it holds full ID numbers in clear once decrypted); the
+/// task runner calls this when the task reaches a final state.
+pub async fn delete_upload(ctx: &JobContext, task: &task::Model) -> Result<(), TaskError> {
+    let params: Option<ImportParams> = task
+        .params
+        .as_deref()
+        .and_then(|p| serde_json::from_str(p).ok());
+    if let Some(params) = params {
+        stored_file::Entity::delete_many()
+            .filter(stored_file::Column::Id.eq(params.file_id))
+            .filter(stored_file::Column::OrgId.eq(task.org_id))
+            .filter(stored_file::Column::Purpose.eq(FilePurpose::ImportUpload))
+            .exec(&ctx.db)
+            .await?;
+    }
     Ok(())
 }

@@ -439,6 +439,7 @@ async fn store(
         .col_expr(task::Column::UpdatedAt, Expr::value(now))
         .filter(task::Column::Id.eq(task.id))
         .filter(task::Column::Attempts.eq(task.attempts))
+        .filter(task::Column::Status.eq(entity::enums::TaskStatus::Running))
         .exec(&txn)
         .await?;
     if attached.rows_affected == 0 {

@@ -602,3 +602,80 @@ async fn a_nul_character_in_a_cell_fails_its_row_and_keeps_the_others() {
         .expect("count");
     assert_eq!(members, 1);
 }
+
+/// The uploaded roster (full ID numbers) is stored encrypted, is never served by
+/// `/api/admin/files/{id}` (404 like an unknown id; nor is the result workbook, which
+/// its task serves), and is deleted once the task has ended.
+#[tokio::test]
+async fn an_upload_is_stored_encrypted_never_served_and_deleted_when_its_task_ends() {
+    let dir = tempfile::tempdir().expect("dir");
+    let mut settings = crate::helpers::fresh_settings(dir.path()).await;
+    settings.run_workers = Some(false);
+    let app = TestApp::spawn_on(settings, dir).await;
+    let (_, _, token) = union(&app).await;
+    let submitted = app
+        .upload(
+            "/api/admin/member-imports",
+            &token,
+            "三月.xlsx",
+            sheets::roster(&HEADERS, &rows_for(2)),
+        )
+        .await;
+    assert_eq!(submitted.status, StatusCode::ACCEPTED);
+    let id = submitted.body["task_id"].as_i64().expect("id");
+    let row = task::Entity::find_by_id(id)
+        .one(&app.state.db)
+        .await
+        .expect("q")
+        .expect("task");
+    let params: Value = serde_json::from_str(row.params.as_deref().expect("params")).expect("json");
+    let file_id = params["file_id"].as_i64().expect("file id");
+
+    let unknown = app.get("/api/admin/files/999999", &token).await;
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+    let upload = app
+        .get(&format!("/api/admin/files/{file_id}"), &token)
+        .await;
+    assert_eq!(upload.status, StatusCode::NOT_FOUND);
+    assert_eq!(upload.body, unknown.body);
+
+    let stored = entity::stored_file::Entity::find_by_id(file_id)
+        .one(&app.state.db)
+        .await
+        .expect("q")
+        .expect("the upload waits for its task");
+    assert!(!stored.data.starts_with(b"PK"), "stored in clear");
+    let id_number = sheets::id_number(0);
+    assert!(
+        !stored
+            .data
+            .windows(id_number.len())
+            .any(|w| w == id_number.as_bytes())
+    );
+
+    jobs::task_runner::run(&app.job_context(), id)
+        .await
+        .expect("run");
+    let done = app.wait_for_task(&token, id, DEADLINE).await;
+    assert_eq!(done["status"], "succeeded", "{done}");
+    assert!(
+        entity::stored_file::Entity::find_by_id(file_id)
+            .one(&app.state.db)
+            .await
+            .expect("q")
+            .is_none(),
+        "the upload is deleted when the task ends"
+    );
+    let result_id = task::Entity::find_by_id(id)
+        .one(&app.state.db)
+        .await
+        .expect("q")
+        .expect("task")
+        .result_file_id
+        .expect("a result");
+    let by_id = app
+        .get(&format!("/api/admin/files/{result_id}"), &token)
+        .await;
+    assert_eq!(by_id.status, StatusCode::NOT_FOUND);
+    assert_eq!(result_rows(&app, &token, &done).await.len(), 3);
+}

@@ -3,7 +3,9 @@ use std::time::Duration;
 use entity::enums::{TaskKind, TaskStatus};
 use entity::{housekeeping_run, task};
 use reqwest::{Method, StatusCode};
-use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, PaginatorTrait, Set};
+use sea_orm::{
+    ActiveModelTrait, ConnectionTrait, EntityTrait, IntoActiveModel, PaginatorTrait, Set,
+};
 
 use crate::helpers::{TestApp, fresh_settings};
 
@@ -307,4 +309,158 @@ async fn two_api_instances_without_workers_and_a_separate_worker_share_the_work(
         .expect("worker stops in time")
         .expect("worker task")
         .expect("worker result");
+}
+
+/// A task whose worker keeps dying (the lease runs out attempt after attempt) ends
+/// 执行失败 with a reason once `TASK_MAX_ATTEMPTS` attempts are spent, instead of being
+/// leased forever; an import's upload is deleted then too.
+#[tokio::test]
+async fn a_task_that_keeps_dying_ends_failed_after_its_attempts() {
+    let dir = tempfile::tempdir().expect("dir");
+    let mut settings = fresh_settings(dir.path()).await;
+    settings.run_workers = Some(false);
+    let app = TestApp::spawn_on(settings, dir).await;
+    let root = app.root_token().await;
+    let (_, token) = app
+        .create_org(&root, 1, "日照港工会", "grassroots_union", "port")
+        .await;
+    let submitted = app
+        .upload(
+            "/api/admin/member-imports",
+            &token,
+            "三月.xlsx",
+            crate::sheets::roster(
+                &crate::sheets::HEADERS,
+                &[crate::sheets::member(
+                    "张三",
+                    crate::roster::ID_FEMALE_1949,
+                    "13800000000",
+                )],
+            ),
+        )
+        .await;
+    assert_eq!(submitted.status, StatusCode::ACCEPTED);
+    let id = submitted.body["task_id"].as_i64().expect("id");
+    let ctx = app.job_context();
+    let expired = app.clock.now() - chrono::Duration::minutes(1);
+    // Two attempts died: the third may still run.
+    let row = task::Entity::find_by_id(id)
+        .one(&app.state.db)
+        .await
+        .expect("q")
+        .expect("task");
+    let mut dying = row.clone().into_active_model();
+    dying.status = Set(TaskStatus::Running);
+    dying.attempts = Set(2);
+    dying.lease_until = Set(Some(expired));
+    dying.update(&app.state.db).await.expect("update");
+    let third = jobs::task_runner::claim(&ctx, id)
+        .await
+        .expect("claim")
+        .expect("a third attempt is allowed");
+    assert_eq!(third.attempts, 3);
+
+    // The third died too: nobody may take it again; it ends failed.
+    let mut dead = third.into_active_model();
+    dead.lease_until = Set(Some(expired));
+    dead.update(&app.state.db).await.expect("update");
+    jobs::task_runner::run(&ctx, id).await.expect("run");
+    let ended = app
+        .get(&format!("/api/admin/tasks/{id}"), &token)
+        .await
+        .body;
+    assert_eq!(ended["status"], "failed", "{ended}");
+    assert_eq!(ended["status_label"], "执行失败");
+    assert_eq!(ended["attempts"], 3);
+    assert_eq!(
+        ended["error"],
+        "任务多次执行未能完成（已尝试3次），请检查文件后重新导入"
+    );
+    assert!(ended["finished_at"].is_string());
+    let uploads = entity::stored_file::Entity::find()
+        .count(&app.state.db)
+        .await
+        .expect("count");
+    assert_eq!(uploads, 0, "the upload is deleted with the final failure");
+    // Housekeeping does not bring it back.
+    jobs::housekeeping::run(&ctx).await.expect("housekeeping");
+    jobs::task_runner::run(&ctx, id).await.expect("run");
+    let after = app
+        .get(&format!("/api/admin/tasks/{id}"), &token)
+        .await
+        .body;
+    assert_eq!(after["status"], "failed");
+    assert_eq!(after["attempts"], 3);
+}
+
+/// A worker whose lease ran out and whose task another worker took over cannot write
+/// the task's progress, outcome, result file or counters.
+#[tokio::test]
+async fn a_worker_that_lost_its_lease_writes_nothing() {
+    let dir = tempfile::tempdir().expect("dir");
+    let mut settings = fresh_settings(dir.path()).await;
+    settings.run_workers = Some(false);
+    let app = TestApp::spawn_on(settings, dir).await;
+    let root = app.root_token().await;
+    let id = app.ping_task(&root).await;
+    let ctx = app.job_context();
+    let first = jobs::task_runner::claim(&ctx, id)
+        .await
+        .expect("claim")
+        .expect("claimed");
+    let mut lapsed = first.clone().into_active_model();
+    lapsed.lease_until = Set(Some(app.clock.now() - chrono::Duration::minutes(1)));
+    lapsed.update(&app.state.db).await.expect("update");
+    let second = jobs::task_runner::claim(&ctx, id)
+        .await
+        .expect("claim")
+        .expect("taken over");
+    assert_eq!(second.attempts, 2);
+    let files_before = entity::stored_file::Entity::find()
+        .count(&app.state.db)
+        .await
+        .expect("count");
+
+    let lost = |r: Result<(), jobs::task_runner::TaskError>| {
+        matches!(r, Err(jobs::task_runner::TaskError::LeaseLost))
+    };
+    assert!(lost(jobs::task_runner::renew(&ctx, &first, 99, 99).await));
+    let counts = jobs::import::Counts {
+        total: 99,
+        inserted: 99,
+        updated: 0,
+        failed: 0,
+    };
+    assert!(lost(
+        jobs::import::store_result(&ctx, &first, "x.xlsx", b"PK".to_vec(), counts).await
+    ));
+    assert!(lost(
+        jobs::task_runner::finish(&ctx, &first, jobs::task_runner::Outcome::Succeeded).await
+    ));
+
+    let row = task::Entity::find_by_id(id)
+        .one(&app.state.db)
+        .await
+        .expect("q")
+        .expect("task");
+    assert_eq!(row.status, TaskStatus::Running);
+    assert_eq!(row.attempts, 2);
+    assert_eq!((row.total, row.processed, row.inserted), (0, 0, 0));
+    assert_eq!(row.result_file_id, None);
+    assert_eq!(row.finished_at, None);
+    assert_eq!(
+        entity::stored_file::Entity::find()
+            .count(&app.state.db)
+            .await
+            .expect("count"),
+        files_before
+    );
+    // The worker holding the lease still finishes it.
+    jobs::task_runner::finish(&ctx, &second, jobs::task_runner::Outcome::Succeeded)
+        .await
+        .expect("finish");
+    assert_eq!(
+        app.wait_for_task(&root, id, DEADLINE).await["status"],
+        "succeeded"
+    );
 }
