@@ -6,10 +6,12 @@ describe('login failures', () => {
   it('tells an admin with an expired initial password to ask the organisation above for a reset', () => {
     const e = new ApiError(401, 'INITIAL_PASSWORD_EXPIRED', '初始密码已过期（72小时内有效），请联系管理员重新获取初始密码')
     const m = loginFailureMessage(e)
-    expect(m).toContain('初始密码已过期（72小时内有效）')
-    expect(m).toContain('请联系上级工会的管理员')
-    expect(m).toContain('重置密码')
-    expect(m).not.toContain('。。')
+    expect(m).toBe('初始密码已过期（72小时内有效）。请联系上级工会的管理员，在“工会信息”中为您的账号重置密码。')
+  })
+
+  it('adds whom to ask to an API sentence that says only what happened', () => {
+    const m = loginFailureMessage(new ApiError(401, 'INITIAL_PASSWORD_EXPIRED', '初始密码已过期。'))
+    expect(m).toBe('初始密码已过期。请联系上级工会的管理员，在“工会信息”中为您的账号重置密码。')
   })
 
   it('keeps the API sentence as it is when it already names the organisation above', () => {

@@ -8,8 +8,9 @@ import type { Admin, TransferRequestItem, TransferRequestStatus } from '@shared/
 export function loginFailureMessage(e: unknown): string {
   const message = messageOf(e)
   if (e instanceof ApiError && e.code === 'INITIAL_PASSWORD_EXPIRED' && !message.includes('上级')) {
-    // The API's sentence says "contact the admin"; say which one and what to ask for.
-    return `${message}。请联系上级工会的管理员，在“工会信息”中为您的账号重置密码。`.replace('。。', '。')
+    // The API's sentence says "contact the admin": keep what happened, say whom to ask for what.
+    const what = message.split('，请联系')[0].replace(/[。，]$/, '')
+    return `${what}。请联系上级工会的管理员，在“工会信息”中为您的账号重置密码。`
   }
   return message
 }
