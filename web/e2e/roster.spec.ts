@@ -4,6 +4,7 @@ import { expect, test, type BrowserContext, type Page } from '@playwright/test'
 import { readFileSync } from 'node:fs'
 import { SmsGateway, startServer, type RunningServer } from './support/server'
 import { choose, confirmBox, dialog, field, formItem, row, screenshot } from './support/ui'
+import { changeInitialPassword as changeInitial, logIn as logInAs, logOut as logOutOf, menu as openMenu } from './support/console'
 import { idNumber, readWorkbook, rosterRows, rosterWorkbook, withWrongCheck } from './support/roster'
 
 test.describe.configure({ mode: 'serial' })
@@ -45,34 +46,10 @@ test.afterAll(async () => {
   sms.stop()
 })
 
-async function logIn(username: string, password: string) {
-  await page.goto('/admin/')
-  await expect(page).toHaveURL(/\/admin\/login/)
-  await page.getByPlaceholder('账号').fill(username)
-  await page.getByPlaceholder('密码').fill(password)
-  await page.getByRole('button', { name: '登 录' }).click()
-}
-
-async function changeInitialPassword(old: string, next: string) {
-  await expect(page).toHaveURL(/\/admin\/change-password/)
-  await expect(page.getByText('首次登录，请先修改初始密码')).toBeVisible()
-  await field(page, '当前密码').fill(old)
-  await field(page, '新密码').fill(next)
-  await field(page, '确认新密码').fill(next)
-  await page.getByRole('button', { name: '确认修改' }).click()
-  await expect(page.getByText('密码已修改')).toBeVisible()
-}
-
-async function logOut() {
-  await page.locator('[data-test=user-menu]').click()
-  await page.getByRole('menuitem', { name: '退出登录' }).click()
-  await confirmBox(page, '退出')
-  await expect(page).toHaveURL(/\/admin\/login/)
-}
-
-async function menu(title: string) {
-  await page.locator('.el-menu-item', { hasText: title }).click()
-}
+const logIn = (username: string, password: string) => logInAs(page, username, password)
+const changeInitialPassword = (old: string, next: string) => changeInitial(page, old, next)
+const logOut = () => logOutOf(page)
+const menu = (title: string) => openMenu(page, title)
 
 test('the federation admin logs in with the initial password and must change it first', async ({}, info) => {
   await page.goto('/')

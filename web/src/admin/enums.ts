@@ -75,3 +75,9 @@ export const taskStatuses = [
   { value: 'succeeded', label: '执行成功' },
   { value: 'failed', label: '执行失败' },
 ] as const
+
+export const transferRequestStatuses = [
+  { value: 'pending', label: '待审批' },
+  { value: 'approved', label: '已同意' },
+  { value: 'rejected', label: '已驳回' },
+] as const

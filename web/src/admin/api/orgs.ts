@@ -20,3 +20,11 @@ export async function allOrgs(): Promise<Org[]> {
 
 export const transferTargets = (name?: string) =>
   call(client.GET('/api/admin/transfer-targets', { params: { query: { name: name || undefined } } }))
+
+/** A new one-time password for an admin account of `org` (the old one and its sessions end). */
+export const resetAdminPassword = (id: number, admin_id: number) =>
+  call(client.POST('/api/admin/orgs/{id}/admins/{admin_id}/reset-password', { params: { path: { id, admin_id } } }))
+export const disableAdmin = (id: number, admin_id: number) =>
+  call(client.POST('/api/admin/orgs/{id}/admins/{admin_id}/disable', { params: { path: { id, admin_id } } }))
+export const enableAdmin = (id: number, admin_id: number) =>
+  call(client.POST('/api/admin/orgs/{id}/admins/{admin_id}/enable', { params: { path: { id, admin_id } } }))

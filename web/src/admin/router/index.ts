@@ -9,6 +9,7 @@ export const pages: RouteRecordRaw[] = [
   { path: 'units', name: 'units', component: () => import('../views/units/UnitsPage.vue'), meta: { title: '单位管理', icon: 'School' } },
   { path: 'members', name: 'members', component: () => import('../views/members/MembersPage.vue'), meta: { title: '会员管理', icon: 'User' } },
   { path: 'imports', name: 'imports', component: () => import('../views/imports/ImportsPage.vue'), meta: { title: '会员导入', icon: 'Upload' } },
+  { path: 'transfers', name: 'transfers', component: () => import('../views/transfers/TransferRequestsPage.vue'), meta: { title: '转会申请', icon: 'Switch' } },
   { path: 'certifications', name: 'certifications', component: () => import('../views/certifications/CertificationsPage.vue'), meta: { title: '认证审核', icon: 'Stamp' } },
   { path: 'reconciliation', name: 'reconciliation', component: () => import('../views/reconciliation/ReconciliationPage.vue'), meta: { title: '数据比对', icon: 'DataAnalysis' } },
 ]

@@ -63,6 +63,11 @@ export function networkError(): ApiError {
   return new ApiError(0, 'NETWORK', NETWORK_MESSAGE)
 }
 
+/** Whether `e` is the API's answer with this machine-readable `code`. */
+export function hasCode(e: unknown, code: string): boolean {
+  return e instanceof ApiError && e.code === code
+}
+
 /** Any thrown value as a message to show (pages catch `unknown`). */
 export function messageOf(e: unknown): string {
   if (e instanceof ApiError) return e.message

@@ -27,7 +27,10 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["Health"];
                     };
                 };
-                /** @description A dependency is down. */
+                /**
+                 * @description A dependency is down: `database` or `queue` says which. With only the queue down
+                 *     the server keeps serving (tasks are delayed, not lost).
+                 */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -14956,7 +14959,12 @@ export interface components {
         Health: {
             /** @description `ok` or `degraded` */
             status: string;
+            /** @description `ok` or `down`: without the database nothing can be served. */
             database: string;
+            /**
+             * @description `ok` or `down` (Redis, or the embedded SQLite queue). While it is down the server
+             *     still serves every request; new tasks wait as pending and run once it is back.
+             */
             queue: string;
         };
         /** IdName */

@@ -27,6 +27,11 @@ export type UnionStats = S['UnionStats']
 export type UncertifiedMember = S['UncertifiedMember']
 export type LeftAccount = S['LeftAccount']
 export type LoginResponse = S['LoginResponse']
+export type AdminWithPassword = S['AdminWithPassword']
+export type TransferRequestItem = S['TransferRequestItem']
+export type TransferRequestStatus = S['TransferRequestStatus']
+export type TransferRequestBody = S['TransferRequestBody']
+export type TransferDirection = S['TransferDirection']
 
 /** A page of a list, as every list route answers. */
 export interface Page<T> {

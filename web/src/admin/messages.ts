@@ -1,0 +1,43 @@
+// Words the console puts around the API's answers: account states, what happens on a
+// password reset, who can be named in a transfer request. Plain Chinese for clerks.
+import { ApiError, messageOf } from '@shared/api/errors'
+import { dateTime } from '@shared/format'
+import type { Admin, TransferRequestItem, TransferRequestStatus } from '@shared/api/types'
+
+/** What the login page says when the API refuses a log-in. */
+export function loginFailureMessage(e: unknown): string {
+  const message = messageOf(e)
+  if (e instanceof ApiError && e.code === 'INITIAL_PASSWORD_EXPIRED' && !message.includes('上级')) {
+    // The API's sentence says "contact the admin": keep what happened, say whom to ask for what.
+    const what = message.split('，请联系')[0].replace(/[。，]$/, '')
+    return `${what}。请联系上级工会的管理员，在“工会信息”中为您的账号重置密码。`
+  }
+  return message
+}
+
+export type TagType = 'success' | 'warning' | 'info' | 'danger'
+
+/** An admin account's state as a tag. */
+export function adminState(a: Pick<Admin, 'disabled' | 'must_change_password'>): { label: string; type: TagType } {
+  if (a.disabled) return { label: '已停用', type: 'info' }
+  if (a.must_change_password) return { label: '未修改初始密码', type: 'warning' }
+  return { label: '正常', type: 'success' }
+}
+
+/** Whether the signed-in admin may reset, disable or enable this account (never one's own). */
+export const canManageAdmin = (a: Pick<Admin, 'username'>, me: string) => a.username !== me
+
+/** What the credentials dialog adds after a password reset. */
+export function resetNote(expiresAt: string | null | undefined): string {
+  const until = expiresAt ? `（${dateTime(expiresAt)}前）` : ''
+  return `新密码72小时内${until}有效，仅可用于登录一次，登录后须修改。该账号原来的密码已失效，正在登录的地方已全部退出。`
+}
+
+/** The union holding the member: hidden from the requesting side until approval. */
+export function fromOrgLabel(r: Pick<TransferRequestItem, 'from_org'>): string {
+  return r.from_org?.name ?? '同意后显示'
+}
+
+export function transferStatusType(s: TransferRequestStatus): TagType {
+  return s === 'approved' ? 'success' : s === 'rejected' ? 'danger' : 'warning'
+}
