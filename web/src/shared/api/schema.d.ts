@@ -162,7 +162,7 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description 依赖服务不可用 */
+                /** @description 依赖服务不可用；或系统繁忙（BUSY，带 Retry-After 秒数，稍后重试） */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -289,7 +289,7 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description 依赖服务不可用 */
+                /** @description 依赖服务不可用；或系统繁忙（BUSY，带 Retry-After 秒数，稍后重试） */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -418,7 +418,7 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description 依赖服务不可用 */
+                /** @description 依赖服务不可用；或系统繁忙（BUSY，带 Retry-After 秒数，稍后重试） */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -546,7 +546,7 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description 依赖服务不可用 */
+                /** @description 依赖服务不可用；或系统繁忙（BUSY，带 Retry-After 秒数，稍后重试） */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -681,7 +681,7 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description 依赖服务不可用 */
+                /** @description 依赖服务不可用；或系统繁忙（BUSY，带 Retry-After 秒数，稍后重试） */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -705,7 +705,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A stored file of own organisation or one below */
+        /**
+         * An uploaded image of own organisation or one below
+         * @description Only images are served here: any other stored file (an import upload, a result
+         *     workbook, a report) answers 404 like an unknown id; results are downloaded through
+         *     `GET /api/admin/tasks/{id}/result`.
+         */
         get: {
             parameters: {
                 query?: never;
@@ -809,7 +814,7 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description 依赖服务不可用 */
+                /** @description 依赖服务不可用；或系统繁忙（BUSY，带 Retry-After 秒数，稍后重试） */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -947,7 +952,7 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description 依赖服务不可用 */
+                /** @description 依赖服务不可用；或系统繁忙（BUSY，带 Retry-After 秒数，稍后重试） */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -1081,7 +1086,7 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description 依赖服务不可用 */
+                /** @description 依赖服务不可用；或系统繁忙（BUSY，带 Retry-After 秒数，稍后重试） */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -1204,7 +1209,7 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description 依赖服务不可用 */
+                /** @description 依赖服务不可用；或系统繁忙（BUSY，带 Retry-After 秒数，稍后重试） */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -1327,7 +1332,7 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description 依赖服务不可用 */
+                /** @description 依赖服务不可用；或系统繁忙（BUSY，带 Retry-After 秒数，稍后重试） */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -1444,7 +1449,7 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description 依赖服务不可用 */
+                /** @description 依赖服务不可用；或系统繁忙（BUSY，带 Retry-After 秒数，稍后重试） */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -1574,7 +1579,7 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description 依赖服务不可用 */
+                /** @description 依赖服务不可用；或系统繁忙（BUSY，带 Retry-After 秒数，稍后重试） */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -1693,7 +1698,7 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description 依赖服务不可用 */
+                /** @description 依赖服务不可用；或系统繁忙（BUSY，带 Retry-After 秒数，稍后重试） */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -1818,7 +1823,7 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description 依赖服务不可用 */
+                /** @description 依赖服务不可用；或系统繁忙（BUSY，带 Retry-After 秒数，稍后重试） */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -1945,7 +1950,7 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description 依赖服务不可用 */
+                /** @description 依赖服务不可用；或系统繁忙（BUSY，带 Retry-After 秒数，稍后重试） */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -2066,7 +2071,7 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description 依赖服务不可用 */
+                /** @description 依赖服务不可用；或系统繁忙（BUSY，带 Retry-After 秒数，稍后重试） */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -2200,7 +2205,7 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description 依赖服务不可用 */
+                /** @description 依赖服务不可用；或系统繁忙（BUSY，带 Retry-After 秒数，稍后重试） */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -2333,7 +2338,7 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description 依赖服务不可用 */
+                /** @description 依赖服务不可用；或系统繁忙（BUSY，带 Retry-After 秒数，稍后重试） */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -2461,7 +2466,7 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description 依赖服务不可用 */
+                /** @description 依赖服务不可用；或系统繁忙（BUSY，带 Retry-After 秒数，稍后重试） */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -2584,7 +2589,7 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description 依赖服务不可用 */
+                /** @description 依赖服务不可用；或系统繁忙（BUSY，带 Retry-After 秒数，稍后重试） */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -2711,7 +2716,7 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description 依赖服务不可用 */
+                /** @description 依赖服务不可用；或系统繁忙（BUSY，带 Retry-After 秒数，稍后重试） */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -2842,7 +2847,7 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description 依赖服务不可用 */
+                /** @description 依赖服务不可用；或系统繁忙（BUSY，带 Retry-After 秒数，稍后重试） */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -2957,7 +2962,7 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description 依赖服务不可用 */
+                /** @description 依赖服务不可用；或系统繁忙（BUSY，带 Retry-After 秒数，稍后重试） */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -3082,7 +3087,7 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description 依赖服务不可用 */
+                /** @description 依赖服务不可用；或系统繁忙（BUSY，带 Retry-After 秒数，稍后重试） */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -3198,7 +3203,7 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description 依赖服务不可用 */
+                /** @description 依赖服务不可用；或系统繁忙（BUSY，带 Retry-After 秒数，稍后重试） */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -3309,7 +3314,7 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description 依赖服务不可用 */
+                /** @description 依赖服务不可用；或系统繁忙（BUSY，带 Retry-After 秒数，稍后重试） */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -3441,7 +3446,7 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description 依赖服务不可用 */
+                /** @description 依赖服务不可用；或系统繁忙（BUSY，带 Retry-After 秒数，稍后重试） */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -3562,7 +3567,7 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description 依赖服务不可用 */
+                /** @description 依赖服务不可用；或系统繁忙（BUSY，带 Retry-After 秒数，稍后重试） */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -3687,7 +3692,7 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description 依赖服务不可用 */
+                /** @description 依赖服务不可用；或系统繁忙（BUSY，带 Retry-After 秒数，稍后重试） */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -3807,7 +3812,7 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description 依赖服务不可用 */
+                /** @description 依赖服务不可用；或系统繁忙（BUSY，带 Retry-After 秒数，稍后重试） */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -3939,7 +3944,7 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description 依赖服务不可用 */
+                /** @description 依赖服务不可用；或系统繁忙（BUSY，带 Retry-After 秒数，稍后重试） */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -4070,7 +4075,7 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description 依赖服务不可用 */
+                /** @description 依赖服务不可用；或系统繁忙（BUSY，带 Retry-After 秒数，稍后重试） */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -4195,7 +4200,7 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description 依赖服务不可用 */
+                /** @description 依赖服务不可用；或系统繁忙（BUSY，带 Retry-After 秒数，稍后重试） */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -4329,7 +4334,7 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description 依赖服务不可用 */
+                /** @description 依赖服务不可用；或系统繁忙（BUSY，带 Retry-After 秒数，稍后重试） */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -4454,7 +4459,7 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description 依赖服务不可用 */
+                /** @description 依赖服务不可用；或系统繁忙（BUSY，带 Retry-After 秒数，稍后重试） */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -4589,7 +4594,7 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description 依赖服务不可用 */
+                /** @description 依赖服务不可用；或系统繁忙（BUSY，带 Retry-After 秒数，稍后重试） */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -4724,7 +4729,7 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description 依赖服务不可用 */
+                /** @description 依赖服务不可用；或系统繁忙（BUSY，带 Retry-After 秒数，稍后重试） */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -4849,7 +4854,7 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description 依赖服务不可用 */
+                /** @description 依赖服务不可用；或系统繁忙（BUSY，带 Retry-After 秒数，稍后重试） */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -4990,7 +4995,7 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description 依赖服务不可用 */
+                /** @description 依赖服务不可用；或系统繁忙（BUSY，带 Retry-After 秒数，稍后重试） */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -5118,7 +5123,7 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description 依赖服务不可用 */
+                /** @description 依赖服务不可用；或系统繁忙（BUSY，带 Retry-After 秒数，稍后重试） */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -5245,7 +5250,7 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description 依赖服务不可用 */
+                /** @description 依赖服务不可用；或系统繁忙（BUSY，带 Retry-After 秒数，稍后重试） */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -5378,7 +5383,7 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description 依赖服务不可用 */
+                /** @description 依赖服务不可用；或系统繁忙（BUSY，带 Retry-After 秒数，稍后重试） */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -5509,7 +5514,7 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description 依赖服务不可用 */
+                /** @description 依赖服务不可用；或系统繁忙（BUSY，带 Retry-After 秒数，稍后重试） */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -5637,7 +5642,7 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description 依赖服务不可用 */
+                /** @description 依赖服务不可用；或系统繁忙（BUSY，带 Retry-After 秒数，稍后重试） */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -5766,7 +5771,7 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description 依赖服务不可用 */
+                /** @description 依赖服务不可用；或系统繁忙（BUSY，带 Retry-After 秒数，稍后重试） */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -5895,7 +5900,7 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description 依赖服务不可用 */
+                /** @description 依赖服务不可用；或系统繁忙（BUSY，带 Retry-After 秒数，稍后重试） */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -6024,7 +6029,7 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description 依赖服务不可用 */
+                /** @description 依赖服务不可用；或系统繁忙（BUSY，带 Retry-After 秒数，稍后重试） */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -6153,7 +6158,7 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description 依赖服务不可用 */
+                /** @description 依赖服务不可用；或系统繁忙（BUSY，带 Retry-After 秒数，稍后重试） */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -6285,7 +6290,7 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description 依赖服务不可用 */
+                /** @description 依赖服务不可用；或系统繁忙（BUSY，带 Retry-After 秒数，稍后重试） */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -6405,7 +6410,7 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description 依赖服务不可用 */
+                /** @description 依赖服务不可用；或系统繁忙（BUSY，带 Retry-After 秒数，稍后重试） */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -6530,7 +6535,7 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description 依赖服务不可用 */
+                /** @description 依赖服务不可用；或系统繁忙（BUSY，带 Retry-After 秒数，稍后重试） */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -6649,7 +6654,7 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description 依赖服务不可用 */
+                /** @description 依赖服务不可用；或系统繁忙（BUSY，带 Retry-After 秒数，稍后重试） */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -6777,7 +6782,7 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description 依赖服务不可用 */
+                /** @description 依赖服务不可用；或系统繁忙（BUSY，带 Retry-After 秒数，稍后重试） */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -6910,7 +6915,7 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description 依赖服务不可用 */
+                /** @description 依赖服务不可用；或系统繁忙（BUSY，带 Retry-After 秒数，稍后重试） */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -7035,7 +7040,7 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description 依赖服务不可用 */
+                /** @description 依赖服务不可用；或系统繁忙（BUSY，带 Retry-After 秒数，稍后重试） */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -7156,7 +7161,7 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description 依赖服务不可用 */
+                /** @description 依赖服务不可用；或系统繁忙（BUSY，带 Retry-After 秒数，稍后重试） */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -7289,7 +7294,7 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description 依赖服务不可用 */
+                /** @description 依赖服务不可用；或系统繁忙（BUSY，带 Retry-After 秒数，稍后重试） */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -7420,7 +7425,7 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description 依赖服务不可用 */
+                /** @description 依赖服务不可用；或系统繁忙（BUSY，带 Retry-After 秒数，稍后重试） */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -7548,7 +7553,7 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description 依赖服务不可用 */
+                /** @description 依赖服务不可用；或系统繁忙（BUSY，带 Retry-After 秒数，稍后重试） */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -7676,7 +7681,7 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description 依赖服务不可用 */
+                /** @description 依赖服务不可用；或系统繁忙（BUSY，带 Retry-After 秒数，稍后重试） */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -7805,7 +7810,7 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description 依赖服务不可用 */
+                /** @description 依赖服务不可用；或系统繁忙（BUSY，带 Retry-After 秒数，稍后重试） */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -7920,7 +7925,7 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description 依赖服务不可用 */
+                /** @description 依赖服务不可用；或系统繁忙（BUSY，带 Retry-After 秒数，稍后重试） */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -8045,7 +8050,7 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description 依赖服务不可用 */
+                /** @description 依赖服务不可用；或系统繁忙（BUSY，带 Retry-After 秒数，稍后重试） */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -8161,7 +8166,7 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description 依赖服务不可用 */
+                /** @description 依赖服务不可用；或系统繁忙（BUSY，带 Retry-After 秒数，稍后重试） */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -8289,7 +8294,7 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description 依赖服务不可用 */
+                /** @description 依赖服务不可用；或系统繁忙（BUSY，带 Retry-After 秒数，稍后重试） */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -8422,7 +8427,7 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description 依赖服务不可用 */
+                /** @description 依赖服务不可用；或系统繁忙（BUSY，带 Retry-After 秒数，稍后重试） */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -8547,7 +8552,7 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description 依赖服务不可用 */
+                /** @description 依赖服务不可用；或系统繁忙（BUSY，带 Retry-After 秒数，稍后重试） */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -8664,7 +8669,7 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description 依赖服务不可用 */
+                /** @description 依赖服务不可用；或系统繁忙（BUSY，带 Retry-After 秒数，稍后重试） */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -8793,7 +8798,7 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description 依赖服务不可用 */
+                /** @description 依赖服务不可用；或系统繁忙（BUSY，带 Retry-After 秒数，稍后重试） */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -8923,7 +8928,7 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description 依赖服务不可用 */
+                /** @description 依赖服务不可用；或系统繁忙（BUSY，带 Retry-After 秒数，稍后重试） */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -9038,7 +9043,7 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description 依赖服务不可用 */
+                /** @description 依赖服务不可用；或系统繁忙（BUSY，带 Retry-After 秒数，稍后重试） */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -9163,7 +9168,7 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description 依赖服务不可用 */
+                /** @description 依赖服务不可用；或系统繁忙（BUSY，带 Retry-After 秒数，稍后重试） */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -9279,7 +9284,7 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description 依赖服务不可用 */
+                /** @description 依赖服务不可用；或系统繁忙（BUSY，带 Retry-After 秒数，稍后重试） */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -9392,7 +9397,7 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description 依赖服务不可用 */
+                /** @description 依赖服务不可用；或系统繁忙（BUSY，带 Retry-After 秒数，稍后重试） */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -9522,7 +9527,7 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description 依赖服务不可用 */
+                /** @description 依赖服务不可用；或系统繁忙（BUSY，带 Retry-After 秒数，稍后重试） */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -9651,7 +9656,7 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description 依赖服务不可用 */
+                /** @description 依赖服务不可用；或系统繁忙（BUSY，带 Retry-After 秒数，稍后重试） */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -9781,7 +9786,7 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description 依赖服务不可用 */
+                /** @description 依赖服务不可用；或系统繁忙（BUSY，带 Retry-After 秒数，稍后重试） */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -9912,7 +9917,7 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description 依赖服务不可用 */
+                /** @description 依赖服务不可用；或系统繁忙（BUSY，带 Retry-After 秒数，稍后重试） */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -10043,7 +10048,7 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description 依赖服务不可用 */
+                /** @description 依赖服务不可用；或系统繁忙（BUSY，带 Retry-After 秒数，稍后重试） */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -10174,7 +10179,7 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description 依赖服务不可用 */
+                /** @description 依赖服务不可用；或系统繁忙（BUSY，带 Retry-After 秒数，稍后重试） */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -10299,7 +10304,7 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description 依赖服务不可用 */
+                /** @description 依赖服务不可用；或系统繁忙（BUSY，带 Retry-After 秒数，稍后重试） */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -10427,7 +10432,7 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description 依赖服务不可用 */
+                /** @description 依赖服务不可用；或系统繁忙（BUSY，带 Retry-After 秒数，稍后重试） */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -10564,7 +10569,7 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description 依赖服务不可用 */
+                /** @description 依赖服务不可用；或系统繁忙（BUSY，带 Retry-After 秒数，稍后重试） */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -10692,7 +10697,7 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description 依赖服务不可用 */
+                /** @description 依赖服务不可用；或系统繁忙（BUSY，带 Retry-After 秒数，稍后重试） */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -10807,7 +10812,7 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description 依赖服务不可用 */
+                /** @description 依赖服务不可用；或系统繁忙（BUSY，带 Retry-After 秒数，稍后重试） */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -10932,7 +10937,7 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description 依赖服务不可用 */
+                /** @description 依赖服务不可用；或系统繁忙（BUSY，带 Retry-After 秒数，稍后重试） */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -11046,7 +11051,7 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description 依赖服务不可用 */
+                /** @description 依赖服务不可用；或系统繁忙（BUSY，带 Retry-After 秒数，稍后重试） */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -11176,7 +11181,7 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description 依赖服务不可用 */
+                /** @description 依赖服务不可用；或系统繁忙（BUSY，带 Retry-After 秒数，稍后重试） */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -11303,7 +11308,7 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description 依赖服务不可用 */
+                /** @description 依赖服务不可用；或系统繁忙（BUSY，带 Retry-After 秒数，稍后重试） */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -11441,7 +11446,7 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description 依赖服务不可用 */
+                /** @description 依赖服务不可用；或系统繁忙（BUSY，带 Retry-After 秒数，稍后重试） */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -11576,7 +11581,7 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description 依赖服务不可用 */
+                /** @description 依赖服务不可用；或系统繁忙（BUSY，带 Retry-After 秒数，稍后重试） */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -11711,7 +11716,7 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description 依赖服务不可用 */
+                /** @description 依赖服务不可用；或系统繁忙（BUSY，带 Retry-After 秒数，稍后重试） */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -11840,7 +11845,7 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description 依赖服务不可用 */
+                /** @description 依赖服务不可用；或系统繁忙（BUSY，带 Retry-After 秒数，稍后重试） */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -11974,7 +11979,7 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description 依赖服务不可用 */
+                /** @description 依赖服务不可用；或系统繁忙（BUSY，带 Retry-After 秒数，稍后重试） */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -12101,7 +12106,7 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description 依赖服务不可用 */
+                /** @description 依赖服务不可用；或系统繁忙（BUSY，带 Retry-After 秒数，稍后重试） */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -12224,7 +12229,7 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description 依赖服务不可用 */
+                /** @description 依赖服务不可用；或系统繁忙（BUSY，带 Retry-After 秒数，稍后重试） */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -12349,7 +12354,7 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description 依赖服务不可用 */
+                /** @description 依赖服务不可用；或系统繁忙（BUSY，带 Retry-After 秒数，稍后重试） */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -12471,7 +12476,7 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description 依赖服务不可用 */
+                /** @description 依赖服务不可用；或系统繁忙（BUSY，带 Retry-After 秒数，稍后重试） */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -12599,7 +12604,7 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description 依赖服务不可用 */
+                /** @description 依赖服务不可用；或系统繁忙（BUSY，带 Retry-After 秒数，稍后重试） */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -12726,7 +12731,7 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description 依赖服务不可用 */
+                /** @description 依赖服务不可用；或系统繁忙（BUSY，带 Retry-After 秒数，稍后重试） */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -12758,12 +12763,15 @@ export interface paths {
          * Claim (领券)
          * @description One voucher of every prize that still has stock, counted once against my limit.
          *     409 `SOLD_OUT` / `LIMIT_REACHED` / `NOT_IN_WINDOW` / `NOT_ELIGIBLE`. A retry with
-         *     the same `Idempotency-Key` answers the first result.
+         *     the same `Idempotency-Key` answers the first result. 503 `BUSY` with
+         *     `Retry-After` in an overload (the claim queue full, or no lane free within
+         *     `BATCH_QUEUE_WAIT_MS`): nothing was claimed; retry after that many seconds.
          */
         post: {
             parameters: {
                 query?: never;
                 header?: {
+                    /** @description 1 to 64 visible ASCII characters, chosen by the client once per claim intent. */
                     "Idempotency-Key"?: string;
                 };
                 path: {
@@ -12866,7 +12874,7 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description 依赖服务不可用 */
+                /** @description 依赖服务不可用；或系统繁忙（BUSY，带 Retry-After 秒数，稍后重试） */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -12993,7 +13001,7 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description 依赖服务不可用 */
+                /** @description 依赖服务不可用；或系统繁忙（BUSY，带 Retry-After 秒数，稍后重试） */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -13120,7 +13128,7 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description 依赖服务不可用 */
+                /** @description 依赖服务不可用；或系统繁忙（BUSY，带 Retry-After 秒数，稍后重试） */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -13250,7 +13258,7 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description 依赖服务不可用 */
+                /** @description 依赖服务不可用；或系统繁忙（BUSY，带 Retry-After 秒数，稍后重试） */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -13375,7 +13383,7 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description 依赖服务不可用 */
+                /** @description 依赖服务不可用；或系统繁忙（BUSY，带 Retry-After 秒数，稍后重试） */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -13512,7 +13520,7 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description 依赖服务不可用 */
+                /** @description 依赖服务不可用；或系统繁忙（BUSY，带 Retry-After 秒数，稍后重试） */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -13645,7 +13653,7 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description 依赖服务不可用 */
+                /** @description 依赖服务不可用；或系统繁忙（BUSY，带 Retry-After 秒数，稍后重试） */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -13774,7 +13782,7 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description 依赖服务不可用 */
+                /** @description 依赖服务不可用；或系统繁忙（BUSY，带 Retry-After 秒数，稍后重试） */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -13941,7 +13949,7 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description 依赖服务不可用 */
+                /** @description 依赖服务不可用；或系统繁忙（BUSY，带 Retry-After 秒数，稍后重试） */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -14071,7 +14079,7 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description 依赖服务不可用 */
+                /** @description 依赖服务不可用；或系统繁忙（BUSY，带 Retry-After 秒数，稍后重试） */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -14094,7 +14102,9 @@ export interface paths {
          *     `ACCOUNT_DISABLED` (staff disabled since the token was read; afterwards the token
          *     is refused with 401); 404 for unknown codes; 429 `TOO_MANY_LOOKUPS`. A coupon
          *     switched off (关闭) after its vouchers were issued does not stop them: issued
-         *     vouchers stay redeemable until their validity ends.
+         *     vouchers stay redeemable until their validity ends. 503 `BUSY` with
+         *     `Retry-After` in an overload (the redemption queue full, or no lane free within
+         *     `BATCH_QUEUE_WAIT_MS`): nothing was redeemed; retry after that many seconds.
          */
         post: {
             parameters: {
@@ -14199,7 +14209,7 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description 依赖服务不可用 */
+                /** @description 依赖服务不可用；或系统繁忙（BUSY，带 Retry-After 秒数，稍后重试） */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -14322,7 +14332,7 @@ export interface paths {
                         "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
                     };
                 };
-                /** @description 依赖服务不可用 */
+                /** @description 依赖服务不可用；或系统繁忙（BUSY，带 Retry-After 秒数，稍后重试） */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -16076,7 +16086,11 @@ export interface components {
             file_name?: string;
             /** Format: int64 */
             submitted_by?: number;
-            /** Format: int32 */
+            /**
+             * Format: int32
+             * @description Runs started so far; at most `TASK_MAX_ATTEMPTS` (3), after which a task whose
+             *     last run died ends 执行失败 with a reason in `error`.
+             */
             attempts: number;
             /** Format: int64 */
             total: number;
@@ -16088,6 +16102,10 @@ export interface components {
             updated: number;
             /** Format: int64 */
             failed: number;
+            /**
+             * @description Why the task failed (Chinese, for the admin), e.g. a refused file or
+             *     "任务多次执行未能完成（已尝试3次），请检查文件后重新导入".
+             */
             error?: string;
             /**
              * Format: date-time
