@@ -277,9 +277,7 @@ impl AppActivityApi {
             name = "Idempotency-Key",
             validator(max_length = 64, pattern = r"^[!-~]{1,64}$")
         )]
-        idempotency_key: Header<
-            Option<String>,
-        >,
+        idempotency_key: Header<Option<String>>,
     ) -> ApiResult<ClaimResponse> {
         let key = claims::parse_idempotency_key(idempotency_key.0.as_deref())?;
         let claimed = claims::claim(&state, auth.0.principal_id, id.0, key).await;

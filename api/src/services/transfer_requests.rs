@@ -198,11 +198,6 @@ pub async fn list(
 #[tracing::instrument(skip_all, fields(admin_id = me.admin_id, transfer_request_id = id))]
 pub async fn approve(state: &AppState, me: &AdminPrincipal, id: i64) -> ApiResult<Seen> {
     let request = reviewable(state, me, id).await?;
-    let member = member::Entity::find_by_id(request.member_id)
-        .one(&state.db)
-        .await?
-        .filter(|m| m.status == MemberStatus::Active && m.org_id == request.from_org_id)
-        .ok_or_else(members::not_active)?;
     let now = state.clock.now();
     let txn = state.db.begin().await?;
     if !decide(
@@ -217,6 +212,13 @@ pub async fn approve(state: &AppState, me: &AdminPrincipal, id: i64) -> ApiResul
     {
         return Err(not_pending());
     }
+    // Read after the decision is ours: a concurrent approval that moved the member first
+    // has already made this one `not_pending` above.
+    let member = member::Entity::find_by_id(request.member_id)
+        .one(&txn)
+        .await?
+        .filter(|m| m.status == MemberStatus::Active && m.org_id == request.from_org_id)
+        .ok_or_else(members::not_active)?;
     let moved = members::move_member(
         &txn,
         state,
