@@ -1,9 +1,9 @@
 // Subordinate admin accounts (reset password, disable) and transfer requests between two
 // unions, as a city federation's and two grassroots unions' admins do them.
-import { expect, test, type BrowserContext, type Page } from '@playwright/test'
-import { SmsGateway, startServer, type RunningServer } from './support/server'
+import { expect, test, type Page } from '@playwright/test'
+import type { RunningServer } from './support/server'
 import { confirmBox, dialog, field, row, screenshot } from './support/ui'
-import { changeInitialPassword, logIn, logOut, menu } from './support/console'
+import { changeInitialPassword, consoleSuite, logIn, logOut, menu } from './support/console'
 import { idNumber } from './support/roster'
 
 test.describe.configure({ mode: 'serial' })
@@ -13,33 +13,13 @@ const HOLDING = { name: '日照港集团工会', admin: 'gangji_admin', password
 const ASKING = { name: '日照市东港区第二实验小学工会', admin: 'erxiao_admin', password: 'Erxiao2026ok' }
 const PERSON = { name: '刘芳', id: idNumber('19900315', 482) }
 
+const suite = consoleSuite()
 let server: RunningServer
-const sms = new SmsGateway()
-let context: BrowserContext
 let page: Page
 const initial: Record<string, string> = {}
 
-test.beforeAll(async ({ browser }) => {
-  await sms.start()
-  server = await startServer(sms)
-  context = await browser.newContext({ baseURL: server.baseURL })
-  await context.tracing.start({ screenshots: true, snapshots: true })
-  page = await context.newPage()
-})
-
-test.beforeEach(async () => {
-  await context.tracing.startChunk()
-})
-
-test.afterEach(async ({}, info) => {
-  const failed = info.status !== info.expectedStatus
-  await context.tracing.stopChunk(failed ? { path: info.outputPath('trace.zip') } : undefined)
-})
-
-test.afterAll(async () => {
-  await context?.close()
-  await server?.stop()
-  sms.stop()
+test.beforeAll(() => {
+  ;({ server, page } = suite)
 })
 
 const credentials = () => page.locator('[data-test=credentials-dialog]:visible')

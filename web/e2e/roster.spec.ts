@@ -1,10 +1,10 @@
 // The roster side of the console, as a city federation's admin and then a grassroots
 // union's admin do it, in a real browser against the real `api` (embedded mode).
-import { expect, test, type BrowserContext, type Page } from '@playwright/test'
+import { expect, test, type Page } from '@playwright/test'
 import { readFileSync } from 'node:fs'
-import { SmsGateway, startServer, type RunningServer } from './support/server'
+import type { RunningServer } from './support/server'
 import { choose, confirmBox, dialog, field, formItem, row, screenshot } from './support/ui'
-import { changeInitialPassword as changeInitial, logIn as logInAs, logOut as logOutOf, menu as openMenu } from './support/console'
+import { consoleSuite, changeInitialPassword as changeInitial, logIn as logInAs, logOut as logOutOf, menu as openMenu } from './support/console'
 import { idNumber, readWorkbook, rosterRows, rosterWorkbook, withWrongCheck } from './support/roster'
 
 test.describe.configure({ mode: 'serial' })
@@ -15,35 +15,15 @@ const UNION_ADMIN = 'shiyan_admin'
 const UNION_PASSWORD = 'Shiyan2026ok'
 const UNIT_NAME = '日照市东港区第一实验小学'
 
+const suite = consoleSuite()
 let server: RunningServer
-const sms = new SmsGateway()
-let context: BrowserContext
 let page: Page
+const sms = suite.sms
 let unionInitialPassword = ''
 const roster = rosterRows(50)
 
-test.beforeAll(async ({ browser }) => {
-  await sms.start()
-  server = await startServer(sms)
-  context = await browser.newContext({ baseURL: server.baseURL })
-  await context.tracing.start({ screenshots: true, snapshots: true })
-  page = await context.newPage()
-})
-
-test.beforeEach(async () => {
-  await context.tracing.startChunk()
-})
-
-// A failing step keeps its trace (open with `npx playwright show-trace`).
-test.afterEach(async ({}, info) => {
-  const failed = info.status !== info.expectedStatus
-  await context.tracing.stopChunk(failed ? { path: info.outputPath('trace.zip') } : undefined)
-})
-
-test.afterAll(async () => {
-  await context?.close()
-  await server?.stop()
-  sms.stop()
+test.beforeAll(() => {
+  ;({ server, page } = suite)
 })
 
 const logIn = (username: string, password: string) => logInAs(page, username, password)

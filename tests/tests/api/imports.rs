@@ -486,14 +486,21 @@ async fn import_tasks_and_results_are_visible_only_in_the_tree() {
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
 }
 
-/// A worker died after writing the first batch: its lease runs out, another worker runs
-/// the task again, and the roster ends with no duplicate and a correct result.
-#[tokio::test]
-async fn a_task_abandoned_mid_import_is_rerun_without_duplicates() {
+/// An import submitted to an app whose workers do not run, so the test plays the
+/// worker's part (or a dead worker's).
+struct Submitted {
+    app: TestApp,
+    settings: jobs::settings::Settings,
+    org: i64,
+    token: String,
+    id: i64,
+}
+
+async fn submitted_without_workers(rows: u32, batch_size: usize) -> Submitted {
     let dir = tempfile::tempdir().expect("dir");
     let mut settings = crate::helpers::fresh_settings(dir.path()).await;
     settings.run_workers = Some(false);
-    settings.import_batch_size = 2;
+    settings.import_batch_size = batch_size;
     let app = TestApp::spawn_on(settings.clone(), dir).await;
     let (_, org, token) = union(&app).await;
     let submitted = app
@@ -501,20 +508,43 @@ async fn a_task_abandoned_mid_import_is_rerun_without_duplicates() {
             "/api/admin/member-imports",
             &token,
             "三月.xlsx",
-            sheets::roster(&HEADERS, &rows_for(5)),
+            sheets::roster(&HEADERS, &rows_for(rows)),
         )
         .await;
     assert_eq!(submitted.status, StatusCode::ACCEPTED);
     let id = submitted.body["task_id"].as_i64().expect("id");
+    Submitted {
+        app,
+        settings,
+        org,
+        token,
+        id,
+    }
+}
 
-    // What the dead worker left: the task running with an expired lease, and the first
-    // batch's members written.
-    let row = task::Entity::find_by_id(id)
+async fn task_row(app: &TestApp, id: i64) -> task::Model {
+    task::Entity::find_by_id(id)
         .one(&app.state.db)
         .await
         .expect("q")
-        .expect("task");
-    let mut dead = row.into_active_model();
+        .expect("task")
+}
+
+/// A worker died after writing the first batch: its lease runs out, another worker runs
+/// the task again, and the roster ends with no duplicate and a correct result.
+#[tokio::test]
+async fn a_task_abandoned_mid_import_is_rerun_without_duplicates() {
+    let Submitted {
+        app,
+        settings,
+        org,
+        token,
+        id,
+    } = submitted_without_workers(5, 2).await;
+
+    // What the dead worker left: the task running with an expired lease, and the first
+    // batch's members written.
+    let mut dead = task_row(&app, id).await.into_active_model();
     dead.status = Set(TaskStatus::Running);
     dead.attempts = Set(1);
     dead.lease_until = Set(Some(app.clock.now() - chrono::Duration::minutes(1)));
@@ -608,26 +638,8 @@ async fn a_nul_character_in_a_cell_fails_its_row_and_keeps_the_others() {
 /// its task serves), and is deleted once the task has ended.
 #[tokio::test]
 async fn an_upload_is_stored_encrypted_never_served_and_deleted_when_its_task_ends() {
-    let dir = tempfile::tempdir().expect("dir");
-    let mut settings = crate::helpers::fresh_settings(dir.path()).await;
-    settings.run_workers = Some(false);
-    let app = TestApp::spawn_on(settings, dir).await;
-    let (_, _, token) = union(&app).await;
-    let submitted = app
-        .upload(
-            "/api/admin/member-imports",
-            &token,
-            "三月.xlsx",
-            sheets::roster(&HEADERS, &rows_for(2)),
-        )
-        .await;
-    assert_eq!(submitted.status, StatusCode::ACCEPTED);
-    let id = submitted.body["task_id"].as_i64().expect("id");
-    let row = task::Entity::find_by_id(id)
-        .one(&app.state.db)
-        .await
-        .expect("q")
-        .expect("task");
+    let Submitted { app, token, id, .. } = submitted_without_workers(2, 1000).await;
+    let row = task_row(&app, id).await;
     let params: Value = serde_json::from_str(row.params.as_deref().expect("params")).expect("json");
     let file_id = params["file_id"].as_i64().expect("file id");
 
@@ -666,13 +678,7 @@ async fn an_upload_is_stored_encrypted_never_served_and_deleted_when_its_task_en
             .is_none(),
         "the upload is deleted when the task ends"
     );
-    let result_id = task::Entity::find_by_id(id)
-        .one(&app.state.db)
-        .await
-        .expect("q")
-        .expect("task")
-        .result_file_id
-        .expect("a result");
+    let result_id = task_row(&app, id).await.result_file_id.expect("a result");
     let by_id = app
         .get(&format!("/api/admin/files/{result_id}"), &token)
         .await;

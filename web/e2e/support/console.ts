@@ -1,5 +1,6 @@
 // Logging in and out and moving between pages, as a clerk does.
-import { expect, type Page } from '@playwright/test'
+import { expect, test, type BrowserContext, type Page } from '@playwright/test'
+import { SmsGateway, startServer, type RunningServer } from './server'
 import { confirmBox, field } from './ui'
 
 export async function logIn(page: Page, username: string, password: string) {
@@ -29,4 +30,41 @@ export async function logOut(page: Page) {
 
 export async function menu(page: Page, title: string) {
   await page.locator('.el-menu-item', { hasText: title }).click()
+}
+
+/** What one spec file shares: the api server, the SMS stub and one browser page. */
+export interface ConsoleSuite {
+  server: RunningServer
+  sms: SmsGateway
+  page: Page
+}
+
+/**
+ * Registers the hooks every console spec needs: a fresh server and page before the
+ * first test, one trace chunk per test (kept only when the test failed; open it with
+ * `npx playwright show-trace`), and everything stopped after the last test.
+ */
+export function consoleSuite(): ConsoleSuite {
+  const suite = { sms: new SmsGateway() } as ConsoleSuite
+  let context: BrowserContext | undefined
+  test.beforeAll(async ({ browser }) => {
+    await suite.sms.start()
+    suite.server = await startServer(suite.sms)
+    context = await browser.newContext({ baseURL: suite.server.baseURL })
+    await context.tracing.start({ screenshots: true, snapshots: true })
+    suite.page = await context.newPage()
+  })
+  test.beforeEach(async () => {
+    await context?.tracing.startChunk()
+  })
+  test.afterEach(async ({}, info) => {
+    const failed = info.status !== info.expectedStatus
+    await context?.tracing.stopChunk(failed ? { path: info.outputPath('trace.zip') } : undefined)
+  })
+  test.afterAll(async () => {
+    await context?.close()
+    await suite.server?.stop()
+    suite.sms.stop()
+  })
+  return suite
 }
