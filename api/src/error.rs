@@ -322,6 +322,12 @@ impl ApiResponse for ApiError {
 
 /// Turns every error that did not come from `ApiError` (bad JSON, unknown route,
 /// missing token, body too large, ...) into the same JSON shape with a Chinese message.
+/// A handler that panicked (a defect) still gets an answer in the error shape, and the
+/// log says so, instead of the connection dropping without a response.
+pub fn panicked(_payload: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    ApiError::Internal(anyhow::anyhow!("a request handler panicked")).as_response()
+}
+
 pub async fn render_any_error(err: poem::Error) -> Response {
     if err.is::<ApiError>() {
         return err.into_response();
@@ -411,7 +417,19 @@ fn brief(err: &poem::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use poem::{Endpoint, EndpointExt};
     use poem_openapi::error::{ParseParamError, ParseRequestPayloadError};
+
+    #[tokio::test]
+    async fn a_panicking_handler_is_answered_500_in_the_error_shape() {
+        let ep = poem::endpoint::make_sync(|_| -> &'static str { panic!("a defect") })
+            .with(poem::middleware::CatchPanic::new().with_handler(panicked));
+        let resp = ep.call(poem::Request::default()).await.expect("answered");
+        assert_eq!(resp.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let body = resp.into_body().into_string().await.expect("body");
+        assert!(body.contains("INTERNAL_ERROR"), "{body}");
+        assert!(!body.contains("a defect"), "{body}");
+    }
 
     /// A database error as the driver reports it, with a SQLSTATE.
     #[derive(Debug)]

@@ -6,6 +6,9 @@ use poem_openapi::types::{ParseFromJSON, ToJSON, Type};
 use crate::error::{ApiError, ApiResult};
 
 pub const MAX_PAGE_SIZE: u64 = 100;
+/// Far past any list a clerk pages through, and small enough that the row offset
+/// (page × page size) never overflows: the routes declare both bounds.
+pub const MAX_PAGE: u64 = 1_000_000;
 
 /// Validated paging parameters.
 #[derive(Clone, Copy, Debug)]
@@ -20,6 +23,11 @@ impl PageRequest {
         let page_size = page_size.unwrap_or(20);
         if page == 0 {
             return Err(ApiError::validation("page（页码）应从1开始"));
+        }
+        if page > MAX_PAGE {
+            return Err(ApiError::validation(format!(
+                "page（页码）不能大于{MAX_PAGE}"
+            )));
         }
         if page_size == 0 || page_size > MAX_PAGE_SIZE {
             return Err(ApiError::validation(format!(
@@ -47,5 +55,24 @@ impl<T: Type + ParseFromJSON + ToJSON> Page<T> {
             page: req.page,
             page_size: req.page_size,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pages_are_bounded_so_the_offset_cannot_overflow() {
+        assert!(PageRequest::new(Some(0), None).is_err());
+        assert!(PageRequest::new(Some(MAX_PAGE + 1), None).is_err());
+        assert!(PageRequest::new(Some(u64::MAX), Some(MAX_PAGE_SIZE)).is_err());
+        assert!(PageRequest::new(None, Some(MAX_PAGE_SIZE + 1)).is_err());
+        let last = PageRequest::new(Some(MAX_PAGE), Some(MAX_PAGE_SIZE)).expect("in bounds");
+        assert!(
+            last.page
+                .checked_mul(last.page_size)
+                .is_some_and(|o| o < i64::MAX as u64)
+        );
     }
 }

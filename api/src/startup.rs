@@ -219,6 +219,7 @@ pub fn app(state: AppState) -> impl poem::Endpoint {
     routes
         .nest("/", api)
         .around(web_apps::redirect_root)
+        .with(poem::middleware::CatchPanic::new().with_handler(crate::error::panicked))
         .around(input::refuse_nul)
         .around(move |ep, req| middleware::limit_body(ep, req, json_limit, upload_limit))
         .around(move |ep, req| crate::metrics::record_request(ep, req, metrics.clone()))

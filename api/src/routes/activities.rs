@@ -342,8 +342,12 @@ impl ActivityApi {
         review_status: Query<Option<ReviewStatus>>,
         merchant_id: Query<Option<i64>>,
         org_id: Query<Option<i64>>,
-        page: Query<Option<u64>>,
-        page_size: Query<Option<u64>>,
+        #[oai(validator(minimum(value = "1"), maximum(value = "1000000")))] page: Query<
+            Option<u64>,
+        >,
+        #[oai(validator(minimum(value = "1"), maximum(value = "100")))] page_size: Query<
+            Option<u64>,
+        >,
     ) -> ApiResult<Json<ActivityPage>> {
         let req = PageRequest::new(page.0, page_size.0)?;
         let filter = ActivityFilter {
@@ -527,8 +531,12 @@ impl ActivityApi {
         &self,
         state: Data<&AppState>,
         auth: AdminAuth,
-        page: Query<Option<u64>>,
-        page_size: Query<Option<u64>>,
+        #[oai(validator(minimum(value = "1"), maximum(value = "1000000")))] page: Query<
+            Option<u64>,
+        >,
+        #[oai(validator(minimum(value = "1"), maximum(value = "100")))] page_size: Query<
+            Option<u64>,
+        >,
     ) -> ApiResult<Json<ReviewQueuePage>> {
         let req = PageRequest::new(page.0, page_size.0)?;
         let (items, total) = activities::review_queue(&state, &auth.0, req).await?;

@@ -310,8 +310,12 @@ impl AppActivityApi {
         state: Data<&AppState>,
         auth: MemberAuth,
         status: Query<Option<VoucherStatus>>,
-        page: Query<Option<u64>>,
-        page_size: Query<Option<u64>>,
+        #[oai(validator(minimum(value = "1"), maximum(value = "1000000")))] page: Query<
+            Option<u64>,
+        >,
+        #[oai(validator(minimum(value = "1"), maximum(value = "100")))] page_size: Query<
+            Option<u64>,
+        >,
     ) -> ApiResult<Json<Page<VoucherView>>> {
         let req = PageRequest::new(page.0, page_size.0)?;
         let (items, total) = vouchers::list(&state, auth.0.principal_id, status.0, req).await?;

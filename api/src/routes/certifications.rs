@@ -106,8 +106,12 @@ impl CertificationApi {
         auth: AdminAuth,
         status: Query<Option<CertificationStatus>>,
         org_id: Query<Option<i64>>,
-        page: Query<Option<u64>>,
-        page_size: Query<Option<u64>>,
+        #[oai(validator(minimum(value = "1"), maximum(value = "1000000")))] page: Query<
+            Option<u64>,
+        >,
+        #[oai(validator(minimum(value = "1"), maximum(value = "100")))] page_size: Query<
+            Option<u64>,
+        >,
     ) -> ApiResult<Json<Page<CertificationItem>>> {
         let req = PageRequest::new(page.0, page_size.0)?;
         let filter = CertificationFilter {

@@ -171,8 +171,12 @@ impl CouponApi {
         merchant_id: Query<Option<i64>>,
         #[oai(validator(max_length = 100))] name: Query<Option<String>>,
         enabled: Query<Option<bool>>,
-        page: Query<Option<u64>>,
-        page_size: Query<Option<u64>>,
+        #[oai(validator(minimum(value = "1"), maximum(value = "1000000")))] page: Query<
+            Option<u64>,
+        >,
+        #[oai(validator(minimum(value = "1"), maximum(value = "100")))] page_size: Query<
+            Option<u64>,
+        >,
     ) -> ApiResult<Json<Page<Coupon>>> {
         let req = PageRequest::new(page.0, page_size.0)?;
         let filter = CouponFilter {

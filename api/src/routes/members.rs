@@ -258,8 +258,12 @@ impl MemberApi {
         unit_id: Query<Option<i64>>,
         org_id: Query<Option<i64>>,
         certified: Query<Option<bool>>,
-        page: Query<Option<u64>>,
-        page_size: Query<Option<u64>>,
+        #[oai(validator(minimum(value = "1"), maximum(value = "1000000")))] page: Query<
+            Option<u64>,
+        >,
+        #[oai(validator(minimum(value = "1"), maximum(value = "100")))] page_size: Query<
+            Option<u64>,
+        >,
     ) -> ApiResult<Json<Page<MemberSummary>>> {
         let req = PageRequest::new(page.0, page_size.0)?;
         let filter = MemberFilter {

@@ -333,8 +333,12 @@ impl StaffApi {
         auth: MerchantAuth,
         from: Query<Option<NaiveDate>>,
         to: Query<Option<NaiveDate>>,
-        page: Query<Option<u64>>,
-        page_size: Query<Option<u64>>,
+        #[oai(validator(minimum(value = "1"), maximum(value = "1000000")))] page: Query<
+            Option<u64>,
+        >,
+        #[oai(validator(minimum(value = "1"), maximum(value = "100")))] page_size: Query<
+            Option<u64>,
+        >,
     ) -> ApiResult<Json<RedemptionPage>> {
         let req = PageRequest::new(page.0, page_size.0)?;
         let (items, total, amount) =

@@ -255,8 +255,12 @@ impl MerchantApi {
         kind: Query<Option<MerchantKind>>,
         online: Query<Option<bool>>,
         org_id: Query<Option<i64>>,
-        page: Query<Option<u64>>,
-        page_size: Query<Option<u64>>,
+        #[oai(validator(minimum(value = "1"), maximum(value = "1000000")))] page: Query<
+            Option<u64>,
+        >,
+        #[oai(validator(minimum(value = "1"), maximum(value = "100")))] page_size: Query<
+            Option<u64>,
+        >,
     ) -> ApiResult<Json<Page<Merchant>>> {
         let req = PageRequest::new(page.0, page_size.0)?;
         let filter = MerchantFilter {

@@ -242,8 +242,12 @@ impl OrgApi {
         parent_id: Query<Option<i64>>,
         kind: Query<Option<OrgKind>>,
         #[oai(validator(max_length = 100))] name: Query<Option<String>>,
-        page: Query<Option<u64>>,
-        page_size: Query<Option<u64>>,
+        #[oai(validator(minimum(value = "1"), maximum(value = "1000000")))] page: Query<
+            Option<u64>,
+        >,
+        #[oai(validator(minimum(value = "1"), maximum(value = "100")))] page_size: Query<
+            Option<u64>,
+        >,
     ) -> ApiResult<Json<Page<Org>>> {
         let req = PageRequest::new(page.0, page_size.0)?;
         let filter = OrgFilter {

@@ -195,8 +195,12 @@ impl ReconciliationApi {
         state: Data<&AppState>,
         auth: AdminAuth,
         org_id: Query<Option<i64>>,
-        page: Query<Option<u64>>,
-        page_size: Query<Option<u64>>,
+        #[oai(validator(minimum(value = "1"), maximum(value = "1000000")))] page: Query<
+            Option<u64>,
+        >,
+        #[oai(validator(minimum(value = "1"), maximum(value = "100")))] page_size: Query<
+            Option<u64>,
+        >,
     ) -> ApiResult<Json<Page<UncertifiedMember>>> {
         let req = PageRequest::new(page.0, page_size.0)?;
         let (_, scope) = reconciliation::root(&state, &auth.0, org_id.0).await?;
@@ -215,8 +219,12 @@ impl ReconciliationApi {
         state: Data<&AppState>,
         auth: AdminAuth,
         org_id: Query<Option<i64>>,
-        page: Query<Option<u64>>,
-        page_size: Query<Option<u64>>,
+        #[oai(validator(minimum(value = "1"), maximum(value = "1000000")))] page: Query<
+            Option<u64>,
+        >,
+        #[oai(validator(minimum(value = "1"), maximum(value = "100")))] page_size: Query<
+            Option<u64>,
+        >,
     ) -> ApiResult<Json<Page<CertificationItem>>> {
         let req = PageRequest::new(page.0, page_size.0)?;
         let (_, scope) = reconciliation::root(&state, &auth.0, org_id.0).await?;
@@ -231,8 +239,12 @@ impl ReconciliationApi {
         state: Data<&AppState>,
         auth: AdminAuth,
         org_id: Query<Option<i64>>,
-        page: Query<Option<u64>>,
-        page_size: Query<Option<u64>>,
+        #[oai(validator(minimum(value = "1"), maximum(value = "1000000")))] page: Query<
+            Option<u64>,
+        >,
+        #[oai(validator(minimum(value = "1"), maximum(value = "100")))] page_size: Query<
+            Option<u64>,
+        >,
     ) -> ApiResult<Json<Page<LeftAccount>>> {
         let req = PageRequest::new(page.0, page_size.0)?;
         let (_, scope) = reconciliation::root(&state, &auth.0, org_id.0).await?;

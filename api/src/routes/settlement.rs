@@ -170,8 +170,12 @@ impl SettlementApi {
         auth: AdminAuth,
         status: Query<Option<SettlementStatus>>,
         merchant_id: Query<Option<i64>>,
-        page: Query<Option<u64>>,
-        page_size: Query<Option<u64>>,
+        #[oai(validator(minimum(value = "1"), maximum(value = "1000000")))] page: Query<
+            Option<u64>,
+        >,
+        #[oai(validator(minimum(value = "1"), maximum(value = "100")))] page_size: Query<
+            Option<u64>,
+        >,
     ) -> ApiResult<Json<Page<Statement>>> {
         let req = PageRequest::new(page.0, page_size.0)?;
         let filter = StatementFilter {

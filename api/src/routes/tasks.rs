@@ -101,8 +101,12 @@ impl TaskApi {
         kind: Query<Option<TaskKind>>,
         from: Query<Option<NaiveDate>>,
         to: Query<Option<NaiveDate>>,
-        page: Query<Option<u64>>,
-        page_size: Query<Option<u64>>,
+        #[oai(validator(minimum(value = "1"), maximum(value = "1000000")))] page: Query<
+            Option<u64>,
+        >,
+        #[oai(validator(minimum(value = "1"), maximum(value = "100")))] page_size: Query<
+            Option<u64>,
+        >,
     ) -> ApiResult<Json<Page<Task>>> {
         let req = PageRequest::new(page.0, page_size.0)?;
         let filter = TaskFilter {

@@ -150,8 +150,12 @@ impl TransferRequestApi {
         auth: AdminAuth,
         direction: Query<TransferDirection>,
         status: Query<Option<TransferRequestStatus>>,
-        page: Query<Option<u64>>,
-        page_size: Query<Option<u64>>,
+        #[oai(validator(minimum(value = "1"), maximum(value = "1000000")))] page: Query<
+            Option<u64>,
+        >,
+        #[oai(validator(minimum(value = "1"), maximum(value = "100")))] page_size: Query<
+            Option<u64>,
+        >,
     ) -> ApiResult<Json<Page<TransferRequestItem>>> {
         let req = PageRequest::new(page.0, page_size.0)?;
         let direction = match direction.0 {

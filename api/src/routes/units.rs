@@ -134,8 +134,12 @@ impl UnitApi {
         #[oai(validator(max_length = 100))] name: Query<Option<String>>,
         org_id: Query<Option<i64>>,
         #[oai(validator(max_length = 50))] industry: Query<Option<String>>,
-        page: Query<Option<u64>>,
-        page_size: Query<Option<u64>>,
+        #[oai(validator(minimum(value = "1"), maximum(value = "1000000")))] page: Query<
+            Option<u64>,
+        >,
+        #[oai(validator(minimum(value = "1"), maximum(value = "100")))] page_size: Query<
+            Option<u64>,
+        >,
     ) -> ApiResult<Json<Page<Unit>>> {
         let req = PageRequest::new(page.0, page_size.0)?;
         let filter = UnitFilter {
