@@ -342,7 +342,8 @@ mod tests {
 
     #[test]
     fn the_default_database_follows_data_dir_and_an_explicit_one_stays() {
-        let moved = Settings::from_figment(with("data_dir", "/srv/gonghui")).unwrap();
+        let moved =
+            Settings::from_figment(with("data_dir", "/srv/gonghui")).expect("valid settings");
         assert_eq!(
             moved.database_url(),
             "sqlite:///srv/gonghui/gonghui.db?mode=rwc"
@@ -351,13 +352,13 @@ mod tests {
             moved.queue_sqlite_url(),
             "sqlite:///srv/gonghui/jobs.db?mode=rwc"
         );
-        let default =
-            Settings::from_figment(Figment::from(Serialized::defaults(DEFAULTS))).unwrap();
+        let default = Settings::from_figment(Figment::from(Serialized::defaults(DEFAULTS)))
+            .expect("valid settings");
         assert_eq!(default.database_url(), DEFAULTS.database_url);
         let named = Settings::from_figment(with("data_dir", "/srv/gonghui").merge(
             Serialized::default("database_url", "sqlite:///var/lib/other.db?mode=rwc"),
         ))
-        .unwrap();
+        .expect("valid settings");
         assert_eq!(named.database_url(), "sqlite:///var/lib/other.db?mode=rwc");
     }
 
