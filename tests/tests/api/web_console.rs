@@ -13,7 +13,7 @@ fn plain_client() -> reqwest::Client {
         .expect("client")
 }
 
-async fn get(app: &TestApp, path: &str) -> reqwest::Response {
+pub async fn get(app: &TestApp, path: &str) -> reqwest::Response {
     plain_client()
         .get(format!("{}{path}", app.base))
         .send()
@@ -21,7 +21,7 @@ async fn get(app: &TestApp, path: &str) -> reqwest::Response {
         .expect("request sent")
 }
 
-fn header(resp: &reqwest::Response, name: reqwest::header::HeaderName) -> String {
+pub fn header(resp: &reqwest::Response, name: reqwest::header::HeaderName) -> String {
     resp.headers()
         .get(name)
         .and_then(|v| v.to_str().ok())
