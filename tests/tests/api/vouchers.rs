@@ -21,6 +21,19 @@ async fn redeem(app: &TestApp, staff: &str, code: &str) -> Resp {
         .await
 }
 
+/// Grants the rush's coupon to merchant `other` (as the owning union), answered 200.
+async fn grant(r: &crate::claims::Rush, other: i64) {
+    let granted = r
+        .app
+        .post(
+            &format!("/api/admin/coupons/{}/grants", r.coupon),
+            &r.union_token,
+            json!({ "merchant_id": other }),
+        )
+        .await;
+    assert_eq!(granted.status, StatusCode::OK, "{:?}", granted.body);
+}
+
 fn code_of(claimed: &Resp) -> String {
     assert_eq!(claimed.status, StatusCode::CREATED, "{:?}", claimed.body);
     claimed.body["code"].as_str().expect("code").to_owned()
@@ -79,15 +92,7 @@ async fn a_granted_merchant_may_redeem_a_stranger_may_not_and_revoking_the_grant
     assert_eq!(refused.status, StatusCode::FORBIDDEN, "{:?}", refused.body);
     assert_eq!(refused.code(), "NOT_AUTHORISED");
 
-    let granted = r
-        .app
-        .post(
-            &format!("/api/admin/coupons/{}/grants", r.coupon),
-            &r.union_token,
-            json!({ "merchant_id": other }),
-        )
-        .await;
-    assert_eq!(granted.status, StatusCode::OK, "{:?}", granted.body);
+    grant(&r, other).await;
     let done = redeem(&r.app, &stranger, &codes[0]).await;
     assert_eq!(done.status, StatusCode::CREATED, "{:?}", done.body);
     assert_eq!(done.body["merchant_name"], "东港蛋糕店");
@@ -427,15 +432,7 @@ async fn one_voucher_names_where_it_may_be_used_and_once_used_where_it_was() {
     let other = online_merchant(&r.app, &r.union_token, "东港蛋糕店", "13700000002").await;
     // A merchant that is neither the owner nor granted is never named.
     online_merchant(&r.app, &r.union_token, "岚山超市", "13700000003").await;
-    let granted = r
-        .app
-        .post(
-            &format!("/api/admin/coupons/{}/grants", r.coupon),
-            &r.union_token,
-            json!({ "merchant_id": other }),
-        )
-        .await;
-    assert_eq!(granted.status, StatusCode::OK, "{:?}", granted.body);
+    grant(&r, other).await;
 
     let list = r.app.get("/api/app/vouchers", &tokens[0]).await;
     let item = &list.body["items"][0];

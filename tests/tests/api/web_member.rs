@@ -4,7 +4,7 @@ use reqwest::StatusCode;
 use reqwest::header::{CACHE_CONTROL, CONTENT_TYPE};
 
 use crate::helpers::TestApp;
-use crate::web_console::{get, header};
+use crate::web_console::{assert_assets_cached_and_missing_404, get, header};
 
 #[tokio::test]
 async fn the_member_page_is_served_at_m_and_never_cached() {
@@ -34,16 +34,5 @@ async fn member_client_routes_fall_back_to_the_member_page() {
 #[tokio::test]
 async fn member_assets_are_cached_for_good_and_a_missing_one_is_404() {
     let app = TestApp::spawn().await;
-    let html = get(&app, "/m/").await.text().await.expect("index");
-    let start = html.find("/m/assets/").expect("an asset link");
-    let end = start + html[start..].find('"').expect("closing quote");
-    let asset = &html[start..end];
-    let resp = get(&app, asset).await;
-    assert_eq!(resp.status(), StatusCode::OK, "{asset}");
-    assert_eq!(
-        header(&resp, CACHE_CONTROL),
-        "public, max-age=31536000, immutable"
-    );
-    let missing = get(&app, "/m/assets/index-00000000.js").await;
-    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+    assert_assets_cached_and_missing_404(&app, "/m/").await;
 }

@@ -139,6 +139,7 @@ export async function welfare(
   const activityTitle = '2026年中秋节职工福利'
   const activity = await http.ok('POST', '/api/admin/activities', unionToken, {
     title: activityTitle,
+    cover_url: 'https://img.example.cn/zhongqiu.png',
     claim_limit: { kind: 'once' },
     scope_org_id: unionId,
     starts_at: new Date(startsAt).toISOString(),

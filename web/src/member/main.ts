@@ -1,27 +1,7 @@
 import { createApp } from 'vue'
 import {
-  ActionSheet,
-  Button,
-  Cell,
-  CellGroup,
-  Checkbox,
-  Dialog,
-  Empty,
-  Field,
-  Form,
-  Icon,
-  List,
-  Loading,
-  NavBar,
-  NoticeBar,
-  Picker,
-  Popup,
-  PullRefresh,
-  Tab,
-  Tabbar,
-  TabbarItem,
-  Tabs,
-  Tag,
+  Button, Cell, CellGroup, Checkbox, Dialog, Empty, Field, Form, Icon, List,
+  NavBar, NoticeBar, Picker, Popup, PullRefresh, Tab, Tabbar, TabbarItem, Tabs, Tag,
 } from 'vant'
 import 'vant/lib/index.css'
 import App from './App.vue'
@@ -30,32 +10,12 @@ import { connectSession } from './stores/session'
 import './styles.css'
 
 const app = createApp(App)
-for (const c of [
-  ActionSheet,
-  Button,
-  Cell,
-  CellGroup,
-  Checkbox,
-  Dialog,
-  Empty,
-  Field,
-  Form,
-  Icon,
-  List,
-  Loading,
-  NavBar,
-  NoticeBar,
-  Picker,
-  Popup,
-  PullRefresh,
-  Tab,
-  Tabbar,
-  TabbarItem,
-  Tabs,
-  Tag,
-]) {
-  app.use(c)
-}
+// Only the Vant components the pages use (each registered as <van-…>).
+const components = [
+  Button, Cell, CellGroup, Checkbox, Dialog, Empty, Field, Form, Icon, List,
+  NavBar, NoticeBar, Picker, Popup, PullRefresh, Tab, Tabbar, TabbarItem, Tabs, Tag,
+]
+for (const c of components) app.use(c)
 app.use(router)
 connectSession(router)
 app.mount('#app')
