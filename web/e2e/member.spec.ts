@@ -222,6 +222,7 @@ test('log out, reset the password by SMS, log in with it; a second code within 6
   await expect(formError()).toHaveText(/^验证码发送过于频繁，请\d+秒后再试$/)
   await expect(send).toHaveText(/\d+秒后重新获取/)
   await expect(send).toBeDisabled()
+  await expect(page.locator('.van-toast')).toBeHidden()
   await screenshot(page, info, '18-sms-too-frequent')
   await expect(send).toBeEnabled({ timeout: 70_000 })
   await sendCode()
