@@ -451,7 +451,11 @@ async fn one_voucher_names_where_it_may_be_used_and_once_used_where_it_was() {
     assert_eq!(names, ["日照职工之家", "东港蛋糕店"], "the owner first");
     assert_eq!(one.body["redeemable_at"][0]["address"], "日照市东港区");
     assert_eq!(one.body["redeemable_at"][0]["landline"], "0633-8221234");
-    assert!(one.body.get("redeemed_merchant").is_none(), "{:?}", one.body);
+    assert!(
+        one.body.get("redeemed_merchant").is_none(),
+        "{:?}",
+        one.body
+    );
 
     let stranger = staff_token(&r.app, "13700000002").await;
     let done = redeem(&r.app, &stranger, &code).await;
