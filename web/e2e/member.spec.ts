@@ -80,6 +80,7 @@ test('the ID number is checked while typing, NOT_ON_ROSTER is explained, a rejec
   await page.getByPlaceholder('请输入真实姓名').fill(MEMBER.name)
   await page.locator('[data-test=cert-submit]').click()
   await expect(page.locator('[data-test=cert-status]')).toContainText('审核中')
+  await expect(page.locator('.van-toast')).toBeHidden()
   await screenshot(page, info, '05-pending')
 
   const first = await pendingApplication(http, world.unionToken, MEMBER.name)
@@ -142,6 +143,7 @@ test('the member claims once: a double tap gives one voucher, the second claim i
   expect((await http.ok('GET', '/api/app/vouchers', token)).total).toBe(1)
 
   await result.locator('.van-popup__close-icon').click()
+  await expect(result).toBeHidden()
   await expect(page.locator('[data-test=claim-blocked]')).toHaveText('已领取')
   await expect(page.locator('[data-test=why-not]')).toHaveText(again.body.message)
   await screenshot(page, info, '11-claimed-already')
