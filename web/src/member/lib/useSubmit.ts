@@ -1,6 +1,6 @@
-// A form's sending state: the message shown above the button and whether it is busy.
+// A form's (or a page's loading) state: the message to show and whether it is busy.
 // `run` first checks the form (a message means "do not send"), then sends; what the API
-// refuses is shown in its own words.
+// refuses is shown in its own words unless `onError` takes it (answers true).
 import { ref } from 'vue'
 import { messageOf } from '@shared/api/errors'
 
