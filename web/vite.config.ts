@@ -4,11 +4,12 @@ import vue from '@vitejs/plugin-vue'
 
 // One Vite project, one app per audience. Each app has its own root (its index.html),
 // its base path on the `api` server and its folder in dist/, all embedded in the binary:
-//   admin  → src/admin → /admin/ → dist/admin
-// (the member H5 will be `member` → src/member → /m/ → dist/m).
+//   admin  → src/admin  → /admin/ → dist/admin
+//   member → src/member → /m/     → dist/m (the member H5)
 // `vite build --mode <app>` builds one; `vite --mode <app>` serves one in development.
 const apps = {
   admin: { root: 'src/admin', base: '/admin/', outDir: 'dist/admin' },
+  member: { root: 'src/member', base: '/m/', outDir: 'dist/m' },
 } as const
 
 type AppName = keyof typeof apps
@@ -27,6 +28,7 @@ export default defineConfig(({ mode }) => {
       alias: {
         '@shared': here('src/shared'),
         '@admin': here('src/admin'),
+        '@member': here('src/member'),
       },
     },
     build: {

@@ -1,6 +1,6 @@
 //! The web apps' production build (`web/dist`, committed), embedded in the binary so a
 //! fresh clone serves the admin console without Node. Each app lives under its own base
-//! (`/admin/`, later `/m/`): files are served as built, any other path under the base is
+//! (`/admin/` for the console, `/m/` for the member H5): files are served as built, any other path under the base is
 //! a client-side route and gets the app's `index.html`.
 
 use poem::http::{StatusCode, header};

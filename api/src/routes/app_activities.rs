@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use entity::enums::{ClaimLimitKind, VoucherStatus};
-use entity::voucher;
+use entity::{merchant, voucher};
 use poem::web::Data;
 use poem_openapi::param::{Header, Path, Query};
 use poem_openapi::payload::{Binary, Json};
@@ -145,6 +145,35 @@ pub struct VoucherView {
     pub activity_id: i64,
     pub claimed_at: Option<DateTime<Utc>>,
     pub redeemed_at: Option<DateTime<Utc>>,
+    /// 适用商户 (one voucher only): the coupon's owning merchant first, then the
+    /// merchants it was granted to.
+    #[oai(skip_serializing_if_is_none)]
+    pub redeemable_at: Option<Vec<VoucherMerchant>>,
+    /// 核销商户 (one voucher only, once redeemed).
+    #[oai(skip_serializing_if_is_none)]
+    pub redeemed_merchant: Option<VoucherMerchant>,
+}
+
+/// A merchant where a voucher is (or was) used.
+#[derive(Object)]
+pub struct VoucherMerchant {
+    pub id: i64,
+    pub name: String,
+    /// 经营地址
+    pub address: Option<String>,
+    /// 联系电话 (landline), if given
+    pub landline: Option<String>,
+}
+
+impl From<merchant::Model> for VoucherMerchant {
+    fn from(m: merchant::Model) -> Self {
+        Self {
+            id: m.id,
+            name: m.name,
+            address: m.address,
+            landline: m.landline,
+        }
+    }
 }
 
 async fn voucher_view(state: &AppState, v: voucher::Model) -> ApiResult<VoucherView> {
@@ -188,6 +217,8 @@ async fn voucher_view(state: &AppState, v: voucher::Model) -> ApiResult<VoucherV
         activity_id: v.activity_id,
         claimed_at: v.claimed_at,
         redeemed_at: v.redeemed_at,
+        redeemable_at: None,
+        redeemed_merchant: None,
     })
 }
 
@@ -326,7 +357,7 @@ impl AppActivityApi {
         Ok(Json(Page::new(out, total, req)))
     }
 
-    /// One of my vouchers
+    /// One of my vouchers, with where it may be used and, once used, where it was
     #[oai(path = "/vouchers/:id", method = "get")]
     async fn voucher(
         &self,
@@ -335,7 +366,11 @@ impl AppActivityApi {
         id: Path<i64>,
     ) -> ApiResult<Json<VoucherView>> {
         let v = vouchers::get(&state, auth.0.principal_id, id.0).await?;
-        Ok(Json(voucher_view(&state, v).await?))
+        let places = vouchers::places(&state, &v).await?;
+        let mut view = voucher_view(&state, v).await?;
+        view.redeemable_at = Some(places.redeemable_at.into_iter().map(Into::into).collect());
+        view.redeemed_merchant = places.redeemed_by.map(Into::into);
+        Ok(Json(view))
     }
 
     /// The voucher's QR code (PNG) for the merchant to scan

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use entity::enums::VoucherStatus;
-use entity::voucher;
+use entity::{coupon, coupon_grant, merchant, voucher};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
 
 use crate::error::{ApiError, ApiResult};
@@ -95,4 +95,50 @@ pub fn qr_png(code: &str) -> ApiResult<Vec<u8>> {
         )
         .map_err(|e| ApiError::Internal(anyhow::anyhow!("PNG encoding failed: {e}")))?;
     Ok(out)
+}
+
+/// Where a voucher may be used and where it was: the coupon's owning merchant first, then
+/// the merchants it was granted to (by name), and the merchant that redeemed it.
+pub struct VoucherPlaces {
+    pub redeemable_at: Vec<merchant::Model>,
+    pub redeemed_by: Option<merchant::Model>,
+}
+
+pub async fn places(state: &AppState, v: &voucher::Model) -> ApiResult<VoucherPlaces> {
+    let owner = coupon::Entity::find_by_id(v.coupon_id)
+        .one(&state.db)
+        .await?
+        .map(|c| c.merchant_id);
+    let allowed: Vec<i64> = coupon_grant::Entity::find()
+        .filter(coupon_grant::Column::CouponId.eq(v.coupon_id))
+        .all(&state.db)
+        .await?
+        .into_iter()
+        .map(|g| g.merchant_id)
+        .chain(owner)
+        .collect();
+    let wanted: Vec<i64> = allowed
+        .iter()
+        .copied()
+        .chain(v.redeemed_by_merchant_id)
+        .collect();
+    let found = merchant::Entity::find()
+        .filter(merchant::Column::Id.is_in(wanted))
+        .order_by_asc(merchant::Column::Name)
+        .all(&state.db)
+        .await?;
+    let redeemed_by = found
+        .iter()
+        .find(|m| Some(m.id) == v.redeemed_by_merchant_id)
+        .cloned();
+    let mut redeemable_at: Vec<merchant::Model> = found
+        .into_iter()
+        .filter(|m| allowed.contains(&m.id))
+        .collect();
+    // The owner first, then the granted ones by name (a stable sort keeps that order).
+    redeemable_at.sort_by_key(|m| Some(m.id) != owner);
+    Ok(VoucherPlaces {
+        redeemable_at,
+        redeemed_by,
+    })
 }

@@ -31,4 +31,5 @@ mod stats;
 mod transfer_requests;
 mod vouchers;
 mod web_console;
+mod web_member;
 mod write_policy;

@@ -21,6 +21,19 @@ async fn redeem(app: &TestApp, staff: &str, code: &str) -> Resp {
         .await
 }
 
+/// Grants the rush's coupon to merchant `other` (as the owning union), answered 200.
+async fn grant(r: &crate::claims::Rush, other: i64) {
+    let granted = r
+        .app
+        .post(
+            &format!("/api/admin/coupons/{}/grants", r.coupon),
+            &r.union_token,
+            json!({ "merchant_id": other }),
+        )
+        .await;
+    assert_eq!(granted.status, StatusCode::OK, "{:?}", granted.body);
+}
+
 fn code_of(claimed: &Resp) -> String {
     assert_eq!(claimed.status, StatusCode::CREATED, "{:?}", claimed.body);
     claimed.body["code"].as_str().expect("code").to_owned()
@@ -79,15 +92,7 @@ async fn a_granted_merchant_may_redeem_a_stranger_may_not_and_revoking_the_grant
     assert_eq!(refused.status, StatusCode::FORBIDDEN, "{:?}", refused.body);
     assert_eq!(refused.code(), "NOT_AUTHORISED");
 
-    let granted = r
-        .app
-        .post(
-            &format!("/api/admin/coupons/{}/grants", r.coupon),
-            &r.union_token,
-            json!({ "merchant_id": other }),
-        )
-        .await;
-    assert_eq!(granted.status, StatusCode::OK, "{:?}", granted.body);
+    grant(&r, other).await;
     let done = redeem(&r.app, &stranger, &codes[0]).await;
     assert_eq!(done.status, StatusCode::CREATED, "{:?}", done.body);
     assert_eq!(done.body["merchant_name"], "东港蛋糕店");
@@ -416,6 +421,52 @@ async fn my_vouchers_filter_by_status_and_the_qr_code_is_shown_to_the_owner_only
         .app
         .get(&format!("/api/app/vouchers/{id}"), &tokens[1])
         .await;
+    assert_eq!(theirs.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn one_voucher_names_where_it_may_be_used_and_once_used_where_it_was() {
+    let r = rush(5, json!({ "kind": "once" })).await;
+    let tokens = r.members(1, 2).await;
+    let code = code_of(&r.claim(&tokens[0], None).await);
+    let other = online_merchant(&r.app, &r.union_token, "东港蛋糕店", "13700000002").await;
+    // A merchant that is neither the owner nor granted is never named.
+    online_merchant(&r.app, &r.union_token, "岚山超市", "13700000003").await;
+    grant(&r, other).await;
+
+    let list = r.app.get("/api/app/vouchers", &tokens[0]).await;
+    let item = &list.body["items"][0];
+    // The list stays lean: places are only in the one-voucher answer.
+    assert!(item.get("redeemable_at").is_none(), "{item:?}");
+    let id = item["id"].as_i64().expect("id");
+    let path = format!("/api/app/vouchers/{id}");
+    let one = r.app.get(&path, &tokens[0]).await;
+    assert_eq!(one.status, StatusCode::OK, "{:?}", one.body);
+    let names: Vec<&str> = one.body["redeemable_at"]
+        .as_array()
+        .expect("redeemable_at")
+        .iter()
+        .map(|m| m["name"].as_str().expect("name"))
+        .collect();
+    assert_eq!(names, ["日照职工之家", "东港蛋糕店"], "the owner first");
+    assert_eq!(one.body["redeemable_at"][0]["address"], "日照市东港区");
+    assert_eq!(one.body["redeemable_at"][0]["landline"], "0633-8221234");
+    assert!(
+        one.body.get("redeemed_merchant").is_none(),
+        "{:?}",
+        one.body
+    );
+
+    let stranger = staff_token(&r.app, "13700000002").await;
+    let done = redeem(&r.app, &stranger, &code).await;
+    assert_eq!(done.status, StatusCode::CREATED, "{:?}", done.body);
+    let used = r.app.get(&path, &tokens[0]).await;
+    assert_eq!(used.body["status"], "redeemed");
+    assert!(used.body["redeemed_at"].is_string());
+    assert_eq!(used.body["redeemed_merchant"]["name"], "东港蛋糕店");
+    assert_eq!(used.body["redeemed_merchant"]["id"], other);
+    // Another member cannot read it.
+    let theirs = r.app.get(&path, &tokens[1]).await;
     assert_eq!(theirs.status, StatusCode::NOT_FOUND);
 }
 

@@ -13,7 +13,7 @@ fn plain_client() -> reqwest::Client {
         .expect("client")
 }
 
-async fn get(app: &TestApp, path: &str) -> reqwest::Response {
+pub async fn get(app: &TestApp, path: &str) -> reqwest::Response {
     plain_client()
         .get(format!("{}{path}", app.base))
         .send()
@@ -21,7 +21,7 @@ async fn get(app: &TestApp, path: &str) -> reqwest::Response {
         .expect("request sent")
 }
 
-fn header(resp: &reqwest::Response, name: reqwest::header::HeaderName) -> String {
+pub fn header(resp: &reqwest::Response, name: reqwest::header::HeaderName) -> String {
     resp.headers()
         .get(name)
         .and_then(|v| v.to_str().ok())
@@ -59,21 +59,28 @@ async fn a_deep_client_route_falls_back_to_the_console_page() {
     assert_eq!(resp.text().await.expect("html"), index);
 }
 
-#[tokio::test]
-async fn a_hashed_asset_is_cached_for_a_year_and_a_missing_one_is_404() {
-    let app = TestApp::spawn().await;
-    let html = get(&app, "/admin/").await.text().await.expect("index");
-    let start = html.find("/admin/assets/").expect("an asset link");
+/// The first hashed asset the app's page at `base` (`/admin/`, `/m/`) links is served
+/// to be cached for good, and a missing one is a 404 (never the page in its place).
+pub async fn assert_assets_cached_and_missing_404(app: &TestApp, base: &str) {
+    let html = get(app, base).await.text().await.expect("index");
+    let prefix = format!("{base}assets/");
+    let start = html.find(&prefix).expect("an asset link");
     let end = start + html[start..].find('"').expect("closing quote");
     let asset = &html[start..end];
-    let resp = get(&app, asset).await;
+    let resp = get(app, asset).await;
     assert_eq!(resp.status(), StatusCode::OK, "{asset}");
     assert_eq!(
         header(&resp, CACHE_CONTROL),
         "public, max-age=31536000, immutable"
     );
-    let missing = get(&app, "/admin/assets/index-00000000.js").await;
+    let missing = get(app, &format!("{prefix}index-00000000.js")).await;
     assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn a_hashed_asset_is_cached_for_a_year_and_a_missing_one_is_404() {
+    let app = TestApp::spawn().await;
+    assert_assets_cached_and_missing_404(&app, "/admin/").await;
 }
 
 #[tokio::test]

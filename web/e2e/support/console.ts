@@ -1,5 +1,5 @@
 // Logging in and out and moving between pages, as a clerk does.
-import { expect, test, type BrowserContext, type Page } from '@playwright/test'
+import { expect, test, type BrowserContext, type BrowserContextOptions, type Page } from '@playwright/test'
 import { SmsGateway, startServer, type RunningServer } from './server'
 import { confirmBox, field } from './ui'
 
@@ -43,14 +43,15 @@ export interface ConsoleSuite {
  * Registers the hooks every console spec needs: a fresh server and page before the
  * first test, one trace chunk per test (kept only when the test failed; open it with
  * `npx playwright show-trace`), and everything stopped after the last test.
+ * `contextOptions` set up the browser (the member H5 uses a phone).
  */
-export function consoleSuite(): ConsoleSuite {
+export function consoleSuite(contextOptions: BrowserContextOptions = {}): ConsoleSuite {
   const suite = { sms: new SmsGateway() } as ConsoleSuite
   let context: BrowserContext | undefined
   test.beforeAll(async ({ browser }) => {
     await suite.sms.start()
     suite.server = await startServer(suite.sms)
-    context = await browser.newContext({ baseURL: suite.server.baseURL })
+    context = await browser.newContext({ ...contextOptions, baseURL: suite.server.baseURL })
     await context.tracing.start({ screenshots: true, snapshots: true })
     suite.page = await context.newPage()
   })

@@ -13027,7 +13027,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One of my vouchers */
+        /** One of my vouchers, with where it may be used and, once used, where it was */
         get: {
             parameters: {
                 query?: never;
@@ -16476,6 +16476,19 @@ export interface components {
             latitude?: number;
         };
         /**
+         * VoucherMerchant
+         * @description A merchant where a voucher is (or was) used.
+         */
+        VoucherMerchant: {
+            /** Format: int64 */
+            id: number;
+            name: string;
+            /** @description 经营地址 */
+            address?: string;
+            /** @description 联系电话 (landline), if given */
+            landline?: string;
+        };
+        /**
          * @description Where a voucher row is in its life. `available` is a free slot (no member yet); the
          *     other three are the voucher states a member and a merchant see.
          * @enum {string}
@@ -16509,6 +16522,13 @@ export interface components {
             claimed_at?: string;
             /** Format: date-time */
             redeemed_at?: string;
+            /**
+             * @description 适用商户 (one voucher only): the coupon's owning merchant first, then the
+             *     merchants it was granted to.
+             */
+            redeemable_at?: components["schemas"]["VoucherMerchant"][];
+            /** @description 核销商户 (one voucher only, once redeemed). */
+            redeemed_merchant?: components["schemas"]["VoucherMerchant"] & unknown;
         };
         /** WechatBinding */
         WechatBinding: {
