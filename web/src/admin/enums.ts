@@ -81,3 +81,22 @@ export const transferRequestStatuses = [
   { value: 'approved', label: '已同意' },
   { value: 'rejected', label: '已驳回' },
 ] as const
+
+export const merchantKinds = [
+  { value: 'merchant', label: '商家' },
+  { value: 'union', label: '本单位工会' },
+] as const
+
+export const activityStatuses = [
+  { value: 'draft', label: '草稿' },
+  { value: 'submitted', label: '待审核' },
+  { value: 'approved', label: '审核通过' },
+  { value: 'rejected', label: '驳回' },
+  { value: 'open', label: '已开启' },
+  { value: 'closed', label: '已关闭' },
+] as const
+
+export const settlementStatuses = [
+  { value: 'draft', label: '草稿' },
+  { value: 'confirmed', label: '已确认' },
+] as const

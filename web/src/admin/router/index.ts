@@ -12,6 +12,8 @@ export const pages: RouteRecordRaw[] = [
   { path: 'transfers', name: 'transfers', component: () => import('../views/transfers/TransferRequestsPage.vue'), meta: { title: '转会申请', icon: 'Switch' } },
   { path: 'certifications', name: 'certifications', component: () => import('../views/certifications/CertificationsPage.vue'), meta: { title: '认证审核', icon: 'Stamp' } },
   { path: 'reconciliation', name: 'reconciliation', component: () => import('../views/reconciliation/ReconciliationPage.vue'), meta: { title: '数据比对', icon: 'DataAnalysis' } },
+  { path: 'merchants', name: 'merchants', component: () => import('../views/merchants/MerchantsPage.vue'), meta: { title: '商户管理', icon: 'Shop' } },
+  { path: 'coupons', name: 'coupons', component: () => import('../views/coupons/CouponsPage.vue'), meta: { title: '优惠券管理', icon: 'Ticket' } },
 ]
 
 const routes: RouteRecordRaw[] = [
