@@ -14,6 +14,10 @@ export const pages: RouteRecordRaw[] = [
   { path: 'reconciliation', name: 'reconciliation', component: () => import('../views/reconciliation/ReconciliationPage.vue'), meta: { title: '数据比对', icon: 'DataAnalysis' } },
   { path: 'merchants', name: 'merchants', component: () => import('../views/merchants/MerchantsPage.vue'), meta: { title: '商户管理', icon: 'Shop' } },
   { path: 'coupons', name: 'coupons', component: () => import('../views/coupons/CouponsPage.vue'), meta: { title: '优惠券管理', icon: 'Ticket' } },
+  { path: 'activities', name: 'activities', component: () => import('../views/activities/ActivitiesPage.vue'), meta: { title: '活动管理', icon: 'Present' } },
+  { path: 'reviews', name: 'reviews', component: () => import('../views/reviews/ReviewsPage.vue'), meta: { title: '活动审核', icon: 'Checked' } },
+  { path: 'settlement', name: 'settlement', component: () => import('../views/settlement/StatementsPage.vue'), meta: { title: '结算管理', icon: 'Wallet' } },
+  { path: 'tasks', name: 'tasks', component: () => import('../views/tasks/TasksPage.vue'), meta: { title: '任务中心', icon: 'List' } },
 ]
 
 const routes: RouteRecordRaw[] = [
