@@ -5,6 +5,7 @@ use tests::stubs;
 
 mod accounts;
 mod activities;
+mod audit_log;
 mod admin_auth;
 mod batch_queues;
 mod body_limits;

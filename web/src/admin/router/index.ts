@@ -17,7 +17,9 @@ export const pages: RouteRecordRaw[] = [
   { path: 'activities', name: 'activities', component: () => import('../views/activities/ActivitiesPage.vue'), meta: { title: '活动管理', icon: 'Present' } },
   { path: 'reviews', name: 'reviews', component: () => import('../views/reviews/ReviewsPage.vue'), meta: { title: '活动审核', icon: 'Checked' } },
   { path: 'settlement', name: 'settlement', component: () => import('../views/settlement/StatementsPage.vue'), meta: { title: '结算管理', icon: 'Wallet' } },
+  { path: 'dashboard', name: 'dashboard', component: () => import('../views/dashboard/DashboardPage.vue'), meta: { title: '统计看板', icon: 'PieChart' } },
   { path: 'tasks', name: 'tasks', component: () => import('../views/tasks/TasksPage.vue'), meta: { title: '任务中心', icon: 'List' } },
+  { path: 'audit-log', name: 'audit-log', component: () => import('../views/audit/AuditLogPage.vue'), meta: { title: '审计日志', icon: 'Document' } },
 ]
 
 const routes: RouteRecordRaw[] = [
