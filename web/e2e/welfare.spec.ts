@@ -62,7 +62,7 @@ test.beforeAll(async () => {
   union = await adminSession(api, UNION_ADMIN, created.initial_password, UNION_PASSWORD)
 })
 
-/** Fills an Element Plus date-time range by typing, as a clerk may. */
+/** Fills an Element Plus date (or date-time) range by typing, as a clerk may. */
 async function fillRange(scope: Locator, label: string, from: string, to: string) {
   const inputs = formItem(scope, label).locator('input')
   await inputs.nth(0).fill(from)
@@ -343,10 +343,10 @@ test('members claim through the app and the merchants redeem through the mini-pr
   const clerk = await staffSession(api, CLERK_PHONE, passwords[CLERK_PHONE], 'Clerk2026ok')
   const of = (i: number, title: string) => vouchers[i].find((v) => v.coupon.title === title)!.code
   // The granted shop redeems a cake voucher; the drink coupon was not granted to it.
-  await shopB.post('/api/merchant/redemptions', { code: of(0, CAKE) })
+  await shopB.post('/api/merchant/redemptions', { code: of(0, CAKE) }, 201)
   await shopB.post('/api/merchant/redemptions', { code: of(0, DRINK) }, 403)
-  await clerk.post('/api/merchant/redemptions', { code: of(0, DRINK) })
-  await shopA.post('/api/merchant/redemptions', { code: of(1, CAKE) })
+  await clerk.post('/api/merchant/redemptions', { code: of(0, DRINK) }, 201)
+  await shopA.post('/api/merchant/redemptions', { code: of(1, CAKE) }, 201)
   await shopA.post('/api/merchant/redemptions', { code: of(1, CAKE) }, 409)
 })
 
@@ -354,7 +354,7 @@ test('the activity list counts the claims and redemptions with a total row', asy
   await menu(page, '首页')
   await menu(page, '活动管理')
   const r = row(page, ACTIVITY)
-  await expect(r).toContainText('已开启')
+  await expect(r).toContainText('开启审核通过')
   const cells = r.locator('td')
   await expect(cells.nth(6)).toHaveText('3')
   await expect(cells.nth(7)).toHaveText('3')
@@ -393,13 +393,7 @@ test('the union drafts a statement for today and is told why it cannot be confir
   const d = dialog(page, '新建结算单')
   await pick(formItem(d, '商家'), SHOP_A)
   const today = todayInBeijing()
-  const inputs = formItem(d, '结算期间').locator('input')
-  await inputs.nth(0).fill(today)
-  await inputs.nth(0).press('Enter')
-  await inputs.nth(1).fill(today)
-  await inputs.nth(1).press('Enter')
-  await d.locator('.el-dialog__header').click()
-  await expect(inputs.nth(1)).toHaveValue(today)
+  await fillRange(d, '结算期间', today, today)
   await d.getByRole('button', { name: '创建草稿' }).click()
   const drawer = page.locator('[data-test=statement-drawer]')
   const figures = drawer.locator('[data-test=statement-figures]')
