@@ -43,9 +43,7 @@ async fn a_union_sees_its_own_entries_and_never_the_citys_or_a_siblings() {
 
     // The union: its own entries only (its unit; its admin's password change), never
     // the city's or district's (creating organisations) nor the sibling's unit.
-    let own = app
-        .get("/api/admin/audit-log", &chain.union_token)
-        .await;
+    let own = app.get("/api/admin/audit-log", &chain.union_token).await;
     assert_eq!(own.status, StatusCode::OK, "{:?}", own.body);
     let listed = actions(&own.body);
     assert!(listed.contains(&"create_unit".to_owned()), "{listed:?}");
@@ -54,7 +52,10 @@ async fn a_union_sees_its_own_entries_and_never_the_citys_or_a_siblings() {
         assert_eq!(e["org_name"], "第一工会", "{e}");
     }
     let units = app
-        .get("/api/admin/audit-log?action=create_unit", &chain.union_token)
+        .get(
+            "/api/admin/audit-log?action=create_unit",
+            &chain.union_token,
+        )
         .await;
     assert_eq!(units.body["total"], 1, "{:?}", units.body);
     assert_eq!(units.body["items"][0]["actor_name"], "first");
@@ -75,7 +76,10 @@ async fn a_union_sees_its_own_entries_and_never_the_citys_or_a_siblings() {
 
     // The district sees both unions' units and its own entries; the city everything.
     let district = app
-        .get("/api/admin/audit-log?action=create_unit", &chain.district_token)
+        .get(
+            "/api/admin/audit-log?action=create_unit",
+            &chain.district_token,
+        )
         .await;
     assert_eq!(district.body["total"], 2, "{:?}", district.body);
     let city = app.get("/api/admin/audit-log?actor=admin", &root).await;
@@ -140,10 +144,13 @@ async fn the_audit_log_is_paged_filtered_by_date_and_refuses_bad_input_in_chines
     assert_eq!(reversed.status, StatusCode::BAD_REQUEST);
     assert_eq!(reversed.message(), "结束日期不能早于开始日期");
     for bad in ["page=0", "page_size=101", "page=1000001", "from=2026-13-01"] {
-        let refused = app
-            .get(&format!("/api/admin/audit-log?{bad}"), &root)
-            .await;
-        assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{bad}: {:?}", refused.body);
+        let refused = app.get(&format!("/api/admin/audit-log?{bad}"), &root).await;
+        assert_eq!(
+            refused.status,
+            StatusCode::BAD_REQUEST,
+            "{bad}: {:?}",
+            refused.body
+        );
     }
     let anonymous = app.get("/api/admin/audit-log", "not-a-token").await;
     assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED);

@@ -5,8 +5,8 @@ use tests::stubs;
 
 mod accounts;
 mod activities;
-mod audit_log;
 mod admin_auth;
+mod audit_log;
 mod batch_queues;
 mod body_limits;
 mod certification;
