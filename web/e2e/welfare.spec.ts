@@ -368,7 +368,10 @@ test('the union generates the settlement report as a marked preview and download
   await row(page, ACTIVITY).getByRole('button', { name: '结算报表' }).click()
   // The redemption window is still open: a formal report is refused, a preview is made.
   await page.locator('.el-message-box:visible').getByRole('button', { name: '生成正式报表' }).click()
-  await expect(page.getByText(/核销期未结束/)).toBeVisible()
+  const refused = page.locator('.el-message', { hasText: '暂不能生成正式结算报表' })
+  await expect(refused).toBeVisible()
+  await expect(refused).toContainText('点“生成预览”')
+  await expect(refused).not.toContainText('preview=true')
   await row(page, ACTIVITY).getByRole('button', { name: '结算报表' }).click()
   await page.locator('.el-message-box:visible').getByRole('button', { name: '生成预览' }).click()
   await expect(page).toHaveURL(/\/admin\/tasks/)
