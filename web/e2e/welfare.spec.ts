@@ -367,13 +367,13 @@ test('the activity list counts the claims and redemptions with a total row', asy
 test('the union generates the settlement report as a marked preview and downloads it', async ({}, info) => {
   await row(page, ACTIVITY).getByRole('button', { name: '结算报表' }).click()
   // The redemption window is still open: a formal report is refused, a preview is made.
-  await page.locator('.el-message-box:visible').getByRole('button', { name: '生成正式报表' }).click()
+  await page.locator('.el-message-box:visible').last().getByRole('button', { name: '生成正式报表' }).click()
   const refused = page.locator('.el-message', { hasText: '暂不能生成正式结算报表' })
   await expect(refused).toBeVisible()
   await expect(refused).toContainText('点“生成预览”')
   await expect(refused).not.toContainText('preview=true')
   await row(page, ACTIVITY).getByRole('button', { name: '结算报表' }).click()
-  await page.locator('.el-message-box:visible').getByRole('button', { name: '生成预览' }).click()
+  await page.locator('.el-message-box:visible').last().getByRole('button', { name: '生成预览' }).click()
   await expect(page).toHaveURL(/\/admin\/tasks/)
   const task = row(page, '结算报表')
   await expect(task.locator('[data-test=task-status]')).toHaveText('执行成功', { timeout: 60_000 })

@@ -113,8 +113,8 @@ impl AuditLogApi {
         &self,
         state: Data<&AppState>,
         auth: AdminAuth,
-        actor: Query<Option<String>>,
-        action: Query<Option<String>>,
+        #[oai(validator(max_length = 50))] actor: Query<Option<String>>,
+        #[oai(validator(max_length = 64))] action: Query<Option<String>>,
         from: Query<Option<NaiveDate>>,
         to: Query<Option<NaiveDate>>,
         #[oai(validator(minimum(value = "1"), maximum(value = "1000000")))] page: Query<

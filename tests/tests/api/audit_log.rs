@@ -143,7 +143,14 @@ async fn the_audit_log_is_paged_filtered_by_date_and_refuses_bad_input_in_chines
         .await;
     assert_eq!(reversed.status, StatusCode::BAD_REQUEST);
     assert_eq!(reversed.message(), "结束日期不能早于开始日期");
-    for bad in ["page=0", "page_size=101", "page=1000001", "from=2026-13-01"] {
+    let long_actor = format!("actor={}", "a".repeat(51));
+    for bad in [
+        "page=0",
+        "page_size=101",
+        "page=1000001",
+        "from=2026-13-01",
+        long_actor.as_str(),
+    ] {
         let refused = app.get(&format!("/api/admin/audit-log?{bad}"), &root).await;
         assert_eq!(
             refused.status,
