@@ -27,6 +27,11 @@ struct Cli {
     /// Let `--demo` write to a PostgreSQL (production-mode) database.
     #[arg(long, requires = "demo")]
     allow_production: bool,
+    /// Development and end-to-end tests only, embedded mode only: run the server's clock
+    /// this many days ahead (0–366), e.g. to confirm a settlement statement whose period
+    /// ends today, as the Rust tests do by advancing their clock.
+    #[arg(long, value_name = "DAYS", value_parser = clap::value_parser!(i64).range(0..=366))]
+    clock_offset_days: Option<i64>,
 }
 
 #[tokio::main]
@@ -43,8 +48,16 @@ async fn main() -> anyhow::Result<()> {
              (production mode). Add --allow-production if that is really meant."
         );
     }
+    if cli.clock_offset_days.is_some() && !settings.is_sqlite() {
+        anyhow::bail!("--clock-offset-days is for development in embedded mode (SQLite) only");
+    }
     telemetry::init(settings.log_format);
-    let app = Application::build(settings, Clock::system()).await?;
+    let clock = Clock::system();
+    if let Some(days) = cli.clock_offset_days {
+        clock.advance(chrono::Duration::days(days));
+        tracing::warn!(days, now = %clock.now(), "development only: the clock runs ahead");
+    }
+    let app = Application::build(settings, clock).await?;
     if cli.demo {
         let accounts = api::demo::seed(app.state()).await.context("--demo")?;
         println!(

@@ -39,6 +39,8 @@ test('the federation admin logs in with the initial password and must change it 
   await expect(page.locator('[data-test=login-error]')).toHaveText(/账号或密码错误/)
   await page.getByPlaceholder('密码').fill(server.bootstrapPassword())
   await page.getByRole('button', { name: '登 录' }).click()
+  // Logged in (the next navigation would otherwise cut the log-in short on a slow machine).
+  await expect(page).toHaveURL(/\/admin\/change-password/)
   await screenshot(page, info, '02-change-password')
   // A page asked for before the change waits until the password is changed.
   await page.goto('/admin/members')

@@ -5,6 +5,7 @@ pub mod admin_auth;
 pub mod app_activities;
 pub mod app_auth;
 pub mod app_me;
+pub mod audit_log;
 pub mod certifications;
 pub mod coupons;
 pub mod files;
@@ -61,7 +62,12 @@ pub enum ApiTags {
 pub fn openapi_service() -> OpenApiService<impl poem_openapi::OpenApi, ()> {
     // Grouped by audience; poem-openapi implements `OpenApi` for tuples of up to 16.
     let system = (health::HealthApi, tasks::TaskApi, files::FileApi);
-    let organisation = (admin_auth::AdminAuthApi, orgs::OrgApi, stats::StatsApi);
+    let organisation = (
+        admin_auth::AdminAuthApi,
+        orgs::OrgApi,
+        stats::StatsApi,
+        audit_log::AuditLogApi,
+    );
     let roster = (
         units::UnitApi,
         members::MemberApi,

@@ -6,6 +6,7 @@ use tests::stubs;
 mod accounts;
 mod activities;
 mod admin_auth;
+mod audit_log;
 mod batch_queues;
 mod body_limits;
 mod certification;

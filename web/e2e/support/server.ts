@@ -55,17 +55,26 @@ export interface RunningServer {
   dataDir: string
   /** The bootstrap admin's initial password. */
   bootstrapPassword(): string
-  stop(): Promise<void>
+  /** Stops the server; its data directory is deleted unless `keepData`. */
+  stop(options?: { keepData?: boolean }): Promise<void>
 }
 
 const repo = fileURLToPath(new URL('../../..', import.meta.url))
 
+export interface ServerOptions {
+  /** Start on this data directory (a server stopped with `keepData`) instead of a fresh one. */
+  dataDir?: string
+  /** Run the server's clock this many days ahead (`--clock-offset-days`). */
+  clockOffsetDays?: number
+}
+
 /** Starts `api` (API_BIN, default target/debug/api) and waits for its "listening" line. */
-export async function startServer(sms: SmsGateway): Promise<RunningServer> {
+export async function startServer(sms: SmsGateway, options: ServerOptions = {}): Promise<RunningServer> {
   const bin = process.env.API_BIN ? resolve(process.env.API_BIN) : join(repo, 'target/debug/api')
   if (!existsSync(bin)) throw new Error(`${bin} is missing: run \`cargo build -p api\` first (or set API_BIN)`)
-  const dataDir = mkdtempSync(join(tmpdir(), 'gonghui-e2e-'))
-  const child: ChildProcess = spawn(bin, [], {
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'gonghui-e2e-'))
+  const args = options.clockOffsetDays ? ['--clock-offset-days', String(options.clockOffsetDays)] : []
+  const child: ChildProcess = spawn(bin, args, {
     env: {
       PATH: process.env.PATH ?? '',
       APP_ADDR: '127.0.0.1:0',
@@ -105,14 +114,14 @@ export async function startServer(sms: SmsGateway): Promise<RunningServer> {
       if (!existsSync(file)) throw new Error(`the server wrote no ${file}`)
       return readFileSync(file, 'utf8').trim()
     },
-    async stop() {
+    async stop({ keepData = false } = {}) {
       if (child.exitCode === null) {
         const exited = new Promise((ok) => child.once('exit', ok))
         child.kill('SIGTERM')
         await Promise.race([exited, new Promise((ok) => setTimeout(ok, 15_000))])
         if (child.exitCode === null) child.kill('SIGKILL')
       }
-      rmSync(dataDir, { recursive: true, force: true })
+      if (!keepData) rmSync(dataDir, { recursive: true, force: true })
     },
   }
 }

@@ -27,7 +27,8 @@ export function dialog(page: Page, title: string): Locator {
 
 /** Confirms an Element Plus message box with the button `button`. */
 export async function confirmBox(page: Page, button: string) {
-  const box = page.locator('.el-message-box:visible')
+  // The newest box: a box just answered may still be fading out above it.
+  const box = page.locator('.el-message-box:visible').last()
   await box.getByRole('button', { name: button }).click()
 }
 

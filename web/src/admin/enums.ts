@@ -81,3 +81,50 @@ export const transferRequestStatuses = [
   { value: 'approved', label: '已同意' },
   { value: 'rejected', label: '已驳回' },
 ] as const
+
+export const merchantKinds = [
+  { value: 'merchant', label: '商家' },
+  { value: 'union', label: '本单位工会' },
+] as const
+
+export const activityStatuses = [
+  { value: 'draft', label: '草稿' },
+  { value: 'submitted', label: '待审核' },
+  { value: 'approved', label: '审核通过' },
+  { value: 'rejected', label: '驳回' },
+  { value: 'open', label: '已开启' },
+  { value: 'closed', label: '已关闭' },
+] as const
+
+export const settlementStatuses = [
+  { value: 'draft', label: '草稿' },
+  { value: 'confirmed', label: '已确认' },
+] as const
+
+/** The audit log's actions a clerk filters by (the API's codes and their names). */
+export const auditActions = [
+  { value: 'view_member_detail', label: '查看会员完整信息' },
+  { value: 'create_member', label: '录入会员' },
+  { value: 'update_member', label: '修改会员' },
+  { value: 'transfer_member', label: '会员转会' },
+  { value: 'member_left', label: '会员离会' },
+  { value: 'approve_certification', label: '认证审核通过' },
+  { value: 'reject_certification', label: '认证审核驳回' },
+  { value: 'create_unit', label: '新增单位' },
+  { value: 'update_unit', label: '修改单位' },
+  { value: 'delete_unit', label: '删除单位' },
+  { value: 'create_org', label: '新建下级组织' },
+  { value: 'reset_admin_password', label: '重置管理员密码' },
+  { value: 'create_merchant', label: '新增商家' },
+  { value: 'update_merchant', label: '修改商家' },
+  { value: 'merchant_online', label: '商家上线' },
+  { value: 'merchant_offline', label: '商家下线' },
+  { value: 'create_coupon', label: '新增优惠券' },
+  { value: 'grant_coupon', label: '优惠券授权' },
+  { value: 'create_activity', label: '新建活动' },
+  { value: 'submit_activity', label: '提交活动审核' },
+  { value: 'approve_activity', label: '活动审核通过' },
+  { value: 'reject_activity', label: '活动审核驳回' },
+  { value: 'generate_settlement_report', label: '生成结算报表' },
+  { value: 'confirm_settlement_statement', label: '结算确认' },
+] as const

@@ -2,7 +2,7 @@
 // password reset, who can be named in a transfer request. Plain Chinese for clerks.
 import { ApiError, messageOf } from '@shared/api/errors'
 import { dateTime } from '@shared/format'
-import type { Admin, TransferRequestItem, TransferRequestStatus } from '@shared/api/types'
+import type { Activity, Admin, Task, TransferRequestItem, TransferRequestStatus } from '@shared/api/types'
 
 /** What the login page says when the API refuses a log-in. */
 export function loginFailureMessage(e: unknown): string {
@@ -40,4 +40,33 @@ export function fromOrgLabel(r: Pick<TransferRequestItem, 'from_org'>): string {
 
 export function transferStatusType(s: TransferRequestStatus): TagType {
   return s === 'approved' ? 'success' : s === 'rejected' ? 'danger' : 'warning'
+}
+
+/** An activity's workflow state as a tag colour. */
+export function statusTagType(s: Activity['status']): TagType | 'primary' {
+  return s === 'open' ? 'success' : s === 'submitted' ? 'warning' : s === 'rejected' ? 'danger' : s === 'approved' ? 'primary' : 'info'
+}
+
+/** A task's state as a tag colour, and how far it has got (0–100). */
+export const taskStatusType = (s: Task['status']) =>
+  ({ pending: 'info', running: 'primary', succeeded: 'success', failed: 'danger' })[s] as 'info' | 'primary' | 'success' | 'danger'
+export const taskPercent = (t: Pick<Task, 'total' | 'processed' | 'status'>) =>
+  t.total > 0 ? Math.min(100, Math.round((t.processed / t.total) * 100)) : t.status === 'succeeded' ? 100 : 0
+
+export const taskKinds = [
+  { value: 'member_import', label: '会员导入' },
+  { value: 'settlement_report', label: '结算报表' },
+] as const
+
+/** Why a 结算单 could not be confirmed, with what the clerk can do about it. */
+export function confirmRefusal(e: unknown): { title: string; message: string; hint: string } {
+  const message = messageOf(e)
+  const code = e instanceof ApiError ? e.code : ''
+  if (code === 'PERIOD_NOT_ENDED')
+    return { title: '结算期间还没结束', message, hint: '期间的最后一天过完后才能确认，以免当天稍后核销的券漏结。可以先导出草稿核对数字。' }
+  if (code === 'ALREADY_SETTLED')
+    return { title: '部分券已经结算过', message, hint: '一张券只能结算一次。请删除此草稿，按已确认结算单之后的日期重新创建。' }
+  if (code === 'NOTHING_TO_SETTLE')
+    return { title: '没有可结算的券', message, hint: '该商家在这个期间没有核销本工会活动的券。请检查商家和期间，或删除此草稿。' }
+  return { title: '不能确认', message, hint: '' }
 }

@@ -1,3 +1,4 @@
+import { allPages } from './pages'
 import { call, client } from '@shared/api/client'
 import type { CreateOrgBody, Org, OrgProfileBody } from '@shared/api/types'
 
@@ -9,14 +10,7 @@ export const addAdmin = (id: number, username: string, display_name?: string) =>
   call(client.POST('/api/admin/orgs/{id}/admins', { params: { path: { id } }, body: { username, display_name } }))
 
 /** Every organisation the admin can see (own and below), all pages. */
-export async function allOrgs(): Promise<Org[]> {
-  const out: Org[] = []
-  for (let page = 1; ; page++) {
-    const p = await call(client.GET('/api/admin/orgs', { params: { query: { page, page_size: 100 } } }))
-    out.push(...p.items)
-    if (p.items.length === 0 || out.length >= p.total) return out
-  }
-}
+export const allOrgs = () => allPages<Org>((page, page_size) => call(client.GET('/api/admin/orgs', { params: { query: { page, page_size } } })))
 
 export const transferTargets = (name?: string) =>
   call(client.GET('/api/admin/transfer-targets', { params: { query: { name: name || undefined } } }))

@@ -12,6 +12,14 @@ export const pages: RouteRecordRaw[] = [
   { path: 'transfers', name: 'transfers', component: () => import('../views/transfers/TransferRequestsPage.vue'), meta: { title: '转会申请', icon: 'Switch' } },
   { path: 'certifications', name: 'certifications', component: () => import('../views/certifications/CertificationsPage.vue'), meta: { title: '认证审核', icon: 'Stamp' } },
   { path: 'reconciliation', name: 'reconciliation', component: () => import('../views/reconciliation/ReconciliationPage.vue'), meta: { title: '数据比对', icon: 'DataAnalysis' } },
+  { path: 'merchants', name: 'merchants', component: () => import('../views/merchants/MerchantsPage.vue'), meta: { title: '商户管理', icon: 'Shop' } },
+  { path: 'coupons', name: 'coupons', component: () => import('../views/coupons/CouponsPage.vue'), meta: { title: '优惠券管理', icon: 'Ticket' } },
+  { path: 'activities', name: 'activities', component: () => import('../views/activities/ActivitiesPage.vue'), meta: { title: '活动管理', icon: 'Present' } },
+  { path: 'reviews', name: 'reviews', component: () => import('../views/reviews/ReviewsPage.vue'), meta: { title: '活动审核', icon: 'Checked' } },
+  { path: 'settlement', name: 'settlement', component: () => import('../views/settlement/StatementsPage.vue'), meta: { title: '结算管理', icon: 'Wallet' } },
+  { path: 'dashboard', name: 'dashboard', component: () => import('../views/dashboard/DashboardPage.vue'), meta: { title: '统计看板', icon: 'PieChart' } },
+  { path: 'tasks', name: 'tasks', component: () => import('../views/tasks/TasksPage.vue'), meta: { title: '任务中心', icon: 'List' } },
+  { path: 'audit-log', name: 'audit-log', component: () => import('../views/audit/AuditLogPage.vue'), meta: { title: '审计日志', icon: 'Document' } },
 ]
 
 const routes: RouteRecordRaw[] = [

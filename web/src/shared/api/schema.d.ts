@@ -2735,6 +2735,144 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/admin/audit-log": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 审计日志: who viewed a member's full data and who changed what, in the caller's
+         *     organisation and every one below (newest first; read-only)
+         * @description Filters: `actor` (an admin's login name, exact), `action` (an action code such as
+         *     `view_member_detail`), `from`/`to` (Beijing dates, both inclusive). Entries of
+         *     organisations above or beside the caller's are never listed.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    actor?: string;
+                    action?: string;
+                    from?: string;
+                    to?: string;
+                    page?: number;
+                    page_size?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json; charset=utf-8": components["schemas"]["Page_AuditEntry"];
+                    };
+                };
+                /** @description 请求参数错误 */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description 未登录或令牌无效 */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description 无权操作或需先修改初始密码 */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description 不存在或不可见 */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description 状态冲突 */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description 请求体过大 */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description 请求过于频繁 */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description 服务器内部错误 */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description 上游服务（短信网关、微信）出错 */
+                502: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description 依赖服务不可用；或系统繁忙（BUSY，带 Retry-After 秒数，稍后重试） */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/admin/units": {
         parameters: {
             query?: never;
@@ -14594,6 +14732,40 @@ export interface components {
             bind_token?: string;
         };
         /**
+         * AuditEntry
+         * @description One audited action.
+         */
+        AuditEntry: {
+            /** Format: int64 */
+            id: number;
+            /** @description Who acted: `admin` (an admin account of the organisation) or `system`. */
+            actor_kind: components["schemas"]["PrincipalKind"] & unknown;
+            /** Format: int64 */
+            actor_id: number;
+            /** @description 操作人: the admin account's login name. */
+            actor_name: string;
+            /**
+             * Format: int64
+             * @description The organisation the actor acted for.
+             */
+            org_id?: number;
+            org_name?: string;
+            /** @description The action's code, e.g. `view_member_detail`, `approve_activity`. */
+            action: string;
+            /** @description 操作 (Chinese), e.g. 查看会员完整信息. */
+            action_label: string;
+            /** @description The kind of record acted on (`member`, `activity`, `coupon`, …) and its id. */
+            target_type: string;
+            target_id?: string;
+            /** @description JSON detail; never holds a full ID number or phone number. */
+            detail?: string;
+            /**
+             * Format: date-time
+             * @description 操作时间
+             */
+            created_at: string;
+        };
+        /**
          * CertificationItem
          * @description An application as reviewers see it (ID number and phone masked).
          */
@@ -15426,6 +15598,19 @@ export interface components {
             name: string;
         };
         /**
+         * Page_AuditEntry
+         * @description One page of a list.
+         */
+        Page_AuditEntry: {
+            items: components["schemas"]["AuditEntry"][];
+            /** Format: uint64 */
+            total: number;
+            /** Format: uint64 */
+            page: number;
+            /** Format: uint64 */
+            page_size: number;
+        };
+        /**
          * Page_CertificationItem
          * @description One page of a list.
          */
@@ -15617,6 +15802,11 @@ export interface components {
             name_masked: string;
             phone_masked: string;
         };
+        /**
+         * @description Who holds a session or did an audited action.
+         * @enum {string}
+         */
+        PrincipalKind: "admin" | "member" | "merchant" | "system";
         /**
          * Prize
          * @description A prize line: so many of a coupon.

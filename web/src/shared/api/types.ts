@@ -56,3 +56,29 @@ export function initialPasswordOf(created: unknown): string | null {
   const c = created as Record<string, unknown>
   return pick(c) ?? pick(c.admin) ?? pick(c.account) ?? null
 }
+
+// Merchants, coupons, activities, settlement, the dashboard (console part 2).
+export type StoredFile = S['StoredFile']
+export type Merchant = S['Merchant']
+export type MerchantKind = S['MerchantKind']
+export type CreateMerchantBody = S['CreateMerchantBody']
+export type UpdateMerchantBody = S['UpdateMerchantBody']
+export type Staff = S['Staff']
+export type StaffWithPassword = S['StaffWithPassword']
+export type Coupon = S['Coupon']
+export type CreateCouponBody = S['CreateCouponBody']
+export type UpdateCouponBody = S['UpdateCouponBody']
+export type Grant = S['Grant']
+export type Activity = S['Activity']
+export type ActivityBody = S['ActivityBody']
+export type ActivityStatus = S['ActivityStatus']
+export type ReviewStatus = S['ReviewStatus']
+export type ActivityTotals = S['ActivityTotals']
+export type ClaimLimit = S['ClaimLimit']
+export type Prize = S['Prize']
+export type TrailEntry = S['TrailEntry']
+export type Statement = S['Statement']
+export type SettlementStatus = S['SettlementStatus']
+export type Dashboard = S['Dashboard']
+export type StatLine = S['StatLine']
+export type StatFigures = S['StatFigures']

@@ -1,1 +1,0 @@
-import{_ as e,g as t}from"./index-bvXYnqIn.js";var n=n=>t(e.GET(`/api/admin/units`,{params:{query:n}})),r=n=>t(e.POST(`/api/admin/units`,{body:n})),i=(n,r)=>t(e.PUT(`/api/admin/units/{id}`,{params:{path:{id:n}},body:r})),a=n=>t(e.DELETE(`/api/admin/units/{id}`,{params:{path:{id:n}}}));export{i,a as n,n as r,r as t};
