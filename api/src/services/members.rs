@@ -519,17 +519,10 @@ pub async fn transfer_target(
     me: &AdminPrincipal,
     org_id: i64,
 ) -> ApiResult<organisation::Model> {
-    let root_path = me
-        .scope
-        .path
-        .split('/')
-        .nth(1)
-        .map(|root| format!("/{root}/"))
-        .unwrap_or_default();
     let org = organisation::Entity::find_by_id(org_id)
         .one(&state.db)
         .await?
-        .filter(|o| o.path.starts_with(&root_path))
+        .filter(|o| me.scope.whole_tree().contains_path(&o.path))
         .ok_or(ApiError::NotFound("转入工会"))?;
     if org.kind != OrgKind::GrassrootsUnion {
         return Err(ApiError::validation("转入组织须为基层工会"));
@@ -543,16 +536,9 @@ pub async fn transfer_targets(
     me: &AdminPrincipal,
     name: &str,
 ) -> ApiResult<Vec<organisation::Model>> {
-    let root_path = me
-        .scope
-        .path
-        .split('/')
-        .nth(1)
-        .map(|root| format!("/{root}/"))
-        .unwrap_or_default();
     use sea_orm::QuerySelect;
     Ok(organisation::Entity::find()
-        .filter(organisation::Column::Path.starts_with(&root_path))
+        .filter(me.scope.whole_tree().orgs())
         .filter(organisation::Column::Kind.eq(OrgKind::GrassrootsUnion))
         .filter(organisation::Column::Name.contains(name.trim()))
         .order_by_asc(organisation::Column::Id)

@@ -363,7 +363,7 @@ pub async fn list(
     page: PageRequest,
 ) -> ApiResult<(Vec<organisation::Model>, u64)> {
     let mut query = organisation::Entity::find()
-        .filter(organisation::Column::Path.starts_with(&me.scope.path))
+        .filter(me.scope.orgs())
         .order_by_asc(organisation::Column::Depth)
         .order_by_asc(organisation::Column::Id);
     if let Some(parent) = filter.parent_id {

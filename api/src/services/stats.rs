@@ -8,10 +8,11 @@ use std::collections::HashMap;
 use entity::activity_state::ActivityStatus;
 use entity::{activity, member, organisation, voucher};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, EntityTrait, JoinType, QueryFilter, QuerySelect, RelationDef};
+use sea_orm::{EntityTrait, JoinType, QueryFilter, QuerySelect, RelationDef};
 
 use crate::auth::AdminPrincipal;
 use crate::error::ApiResult;
+use crate::scope::path_ids;
 use crate::state::AppState;
 
 /// Figures of one organisation (own) or of a subtree (subtotal).
@@ -73,7 +74,7 @@ pub struct OrgLine {
 /// siblings by id); the first line is the caller's own organisation with the grand total.
 pub async fn dashboard(state: &AppState, me: &AdminPrincipal) -> ApiResult<Vec<OrgLine>> {
     let orgs = organisation::Entity::find()
-        .filter(organisation::Column::Path.starts_with(&me.scope.path))
+        .filter(me.scope.orgs())
         .all(&state.db)
         .await?;
     let mut own: HashMap<i64, Figures> = orgs.iter().map(|o| (o.id, Figures::default())).collect();
@@ -146,11 +147,6 @@ pub async fn dashboard(state: &AppState, me: &AdminPrincipal) -> ApiResult<Vec<O
     Ok(lines)
 }
 
-/// `/1/5/12/` → `[1, 5, 12]`.
-fn path_ids(path: &str) -> Vec<i64> {
-    path.split('/').filter_map(|p| p.parse().ok()).collect()
-}
-
 /// Vouchers of each organisation's own activities: claimed, redeemed, expired, and the
 /// face value redeemed (each voucher's own, as issued). Sums are cast so PostgreSQL answers BIGINT, not NUMERIC.
 async fn add_vouchers(
@@ -195,13 +191,6 @@ async fn add_vouchers(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn paths_sort_parents_first_and_siblings_numerically() {
-        let mut paths = vec!["/1/10/", "/1/2/", "/1/", "/1/2/30/"];
-        paths.sort_by_key(|p| path_ids(p));
-        assert_eq!(paths, ["/1/", "/1/2/", "/1/2/30/", "/1/10/"]);
-    }
 
     #[test]
     fn the_rate_is_zero_without_members() {
