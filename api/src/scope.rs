@@ -10,7 +10,7 @@
 //!   403 `NOT_OWNER` on every change. Every write service loads the record through its
 //!   scope first (404) and then calls `require_owner` (403).
 //! - **Two things a parent does on purpose**: it reviews (approves or rejects) the
-//!   activities of the organisations below it (`activities::may_review`), and it
+//!   activities of the organisations below it (`activities::workflow::reviewable_by`), and it
 //!   manages their admin accounts — creates subordinate organisations with their admin,
 //!   adds, disables and enables admin accounts and issues new one-time passwords
 //!   (`orgs`, audited). Those accounts are managed by any admin whose scope contains
@@ -70,18 +70,19 @@ impl Scope {
         organisation::Column::Path.starts_with(&self.path)
     }
 
-    /// The organisations strictly below the scope's root (the scope without its root).
-    pub fn orgs_below(&self) -> SimpleExpr {
-        self.orgs()
-            .and(organisation::Column::Id.ne(self.org_id))
-    }
-
     /// `SELECT id FROM organisations WHERE path LIKE '<path>%'`: the ids in scope.
     pub fn org_ids(&self) -> SelectStatement {
         Query::select()
             .column(organisation::Column::Id)
             .from(organisation::Entity)
             .and_where(self.orgs())
+            .to_owned()
+    }
+
+    /// The ids of the organisations strictly below the scope's root.
+    pub fn org_ids_below(&self) -> SelectStatement {
+        self.org_ids()
+            .and_where(organisation::Column::Id.ne(self.org_id))
             .to_owned()
     }
 

@@ -2,6 +2,8 @@
 //! share: typed settings, the database connection, the job queue over Redis or SQLite,
 //! the clock, logging, and the job handlers themselves.
 
+pub mod activity_workflow;
+pub mod audit;
 pub mod clock;
 pub mod database;
 pub mod expiry;
