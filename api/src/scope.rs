@@ -28,7 +28,7 @@ use entity::{activity, organisation};
 use sea_orm::sea_query::{ExprTrait, Query, SelectStatement, SimpleExpr};
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait};
 
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::services::rush_cache::{ActivitySnapshot, Holder};
 
 /// An organisation subtree, named by the materialised path of its root (`/1/5/`).
@@ -114,7 +114,7 @@ pub fn require_owner(owner_org_id: i64, caller_org_id: i64) -> ApiResult<()> {
         Ok(())
     } else {
         Err(ApiError::Forbidden {
-            code: "NOT_OWNER",
+            code: ErrorCode::NotOwner,
             message: "该记录属于下级组织，只能由其所属组织的管理员修改（上级组织可以查看）".into(),
         })
     }

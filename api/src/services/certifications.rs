@@ -18,7 +18,7 @@ use sea_orm::{
 };
 
 use crate::auth::AdminPrincipal;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::paging::PageRequest;
 use crate::scope::require_owner;
 use crate::services::rate_limit::{self, Limit, Window};
@@ -36,7 +36,7 @@ pub struct Application {
 
 fn not_on_roster() -> ApiError {
     ApiError::Conflict {
-        code: "NOT_ON_ROSTER",
+        code: ErrorCode::NotOnRoster,
         message: "未在工会会员名单中找到与您姓名和证件号码一致的在会会员，请联系所在工会将您录入会员名单后再认证".into(),
         details: None,
     }
@@ -61,7 +61,7 @@ pub async fn apply(
             subject: account_id.to_string(),
             max: APPLICATIONS_PER_DAY,
             window: Window::BeijingDay,
-            code: "CERTIFICATION_TOO_FREQUENT",
+            code: ErrorCode::CertificationTooFrequent,
             message: "今日认证申请次数过多，请明天再试",
         },
     )
@@ -77,7 +77,7 @@ pub async fn apply(
             .is_some_and(|m| m.status == MemberStatus::Active);
         if still_active {
             return Err(ApiError::conflict(
-                "ALREADY_CERTIFIED",
+                ErrorCode::AlreadyCertified,
                 "您已完成工会会员认证",
             ));
         }
@@ -88,7 +88,7 @@ pub async fn apply(
         .is_some_and(|h| *h != hash)
     {
         return Err(ApiError::conflict(
-            "IDENTITY_MISMATCH",
+            ErrorCode::IdentityMismatch,
             "本账号已认证为其他会员，不能认证他人身份",
         ));
     }
@@ -149,20 +149,23 @@ pub async fn apply(
 
 fn already_pending() -> ApiError {
     ApiError::conflict(
-        "CERTIFICATION_PENDING",
+        ErrorCode::CertificationPending,
         "您的认证申请正在审核中，请耐心等待",
     )
 }
 
 fn id_taken() -> ApiError {
     ApiError::conflict(
-        "ID_ALREADY_CERTIFIED",
+        ErrorCode::IdAlreadyCertified,
         "该身份已被其他账号认证，一人只能认证一个账号；如有疑问请联系所在工会",
     )
 }
 
 fn not_pending() -> ApiError {
-    ApiError::conflict("CERTIFICATION_NOT_PENDING", "该申请已审核，不能重复处理")
+    ApiError::conflict(
+        ErrorCode::CertificationNotPending,
+        "该申请已审核，不能重复处理",
+    )
 }
 
 /// The account's latest application, if any.
@@ -248,7 +251,7 @@ pub async fn approve(
         .filter(|m| m.status == MemberStatus::Active && m.org_id == application.org_id)
         .ok_or_else(|| {
             ApiError::conflict(
-                "MEMBER_NOT_ACTIVE",
+                ErrorCode::MemberNotActive,
                 "该会员已不是本工会在会会员，不能通过认证，请驳回",
             )
         })?;

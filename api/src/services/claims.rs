@@ -34,7 +34,7 @@ use sea_orm::{
     FromQueryResult, PaginatorTrait, QueryFilter, QueryOrder, TransactionTrait, Value,
 };
 
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::scope;
 use crate::services::claim_batches::{Attempt, ClaimRequest};
 use crate::services::rush_cache::{ActivitySnapshot, Holder};
@@ -50,12 +50,12 @@ pub enum Refusal {
 }
 
 impl Refusal {
-    pub fn code(self) -> &'static str {
+    pub fn code(self) -> ErrorCode {
         match self {
-            Self::NotInWindow => "NOT_IN_WINDOW",
-            Self::NotEligible => "NOT_ELIGIBLE",
-            Self::LimitReached => "LIMIT_REACHED",
-            Self::SoldOut => "SOLD_OUT",
+            Self::NotInWindow => ErrorCode::NotInWindow,
+            Self::NotEligible => ErrorCode::NotEligible,
+            Self::LimitReached => ErrorCode::LimitReached,
+            Self::SoldOut => ErrorCode::SoldOut,
         }
     }
 
@@ -157,7 +157,7 @@ pub async fn claim(
     let holder = state.cache.holder(&state.db, account_id).await?;
     let Some(member) = holder.member.clone() else {
         return Err(ApiError::conflict(
-            "NOT_ELIGIBLE",
+            ErrorCode::NotEligible,
             "请先完成工会会员实名认证后再领取",
         ));
     };
@@ -378,7 +378,7 @@ async fn diagnose(
     {
         if first.activity_id != snapshot.activity.id {
             return Err(ApiError::conflict(
-                "IDEMPOTENCY_KEY_REUSED",
+                ErrorCode::IdempotencyKeyReused,
                 "Idempotency-Key 已用于其他活动的领取，请换一个",
             ));
         }

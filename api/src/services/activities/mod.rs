@@ -33,12 +33,12 @@ pub use queries::{ActivityFilter, Counts, Totals, counts, list, org_names};
 pub use workflow::{create, delete, review_queue, trail_of, transition, update};
 
 use crate::auth::AdminPrincipal;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::scope::{Scope, require_owner};
 
 fn illegal(e: IllegalTransition) -> ApiError {
     ApiError::Conflict {
-        code: "ILLEGAL_TRANSITION",
+        code: ErrorCode::IllegalTransition,
         message: e.to_string(),
         details: Some(serde_json::json!({
             "status": e.current,
@@ -123,7 +123,7 @@ async fn edit_refused<C: ConnectionTrait>(
         Ok(now_row) => match now_row.status.apply(ActivityAction::Edit) {
             Err(e) => illegal(e),
             Ok(_) if version.is_some_and(|v| v != now_row.version) => ApiError::stale("活动"),
-            Ok(_) => ApiError::conflict("CONFLICT", "活动已被他人修改，请刷新后重试"),
+            Ok(_) => ApiError::conflict(ErrorCode::Conflict, "活动已被他人修改，请刷新后重试"),
         },
         Err(e) => e,
     }

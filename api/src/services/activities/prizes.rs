@@ -13,7 +13,7 @@ use sea_orm::{
 
 use super::{edit_refused, illegal, lock_editable, own_org, owned, trail_kept};
 use crate::auth::AdminPrincipal;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::state::AppState;
 
 pub(super) async fn release<C: ConnectionTrait>(
@@ -157,7 +157,7 @@ pub async fn add_prize(
             .await?
             .ok_or(ApiError::NotFound("优惠券"))?;
         return Err(ApiError::Conflict {
-            code: "INSUFFICIENT_QUANTITY",
+            code: ErrorCode::InsufficientQuantity,
             message: format!(
                 "优惠券剩余可分配数量不足：共{}张，已分配{}张，剩余{}张",
                 fresh.quantity,
@@ -180,7 +180,11 @@ pub async fn add_prize(
     .insert(&txn)
     .await
     .map_err(|e| {
-        ApiError::on_unique(e, "PRIZE_EXISTS", "奖品列表中已有该优惠券，请先移除再添加")
+        ApiError::on_unique(
+            e,
+            ErrorCode::PrizeExists,
+            "奖品列表中已有该优惠券，请先移除再添加",
+        )
     })?;
     trail_kept(
         &txn,

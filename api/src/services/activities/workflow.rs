@@ -19,7 +19,7 @@ use super::{
     ActivityInput, actor, edit_refused, illegal, lock_editable, own_org, owned, trail_kept, visible,
 };
 use crate::auth::AdminPrincipal;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::input::multiline_text;
 use crate::paging::PageRequest;
 use crate::scope::require_owner;
@@ -206,7 +206,7 @@ async fn authorise(
     }
     if !may_review(state, me, current.id).await? {
         return Err(ApiError::Forbidden {
-            code: "NOT_REVIEWER",
+            code: ErrorCode::NotReviewer,
             message: "只能由上级组织的管理员审核（不能审核本级发布或本人提交的活动）".into(),
         });
     }
@@ -236,15 +236,16 @@ async fn check_preconditions(
             }
             if current.ends_at <= now {
                 return Err(ApiError::conflict(
-                    "ACTIVITY_ENDED",
+                    ErrorCode::ActivityEnded,
                     "活动已结束，不能提交审核",
                 ));
             }
             Ok(())
         }
-        ActivityAction::Open if current.ends_at <= now => {
-            Err(ApiError::conflict("ACTIVITY_ENDED", "活动已结束，不能开启"))
-        }
+        ActivityAction::Open if current.ends_at <= now => Err(ApiError::conflict(
+            ErrorCode::ActivityEnded,
+            "活动已结束，不能开启",
+        )),
         _ => Ok(()),
     }
 }
@@ -276,7 +277,7 @@ pub async fn transition(
         let fresh = visible(&txn, &me.scope, id).await?;
         return Err(match fresh.status.apply(action) {
             Err(e) => illegal(e),
-            Ok(_) => ApiError::conflict("CONFLICT", "活动状态已变化，请刷新后重试"),
+            Ok(_) => ApiError::conflict(ErrorCode::Conflict, "活动状态已变化，请刷新后重试"),
         });
     }
     if action == ActivityAction::Open {
