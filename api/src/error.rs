@@ -245,6 +245,14 @@ impl ApiError {
         }
     }
 
+    /// 403 `NOT_CERTIFIED`: a member-app account without a certified membership.
+    pub fn not_certified() -> Self {
+        Self::Forbidden {
+            code: ErrorCode::NotCertified,
+            message: "请先完成工会会员实名认证".into(),
+        }
+    }
+
     /// 409 for an edit based on a version someone else has changed since it was read.
     pub fn stale(what: &str) -> Self {
         Self::conflict(

@@ -9,7 +9,7 @@ use entity::{activity, claim, voucher};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
-use crate::error::{ApiError, ApiResult, ErrorCode};
+use crate::error::{ApiError, ApiResult};
 use crate::scope;
 use crate::services::claims::{self, Refusal};
 use crate::services::rush_cache::{ActivitySnapshot, Holder};
@@ -27,10 +27,7 @@ pub struct MemberView {
 
 fn certified(holder: &Holder) -> ApiResult<()> {
     if holder.member.is_none() {
-        return Err(ApiError::Forbidden {
-            code: ErrorCode::NotCertified,
-            message: "请先完成工会会员实名认证".into(),
-        });
+        return Err(ApiError::not_certified());
     }
     Ok(())
 }

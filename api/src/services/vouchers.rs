@@ -5,7 +5,7 @@ use entity::enums::VoucherStatus;
 use entity::voucher;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
 
-use crate::error::{ApiError, ApiResult, ErrorCode};
+use crate::error::{ApiError, ApiResult};
 use crate::paging::PageRequest;
 use crate::state::AppState;
 
@@ -23,10 +23,7 @@ async fn member_of(state: &AppState, account_id: i64) -> ApiResult<i64> {
         .member
         .as_ref()
         .map(|m| m.id)
-        .ok_or_else(|| ApiError::Forbidden {
-            code: ErrorCode::NotCertified,
-            message: "请先完成工会会员实名认证".into(),
-        })
+        .ok_or_else(ApiError::not_certified)
 }
 
 /// The member's vouchers, newest first, optionally of one (effective) status.

@@ -47,6 +47,14 @@ fn unavailable() -> ApiError {
     }
 }
 
+/// 502 `WECHAT_ERROR`: WeChat answered something unusable.
+fn failed() -> ApiError {
+    ApiError::BadGateway {
+        code: ErrorCode::WechatError,
+        message: "微信登录失败，请稍后重试".into(),
+    }
+}
+
 fn map_errcode(errcode: i64, errmsg: &str) -> ApiError {
     match errcode {
         40029 | 40163 | 40125 => ApiError::BadRequest {
@@ -121,20 +129,14 @@ pub async fn exchange(state: &AppState, source: WechatSource, code: &str) -> Api
     // WeChat often labels JSON as text/plain: parse the bytes whatever the type says.
     let answer: Answer = serde_json::from_slice(&bytes).map_err(|_| {
         tracing::warn!("WeChat answer is not the expected JSON");
-        ApiError::BadGateway {
-            code: ErrorCode::WechatError,
-            message: "微信登录失败，请稍后重试".into(),
-        }
+        failed()
     })?;
     if let Some(errcode) = answer.errcode.filter(|c| *c != 0) {
         return Err(map_errcode(errcode, answer.errmsg.as_deref().unwrap_or("")));
     }
     let openid = answer.openid.filter(|o| !o.is_empty()).ok_or_else(|| {
         tracing::warn!("WeChat answer without openid");
-        ApiError::BadGateway {
-            code: ErrorCode::WechatError,
-            message: "微信登录失败，请稍后重试".into(),
-        }
+        failed()
     })?;
     let unionid = answer.unionid.filter(|u| !u.is_empty());
     if !is_identifier(&openid) || !unionid.as_deref().is_none_or(is_identifier) {
