@@ -13,13 +13,13 @@ use poem_openapi::{ApiResponse, Object};
 use sea_orm::{DbErr, SqlErr};
 use serde_json::Value;
 
-/// Declares the error codes: each variant with the string the client receives.
+/// Declares the error codes: each variant with the string the client receives. The
+/// Chinese message of each refusal is written once, where it is refused (a constructor
+/// where a refusal occurs in several places, e.g. `ApiError::not_certified`).
 macro_rules! error_codes {
     ($($name:ident = $code:literal,)*) => {
-        /// Every machine-readable error code the API answers, as `code` in the error body
-        /// (SCREAMING_SNAKE strings, listed in the OpenAPI document so clients can switch
-        /// on them). The Chinese message of each refusal is written once, by the service
-        /// that refuses (a constructor where a refusal occurs in several places).
+        /// Every machine-readable error code the API answers, as `code` in the error
+        /// body: clients switch on it; the Chinese `message` is for people.
         #[derive(
             Clone, Copy, Debug, PartialEq, Eq, Hash, poem_openapi::Enum, serde::Serialize,
             serde::Deserialize,
