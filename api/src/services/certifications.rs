@@ -42,7 +42,8 @@ fn not_on_roster() -> ApiError {
     }
 }
 
-/// Files an application for the calling account.
+/// Files an application for the calling account: the person named, the daily limit,
+/// what the account already is, the roster match, then the application itself.
 #[tracing::instrument(skip_all, fields(account_id))]
 pub async fn apply(
     state: &AppState,
@@ -66,6 +67,40 @@ pub async fn apply(
         },
     )
     .await?;
+    check_account(state, account_id, &hash).await?;
+    let member = roster_match(state, account_id, &hash, &name).await?;
+    let application = certification::ActiveModel {
+        account_id: Set(account_id),
+        member_id: Set(member.id),
+        org_id: Set(member.org_id),
+        name: Set(member.name.clone()),
+        id_number_hash: Set(hash),
+        id_number_masked: Set(mask_id_number(id.as_str())),
+        status: Set(CertificationStatus::Pending),
+        reject_reason: Set(None),
+        reviewed_by: Set(None),
+        reviewed_at: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&state.db)
+    .await
+    .map_err(|e| match e.sql_err() {
+        Some(SqlErr::UniqueConstraintViolation(_)) => already_pending(),
+        _ => ApiError::Db(e),
+    })?;
+    tracing::info!(
+        certification_id = application.id,
+        org_id = application.org_id,
+        "certification application filed"
+    );
+    Ok(application)
+}
+
+/// What the account already is refuses a new application: certified as an active
+/// member, certified as someone else, or an application pending.
+async fn check_account(state: &AppState, account_id: i64, hash: &str) -> ApiResult<()> {
     let account = app_account::Entity::find_by_id(account_id)
         .one(&state.db)
         .await?
@@ -100,51 +135,36 @@ pub async fn apply(
     if pending > 0 {
         return Err(already_pending());
     }
+    Ok(())
+}
+
+/// The active roster member with this ID number and name, when no other account has
+/// certified with the number.
+async fn roster_match(
+    state: &AppState,
+    account_id: i64,
+    hash: &str,
+    name: &str,
+) -> ApiResult<member::Model> {
     // The roster match (ID number and name) comes before anything is said about the
     // ID number: a wrong name hears NOT_ON_ROSTER whether or not someone else has
     // certified with that number, so the answer cannot be used to probe it.
     let member = member::Entity::find()
-        .filter(member::Column::IdNumberHash.eq(hash.as_str()))
+        .filter(member::Column::IdNumberHash.eq(hash))
         .filter(member::Column::Status.eq(MemberStatus::Active))
         .one(&state.db)
         .await?
-        .filter(|m| members::same_name(&m.name, &name))
+        .filter(|m| members::same_name(&m.name, name))
         .ok_or_else(not_on_roster)?;
     let taken = app_account::Entity::find()
-        .filter(app_account::Column::CertifiedIdHash.eq(hash.as_str()))
+        .filter(app_account::Column::CertifiedIdHash.eq(hash))
         .filter(app_account::Column::Id.ne(account_id))
         .count(&state.db)
         .await?;
     if taken > 0 {
         return Err(id_taken());
     }
-    let application = certification::ActiveModel {
-        account_id: Set(account_id),
-        member_id: Set(member.id),
-        org_id: Set(member.org_id),
-        name: Set(member.name.clone()),
-        id_number_hash: Set(hash),
-        id_number_masked: Set(mask_id_number(id.as_str())),
-        status: Set(CertificationStatus::Pending),
-        reject_reason: Set(None),
-        reviewed_by: Set(None),
-        reviewed_at: Set(None),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
-    }
-    .insert(&state.db)
-    .await
-    .map_err(|e| match e.sql_err() {
-        Some(SqlErr::UniqueConstraintViolation(_)) => already_pending(),
-        _ => ApiError::Db(e),
-    })?;
-    tracing::info!(
-        certification_id = application.id,
-        org_id = application.org_id,
-        "certification application filed"
-    );
-    Ok(application)
+    Ok(member)
 }
 
 fn already_pending() -> ApiError {
