@@ -1,5 +1,6 @@
 //! The expiry sweep: marks unused vouchers past their window as expired (视为自动放弃)
-//! and ends (closes) activities past their end. Batched; safe on several workers at
+//! and ends (closes) activities past their end through the workflow's one writer
+//! (`activity_workflow::transition`, as the system). Batched; safe on several workers at
 //! once: every update is conditional on the state it changes, so a row is changed by
 //! one worker only, and on PostgreSQL concurrent sweepers skip each other's batches.
 //! Redemption checks the window itself, so correctness never waits for this sweep.
