@@ -184,7 +184,7 @@ pub async fn workbook(state: &AppState, me: &AdminPrincipal) -> ApiResult<Vec<u8
     let lines = dashboard(state, me).await?;
     let generated = state.clock.now().with_timezone(&jobs::clock::beijing());
     write_workbook(&lines, &generated.format("%Y-%m-%d %H:%M").to_string())
-        .map_err(|e| ApiError::Internal(anyhow::anyhow!("stats workbook: {e}")).into())
+        .map_err(|e| ApiError::Internal(anyhow::anyhow!("stats workbook: {e}")))
 }
 
 /// Subtotals per organisation, names indented by level, amounts in yuan.
