@@ -292,7 +292,7 @@ impl StaffApi {
                 phone_masked: found.holder_phone_masked.unwrap_or_default(),
             },
             redeemable: reason.is_none(),
-            reason: reason.map(|r| r.code().to_owned()),
+            reason: reason.map(|r| r.code().as_str().to_owned()),
             redeemed_at: found.redeemed_at,
             redeemed_merchant_name: found.redeemed_merchant_name,
         }))

@@ -34,7 +34,8 @@ use sea_orm::{
     FromQueryResult, PaginatorTrait, QueryFilter, QueryOrder, TransactionTrait, Value,
 };
 
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, ErrorCode};
+use crate::scope;
 use crate::services::claim_batches::{Attempt, ClaimRequest};
 use crate::services::rush_cache::{ActivitySnapshot, Holder};
 use crate::state::AppState;
@@ -49,12 +50,12 @@ pub enum Refusal {
 }
 
 impl Refusal {
-    pub fn code(self) -> &'static str {
+    pub fn code(self) -> ErrorCode {
         match self {
-            Self::NotInWindow => "NOT_IN_WINDOW",
-            Self::NotEligible => "NOT_ELIGIBLE",
-            Self::LimitReached => "LIMIT_REACHED",
-            Self::SoldOut => "SOLD_OUT",
+            Self::NotInWindow => ErrorCode::NotInWindow,
+            Self::NotEligible => ErrorCode::NotEligible,
+            Self::LimitReached => ErrorCode::LimitReached,
+            Self::SoldOut => ErrorCode::SoldOut,
         }
     }
 
@@ -72,19 +73,6 @@ impl Refusal {
     pub fn into_error(self) -> ApiError {
         ApiError::conflict(self.code(), self.message())
     }
-}
-
-/// Whether the member may see the activity at all (open, and the scope contains the
-/// member's organisation and unit). Out of scope answers 404, like anything invisible.
-pub fn visible_to(snapshot: &ActivitySnapshot, holder: &Holder) -> bool {
-    let (Some(member), Some(path)) = (&holder.member, &holder.org_path) else {
-        return false;
-    };
-    let a = &snapshot.activity;
-    is_open(a.status)
-        && !snapshot.scope_path.is_empty()
-        && path.starts_with(&snapshot.scope_path)
-        && a.scope_unit_id.is_none_or(|u| member.unit_id == Some(u))
 }
 
 /// The checks that need no count: window, member status, birthday rule.
@@ -169,7 +157,7 @@ pub async fn claim(
     let holder = state.cache.holder(&state.db, account_id).await?;
     let Some(member) = holder.member.clone() else {
         return Err(ApiError::conflict(
-            "NOT_ELIGIBLE",
+            ErrorCode::NotEligible,
             "请先完成工会会员实名认证后再领取",
         ));
     };
@@ -177,7 +165,7 @@ pub async fn claim(
         .cache
         .activity(&state.db, activity_id)
         .await?
-        .filter(|s| visible_to(s, &holder) || closed_in_scope(s, &holder))
+        .filter(|s| scope::member_sees(s, &holder) || scope::member_saw_closed(s, &holder))
         .ok_or(ApiError::NotFound("活动"))?;
     if !is_open(snapshot.activity.status) {
         return Err(Refusal::NotInWindow.into_error());
@@ -353,13 +341,6 @@ fn random_start((lo, hi): (i64, i64)) -> i64 {
     }
 }
 
-/// A closed activity the member could otherwise see: answered `NOT_IN_WINDOW`, not 404.
-fn closed_in_scope(snapshot: &ActivitySnapshot, holder: &Holder) -> bool {
-    let mut open = snapshot.clone();
-    open.activity.status = ActivityStatus::Open;
-    snapshot.activity.status == ActivityStatus::Closed && visible_to(&open, holder)
-}
-
 enum Diagnosis {
     Replay(claim::Model),
     Refused(Refusal),
@@ -397,7 +378,7 @@ async fn diagnose(
     {
         if first.activity_id != snapshot.activity.id {
             return Err(ApiError::conflict(
-                "IDEMPOTENCY_KEY_REUSED",
+                ErrorCode::IdempotencyKeyReused,
                 "Idempotency-Key 已用于其他活动的领取，请换一个",
             ));
         }

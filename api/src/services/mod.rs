@@ -14,6 +14,7 @@ pub mod claims;
 pub mod coupons;
 pub mod files;
 pub mod html;
+pub mod imports;
 pub mod login_guard;
 pub mod managed_accounts;
 pub mod members;

@@ -27,7 +27,7 @@ use jobs::database::stmt;
 use sea_orm::{DatabaseBackend, FromQueryResult};
 
 use crate::auth::StaffPrincipal;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::paging::PageRequest;
 use crate::services::rate_limit::{self, Limit, Window};
 use crate::state::AppState;
@@ -43,7 +43,7 @@ fn lookup_limit(staff_id: i64) -> Limit {
         subject: staff_id.to_string(),
         max: MAX_FAILED_LOOKUPS,
         window: Window::Seconds(LOOKUP_WINDOW_SECONDS),
-        code: "TOO_MANY_LOOKUPS",
+        code: ErrorCode::TooManyLookups,
         message: "查询不存在的券码次数过多，请{seconds}秒后再试",
     }
 }
@@ -66,12 +66,12 @@ impl Reason {
         }
     }
 
-    pub fn code(self) -> &'static str {
+    pub fn code(self) -> ErrorCode {
         match self {
-            Self::NotAuthorised => "NOT_AUTHORISED",
-            Self::AlreadyRedeemed => "ALREADY_REDEEMED",
-            Self::Expired => "EXPIRED",
-            Self::NotInWindow => "NOT_IN_WINDOW",
+            Self::NotAuthorised => ErrorCode::NotAuthorised,
+            Self::AlreadyRedeemed => ErrorCode::AlreadyRedeemed,
+            Self::Expired => ErrorCode::Expired,
+            Self::NotInWindow => ErrorCode::NotInWindow,
         }
     }
 }
@@ -130,7 +130,7 @@ impl Scanned {
         match reason {
             Reason::NotAuthorised => reason.refusal_without_details(),
             Reason::AlreadyRedeemed => ApiError::Conflict {
-                code: "ALREADY_REDEEMED",
+                code: ErrorCode::AlreadyRedeemed,
                 message: format!(
                     "此券已于{}在{}核销",
                     self.redeemed_at.map(fmt).unwrap_or_default(),
@@ -142,14 +142,14 @@ impl Scanned {
                 })),
             },
             Reason::Expired => ApiError::Conflict {
-                code: "EXPIRED",
+                code: ErrorCode::Expired,
                 message: format!("此券已过期（有效期至{}）", fmt(self.valid_to)),
                 details: Some(serde_json::json!({
                     "valid_to": self.valid_to.with_timezone(&beijing()).to_rfc3339(),
                 })),
             },
             Reason::NotInWindow => ApiError::Conflict {
-                code: "NOT_IN_WINDOW",
+                code: ErrorCode::NotInWindow,
                 message: format!(
                     "不在有效期内（{} 至 {}），暂不能核销",
                     fmt(self.valid_from),
@@ -179,7 +179,7 @@ async fn refuse_if_blocked(
     {
         let retry_after_seconds = std::cmp::max(r.window_ends_at - now.timestamp(), 1);
         return Err(ApiError::TooManyRequests {
-            code: "TOO_MANY_LOOKUPS",
+            code: ErrorCode::TooManyLookups,
             message: format!("查询不存在的券码次数过多，请{retry_after_seconds}秒后再试"),
             retry_after_seconds,
         });
@@ -198,7 +198,7 @@ async fn failed_lookup(
         Ok(()) => {
             tracing::warn!(
                 staff_id = me.staff_id,
-                code = answer.body().code,
+                code = answer.body().code.as_str(),
                 "failed voucher lookup"
             );
             answer
@@ -247,7 +247,7 @@ async fn require_active(state: &AppState, me: &StaffPrincipal) -> ApiResult<()> 
     }
     if !standing.online {
         return Err(ApiError::Forbidden {
-            code: "MERCHANT_OFFLINE",
+            code: ErrorCode::MerchantOffline,
             message: "本商家已下线，暂停核销；如需恢复请联系工会管理员".into(),
         });
     }

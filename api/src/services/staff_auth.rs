@@ -11,7 +11,7 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, TransactionTrait};
 
 use crate::auth::{StaffPrincipal, password};
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::services::{login_guard, sessions, wechat};
 use crate::state::AppState;
 
@@ -34,7 +34,7 @@ async fn merchant_of(
 /// 403 `ACCOUNT_DISABLED`.
 pub fn disabled() -> ApiError {
     ApiError::Forbidden {
-        code: "ACCOUNT_DISABLED",
+        code: ErrorCode::AccountDisabled,
         message: "账号已停用，请联系商家或工会管理员".into(),
     }
 }
@@ -91,7 +91,7 @@ pub async fn login(
             Ok(identity) => Some(identity.openid),
             // WeChat missing or down: the password log-in still works, unbound.
             Err(ApiError::Unavailable { code, .. }) => {
-                tracing::warn!(code, "staff log-in without WeChat binding");
+                tracing::warn!(code = code.as_str(), "staff log-in without WeChat binding");
                 None
             }
             Err(e) => return Err(e),
@@ -118,7 +118,7 @@ pub async fn login(
             .exec(&state.db)
             .await
             .map_err(
-                |e| match ApiError::on_unique(e, "WECHAT_ALREADY_BOUND", "") {
+                |e| match ApiError::on_unique(e, ErrorCode::WechatAlreadyBound, "") {
                     ApiError::Conflict { .. } => already_bound(),
                     other => other,
                 },
@@ -144,7 +144,7 @@ pub async fn login(
 
 fn already_bound() -> ApiError {
     ApiError::conflict(
-        "WECHAT_ALREADY_BOUND",
+        ErrorCode::WechatAlreadyBound,
         "该微信已绑定其他商家账号，请使用账号密码登录",
     )
 }
@@ -162,7 +162,7 @@ pub async fn login_wechat(state: &AppState, wx_code: &str) -> ApiResult<StaffLog
         .one(&state.db)
         .await?
         .ok_or_else(|| ApiError::LoginRefused {
-            code: "WECHAT_NOT_BOUND",
+            code: ErrorCode::WechatNotBound,
             message: "该微信尚未绑定商家账号，请使用手机号和密码登录".into(),
         })?;
     refuse_unusable(&staff, state.clock.now())?;
