@@ -5,7 +5,8 @@
 use anyhow::Context;
 use api::Application;
 use clap::Parser;
-use jobs::{Clock, Settings, telemetry};
+use api::settings::Settings;
+use jobs::{Clock, telemetry};
 
 /// glibc's malloc took a sixth of the server's CPU under the claims benchmark
 /// (fragmentation in many small, short-lived allocations across threads).

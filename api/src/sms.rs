@@ -16,7 +16,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use entity::value::Phone;
-use jobs::Settings;
+use crate::settings::Settings;
 
 /// The gateway purpose of a merchant account's one-time initial password.
 pub const INITIAL_PASSWORD_PURPOSE: &str = "initial_password";
