@@ -4,8 +4,8 @@
 
 use anyhow::Context;
 use api::Application;
-use clap::Parser;
 use api::settings::Settings;
+use clap::Parser;
 use jobs::{Clock, telemetry};
 
 /// glibc's malloc took a sixth of the server's CPU under the claims benchmark

@@ -19,7 +19,7 @@ pub async fn connect(settings: &Settings) -> Result<DatabaseConnection, DbErr> {
 }
 
 /// PostgreSQL: a second, small pool for the api's batch statements (claims,
-/// redemptions, token lookups; see `api::services::batch_lanes`), whose sessions always
+/// redemptions, token lookups; see `api::services::store::batch_lanes`), whose sessions always
 /// use the generic plan of a prepared statement.
 ///
 /// Each batch statement looks its rows up by key from `unnest`ed arrays, so its best
@@ -27,7 +27,7 @@ pub async fn connect(settings: &Settings) -> Result<DatabaseConnection, DbErr> {
 /// statement whose plan for a small array looks cheaper than the generic one: the member
 /// token lookup was planned afresh in 768 of 1,716 calls in one `bench_claims` run, at
 /// 1.1 ms each, more than twice its execution time. The main pool keeps the default,
-/// which statements such as `claims::claims_used` rely on.
+/// which statements such as the count of a member's claims (`store::postgres`) rely on.
 pub async fn connect_for_batches(
     settings: &Settings,
     max_connections: u32,

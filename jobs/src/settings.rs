@@ -291,6 +291,9 @@ mod tests {
     fn embedded_settings_use_sqlite_in_the_data_dir() {
         let settings = Settings::embedded("/tmp/x");
         assert!(settings.is_sqlite());
-        assert_eq!(settings.database_url(), "sqlite:///tmp/x/gonghui.db?mode=rwc");
+        assert_eq!(
+            settings.database_url(),
+            "sqlite:///tmp/x/gonghui.db?mode=rwc"
+        );
     }
 }

@@ -12,8 +12,8 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Duration, Utc};
-use jobs::Clock;
 use entity::{activity, app_account, coupon, member, organisation, voucher};
+use jobs::Clock;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query, SelectStatement};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, IdenStatic, Iterable, QueryFilter,
@@ -277,8 +277,9 @@ async fn load_holder<C: ConnectionTrait>(db: &C, account_id: i64) -> ApiResult<H
 }
 
 /// `app_accounts` with the linked roster member (columns prefixed `m_`) and the
-/// member's organisation path; callers add their condition (and `sessions.resolve_member`
-/// the session it comes through), and read a row back with `holder_of`.
+/// member's organisation path; callers add their condition (and
+/// `sessions::MemberSession::select` the session it comes through), and read a row back
+/// with `holder_of`.
 pub(crate) fn holder_select() -> SelectStatement {
     let mut select = Query::select();
     select

@@ -10,10 +10,10 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use api::Application;
-use api::state::AppState;
-use jobs::workers::JobContext;
 use api::settings::Settings;
+use api::state::AppState;
 use jobs::Clock;
+use jobs::workers::JobContext;
 use reqwest::{Method, StatusCode};
 use sea_orm::{ConnectionTrait, Database};
 use secrecy::{ExposeSecret, SecretString};

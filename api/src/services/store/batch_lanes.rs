@@ -123,12 +123,7 @@ impl<B: Batched> std::fmt::Debug for Lanes<B> {
 impl<B: Batched> Lanes<B> {
     /// Starts the lanes on the current tokio runtime; they end when the last clone of
     /// the queue is dropped. `kind` names their batches in the metrics.
-    pub fn start(
-        db: B::Db,
-        limits: QueueLimits,
-        metrics: Metrics,
-        kind: &'static str,
-    ) -> Self {
+    pub fn start(db: B::Db, limits: QueueLimits, metrics: Metrics, kind: &'static str) -> Self {
         let (queue, incoming) = mpsc::channel(limits.capacity.max(1));
         let incoming: Incoming<B> = Arc::new(Mutex::new(incoming));
         for _ in 0..LANES {
@@ -264,11 +259,7 @@ async fn run<B: Batched>(db: &B::Db, batch: Vec<Pending<B>>) {
     }
 }
 
-async fn answer_one_by_one<B: Batched>(
-    db: &B::Db,
-    batch: Vec<Pending<B>>,
-    why: &'static str,
-) {
+async fn answer_one_by_one<B: Batched>(db: &B::Db, batch: Vec<Pending<B>>, why: &'static str) {
     for pending in batch {
         let answer = B::execute(db, &[&pending.request]).await.and_then(|mut a| {
             if a.len() == 1 {
@@ -298,8 +289,7 @@ mod tests {
             (request.0 >= 0).then_some(request.0)
         }
 
-        async fn execute(_db: &(), requests: &[&(i64, i64)]
-        ) -> ApiResult<Vec<i64>> {
+        async fn execute(_db: &(), requests: &[&(i64, i64)]) -> ApiResult<Vec<i64>> {
             Ok(requests.iter().map(|r| r.1 * 2).collect())
         }
     }

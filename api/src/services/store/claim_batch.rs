@@ -104,10 +104,7 @@ impl Batched for ClaimBatch {
     }
 
     /// One statement for the whole batch; the answers come back in request order.
-    async fn execute(
-        db: &PgPool,
-        requests: &[&ClaimRequest],
-    ) -> ApiResult<Vec<Attempt>> {
+    async fn execute(db: &PgPool, requests: &[&ClaimRequest]) -> ApiResult<Vec<Attempt>> {
         let mut want_ix = Vec::new();
         let mut want_prize = Vec::new();
         let mut want_start = Vec::new();

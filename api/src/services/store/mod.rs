@@ -42,8 +42,7 @@ pub trait ClaimStore: Send + Sync {
     async fn attempt(&self, request: ClaimRequest) -> ApiResult<Attempt>;
 
     /// How many claims the member has under this day key.
-    async fn claims_used(&self, activity_id: i64, member_id: i64, day_key: &str)
-    -> ApiResult<u64>;
+    async fn claims_used(&self, activity_id: i64, member_id: i64, day_key: &str) -> ApiResult<u64>;
 }
 
 /// The write of a redemption (see `redemptions`).
@@ -89,10 +88,14 @@ impl Stores {
     ) -> anyhow::Result<Self> {
         match db.get_database_backend() {
             DatabaseBackend::Postgres => {
-                let (store, batch_pool) = postgres::PostgresStore::open(db, settings, metrics).await?;
+                let (store, batch_pool) =
+                    postgres::PostgresStore::open(db, settings, metrics).await?;
                 Ok(Self::of(Arc::new(store), Some(batch_pool)))
             }
-            _ => Ok(Self::of(Arc::new(sqlite::SqliteStore::new(db.clone())), None)),
+            _ => Ok(Self::of(
+                Arc::new(sqlite::SqliteStore::new(db.clone())),
+                None,
+            )),
         }
     }
 

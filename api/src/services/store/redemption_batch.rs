@@ -59,10 +59,7 @@ impl Batched for RedemptionBatch {
         Some(request.code.clone())
     }
 
-    async fn execute(
-        db: &PgPool,
-        requests: &[&RedeemRequest],
-    ) -> ApiResult<Vec<Option<Redeemed>>> {
+    async fn execute(db: &PgPool, requests: &[&RedeemRequest]) -> ApiResult<Vec<Option<Redeemed>>> {
         let rows = sea_orm::sqlx::query(batch_sql())
             .bind(column(requests, |r| r.code.clone()))
             .bind(column(requests, |r| r.now))

@@ -6,8 +6,8 @@ use entity::{claim, voucher};
 use jobs::database::stmt;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, FromQueryResult,
-    PaginatorTrait, QueryFilter, TransactionTrait, Value,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, FromQueryResult, PaginatorTrait,
+    QueryFilter, TransactionTrait, Value,
 };
 
 use super::{ClaimStore, RedemptionStore, TokenStore};
@@ -29,7 +29,10 @@ impl SqliteStore {
 
     /// One token lookup (`sessions::lookup_select`).
     async fn session<R: SessionRow>(&self, lookup: TokenLookup) -> ApiResult<Option<R>> {
-        let select = lookup_select::<R>(Expr::val(lookup.digest).into(), Expr::val(lookup.now).into());
+        let select = lookup_select::<R>(
+            Expr::val(lookup.digest).into(),
+            Expr::val(lookup.now).into(),
+        );
         let backend = self.db.get_database_backend();
         match self.db.query_one_raw(backend.build(&select)).await? {
             Some(row) => Ok(Some(R::read(&row)?)),
@@ -103,12 +106,7 @@ impl ClaimStore for SqliteStore {
         Ok(Attempt::Claimed { claim_id, vouchers })
     }
 
-    async fn claims_used(
-        &self,
-        activity_id: i64,
-        member_id: i64,
-        day_key: &str,
-    ) -> ApiResult<u64> {
+    async fn claims_used(&self, activity_id: i64, member_id: i64, day_key: &str) -> ApiResult<u64> {
         Ok(claim::Entity::find()
             .filter(claim::Column::ActivityId.eq(activity_id))
             .filter(claim::Column::MemberId.eq(member_id))

@@ -4,9 +4,9 @@
 
 use std::marker::PhantomData;
 
+use sea_orm::QueryResult;
 use sea_orm::sea_query::{Expr, PostgresQueryBuilder};
 use sea_orm::sqlx::PgPool;
-use sea_orm::QueryResult;
 
 use crate::error::ApiResult;
 use crate::services::sessions::{SessionRow, lookup_select};
