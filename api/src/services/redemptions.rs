@@ -418,13 +418,15 @@ pub async fn redeem(
     })
 }
 
-/// One page of the merchant's redemptions between two Beijing dates (inclusive), with
-/// the count and the face-value total of the whole filter (vouchers' own face values).
+/// One page of the merchant's redemptions between two Beijing dates (inclusive),
+/// optionally of one voucher code (exact, normalised as typed codes are), with the
+/// count and the face-value total of the whole filter (vouchers' own face values).
 pub async fn history(
     state: &AppState,
     me: &StaffPrincipal,
     from: Option<NaiveDate>,
     to: Option<NaiveDate>,
+    code: Option<&str>,
     page: PageRequest,
 ) -> ApiResult<(Vec<Redemption>, u64, i64)> {
     if let (Some(f), Some(t)) = (from, to)
@@ -440,9 +442,18 @@ pub async fn history(
         |t| beijing_day_start(t + chrono::Duration::days(1)),
     );
     let backend = state.db.get_database_backend();
-    let filter = "FROM vouchers v JOIN coupons c ON c.id = v.coupon_id \
-         WHERE v.redeemed_by_merchant_id = $1 AND v.status = 'redeemed' \
-         AND v.redeemed_at >= $2 AND v.redeemed_at < $3";
+    let mut filter = String::from(
+        "WHERE v.redeemed_by_merchant_id = $1 AND v.status = 'redeemed' \
+         AND v.redeemed_at >= $2 AND v.redeemed_at < $3",
+    );
+    let mut values: Vec<sea_orm::Value> = vec![me.merchant_id.into(), start.into(), end.into()];
+    if let Some(raw) = code.map(str::trim).filter(|c| !c.is_empty()) {
+        let code = entity::value::voucher_code::normalize(raw).ok_or_else(|| {
+            ApiError::validation("券码格式不正确：应为24位字母或数字（不区分大小写）")
+        })?;
+        values.push(code.into());
+        filter.push_str(" AND v.code = $4");
+    }
     #[derive(FromQueryResult)]
     struct Totals {
         n: i64,
@@ -450,36 +461,35 @@ pub async fn history(
     }
     let totals = Totals::find_by_statement(stmt(
         backend,
-        &format!("SELECT COUNT(*) AS n, CAST(COALESCE(SUM(v.amount_fen), 0) AS BIGINT) AS amount {filter}"),
-        vec![me.merchant_id.into(), start.into(), end.into()],
+        &format!(
+            "SELECT COUNT(*) AS n, CAST(COALESCE(SUM(v.amount_fen), 0) AS BIGINT) AS amount \
+             FROM vouchers v {filter}"
+        ),
+        values.clone(),
     ))
     .one(&state.db)
     .await?
     .map_or((0, 0), |t| (t.n, t.amount));
+    let (limit, offset) = (values.len() + 1, values.len() + 2);
+    values.push((page.page_size as i64).into());
+    values.push(
+        ((page.page - 1) * page.page_size)
+            .try_into()
+            .unwrap_or(i64::MAX)
+            .into(),
+    );
     let items = Redemption::find_by_statement(stmt(
         backend,
         &format!(
             "SELECT v.id, v.code, c.title AS coupon_title, v.amount_fen, v.redeemed_at, \
              m.name AS merchant_name, st.name AS staff_name, \
              v.holder_name_masked AS member_name_masked \
-             {} ORDER BY v.redeemed_at DESC, v.id DESC LIMIT $4 OFFSET $5",
-            filter.replace(
-                "FROM vouchers v JOIN coupons c ON c.id = v.coupon_id",
-                "FROM vouchers v JOIN coupons c ON c.id = v.coupon_id \
-                 JOIN merchants m ON m.id = v.redeemed_by_merchant_id \
-                 LEFT JOIN merchant_staff st ON st.id = v.redeemed_by_staff_id"
-            )
+             FROM vouchers v JOIN coupons c ON c.id = v.coupon_id \
+             JOIN merchants m ON m.id = v.redeemed_by_merchant_id \
+             LEFT JOIN merchant_staff st ON st.id = v.redeemed_by_staff_id \
+             {filter} ORDER BY v.redeemed_at DESC, v.id DESC LIMIT ${limit} OFFSET ${offset}"
         ),
-        vec![
-            me.merchant_id.into(),
-            start.into(),
-            end.into(),
-            (page.page_size as i64).into(),
-            ((page.page - 1) * page.page_size)
-                .try_into()
-                .unwrap_or(i64::MAX)
-                .into(),
-        ],
+        values,
     ))
     .all(&state.db)
     .await?;
