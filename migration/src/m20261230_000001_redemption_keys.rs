@@ -27,7 +27,8 @@ impl MigrationTrait for Migration {
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         let db = manager.get_connection();
-        db.execute_unprepared("DROP INDEX idx_vouchers_redeem_key").await?;
+        db.execute_unprepared("DROP INDEX idx_vouchers_redeem_key")
+            .await?;
         db.execute_unprepared("ALTER TABLE vouchers DROP COLUMN redeem_key")
             .await?;
         Ok(())

@@ -4,8 +4,8 @@
 use chrono::NaiveDate;
 use entity::enums::VoucherStatus;
 use jobs::clock::beijing_day_start;
-use jobs::database::stmt;
-use sea_orm::{ActiveEnum, FromQueryResult};
+use jobs::database::{sql_str, stmt};
+use sea_orm::FromQueryResult;
 
 use crate::auth::StaffPrincipal;
 use crate::error::ApiResult;
@@ -46,18 +46,20 @@ pub async fn of_day(
     // redeemed_by_merchant_id, redeemed_at); the cashier's share is a CASE.
     let row = Row::find_by_statement(stmt(
         state.db.get_database_backend(),
+        &format!(
         "SELECT COUNT(*) AS shop_count, \
          CAST(COALESCE(SUM(amount_fen), 0) AS BIGINT) AS shop_amount, \
          CAST(COALESCE(SUM(CASE WHEN redeemed_by_staff_id = $4 THEN 1 ELSE 0 END), 0) AS BIGINT) AS mine_count, \
          CAST(COALESCE(SUM(CASE WHEN redeemed_by_staff_id = $4 THEN amount_fen ELSE 0 END), 0) AS BIGINT) AS mine_amount \
-         FROM vouchers WHERE redeemed_by_merchant_id = $1 AND status = $5 \
+         FROM vouchers WHERE redeemed_by_merchant_id = $1 AND status = {} \
          AND redeemed_at >= $2 AND redeemed_at < $3",
+            sql_str(VoucherStatus::Redeemed)
+        ),
         vec![
             me.merchant_id.into(),
             start.into(),
             end.into(),
             me.staff_id.into(),
-            VoucherStatus::Redeemed.to_value().into(),
         ],
     ))
     .one(&state.db)

@@ -1,7 +1,8 @@
 //! Redemption (核销) by merchant staff: preview what was scanned, redeem it once, and
 //! the merchant's history with totals.
 //!
-//! Redeeming is one conditional update from `unused` to `redeemed` that also checks
+//! Redeeming is one conditional update (its conditions: `Redeemable`; the statement of
+//! each backend: `store`) from `unused` to `redeemed` that also checks
 //! the coupon's window and that the staff's merchant owns the coupon or was granted it;
 //! of two phones scanning at once exactly one changes the row. The same update
 //! requires the staff account to be enabled and its merchant online (上线). When no row
@@ -23,8 +24,8 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::enums::VoucherStatus;
 use jobs::clock::{beijing, beijing_day_start};
-use jobs::database::stmt;
-use sea_orm::{DatabaseBackend, FromQueryResult};
+use jobs::database::{sql_str, stmt};
+use sea_orm::FromQueryResult;
 
 use crate::auth::StaffPrincipal;
 use crate::error::{ApiError, ApiResult};
@@ -328,46 +329,72 @@ pub struct Redeemed {
     pub holder_name_masked: Option<String>,
 }
 
-/// The conditional update, for one request (SQLite; PostgreSQL runs the same
-/// conditions for a batch in `redemption_batches`): `unused` to `redeemed` inside the
-/// window, by the coupon's merchant or a granted one, by an enabled staff account of
-/// an online merchant, unless the staff account is blocked for failed lookups. `None`
-/// when nothing changed. The staff and merchant are checked here, not only when the
-/// token is read, so a merchant taken offline (or staff disabled) a moment before the
-/// scan cannot redeem.
-async fn redeem_one(
-    db: &sea_orm::DatabaseConnection,
-    r: &RedeemRequest,
-) -> ApiResult<Option<Redeemed>> {
-    Ok(Redeemed::find_by_statement(stmt(
-        db.get_database_backend(),
-        "UPDATE vouchers SET status = 'redeemed', redeemed_at = $1, \
-         redeemed_by_merchant_id = $2, redeemed_by_staff_id = $3 \
-         WHERE code = $4 AND status = 'unused' AND valid_from <= $1 AND valid_to > $1 \
-         AND (EXISTS (SELECT 1 FROM coupons c WHERE c.id = vouchers.coupon_id AND c.merchant_id = $2) \
-           OR EXISTS (SELECT 1 FROM coupon_grants g WHERE g.coupon_id = vouchers.coupon_id \
-             AND g.merchant_id = $2)) \
-         AND EXISTS (SELECT 1 FROM merchant_staff st JOIN merchants m ON m.id = st.merchant_id \
-           WHERE st.id = $3 AND st.merchant_id = $2 AND NOT st.disabled AND m.online) \
-         AND NOT EXISTS (SELECT 1 FROM rate_limits r WHERE r.scope = $5 AND r.subject = $6 \
-           AND r.window_ends_at > $7 AND r.hits >= $8) \
-         RETURNING id, code, coupon_id, amount_fen, redeemed_at, holder_name_masked",
-        vec![
-            r.now.into(),
-            r.merchant_id.into(),
-            r.staff_id.into(),
-            r.code.clone().into(),
-            LOOKUP_SCOPE.into(),
-            r.staff_id.to_string().into(),
-            r.now.timestamp().into(),
-            MAX_FAILED_LOOKUPS.into(),
-        ],
-    ))
-    .one(db)
-    .await?)
+/// What makes a redemption valid, written once for the statement of each backend (see
+/// `store`): the voucher changes from `unused` to `redeemed` only inside its window,
+/// only for the coupon's merchant or a merchant granted it, only by an enabled staff
+/// account of that merchant while the merchant is online (上线), and only while the
+/// staff account is not blocked for failed lookups. The staff and merchant are checked
+/// here, not only when the token is read, so a merchant taken offline (or staff
+/// disabled) a moment before the scan cannot redeem. `Scanned::reason` names the
+/// reason afterwards when nothing changed.
+///
+/// Each field is the SQL expression giving the value (parameters for one request,
+/// columns for a batch); `voucher` names the row being updated.
+pub struct Redeemable<'a> {
+    pub voucher: &'a str,
+    pub code: &'a str,
+    pub at: &'a str,
+    pub merchant_id: &'a str,
+    pub staff_id: &'a str,
+    /// The staff id as text: the subject of its lookup limit.
+    pub staff_subject: &'a str,
+    /// `at` in whole seconds since the epoch, as the lookup limit counts.
+    pub at_second: &'a str,
 }
 
-/// 核销: one conditional update; the reason when it changed nothing.
+impl Redeemable<'_> {
+    /// The `SET` list of the update.
+    pub fn assignments(&self) -> String {
+        format!(
+            "status = {redeemed}, redeemed_at = {at}, redeemed_by_merchant_id = {merchant}, \
+             redeemed_by_staff_id = {staff}",
+            redeemed = sql_str(VoucherStatus::Redeemed),
+            at = self.at,
+            merchant = self.merchant_id,
+            staff = self.staff_id,
+        )
+    }
+
+    /// The `WHERE` conditions of the update.
+    pub fn conditions(&self) -> String {
+        let Self {
+            voucher: v,
+            code,
+            at,
+            merchant_id,
+            staff_id,
+            staff_subject,
+            at_second,
+        } = self;
+        format!(
+            "{v}.code = {code} AND {v}.status = {unused} \
+             AND {v}.valid_from <= {at} AND {v}.valid_to > {at} \
+             AND (EXISTS (SELECT 1 FROM coupons c WHERE c.id = {v}.coupon_id \
+                 AND c.merchant_id = {merchant_id}) \
+               OR EXISTS (SELECT 1 FROM coupon_grants g WHERE g.coupon_id = {v}.coupon_id \
+                 AND g.merchant_id = {merchant_id})) \
+             AND EXISTS (SELECT 1 FROM merchant_staff st JOIN merchants m ON m.id = st.merchant_id \
+               WHERE st.id = {staff_id} AND st.merchant_id = {merchant_id} \
+               AND NOT st.disabled AND m.online) \
+             AND NOT EXISTS (SELECT 1 FROM rate_limits l WHERE l.scope = '{LOOKUP_SCOPE}' \
+               AND l.subject = {staff_subject} AND l.window_ends_at > {at_second} \
+               AND l.hits >= {MAX_FAILED_LOOKUPS})",
+            unused = sql_str(VoucherStatus::Unused),
+        )
+    }
+}
+
+/// 核销: one conditional update (`Redeemable`); the reason when it changed nothing.
 #[tracing::instrument(skip(state, me, raw_code), fields(staff_id = me.staff_id))]
 pub async fn redeem(
     state: &AppState,
@@ -385,21 +412,35 @@ pub async fn redeem(
         merchant_id: me.merchant_id,
         staff_id: me.staff_id,
     };
-    let row = match state.db.get_database_backend() {
-        DatabaseBackend::Postgres => state.redemption_batches.run(request).await?,
-        _ => redeem_one(&state.db, &request).await?,
+    match state.store.redemptions.redeem(request).await? {
+        Some(done) => redeemed(state, me, done).await,
+        None => Err(why_not_redeemed(state, me, &code, now)
+            .await
+            .unwrap_or_else(|e| e)),
+    }
+}
+
+/// Nothing changed: the reason, read afresh (blocked, staff or merchant no longer
+/// active, unknown code, not authorised, already redeemed, expired, not yet valid).
+async fn why_not_redeemed(
+    state: &AppState,
+    me: &StaffPrincipal,
+    code: &str,
+    now: DateTime<Utc>,
+) -> ApiResult<ApiError> {
+    refuse_if_blocked(state, me, now).await?;
+    require_active(state, me).await?;
+    let Some(found) = find(state, me, code).await? else {
+        return Ok(not_found(state, me, now).await);
     };
-    let Some(done) = row else {
-        refuse_if_blocked(state, me, now).await?;
-        require_active(state, me).await?;
-        let Some(found) = find(state, me, &code).await? else {
-            return Err(not_found(state, me, now).await);
-        };
-        return Err(match found.reason(me.merchant_id, now) {
-            Some(Reason::NotAuthorised) => not_authorised(state, me, now).await,
-            reason => found.refusal(reason.unwrap_or(Reason::AlreadyRedeemed)),
-        });
-    };
+    Ok(match found.reason(me.merchant_id, now) {
+        Some(Reason::NotAuthorised) => not_authorised(state, me, now).await,
+        reason => found.refusal(reason.unwrap_or(Reason::AlreadyRedeemed)),
+    })
+}
+
+/// The redemption as shown, for the voucher it changed.
+async fn redeemed(state: &AppState, me: &StaffPrincipal, done: Redeemed) -> ApiResult<Redemption> {
     let coupon = state
         .cache
         .coupon(&state.db, done.coupon_id)
@@ -442,9 +483,12 @@ pub async fn history(
         |t| beijing_day_start(t + chrono::Duration::days(1)),
     );
     let backend = state.db.get_database_backend();
-    let mut filter = String::from(
-        "WHERE v.redeemed_by_merchant_id = $1 AND v.status = 'redeemed' \
+    // The merchant's redemptions in the period (and of one code, when asked); the
+    // items add who redeemed them.
+    let mut filter = format!(
+        "WHERE v.redeemed_by_merchant_id = $1 AND v.status = {} \
          AND v.redeemed_at >= $2 AND v.redeemed_at < $3",
+        sql_str(VoucherStatus::Redeemed)
     );
     let mut values: Vec<sea_orm::Value> = vec![me.merchant_id.into(), start.into(), end.into()];
     if let Some(raw) = code.map(str::trim).filter(|c| !c.is_empty()) {
