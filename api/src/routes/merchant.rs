@@ -4,7 +4,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::enums::VoucherStatus;
 use poem::web::Data;
-use poem_openapi::param::{Path, Query};
+use poem_openapi::param::{Header, Path, Query};
 use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Object, OpenApi};
 
@@ -13,6 +13,7 @@ use crate::auth::MerchantAuth;
 use crate::client_ip::ClientIp;
 use crate::error::ApiResult;
 use crate::paging::PageRequest;
+use crate::services::claims;
 use crate::services::redemption_summary;
 use crate::services::redemptions::{self, Redemption};
 use crate::services::staff_auth::{self, StaffLoggedIn};
@@ -351,14 +352,26 @@ impl StaffApi {
     /// vouchers stay redeemable until their validity ends. 503 `BUSY` with
     /// `Retry-After` in an overload (the redemption queue full, or no lane free within
     /// `BATCH_QUEUE_WAIT_MS`): nothing was redeemed; retry after that many seconds.
+    ///
+    /// A retry with the same `Idempotency-Key` (per staff account) answers 201 with the
+    /// first redemption, so a lost answer is never turned into `ALREADY_REDEEMED`; the
+    /// key used for another code is 409 `IDEMPOTENCY_KEY_REUSED`.
     #[oai(path = "/redemptions", method = "post")]
     async fn redeem(
         &self,
         state: Data<&AppState>,
         auth: MerchantAuth,
         body: Json<RedeemRequest>,
+        /// 1 to 64 visible ASCII characters, fresh for each confirmation and sent again
+        /// by its retries.
+        #[oai(
+            name = "Idempotency-Key",
+            validator(max_length = 64, pattern = r"^[!-~]{1,64}$")
+        )]
+        idempotency_key: Header<Option<String>>,
     ) -> ApiResult<RedeemResponse> {
-        let r = redemptions::redeem(&state, &auth.0, &body.code).await;
+        let key = claims::parse_idempotency_key(idempotency_key.0.as_deref())?;
+        let r = redemptions::redeem(&state, &auth.0, &body.code, key).await;
         crate::metrics::count_redemption(&state.metrics, &r);
         let r = r?;
         Ok(RedeemResponse::Created(Json(r.into())))

@@ -180,3 +180,100 @@ async fn the_history_finds_one_voucher_by_its_code_as_a_cashier_types_it() {
     let all: Value = app.get("/api/merchant/redemptions", &owner).await.body;
     assert_eq!(all["total"], 3);
 }
+
+async fn redeem_with_key(app: &TestApp, staff: &str, code: &str, key: &str) -> Resp {
+    let resp = app
+        .client
+        .post(format!("{}/api/merchant/redemptions", app.base))
+        .bearer_auth(staff)
+        .header("Idempotency-Key", key)
+        .json(&json!({ "code": code }))
+        .send()
+        .await
+        .expect("request");
+    let status = resp.status();
+    Resp {
+        status,
+        body: resp.json().await.unwrap_or(Value::Null),
+    }
+}
+
+#[tokio::test]
+async fn a_retried_redemption_gets_the_first_answer_not_already_redeemed() {
+    let app = TestApp::spawn().await;
+    let (owner, cashier, codes) = counter_with_vouchers(&app, 3).await;
+    let first = redeem_with_key(&app, &owner, &codes[0], "confirm-1").await;
+    assert_eq!(first.status, StatusCode::CREATED, "{:?}", first.body);
+    // The answer was lost; the phone retries with the same key, typed the same or not.
+    let retry = redeem_with_key(&app, &owner, &codes[0].to_lowercase(), "confirm-1").await;
+    assert_eq!(retry.status, StatusCode::CREATED, "{:?}", retry.body);
+    assert_eq!(retry.body, first.body);
+    // Another confirmation of the same voucher (a new key) hears the truth.
+    let again = redeem_with_key(&app, &owner, &codes[0], "confirm-2").await;
+    assert_eq!(again.status, StatusCode::CONFLICT, "{:?}", again.body);
+    assert_eq!(again.code(), "ALREADY_REDEEMED");
+
+    // A key already used for another voucher redeems nothing.
+    let reused = redeem_with_key(&app, &owner, &codes[1], "confirm-1").await;
+    assert_eq!(reused.status, StatusCode::CONFLICT, "{:?}", reused.body);
+    assert_eq!(reused.code(), "IDEMPOTENCY_KEY_REUSED");
+    let preview = app
+        .get(&format!("/api/merchant/vouchers/{}", codes[1]), &owner)
+        .await;
+    assert_eq!(preview.body["status"], "unused", "{:?}", preview.body);
+    // Keys belong to one staff account: another cashier may use the same string.
+    let theirs = redeem_with_key(&app, &cashier, &codes[1], "confirm-1").await;
+    assert_eq!(theirs.status, StatusCode::CREATED, "{:?}", theirs.body);
+    // A key that cannot be one is a 400 that changes nothing.
+    let bad = redeem_with_key(&app, &owner, &codes[2], &"k".repeat(65)).await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST, "{:?}", bad.body);
+    let summary = app.get("/api/merchant/summary", &owner).await;
+    assert_eq!(figures(&summary, "shop"), (2, 2 * FACE_VALUE_FEN));
+}
+
+#[tokio::test]
+async fn concurrent_retries_with_one_key_redeem_once_and_all_hear_the_same_answer() {
+    let app = TestApp::spawn().await;
+    let (owner, _, codes) = counter_with_vouchers(&app, 1).await;
+    let answers = futures::future::join_all(
+        (0..16).map(|_| redeem_with_key(&app, &owner, &codes[0], "flaky-network")),
+    )
+    .await;
+    for a in &answers {
+        assert_eq!(a.status, StatusCode::CREATED, "{:?}", a.body);
+        assert_eq!(a.body["id"], answers[0].body["id"]);
+        assert_eq!(a.body["redeemed_at"], answers[0].body["redeemed_at"]);
+    }
+    let history = app.get("/api/merchant/redemptions", &owner).await;
+    assert_eq!(history.body["total"], 1, "{:?}", history.body);
+}
+
+#[tokio::test]
+async fn two_codes_sent_at_once_with_one_key_redeem_one_of_them() {
+    let app = TestApp::spawn().await;
+    let (owner, _, codes) = counter_with_vouchers(&app, 2).await;
+    let (a, b) = tokio::join!(
+        redeem_with_key(&app, &owner, &codes[0], "same-key"),
+        redeem_with_key(&app, &owner, &codes[1], "same-key"),
+    );
+    let mut statuses = [a.status, b.status];
+    statuses.sort();
+    assert_eq!(
+        statuses,
+        [StatusCode::CREATED, StatusCode::CONFLICT],
+        "{a:?} {b:?}"
+    );
+    let refused = if a.status == StatusCode::CONFLICT {
+        &a
+    } else {
+        &b
+    };
+    assert_eq!(
+        refused.code(),
+        "IDEMPOTENCY_KEY_REUSED",
+        "{:?}",
+        refused.body
+    );
+    let history = app.get("/api/merchant/redemptions", &owner).await;
+    assert_eq!(history.body["total"], 1, "{:?}", history.body);
+}
