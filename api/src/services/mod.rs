@@ -21,6 +21,7 @@ pub mod orgs;
 pub mod rate_limit;
 pub mod reconciliation;
 pub mod reconciliation_xlsx;
+pub mod redemption_summary;
 pub mod redemptions;
 pub mod rush_cache;
 pub mod sessions;

@@ -309,13 +309,15 @@ pub struct Redemption {
     pub member_name_masked: Option<String>,
 }
 
-/// A redemption to try: this staff account of this merchant scanned `code` at `now`.
+/// A redemption to try: this staff account of this merchant scanned `code` at `now`,
+/// with the request's `Idempotency-Key` when it sent one.
 #[derive(Clone, Debug)]
 pub struct RedeemRequest {
     pub code: String,
     pub now: DateTime<Utc>,
     pub merchant_id: i64,
     pub staff_id: i64,
+    pub key: Option<String>,
 }
 
 /// The voucher a redemption changed.
@@ -350,6 +352,8 @@ pub struct Redeemable<'a> {
     pub staff_subject: &'a str,
     /// `at` in whole seconds since the epoch, as the lookup limit counts.
     pub at_second: &'a str,
+    /// The request's `Idempotency-Key` (NULL without one), kept on the voucher.
+    pub key: &'a str,
 }
 
 impl Redeemable<'_> {
@@ -357,11 +361,12 @@ impl Redeemable<'_> {
     pub fn assignments(&self) -> String {
         format!(
             "status = {redeemed}, redeemed_at = {at}, redeemed_by_merchant_id = {merchant}, \
-             redeemed_by_staff_id = {staff}",
+             redeemed_by_staff_id = {staff}, redeem_key = {key}",
             redeemed = sql_str(VoucherStatus::Redeemed),
             at = self.at,
             merchant = self.merchant_id,
             staff = self.staff_id,
+            key = self.key,
         )
     }
 
@@ -375,6 +380,7 @@ impl Redeemable<'_> {
             staff_id,
             staff_subject,
             at_second,
+            key: _,
         } = self;
         format!(
             "{v}.code = {code} AND {v}.status = {unused} \
@@ -395,30 +401,88 @@ impl Redeemable<'_> {
 }
 
 /// 核销: one conditional update (`Redeemable`); the reason when it changed nothing.
-#[tracing::instrument(skip(state, me, raw_code), fields(staff_id = me.staff_id))]
+///
+/// With an `Idempotency-Key` the update keeps the key on the voucher (unique per staff
+/// account), so a retry after a lost answer finds its redemption and gets the first
+/// answer again, also when it raced the first attempt; a key already used for another
+/// code is refused.
+#[tracing::instrument(skip(state, me, raw_code, key), fields(staff_id = me.staff_id))]
 pub async fn redeem(
     state: &AppState,
     me: &StaffPrincipal,
     raw_code: &str,
+    key: Option<String>,
 ) -> ApiResult<Redemption> {
     let now = state.clock.now();
     let Some(code) = entity::value::voucher_code::normalize(raw_code) else {
         refuse_if_blocked(state, me, now).await?;
         return Err(not_found(state, me, now).await);
     };
+    if let Some(first) = replay(state, me, key.as_deref(), &code).await? {
+        return Ok(first);
+    }
     let request = RedeemRequest {
         code: code.clone(),
         now,
         merchant_id: me.merchant_id,
         staff_id: me.staff_id,
+        key: key.clone(),
     };
-    match state.store.redemptions.redeem(request).await? {
-        Some(done) => redeemed(state, me, done).await,
-        None => Err(why_not_redeemed(state, me, &code, now)
-            .await
-            .unwrap_or_else(|e| e)),
+    match state.store.redemptions.redeem(request).await {
+        Ok(Some(done)) => redeemed(state, me, done).await,
+        // A retry that ran beside its first attempt finds the first one's redemption.
+        Ok(None) => match replay(state, me, key.as_deref(), &code).await? {
+            Some(first) => Ok(first),
+            None => Err(why_not_redeemed(state, me, &code, now)
+                .await
+                .unwrap_or_else(|e| e)),
+        },
+        // Two codes sent at once with one key: the unique key lets one through.
+        Err(ApiError::Db(e)) => Err(ApiError::on_unique(e, KEY_REUSED, KEY_REUSED_MESSAGE)),
+        Err(e) => Err(e),
     }
 }
+
+const KEY_REUSED: ErrorCode = ErrorCode::IdempotencyKeyReused;
+const KEY_REUSED_MESSAGE: &str = "Idempotency-Key 已用于另一张券的核销，请换一个";
+
+/// The redemption this staff account already made with `key`, if any: the same
+/// answer for a retry of the same code, 409 `IDEMPOTENCY_KEY_REUSED` for another code.
+async fn replay(
+    state: &AppState,
+    me: &StaffPrincipal,
+    key: Option<&str>,
+    code: &str,
+) -> ApiResult<Option<Redemption>> {
+    let Some(key) = key else { return Ok(None) };
+    let first = Redemption::find_by_statement(stmt(
+        state.db.get_database_backend(),
+        &format!(
+            "SELECT {REDEMPTION_COLUMNS} {REDEMPTION_FROM} \
+             WHERE v.redeemed_by_staff_id = $1 AND v.redeem_key = $2"
+        ),
+        vec![me.staff_id.into(), key.into()],
+    ))
+    .one(&state.db)
+    .await?;
+    match first {
+        Some(first) if first.code == code => {
+            tracing::info!(voucher_id = first.id, "redemption replayed for its key");
+            Ok(Some(first))
+        }
+        Some(_) => Err(ApiError::conflict(KEY_REUSED, KEY_REUSED_MESSAGE)),
+        None => Ok(None),
+    }
+}
+
+/// A redemption as `Redemption` reads it: the voucher with its coupon, merchant and
+/// staff (the history and a replayed answer).
+const REDEMPTION_COLUMNS: &str = "v.id, v.code, c.title AS coupon_title, v.amount_fen, \
+     v.redeemed_at, m.name AS merchant_name, st.name AS staff_name, \
+     v.holder_name_masked AS member_name_masked";
+const REDEMPTION_FROM: &str = "FROM vouchers v JOIN coupons c ON c.id = v.coupon_id \
+     JOIN merchants m ON m.id = v.redeemed_by_merchant_id \
+     LEFT JOIN merchant_staff st ON st.id = v.redeemed_by_staff_id";
 
 /// Nothing changed: the reason, read afresh (blocked, staff or merchant no longer
 /// active, unknown code, not authorised, already redeemed, expired, not yet valid).
@@ -459,13 +523,15 @@ async fn redeemed(state: &AppState, me: &StaffPrincipal, done: Redeemed) -> ApiR
     })
 }
 
-/// One page of the merchant's redemptions between two Beijing dates (inclusive), with
-/// the count and the face-value total of the whole filter (vouchers' own face values).
+/// One page of the merchant's redemptions between two Beijing dates (inclusive),
+/// optionally of one voucher code (exact, normalised as typed codes are), with the
+/// count and the face-value total of the whole filter (vouchers' own face values).
 pub async fn history(
     state: &AppState,
     me: &StaffPrincipal,
     from: Option<NaiveDate>,
     to: Option<NaiveDate>,
+    code: Option<&str>,
     page: PageRequest,
 ) -> ApiResult<(Vec<Redemption>, u64, i64)> {
     if let (Some(f), Some(t)) = (from, to)
@@ -481,13 +547,21 @@ pub async fn history(
         |t| beijing_day_start(t + chrono::Duration::days(1)),
     );
     let backend = state.db.get_database_backend();
-    // The merchant's redemptions in the period; the items add who redeemed them.
-    let from = "FROM vouchers v JOIN coupons c ON c.id = v.coupon_id";
-    let filter = format!(
+    // The merchant's redemptions in the period (and of one code, when asked); the
+    // items add who redeemed them.
+    let mut filter = format!(
         "WHERE v.redeemed_by_merchant_id = $1 AND v.status = {} \
          AND v.redeemed_at >= $2 AND v.redeemed_at < $3",
         sql_str(VoucherStatus::Redeemed)
     );
+    let mut values: Vec<sea_orm::Value> = vec![me.merchant_id.into(), start.into(), end.into()];
+    if let Some(raw) = code.map(str::trim).filter(|c| !c.is_empty()) {
+        let code = entity::value::voucher_code::normalize(raw).ok_or_else(|| {
+            ApiError::validation("券码格式不正确：应为24位字母或数字（不区分大小写）")
+        })?;
+        values.push(code.into());
+        filter.push_str(" AND v.code = $4");
+    }
     #[derive(FromQueryResult)]
     struct Totals {
         n: i64,
@@ -497,33 +571,28 @@ pub async fn history(
         backend,
         &format!(
             "SELECT COUNT(*) AS n, CAST(COALESCE(SUM(v.amount_fen), 0) AS BIGINT) AS amount \
-             {from} {filter}"
+             FROM vouchers v {filter}"
         ),
-        vec![me.merchant_id.into(), start.into(), end.into()],
+        values.clone(),
     ))
     .one(&state.db)
     .await?
     .map_or((0, 0), |t| (t.n, t.amount));
+    let (limit, offset) = (values.len() + 1, values.len() + 2);
+    values.push((page.page_size as i64).into());
+    values.push(
+        ((page.page - 1) * page.page_size)
+            .try_into()
+            .unwrap_or(i64::MAX)
+            .into(),
+    );
     let items = Redemption::find_by_statement(stmt(
         backend,
         &format!(
-            "SELECT v.id, v.code, c.title AS coupon_title, v.amount_fen, v.redeemed_at, \
-             m.name AS merchant_name, st.name AS staff_name, \
-             v.holder_name_masked AS member_name_masked \
-             {from} JOIN merchants m ON m.id = v.redeemed_by_merchant_id \
-             LEFT JOIN merchant_staff st ON st.id = v.redeemed_by_staff_id \
-             {filter} ORDER BY v.redeemed_at DESC, v.id DESC LIMIT $4 OFFSET $5"
+            "SELECT {REDEMPTION_COLUMNS} {REDEMPTION_FROM} \
+             {filter} ORDER BY v.redeemed_at DESC, v.id DESC LIMIT ${limit} OFFSET ${offset}"
         ),
-        vec![
-            me.merchant_id.into(),
-            start.into(),
-            end.into(),
-            (page.page_size as i64).into(),
-            ((page.page - 1) * page.page_size)
-                .try_into()
-                .unwrap_or(i64::MAX)
-                .into(),
-        ],
+        values,
     ))
     .all(&state.db)
     .await?;

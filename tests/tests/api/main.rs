@@ -10,6 +10,7 @@ mod batch_queues;
 mod body_limits;
 mod certification;
 mod claims;
+mod counter;
 mod coupons;
 mod demo;
 mod errors;

@@ -32,11 +32,12 @@ fn batch_sql() -> &'static str {
             staff_id: "r.staff_id",
             staff_subject: "r.staff_id::text",
             at_second: "r.at_second",
+            key: "r.redeem_key",
         };
         format!(
             "WITH req AS MATERIALIZED (SELECT * FROM unnest($1::text[], $2::timestamptz[], \
-               $3::bigint[], $4::bigint[], $5::bigint[]) \
-               WITH ORDINALITY AS r(code, at, merchant_id, staff_id, at_second, ix)), \
+               $3::bigint[], $4::bigint[], $5::bigint[], $6::text[]) \
+               WITH ORDINALITY AS r(code, at, merchant_id, staff_id, at_second, redeem_key, ix)), \
              done AS (UPDATE vouchers v SET {set} FROM req r WHERE {conditions} \
                RETURNING r.ix AS done_ix, v.id, v.code, v.coupon_id, v.amount_fen, \
                v.redeemed_at, v.holder_name_masked) \
@@ -66,6 +67,7 @@ impl Batched for RedemptionBatch {
             .bind(column(requests, |r| r.merchant_id))
             .bind(column(requests, |r| r.staff_id))
             .bind(column(requests, |r| r.now.timestamp()))
+            .bind(column(requests, |r| r.key.clone()))
             .fetch_all(db)
             .await?;
         rows.into_iter()

@@ -127,6 +127,7 @@ impl RedemptionStore for SqliteStore {
             staff_id: "$3",
             staff_subject: "$5",
             at_second: "$6",
+            key: "$7",
         };
         Ok(Redeemed::find_by_statement(stmt(
             self.db.get_database_backend(),
@@ -143,6 +144,7 @@ impl RedemptionStore for SqliteStore {
                 r.code.into(),
                 r.staff_id.to_string().into(),
                 r.now.timestamp().into(),
+                r.key.into(),
             ],
         ))
         .one(&self.db)
