@@ -1,29 +1,38 @@
-// Runtime configuration. The server base URL is chosen by the mini-program's
-// environment (develop = DevTools / 开发版, trial = 体验版, release = 正式版).
-// Edit the URLs below for your deployment; see README.md "Configuration".
-const ENVS = {
-  develop: { baseUrl: 'http://127.0.0.1:8080' },
-  trial: { baseUrl: 'https://gonghui-test.example.com' },
-  release: { baseUrl: 'https://gonghui.example.com' }
-};
+// Runtime configuration: the server base URL for the environment WeChat reports
+// (develop / trial / release), from ext.json's `ext.baseUrl` when the mini-program is
+// deployed through a third-party platform, else from deploy.config.js.
+const deploy = require('./deploy.config');
 
-// Set to 'develop' | 'trial' | 'release' to force one environment; null = automatic.
-const FORCE_ENV = null;
+const ENVS = ['develop', 'trial', 'release'];
 
 function currentEnv() {
-  if (FORCE_ENV) return FORCE_ENV;
+  if (deploy.forceEnv && ENVS.indexOf(deploy.forceEnv) >= 0) return deploy.forceEnv;
   try {
     const info = wx.getAccountInfoSync();
     const env = info && info.miniProgram && info.miniProgram.envVersion;
-    if (env && ENVS[env]) return env;
+    if (ENVS.indexOf(env) >= 0) return env;
   } catch (e) {
     // Older base libraries: fall through to release.
   }
   return 'release';
 }
 
+function extBaseUrl() {
+  try {
+    const ext = wx.getExtConfigSync ? wx.getExtConfigSync() : null;
+    return (ext && typeof ext.baseUrl === 'string' && ext.baseUrl) || '';
+  } catch (e) {
+    return '';
+  }
+}
+
+// '' when this environment has no server configured, or when a trial/release URL is
+// not https (WeChat refuses plain http outside DevTools anyway).
 function getBaseUrl() {
-  return ENVS[currentEnv()].baseUrl.replace(/\/+$/, '');
+  const env = currentEnv();
+  const url = (extBaseUrl() || deploy.baseUrls[env] || '').replace(/\/+$/, '');
+  if (env !== 'develop' && url && !/^https:\/\//.test(url)) return '';
+  return url;
 }
 
 module.exports = {

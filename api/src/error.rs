@@ -13,11 +13,139 @@ use poem_openapi::{ApiResponse, Object};
 use sea_orm::{DbErr, SqlErr};
 use serde_json::Value;
 
+/// Declares the error codes: each variant with the string the client receives. The
+/// Chinese message of each refusal is written once, where it is refused (a constructor
+/// where a refusal occurs in several places, e.g. `ApiError::not_certified`).
+macro_rules! error_codes {
+    ($($name:ident = $code:literal,)*) => {
+        /// Every machine-readable error code the API answers, as `code` in the error
+        /// body: clients switch on it; the Chinese `message` is for people.
+        #[derive(
+            Clone, Copy, Debug, PartialEq, Eq, Hash, poem_openapi::Enum, serde::Serialize,
+            serde::Deserialize,
+        )]
+        #[oai(rename_all = "SCREAMING_SNAKE_CASE")]
+        #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+        pub enum ErrorCode {
+            $($name,)*
+        }
+
+        impl ErrorCode {
+            /// Every code, in declaration order.
+            pub const ALL: &'static [ErrorCode] = &[$(ErrorCode::$name,)*];
+
+            /// The code as the client receives it.
+            pub const fn as_str(self) -> &'static str {
+                match self {
+                    $(ErrorCode::$name => $code,)*
+                }
+            }
+        }
+    };
+}
+
+error_codes! {
+    AccountDisabled = "ACCOUNT_DISABLED",
+    AccountLocked = "ACCOUNT_LOCKED",
+    ActivityEnded = "ACTIVITY_ENDED",
+    AlreadyCertified = "ALREADY_CERTIFIED",
+    AlreadyConfirmed = "ALREADY_CONFIRMED",
+    AlreadyGranted = "ALREADY_GRANTED",
+    AlreadyRedeemed = "ALREADY_REDEEMED",
+    AlreadySettled = "ALREADY_SETTLED",
+    BadRequest = "BAD_REQUEST",
+    BindTokenInvalid = "BIND_TOKEN_INVALID",
+    Busy = "BUSY",
+    CertificationNotPending = "CERTIFICATION_NOT_PENDING",
+    CertificationPending = "CERTIFICATION_PENDING",
+    CertificationTooFrequent = "CERTIFICATION_TOO_FREQUENT",
+    Conflict = "CONFLICT",
+    Expired = "EXPIRED",
+    IdempotencyKeyReused = "IDEMPOTENCY_KEY_REUSED",
+    IdentityMismatch = "IDENTITY_MISMATCH",
+    IdAlreadyCertified = "ID_ALREADY_CERTIFIED",
+    IllegalTransition = "ILLEGAL_TRANSITION",
+    InitialPasswordExpired = "INITIAL_PASSWORD_EXPIRED",
+    InsufficientQuantity = "INSUFFICIENT_QUANTITY",
+    InternalError = "INTERNAL_ERROR",
+    InvalidCredentials = "INVALID_CREDENTIALS",
+    LimitReached = "LIMIT_REACHED",
+    LoginIpLimited = "LOGIN_IP_LIMITED",
+    MemberActiveElsewhere = "MEMBER_ACTIVE_ELSEWHERE",
+    MemberExists = "MEMBER_EXISTS",
+    MemberNotActive = "MEMBER_NOT_ACTIVE",
+    MerchantNameTaken = "MERCHANT_NAME_TAKEN",
+    MerchantOffline = "MERCHANT_OFFLINE",
+    MethodNotAllowed = "METHOD_NOT_ALLOWED",
+    NothingToSettle = "NOTHING_TO_SETTLE",
+    NotAuthorised = "NOT_AUTHORISED",
+    NotAUnion = "NOT_A_UNION",
+    NotCertified = "NOT_CERTIFIED",
+    NotEligible = "NOT_ELIGIBLE",
+    NotFound = "NOT_FOUND",
+    NotInWindow = "NOT_IN_WINDOW",
+    NotOnRoster = "NOT_ON_ROSTER",
+    NotOwner = "NOT_OWNER",
+    NotReviewer = "NOT_REVIEWER",
+    NoMatchingMember = "NO_MATCHING_MEMBER",
+    OrgNameTaken = "ORG_NAME_TAKEN",
+    OwnAccount = "OWN_ACCOUNT",
+    PasswordChangeRequired = "PASSWORD_CHANGE_REQUIRED",
+    PayloadTooLarge = "PAYLOAD_TOO_LARGE",
+    PeriodNotEnded = "PERIOD_NOT_ENDED",
+    PhoneTaken = "PHONE_TAKEN",
+    PrizeExists = "PRIZE_EXISTS",
+    QuantityBelowReserved = "QUANTITY_BELOW_RESERVED",
+    SettlementNotDue = "SETTLEMENT_NOT_DUE",
+    SmsCodeExpired = "SMS_CODE_EXPIRED",
+    SmsCodeInvalid = "SMS_CODE_INVALID",
+    SmsCodeTooManyAttempts = "SMS_CODE_TOO_MANY_ATTEMPTS",
+    SmsDailyLimit = "SMS_DAILY_LIMIT",
+    SmsIpLimited = "SMS_IP_LIMITED",
+    SmsNotConfigured = "SMS_NOT_CONFIGURED",
+    SmsTooFrequent = "SMS_TOO_FREQUENT",
+    SmsUnavailable = "SMS_UNAVAILABLE",
+    SoldOut = "SOLD_OUT",
+    StaleVersion = "STALE_VERSION",
+    TooManyAttempts = "TOO_MANY_ATTEMPTS",
+    TooManyLookups = "TOO_MANY_LOOKUPS",
+    TransferRequestsTooFrequent = "TRANSFER_REQUESTS_TOO_FREQUENT",
+    TransferRequestNotPending = "TRANSFER_REQUEST_NOT_PENDING",
+    TransferRequestOpen = "TRANSFER_REQUEST_OPEN",
+    Unauthorized = "UNAUTHORIZED",
+    UnitInUse = "UNIT_IN_USE",
+    UnitNameTaken = "UNIT_NAME_TAKEN",
+    UnsupportedMediaType = "UNSUPPORTED_MEDIA_TYPE",
+    UsernameTaken = "USERNAME_TAKEN",
+    Validation = "VALIDATION",
+    WechatAlreadyBound = "WECHAT_ALREADY_BOUND",
+    WechatBoundElsewhere = "WECHAT_BOUND_ELSEWHERE",
+    WechatBusy = "WECHAT_BUSY",
+    WechatCodeInvalid = "WECHAT_CODE_INVALID",
+    WechatError = "WECHAT_ERROR",
+    WechatNotBound = "WECHAT_NOT_BOUND",
+    WechatNotConfigured = "WECHAT_NOT_CONFIGURED",
+    WechatRateLimited = "WECHAT_RATE_LIMITED",
+    WechatUnavailable = "WECHAT_UNAVAILABLE",
+}
+
+impl std::fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl PartialEq<&str> for ErrorCode {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
 /// The error body every non-2xx answer carries.
 #[derive(Debug, Clone, Object, serde::Serialize, serde::Deserialize)]
 pub struct ErrorBody {
-    /// Machine-readable code, e.g. `VALIDATION`, `SOLD_OUT`.
-    pub code: String,
+    /// Machine-readable code, e.g. `VALIDATION`, `SOLD_OUT` (one of `ErrorCode`).
+    pub code: ErrorCode,
     /// What went wrong, in Chinese, naming the field where there is one.
     pub message: String,
     /// Extra facts for the client (e.g. when and where a voucher was redeemed).
@@ -37,7 +165,7 @@ pub enum ApiError {
     /// 400: the request is well-formed but refused for a named reason (a wrong SMS
     /// code, a used bind token, ...).
     #[error("{message}")]
-    BadRequest { code: &'static str, message: String },
+    BadRequest { code: ErrorCode, message: String },
     /// 401: no token, or a token that is unknown, expired or revoked.
     #[error("unauthorized")]
     Unauthorized,
@@ -46,20 +174,20 @@ pub enum ApiError {
     InvalidCredentials,
     /// 401: a log-in refused for a named reason (e.g. `WECHAT_NOT_BOUND`).
     #[error("{message}")]
-    LoginRefused { code: &'static str, message: String },
+    LoginRefused { code: ErrorCode, message: String },
     /// 403: the initial password must be changed first.
     #[error("password change required")]
     PasswordChangeRequired,
     /// 403: authenticated but not allowed.
     #[error("{message}")]
-    Forbidden { code: &'static str, message: String },
+    Forbidden { code: ErrorCode, message: String },
     /// 404: absent, or not visible to the caller (never leak another branch's records).
     #[error("{0} not found")]
     NotFound(&'static str),
     /// 409: the request conflicts with the current state.
     #[error("{message}")]
     Conflict {
-        code: &'static str,
+        code: ErrorCode,
         message: String,
         details: Option<Value>,
     },
@@ -69,16 +197,16 @@ pub enum ApiError {
     /// 429: rate limited or locked out for a while.
     #[error("{message}")]
     TooManyRequests {
-        code: &'static str,
+        code: ErrorCode,
         message: String,
         retry_after_seconds: i64,
     },
     /// 502: an upstream service (SMS gateway, WeChat) answered with an error.
     #[error("{message}")]
-    BadGateway { code: &'static str, message: String },
+    BadGateway { code: ErrorCode, message: String },
     /// 503: a dependency is down or not configured.
     #[error("{message}")]
-    Unavailable { code: &'static str, message: String },
+    Unavailable { code: ErrorCode, message: String },
     /// 503 `BUSY`: this process has more work of the kind queued than it takes on
     /// (a full batch queue, a request that waited too long, password hashing saturated);
     /// the client may retry after `retry_after_seconds`.
@@ -109,7 +237,7 @@ impl ApiError {
         Self::Validation(message.into())
     }
 
-    pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
+    pub fn conflict(code: ErrorCode, message: impl Into<String>) -> Self {
         Self::Conflict {
             code,
             message: message.into(),
@@ -117,17 +245,25 @@ impl ApiError {
         }
     }
 
+    /// 403 `NOT_CERTIFIED`: a member-app account without a certified membership.
+    pub fn not_certified() -> Self {
+        Self::Forbidden {
+            code: ErrorCode::NotCertified,
+            message: "请先完成工会会员实名认证".into(),
+        }
+    }
+
     /// 409 for an edit based on a version someone else has changed since it was read.
     pub fn stale(what: &str) -> Self {
         Self::conflict(
-            "STALE_VERSION",
+            ErrorCode::StaleVersion,
             format!("{what}已被他人修改，请刷新后重试（version 已过期）"),
         )
     }
 
     /// Maps a unique-key violation to a 409 with the given code and message; any other
     /// database error stays a 500.
-    pub fn on_unique(err: DbErr, code: &'static str, message: &str) -> Self {
+    pub fn on_unique(err: DbErr, code: ErrorCode, message: &str) -> Self {
         match err.sql_err() {
             Some(SqlErr::UniqueConstraintViolation(_)) => Self::conflict(code, message),
             _ => Self::Db(err),
@@ -169,58 +305,68 @@ impl ApiError {
     pub fn body(&self) -> ErrorBody {
         if self.is_data_error() {
             return ErrorBody {
-                code: "VALIDATION".into(),
+                code: ErrorCode::Validation,
                 message: "提交的内容含有无法保存的字符或超出长度的值，请检查后重试".into(),
                 details: None,
             };
         }
-        let (code, message, details): (&str, String, Option<Value>) = match self {
-            Self::Validation(m) => ("VALIDATION", m.clone(), None),
-            Self::ValidationDetails { message, details } => {
-                ("VALIDATION", message.clone(), Some(details.clone()))
+        let (code, message, details): (ErrorCode, String, Option<Value>) = match self {
+            Self::Validation(m) => (ErrorCode::Validation, m.clone(), None),
+            Self::ValidationDetails { message, details } => (
+                ErrorCode::Validation,
+                message.clone(),
+                Some(details.clone()),
+            ),
+            Self::BadRequest { code, message } => (*code, message.clone(), None),
+            Self::Unauthorized => (
+                ErrorCode::Unauthorized,
+                "请先登录（令牌无效或已过期）".into(),
+                None,
+            ),
+            Self::InvalidCredentials => {
+                (ErrorCode::InvalidCredentials, "账号或密码错误".into(), None)
             }
-            Self::BadRequest { code, message } => (code, message.clone(), None),
-            Self::Unauthorized => ("UNAUTHORIZED", "请先登录（令牌无效或已过期）".into(), None),
-            Self::InvalidCredentials => ("INVALID_CREDENTIALS", "账号或密码错误".into(), None),
-            Self::LoginRefused { code, message } => (code, message.clone(), None),
+            Self::LoginRefused { code, message } => (*code, message.clone(), None),
             Self::PasswordChangeRequired => (
-                "PASSWORD_CHANGE_REQUIRED",
+                ErrorCode::PasswordChangeRequired,
                 "首次登录请先修改初始密码".into(),
                 None,
             ),
-            Self::Forbidden { code, message } => (code, message.clone(), None),
-            Self::NotFound(what) => ("NOT_FOUND", format!("{what}不存在"), None),
+            Self::Forbidden { code, message } => (*code, message.clone(), None),
+            Self::NotFound(what) => (ErrorCode::NotFound, format!("{what}不存在"), None),
             Self::Conflict {
                 code,
                 message,
                 details,
-            } => (code, message.clone(), details.clone()),
-            Self::PayloadTooLarge(m) => ("PAYLOAD_TOO_LARGE", m.clone(), None),
+            } => (*code, message.clone(), details.clone()),
+            Self::PayloadTooLarge(m) => (ErrorCode::PayloadTooLarge, m.clone(), None),
             Self::TooManyRequests {
                 code,
                 message,
                 retry_after_seconds,
             } => (
-                code,
+                *code,
                 message.clone(),
                 Some(serde_json::json!({ "retry_after_seconds": retry_after_seconds })),
             ),
             Self::BadGateway { code, message } | Self::Unavailable { code, message } => {
-                (code, message.clone(), None)
+                (*code, message.clone(), None)
             }
             Self::Busy {
                 retry_after_seconds,
             } => (
-                "BUSY",
+                ErrorCode::Busy,
                 "系统繁忙，请稍后重试".into(),
                 Some(serde_json::json!({ "retry_after_seconds": retry_after_seconds })),
             ),
-            Self::Db(_) | Self::Internal(_) => {
-                ("INTERNAL_ERROR", "服务器内部错误，请稍后重试".into(), None)
-            }
+            Self::Db(_) | Self::Internal(_) => (
+                ErrorCode::InternalError,
+                "服务器内部错误，请稍后重试".into(),
+                None,
+            ),
         };
         ErrorBody {
-            code: code.to_owned(),
+            code,
             message,
             details,
         }
@@ -346,23 +492,37 @@ pub async fn render_any_error(err: poem::Error) -> Response {
     }
     let status = err.status();
     let (code, message) = match status {
-        StatusCode::BAD_REQUEST => ("VALIDATION", format!("请求格式不正确：{}", brief(&err))),
-        StatusCode::UNAUTHORIZED => ("UNAUTHORIZED", "请先登录（令牌无效或已过期）".to_owned()),
-        StatusCode::NOT_FOUND => ("NOT_FOUND", "接口不存在".to_owned()),
-        StatusCode::METHOD_NOT_ALLOWED => ("METHOD_NOT_ALLOWED", "不支持的请求方法".to_owned()),
-        StatusCode::PAYLOAD_TOO_LARGE => ("PAYLOAD_TOO_LARGE", "请求体过大".to_owned()),
+        StatusCode::BAD_REQUEST => (
+            ErrorCode::Validation,
+            format!("请求格式不正确：{}", brief(&err)),
+        ),
+        StatusCode::UNAUTHORIZED => (
+            ErrorCode::Unauthorized,
+            "请先登录（令牌无效或已过期）".to_owned(),
+        ),
+        StatusCode::NOT_FOUND => (ErrorCode::NotFound, "接口不存在".to_owned()),
+        StatusCode::METHOD_NOT_ALLOWED => {
+            (ErrorCode::MethodNotAllowed, "不支持的请求方法".to_owned())
+        }
+        StatusCode::PAYLOAD_TOO_LARGE => (ErrorCode::PayloadTooLarge, "请求体过大".to_owned()),
         StatusCode::UNSUPPORTED_MEDIA_TYPE => (
-            "UNSUPPORTED_MEDIA_TYPE",
+            ErrorCode::UnsupportedMediaType,
             "不支持的内容类型（请使用 application/json）".to_owned(),
         ),
-        s if s.is_client_error() => ("BAD_REQUEST", format!("请求无法处理：{}", brief(&err))),
+        s if s.is_client_error() => (
+            ErrorCode::BadRequest,
+            format!("请求无法处理：{}", brief(&err)),
+        ),
         _ => {
             tracing::error!(error = %err, "unhandled error");
-            ("INTERNAL_ERROR", "服务器内部错误，请稍后重试".to_owned())
+            (
+                ErrorCode::InternalError,
+                "服务器内部错误，请稍后重试".to_owned(),
+            )
         }
     };
     // Parse errors with a bad field are 400 whatever poem chose.
-    let status = if code == "VALIDATION" {
+    let status = if code == ErrorCode::Validation {
         StatusCode::BAD_REQUEST
     } else {
         status
@@ -370,7 +530,7 @@ pub async fn render_any_error(err: poem::Error) -> Response {
     json_error(
         status,
         &ErrorBody {
-            code: code.to_owned(),
+            code,
             message,
             details: None,
         },
@@ -473,12 +633,26 @@ mod tests {
         for data_error in ["22001", "22021", "22P02", "22003"] {
             let e = refused(data_error);
             assert_eq!(e.status(), StatusCode::BAD_REQUEST, "{data_error}");
-            assert_eq!(e.body().code, "VALIDATION");
+            assert_eq!(e.body().code, ErrorCode::Validation);
             assert!(!e.body().message.contains("varying"));
         }
         let deadlock = refused("40P01");
         assert_eq!(deadlock.status(), StatusCode::INTERNAL_SERVER_ERROR);
-        assert_eq!(deadlock.body().code, "INTERNAL_ERROR");
+        assert_eq!(deadlock.body().code, ErrorCode::InternalError);
+    }
+
+    #[test]
+    fn every_code_is_sent_as_its_screaming_snake_string() {
+        use poem_openapi::types::ToJSON;
+        for code in ErrorCode::ALL {
+            let wire = serde_json::to_value(code).expect("serialised");
+            assert_eq!(wire, serde_json::json!(code.as_str()));
+            assert_eq!(code.to_json(), Some(wire));
+        }
+        assert_eq!(
+            ErrorCode::IdAlreadyCertified.as_str(),
+            "ID_ALREADY_CERTIFIED"
+        );
     }
 
     #[test]

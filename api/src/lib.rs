@@ -13,6 +13,7 @@ pub mod paging;
 pub mod routes;
 pub mod scope;
 pub mod services;
+pub mod settings;
 pub mod sms;
 pub mod startup;
 pub mod state;

@@ -4,8 +4,9 @@
 
 use anyhow::Context;
 use api::Application;
+use api::settings::Settings;
 use clap::Parser;
-use jobs::{Clock, Settings, telemetry};
+use jobs::{Clock, telemetry};
 
 /// glibc's malloc took a sixth of the server's CPU under the claims benchmark
 /// (fragmentation in many small, short-lived allocations across threads).

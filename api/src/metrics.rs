@@ -50,6 +50,6 @@ pub fn count_redemption<T>(metrics: &Metrics, result: &ApiResult<T>) {
 fn outcome<T>(result: &ApiResult<T>) -> String {
     match result {
         Ok(_) => "success".to_owned(),
-        Err(e) => e.body().code,
+        Err(e) => e.body().code.as_str().to_owned(),
     }
 }

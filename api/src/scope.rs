@@ -10,17 +10,26 @@
 //!   403 `NOT_OWNER` on every change. Every write service loads the record through its
 //!   scope first (404) and then calls `require_owner` (403).
 //! - **Two things a parent does on purpose**: it reviews (approves or rejects) the
-//!   activities of the organisations below it (`activities::may_review`), and it
+//!   activities of the organisations below it (`activities::workflow::reviewable_by`), and it
 //!   manages their admin accounts — creates subordinate organisations with their admin,
 //!   adds, disables and enables admin accounts and issues new one-time passwords
 //!   (`orgs`, audited). Those accounts are managed by any admin whose scope contains
 //!   their organisation, never by their holder.
+//! - **Members** (`member_sees`): a certified member sees an open activity whose scope
+//!   organisation contains the member's organisation (and whose unit, when it names one,
+//!   is the member's); the list, the detail and the claim all ask this one function.
+//!
+//! Every admin query that limits rows to "own organisation and below" goes through
+//! `Scope` (`filter` for a table with an organisation column, `orgs` for the
+//! organisations themselves); no query writes the path condition itself.
 
-use entity::organisation;
+use entity::activity_state::ActivityStatus;
+use entity::{activity, organisation};
 use sea_orm::sea_query::{ExprTrait, Query, SelectStatement, SimpleExpr};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait};
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait};
 
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, ErrorCode};
+use crate::services::rush_cache::{ActivitySnapshot, Holder};
 
 /// An organisation subtree, named by the materialised path of its root (`/1/5/`).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -42,12 +51,38 @@ impl Scope {
         path.starts_with(&self.path)
     }
 
+    /// The whole organisation tree the scope lies in (the same city system): the scope
+    /// of its root organisation.
+    pub fn whole_tree(&self) -> Self {
+        Self {
+            org_id: path_ids(&self.path).first().copied().unwrap_or(self.org_id),
+            path: self
+                .path
+                .split('/')
+                .nth(1)
+                .map(|root| format!("/{root}/"))
+                .unwrap_or_default(),
+        }
+    }
+
+    /// A filter for the organisations table itself: "the organisation is in scope".
+    pub fn orgs(&self) -> SimpleExpr {
+        organisation::Column::Path.starts_with(&self.path)
+    }
+
     /// `SELECT id FROM organisations WHERE path LIKE '<path>%'`: the ids in scope.
     pub fn org_ids(&self) -> SelectStatement {
         Query::select()
             .column(organisation::Column::Id)
             .from(organisation::Entity)
-            .and_where(organisation::Column::Path.starts_with(&self.path))
+            .and_where(self.orgs())
+            .to_owned()
+    }
+
+    /// The ids of the organisations strictly below the scope's root.
+    pub fn org_ids_below(&self) -> SelectStatement {
+        self.org_ids()
+            .and_where(organisation::Column::Id.ne(self.org_id))
             .to_owned()
     }
 
@@ -79,10 +114,57 @@ pub fn require_owner(owner_org_id: i64, caller_org_id: i64) -> ApiResult<()> {
         Ok(())
     } else {
         Err(ApiError::Forbidden {
-            code: "NOT_OWNER",
+            code: ErrorCode::NotOwner,
             message: "该记录属于下级组织，只能由其所属组织的管理员修改（上级组织可以查看）".into(),
         })
     }
+}
+
+/// The ids in a materialised path (`/1/5/12/` → `[1, 5, 12]`): the organisation and
+/// its ancestors, root first. Sorting by it puts parents before children and siblings
+/// by id.
+pub fn path_ids(path: &str) -> Vec<i64> {
+    path.split('/').filter_map(|p| p.parse().ok()).collect()
+}
+
+/// Whether the activity's scope (organisation, and unit when it names one) contains
+/// the member, whatever the activity's state.
+fn member_in_scope(snapshot: &ActivitySnapshot, holder: &Holder) -> bool {
+    let (Some(member), Some(path)) = (&holder.member, &holder.org_path) else {
+        return false;
+    };
+    !snapshot.scope_path.is_empty()
+        && path.starts_with(&snapshot.scope_path)
+        && snapshot
+            .activity
+            .scope_unit_id
+            .is_none_or(|u| member.unit_id == Some(u))
+}
+
+/// The member-side rule: whether a member may see (and so claim in) an activity at
+/// all: it is open and its scope contains the member's organisation and unit.
+/// Anything else answers 404, like anything invisible. The window is checked apart
+/// (outside it a visible activity is refused `NOT_IN_WINDOW`).
+pub fn member_sees(snapshot: &ActivitySnapshot, holder: &Holder) -> bool {
+    snapshot.activity.status == ActivityStatus::Open && member_in_scope(snapshot, holder)
+}
+
+/// A closed activity the member could otherwise see: a claim is answered
+/// `NOT_IN_WINDOW`, not 404.
+pub fn member_saw_closed(snapshot: &ActivitySnapshot, holder: &Holder) -> bool {
+    snapshot.activity.status == ActivityStatus::Closed && member_in_scope(snapshot, holder)
+}
+
+/// The database side of `member_sees`, to preselect the list: open activities whose
+/// scope organisation is the member's organisation or an ancestor. The unit is then
+/// checked by `member_sees` on each.
+pub fn member_candidates(holder: &Holder) -> Condition {
+    Condition::all()
+        .add(activity::Column::Status.eq(ActivityStatus::Open))
+        .add(
+            activity::Column::ScopeOrgId
+                .is_in(path_ids(holder.org_path.as_deref().unwrap_or_default())),
+        )
 }
 
 #[cfg(test)]
@@ -99,5 +181,27 @@ mod tests {
         assert!(scope.contains_path("/1/5/12/"));
         assert!(!scope.contains_path("/1/55/"));
         assert!(!scope.contains_path("/1/"));
+    }
+
+    #[test]
+    fn the_whole_tree_is_the_scope_of_the_root() {
+        let scope = Scope {
+            org_id: 12,
+            path: "/1/5/12/".into(),
+        };
+        assert_eq!(
+            scope.whole_tree(),
+            Scope {
+                org_id: 1,
+                path: "/1/".into()
+            }
+        );
+    }
+
+    #[test]
+    fn paths_sort_parents_first_and_siblings_numerically() {
+        let mut paths = vec!["/1/10/", "/1/2/", "/1/", "/1/2/30/"];
+        paths.sort_by_key(|p| path_ids(p));
+        assert_eq!(paths, ["/1/", "/1/2/", "/1/2/30/", "/1/10/"]);
     }
 }

@@ -15,8 +15,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::settings::Settings;
 use entity::value::Phone;
-use jobs::Settings;
 
 /// The gateway purpose of a merchant account's one-time initial password.
 pub const INITIAL_PASSWORD_PURPOSE: &str = "initial_password";

@@ -8,7 +8,7 @@ use std::time::Duration;
 use anyhow::Context;
 use jobs::metrics::{Metrics, MetricsListener};
 use jobs::workers::{self, JobContext};
-use jobs::{Clock, Queue, Settings, database};
+use jobs::{Clock, Queue, database};
 use migration::{Migrator, MigratorTrait};
 use poem::listener::{Acceptor, Listener, TcpAcceptor, TcpListener};
 use poem::{EndpointExt, Route, Server};
@@ -19,10 +19,10 @@ use crate::error::render_any_error;
 use crate::input;
 use crate::middleware;
 use crate::routes;
-use crate::services::claim_batches::ClaimBatches;
-use crate::services::redemption_batches::RedemptionBatches;
-use crate::services::sessions::{MemberSessions, StaffSessions};
-use crate::services::{batch_lanes, bootstrap};
+use crate::services::bootstrap;
+use crate::services::rush_cache::RushCache;
+use crate::services::store::Stores;
+use crate::settings::Settings;
 use crate::state::AppState;
 use crate::web_apps::{self, WebApp};
 
@@ -42,15 +42,6 @@ impl Application {
             .await
             .context("connecting to the database")?;
         migrate(&db).await.context("applying migrations")?;
-        // PostgreSQL: the batch lanes get their own connections, one per lane of the four
-        // kinds, with generic plans (see `database::connect_for_batches`).
-        let batch_db = if settings.is_sqlite() {
-            db.clone()
-        } else {
-            database::connect_for_batches(&settings, 4 * batch_lanes::LANES as u32)
-                .await
-                .context("connecting the batch pool to the database")?
-        };
         // Redis may be down now: the server starts anyway (`/health` says so), tasks
         // wait as pending and housekeeping enqueues them once the queue answers.
         let queue = Queue::connect(&settings)
@@ -69,33 +60,14 @@ impl Application {
             .timeout(Duration::from_secs(8))
             .build()
             .context("building the HTTP client")?;
-        let limits = batch_lanes::QueueLimits::from_settings(&settings);
+        let store = Stores::open(&db, &settings, &metrics).await?;
         let state = AppState {
             cipher: Arc::new(cipher),
             sms,
             trusted_proxies: Arc::new(trusted_proxies),
             http,
-            cache: Arc::default(),
-            claim_batches: ClaimBatches::start(batch_db.clone(), limits, metrics.clone(), "claims"),
-            redemption_batches: RedemptionBatches::start(
-                batch_db.clone(),
-                limits,
-                metrics.clone(),
-                "redemptions",
-            ),
-            member_sessions: MemberSessions::start(
-                batch_db.clone(),
-                limits,
-                metrics.clone(),
-                "member_tokens",
-            ),
-            staff_sessions: StaffSessions::start(
-                batch_db.clone(),
-                limits,
-                metrics.clone(),
-                "staff_tokens",
-            ),
-            batch_db,
+            cache: Arc::new(RushCache::new(clock.clone())),
+            store,
             metrics,
             db,
             queue,
@@ -158,7 +130,7 @@ impl Application {
             let ctx = JobContext {
                 db: self.state.db.clone(),
                 queue: self.state.queue.clone(),
-                settings: self.state.settings.clone(),
+                settings: Arc::new(self.state.settings.core.clone()),
                 clock: self.state.clock.clone(),
                 cipher: self.state.cipher.clone(),
                 worker_name: format!("api-{}-{}", std::process::id(), self.port),
@@ -229,11 +201,12 @@ pub fn app(state: AppState) -> impl poem::Endpoint {
         .data(state)
 }
 
-/// `/metrics` of this process: its figures and the pools of both database pools.
+/// `/metrics` of this process: its figures and its database pools (the main one, and
+/// on PostgreSQL the batch lanes' one).
 fn metrics_endpoint(state: &AppState) -> impl poem::Endpoint<Output = poem::Response> + use<> {
     let mut pools = vec![("main", state.db.clone())];
-    if !state.settings.is_sqlite() {
-        pools.push(("batches", state.batch_db.clone()));
+    if let Some(batches) = &state.store.batch_pool {
+        pools.push(("batches", batches.clone()));
     }
     jobs::metrics::endpoint(
         state.metrics.clone(),

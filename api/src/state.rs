@@ -2,8 +2,10 @@
 
 use std::sync::Arc;
 
-use jobs::{Clock, Queue, Settings};
+use jobs::{Clock, Queue};
 use sea_orm::DatabaseConnection;
+
+use crate::settings::Settings;
 
 #[derive(Clone, Debug)]
 pub struct AppState {
@@ -22,16 +24,8 @@ pub struct AppState {
     pub http: reqwest::Client,
     /// Short-lived copies of what does not change during a claim rush.
     pub cache: Arc<crate::services::rush_cache::RushCache>,
-    /// PostgreSQL: the lanes that send concurrent claims to the database together.
-    pub claim_batches: crate::services::claim_batches::ClaimBatches,
-    /// PostgreSQL: the same for redemptions.
-    pub redemption_batches: crate::services::redemption_batches::RedemptionBatches,
-    /// PostgreSQL: the same for member-token lookups.
-    pub member_sessions: crate::services::sessions::MemberSessions,
-    /// PostgreSQL: the same for merchant staff tokens.
-    pub staff_sessions: crate::services::sessions::StaffSessions,
-    /// The batch lanes' pool (PostgreSQL; the main pool on SQLite), for `/metrics`.
-    pub batch_db: DatabaseConnection,
+    /// The claim, redemption and token-lookup paths on the backend chosen at start-up.
+    pub store: crate::services::store::Stores,
     /// This process's metrics (off unless `METRICS_ADDR` or `METRICS_TOKEN` is set).
     pub metrics: jobs::metrics::Metrics,
 }

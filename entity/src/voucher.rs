@@ -30,6 +30,8 @@ pub struct Model {
     pub redeemed_at: Option<DateTimeUtc>,
     pub redeemed_by_merchant_id: Option<i64>,
     pub redeemed_by_staff_id: Option<i64>,
+    /// The `Idempotency-Key` of the redemption request, unique per staff account.
+    pub redeem_key: Option<String>,
     pub expired_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
 }

@@ -19,7 +19,7 @@ pub async fn connect(settings: &Settings) -> Result<DatabaseConnection, DbErr> {
 }
 
 /// PostgreSQL: a second, small pool for the api's batch statements (claims,
-/// redemptions, token lookups; see `api::services::batch_lanes`), whose sessions always
+/// redemptions, token lookups; see `api::services::store::batch_lanes`), whose sessions always
 /// use the generic plan of a prepared statement.
 ///
 /// Each batch statement looks its rows up by key from `unnest`ed arrays, so its best
@@ -27,7 +27,7 @@ pub async fn connect(settings: &Settings) -> Result<DatabaseConnection, DbErr> {
 /// statement whose plan for a small array looks cheaper than the generic one: the member
 /// token lookup was planned afresh in 768 of 1,716 calls in one `bench_claims` run, at
 /// 1.1 ms each, more than twice its execution time. The main pool keeps the default,
-/// which statements such as `claims::claims_used` rely on.
+/// which statements such as the count of a member's claims (`store::postgres`) rely on.
 pub async fn connect_for_batches(
     settings: &Settings,
     max_connections: u32,
@@ -70,6 +70,12 @@ pub fn stmt(backend: DatabaseBackend, sql: &str, values: Vec<Value>) -> Statemen
     Statement::from_sql_and_values(backend, sql, values)
 }
 
+/// An enum's stored value as an SQL string literal (`'active'`), so statements written
+/// as text name statuses through their entity enum, never as a literal of their own.
+pub fn sql_str<E: sea_orm::ActiveEnum<Value = String>>(value: E) -> String {
+    format!("'{}'", value.to_value().replace('\'', "''"))
+}
+
 #[cfg(test)]
 mod tests {
     use sea_orm::ConnectionTrait;
@@ -89,12 +95,13 @@ mod tests {
         .expect("text")
     }
 
-    /// Runs against the server of `TEST_DATABASE_URL` (the production-mode pass of CI).
+    /// Needs the PostgreSQL server of `TEST_DATABASE_URL`: ignored by default, run by
+    /// the production pass of `.ci/run` (`cargo test -p jobs --lib -- --ignored`).
     #[tokio::test]
+    #[ignore = "needs PostgreSQL at TEST_DATABASE_URL; run by .ci/run's production pass"]
     async fn postgres_pools_stay_open_and_only_the_batch_pool_forces_generic_plans() {
-        let Ok(url) = std::env::var("TEST_DATABASE_URL") else {
-            return;
-        };
+        let url = std::env::var("TEST_DATABASE_URL")
+            .expect("TEST_DATABASE_URL names the PostgreSQL server to test against");
         let dir = tempfile::tempdir().expect("tempdir");
         let mut settings = Settings::embedded(dir.path());
         settings.database_url = SecretString::from(url);

@@ -1,17 +1,19 @@
 //! The expiry sweep: marks unused vouchers past their window as expired (视为自动放弃)
-//! and ends (closes) activities past their end. Batched; safe on several workers at
+//! and ends (closes) activities past their end through the workflow's one writer
+//! (`activity_workflow::transition`, as the system). Batched; safe on several workers at
 //! once: every update is conditional on the state it changes, so a row is changed by
 //! one worker only, and on PostgreSQL concurrent sweepers skip each other's batches.
 //! Redemption checks the window itself, so correctness never waits for this sweep.
 
-use entity::activity_state::ActivityStatus;
-use entity::{activity, activity_trail, organisation};
-use sea_orm::sea_query::Expr;
+use chrono::{DateTime, Utc};
+use entity::activity_state::{ActivityAction, ActivityStatus};
+use entity::{activity, organisation};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, QueryFilter,
-    QuerySelect, Set,
+    ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, QueryFilter, QuerySelect,
+    TransactionTrait,
 };
 
+use crate::activity_workflow::{self, Actor};
 use crate::database::stmt;
 use crate::workers::JobContext;
 
@@ -54,49 +56,7 @@ pub async fn run(ctx: &JobContext) -> Result<Swept, sea_orm::DbErr> {
         }
     }
 
-    let ending: Vec<activity::Model> = activity::Entity::find()
-        .filter(activity::Column::Status.is_in([ActivityStatus::Open, ActivityStatus::Approved]))
-        .filter(activity::Column::EndsAt.lte(now))
-        .limit(500)
-        .all(&ctx.db)
-        .await?;
-    for a in ending {
-        let changed = activity::Entity::update_many()
-            .col_expr(
-                activity::Column::Status,
-                Expr::value(ActivityStatus::Closed),
-            )
-            .col_expr(activity::Column::UpdatedAt, Expr::value(now))
-            .filter(activity::Column::Id.eq(a.id))
-            .filter(activity::Column::Status.eq(a.status))
-            .exec(&ctx.db)
-            .await?
-            .rows_affected;
-        if changed == 0 {
-            continue;
-        }
-        swept.activities_ended += 1;
-        let org_name = organisation::Entity::find_by_id(a.org_id)
-            .one(&ctx.db)
-            .await?
-            .map(|o| o.name)
-            .unwrap_or_default();
-        activity_trail::ActiveModel {
-            activity_id: Set(a.id),
-            action: Set(entity::enums::TrailAction::Close),
-            from_status: Set(Some(a.status)),
-            to_status: Set(ActivityStatus::Closed),
-            actor_id: Set(0),
-            actor_name: Set("系统".into()),
-            org_id: Set(a.org_id),
-            org_name: Set(org_name),
-            comment: Set(Some("活动已到结束时间，自动结束".into())),
-            created_at: Set(now),
-            ..Default::default()
-        }
-        .insert(&ctx.db)
-        .await?;
-    }
+    swept.activities_ended = close_ended(ctx, now).await?;
     if swept != Swept::default() {
         tracing::info!(
             vouchers = swept.vouchers_expired,
@@ -105,4 +65,39 @@ pub async fn run(ctx: &JobContext) -> Result<Swept, sea_orm::DbErr> {
         );
     }
     Ok(swept)
+}
+
+/// Closes the activities past their end (up to 500 a pass) through the workflow's one
+/// writer, as the system: status, version, 处理轨迹 and audit log in one transaction per
+/// activity. One an admin moved meanwhile is left alone.
+async fn close_ended(ctx: &JobContext, now: DateTime<Utc>) -> Result<u64, sea_orm::DbErr> {
+    let ending: Vec<activity::Model> = activity::Entity::find()
+        .filter(activity::Column::Status.is_in([ActivityStatus::Open, ActivityStatus::Approved]))
+        .filter(activity::Column::EndsAt.lte(now))
+        .limit(500)
+        .all(&ctx.db)
+        .await?;
+    let mut closed = 0;
+    for a in ending {
+        let publisher_name = organisation::Entity::find_by_id(a.org_id)
+            .one(&ctx.db)
+            .await?
+            .map(|o| o.name)
+            .unwrap_or_default();
+        let txn = ctx.db.begin().await?;
+        let written = activity_workflow::transition(
+            &txn,
+            &a,
+            ActivityAction::Close,
+            &Actor::system(a.org_id, publisher_name),
+            Some("活动已到结束时间，自动结束".into()),
+            now,
+        )
+        .await?;
+        if written.is_some() {
+            txn.commit().await?;
+            closed += 1;
+        }
+    }
+    Ok(closed)
 }

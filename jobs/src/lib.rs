@@ -1,7 +1,10 @@
 //! Background work and the runtime plumbing that the `api` server and the `jobs` workers
 //! share: typed settings, the database connection, the job queue over Redis or SQLite,
-//! the clock, logging, and the job handlers themselves.
+//! the clock, logging, the writers both use (the audit log, an activity's transitions),
+//! and the job handlers themselves.
 
+pub mod activity_workflow;
+pub mod audit;
 pub mod clock;
 pub mod database;
 pub mod expiry;

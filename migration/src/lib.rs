@@ -22,6 +22,7 @@ mod m20261228_000001_expire_initial_passwords;
 mod m20261229_000001_create_transfer_requests;
 mod m20261229_000002_tighten_document_masks;
 mod m20261229_000003_drop_preview_reports;
+mod m20261230_000001_redemption_keys;
 
 pub struct Migrator;
 
@@ -44,6 +45,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261229_000001_create_transfer_requests::Migration),
             Box::new(m20261229_000002_tighten_document_masks::Migration),
             Box::new(m20261229_000003_drop_preview_reports::Migration),
+            Box::new(m20261230_000001_redemption_keys::Migration),
         ]
     }
 }

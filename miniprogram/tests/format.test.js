@@ -40,10 +40,10 @@ describe('dateTime (shown in Beijing time)', () => {
 
 describe('voucher codes', () => {
   test('normalised: upper case, spaces and dashes removed', () => {
-    expect(format.normalizeCode(' k7q2-m9x4 abcd\t3fgh–5jkl_mnpq ')).toBe('K7Q2M9X4ABCD3FGH5JKLMNPQ');
+    expect(format.normalizeCode(' k7q2-m9x4 abcd\t3fgh–5jkm_npqr ')).toBe('K7Q2M9X4ABCD3FGH5JKMNPQR');
   });
   test('validity', () => {
-    expect(format.isValidCode('K7Q2M9X4ABCD3FGH5JKLMNPQ')).toBe(true);
+    expect(format.isValidCode('K7Q2M9X4ABCD3FGH5JKMNPQR')).toBe(true);
     expect(format.isValidCode('')).toBe(false);
     expect(format.isValidCode('ABC')).toBe(false);
     expect(format.isValidCode('HTTPS://X')).toBe(false);
@@ -68,17 +68,5 @@ describe('password rules', () => {
     expect(rules.INITIAL_PASSWORD).toBeUndefined();
     expect(rules.validate('K7mPq2Rt9xYz', 'K7mPq2Rt9xYz', 'K7mPq2Rt9xYz', true)).toBe('新密码不能使用初始密码');
     expect(rules.validate('Shop2024x', 'Shop2024x', 'Shop2024x', false)).toBe('新密码不能与原密码相同');
-  });
-});
-
-describe('config', () => {
-  test('base URL follows the mini-program environment', () => {
-    const env = install();
-    const config = require('../config');
-    expect(config.getBaseUrl()).toBe(config.ENVS.develop.baseUrl);
-    env.wx.getAccountInfoSync.mockReturnValue({ miniProgram: { envVersion: 'release' } });
-    expect(config.getBaseUrl()).toBe(config.ENVS.release.baseUrl);
-    env.wx.getAccountInfoSync.mockImplementation(() => { throw new Error('old base library'); });
-    expect(config.currentEnv()).toBe('release');
   });
 });

@@ -25,12 +25,27 @@ test('tab bar: 核销, 核销记录, 我的', () => {
   for (const tab of app.tabBar.list) expect(app.pages).toContain(tab.pagePath);
 });
 
+// WeChat wants local PNG tab icons of at most 40 KB; 81x81 is its design size.
+test('every tab has its icons: 81x81 PNG files, each under 40 KB', () => {
+  const app = readJson('app.json');
+  for (const tab of app.tabBar.list) {
+    for (const icon of [tab.iconPath, tab.selectedIconPath]) {
+      expect(icon).toMatch(/^images\/tab-[a-z]+(-active)?\.png$/);
+      const bytes = fs.readFileSync(path.join(ROOT, icon));
+      expect(bytes.subarray(0, 8)).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
+      expect(bytes.readUInt32BE(16)).toBe(81); // IHDR width
+      expect(bytes.readUInt32BE(20)).toBe(81); // IHDR height
+      expect(bytes.length).toBeLessThan(40 * 1024);
+    }
+  }
+});
+
 test('project.config.json has an appid placeholder and keeps tests out of the upload', () => {
   const project = readJson('project.config.json');
   expect(project.appid).toBe('touristappid');
   expect(project.compileType).toBe('miniprogram');
   const ignored = project.packOptions.ignore.map((i) => i.value);
-  expect(ignored).toEqual(expect.arrayContaining(['node_modules', 'tests', 'package.json']));
+  expect(ignored).toEqual(expect.arrayContaining(['node_modules', 'tests', 'tools', 'package.json']));
 });
 
 test('package-lock.json: pinned registry packages only, no foreign URLs', () => {

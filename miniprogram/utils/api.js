@@ -13,6 +13,7 @@ const MSG_NETWORK = '网络异常，请检查网络后重试';
 const MSG_SERVER = '服务器繁忙，请稍后重试';
 const MSG_EXPIRED = '登录已过期，请重新登录';
 const MSG_UNKNOWN = '请求失败，请稍后重试';
+const MSG_NOT_CONFIGURED = '小程序尚未配置服务器地址，请联系管理员';
 
 // 401 codes that are answers to the request itself, not a dead session.
 const BUSINESS_401 = ['INVALID_CREDENTIALS', 'WECHAT_NOT_BOUND', 'INITIAL_PASSWORD_EXPIRED'];
@@ -50,6 +51,11 @@ function parseBody(data) {
   return data || null;
 }
 
+// `quiet: '*'` silences every failure; a list silences those codes.
+function isQuiet(opts, code) {
+  return opts.quiet === '*' || (Array.isArray(opts.quiet) && opts.quiet.indexOf(code) >= 0);
+}
+
 function handleFailure(status, body, opts) {
   const code = body && body.code;
   const err = ApiError(status, code, body && body.message, body && body.details);
@@ -64,7 +70,7 @@ function handleFailure(status, body, opts) {
     session.setMustChangePassword(true);
     relaunchOnce(routes.PASSWORD + '?forced=1');
     err.handled = true;
-  } else if (status >= 500 && !(opts.quiet && opts.quiet.indexOf(code) >= 0)) {
+  } else if (status >= 500 && !isQuiet(opts, code)) {
     toast(MSG_SERVER);
     err.handled = true;
   }
@@ -72,20 +78,29 @@ function handleFailure(status, body, opts) {
 }
 
 /**
- * request({method, path, data, auth = true, authRedirect = true, quiet = []})
+ * request({method, path, data, header, auth = true, authRedirect = true, quiet = []})
  * Resolves with the parsed body (null for 204). `quiet` lists error codes the
- * caller handles silently (no toast), e.g. WECHAT_NOT_CONFIGURED.
+ * caller handles silently (no toast), e.g. WECHAT_NOT_CONFIGURED, or is '*'.
  */
 function request(opts) {
   const options = Object.assign({ method: 'GET', auth: true, authRedirect: true, quiet: [] }, opts);
-  const header = { 'Content-Type': 'application/json' };
+  const header = Object.assign({ 'Content-Type': 'application/json' }, options.header);
   if (options.auth) {
     const token = session.getToken();
     if (token) header.Authorization = 'Bearer ' + token;
   }
+  const baseUrl = config.getBaseUrl();
+  if (!baseUrl) {
+    const err = ApiError(0, 'NOT_CONFIGURED', MSG_NOT_CONFIGURED);
+    if (!isQuiet(options, 'NOT_CONFIGURED')) {
+      toast(MSG_NOT_CONFIGURED);
+      err.handled = true;
+    }
+    return Promise.reject(err);
+  }
   return new Promise(function (resolve, reject) {
     wx.request({
-      url: config.getBaseUrl() + options.path,
+      url: baseUrl + options.path,
       method: options.method,
       data: options.data,
       header: header,
@@ -100,7 +115,7 @@ function request(opts) {
       },
       fail: function (res) {
         const err = ApiError(0, 'NETWORK_ERROR', MSG_NETWORK, { errMsg: res && res.errMsg });
-        if (options.quiet.indexOf('NETWORK_ERROR') < 0) {
+        if (!isQuiet(options, 'NETWORK_ERROR')) {
           toast(MSG_NETWORK);
           err.handled = true;
         }
@@ -135,12 +150,25 @@ module.exports = {
   login: function (body) {
     return request({ method: 'POST', path: BASE + '/login', data: body, auth: false, authRedirect: false });
   },
-  // Silent attempt: every failure is left to the caller.
+  // Silent attempt: every failure (not bound, WeChat down or not configured, no
+  // network) is left to the caller, which quietly shows the form.
   loginWechat: function (wxCode) {
     return request({
       method: 'POST', path: BASE + '/login/wechat', data: { wx_code: wxCode }, auth: false,
-      authRedirect: false, quiet: ['WECHAT_NOT_CONFIGURED', 'NETWORK_ERROR']
+      authRedirect: false, quiet: '*'
     });
+  },
+  // Revokes this token on the server.
+  logout: function () {
+    return request({ method: 'POST', path: BASE + '/logout', authRedirect: false, quiet: '*' });
+  },
+  // This WeChat stops logging in as the current account.
+  unbindWechat: function () {
+    return request({ method: 'POST', path: BASE + '/wechat/unbind', authRedirect: false, quiet: '*' });
+  },
+  // {date: 'YYYY-MM-DD'} -> {date, mine: {count, amount_fen}, shop: {count, amount_fen}}
+  summary: function (date) {
+    return request({ path: BASE + '/summary' + query({ date: date }), quiet: '*' });
   },
   // -> {token} (all older tokens are revoked by the server)
   changePassword: function (oldPassword, newPassword) {
@@ -152,10 +180,14 @@ module.exports = {
   voucher: function (code) {
     return request({ path: BASE + '/vouchers/' + encodeURIComponent(code) });
   },
-  redeem: function (code) {
-    return request({ method: 'POST', path: BASE + '/redemptions', data: { code: code } });
+  // The same key on a retry makes the server answer the first redemption again.
+  redeem: function (code, idempotencyKey) {
+    return request({
+      method: 'POST', path: BASE + '/redemptions', data: { code: code },
+      header: idempotencyKey ? { 'Idempotency-Key': idempotencyKey } : {}
+    });
   },
-  // {from, to, page, page_size} -> {items, total, page, page_size, total_amount_fen}
+  // {from, to, code, page, page_size} -> {items, total, page, page_size, total_amount_fen}
   redemptions: function (params) {
     return request({ path: BASE + '/redemptions' + query(params) });
   }

@@ -63,13 +63,44 @@ function addDays(date, days) {
   return d.getUTCFullYear() + '-' + pad(d.getUTCMonth() + 1) + '-' + pad(d.getUTCDate());
 }
 
-// Voucher codes: case-insensitive, spaces and dashes ignored.
+// Voucher codes are 24 characters of Crockford's base32 (digits and capitals without
+// I, L, O, U), read the way Crockford decoding says: case, spaces and dashes do not
+// matter, I and L are 1, O is 0. The server normalises the same way.
+const CODE_LENGTH = 24;
+const CODE_RE = /^[0-9A-HJKMNP-TV-Z]{24}$/;
+
 function normalizeCode(raw) {
-  return String(raw || '').replace(/[\s\-_\u2010-\u2015]/g, '').toUpperCase();
+  return String(raw || '')
+    .replace(/[\s\-_\u2010-\u2015\u3000]/g, '')
+    .toUpperCase()
+    .replace(/[IL]/g, '1')
+    .replace(/O/g, '0');
 }
 
+// Whether a normalised code can be a voucher code: checked before asking the server,
+// so a typo does not count against the lookup limit.
 function isValidCode(code) {
-  return /^[A-Z0-9]{8,64}$/.test(code);
+  return CODE_RE.test(code);
 }
 
-module.exports = { yuan, parseTime, dateTime, dateOf, addDays, normalizeCode, isValidCode };
+// Why a normalised code cannot be one, in the cashier's words ('' when it can).
+function codeProblem(code) {
+  if (!code) return '请输入券码';
+  if (/[^0-9A-Z]/.test(code)) return '券码只含数字和字母，请核对后重新输入';
+  if (/U/.test(code)) return '券码中没有字母 U，请核对后重新输入';
+  if (code.length !== CODE_LENGTH) {
+    return '券码应为' + CODE_LENGTH + '位，当前' + code.length + '位，请核对后重新输入';
+  }
+  return '';
+}
+
+// "****ABCDEF": a code with all but its last `visible` characters hidden.
+function maskCode(code, visible) {
+  const c = String(code || '');
+  const n = visible || 6;
+  return c.length > n ? '****' + c.slice(-n) : c;
+}
+
+module.exports = {
+  yuan, parseTime, dateTime, dateOf, addDays, normalizeCode, isValidCode, codeProblem, maskCode, CODE_LENGTH
+};

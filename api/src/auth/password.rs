@@ -16,7 +16,7 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use tokio::sync::Semaphore;
 
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, ErrorCode};
 
 /// How long a one-time initial password may be used for the first log-in.
 pub const INITIAL_PASSWORD_TTL_HOURS: i64 = 72;
@@ -175,7 +175,7 @@ pub fn initial_expired(
 /// 401 for a log-in with an initial password past its 72 hours.
 pub fn initial_expired_error() -> ApiError {
     ApiError::LoginRefused {
-        code: "INITIAL_PASSWORD_EXPIRED",
+        code: ErrorCode::InitialPasswordExpired,
         message: format!(
             "初始密码已过期（{INITIAL_PASSWORD_TTL_HOURS}小时内有效），请联系管理员重新获取初始密码"
         ),
@@ -302,7 +302,7 @@ mod tests {
                 .and_then(|v| v.to_str().ok()),
             Some("5")
         );
-        assert_eq!(refused.body().code, "BUSY");
+        assert_eq!(refused.body().code, ErrorCode::Busy);
         assert_eq!(refused.body().message, "系统繁忙，请稍后重试");
     }
 }

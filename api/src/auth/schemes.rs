@@ -53,8 +53,8 @@ pub struct StaffPrincipal {
 }
 
 /// Merchant staff (mini-program) token. Disabled staff are refused (401); until the
-/// initial password is changed every route but the password change, the profile and
-/// log-out answers 403 `PASSWORD_CHANGE_REQUIRED`.
+/// initial password is changed every route but the password change, the profile,
+/// log-out and unbinding WeChat answers 403 `PASSWORD_CHANGE_REQUIRED`.
 #[derive(SecurityScheme)]
 #[oai(ty = "bearer", checker = "check_merchant")]
 pub struct MerchantAuth(pub StaffPrincipal);
@@ -64,6 +64,7 @@ const STAFF_PASSWORD_CHANGE_ROUTES: &[&str] = &[
     "/api/merchant/password",
     "/api/merchant/logout",
     "/api/merchant/me",
+    "/api/merchant/wechat/unbind",
 ];
 
 /// Routes an admin may call before changing the initial password.

@@ -323,7 +323,7 @@ pub async fn seed(state: &AppState) -> anyhow::Result<Accounts> {
     let staff =
         staff_principal(state, &cashier.phone, accounts.password_of(&cashier.phone)?).await?;
     for code in codes.iter().take(70) {
-        redemptions::redeem(state, &staff, code)
+        redemptions::redeem(state, &staff, code, None)
             .await
             .map_err(api)?;
     }

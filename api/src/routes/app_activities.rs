@@ -122,7 +122,7 @@ fn app_activity(v: MemberView, with_content: bool) -> AppActivity {
         remaining: prizes.iter().map(|p| p.remaining).sum(),
         prizes,
         can_claim: v.refusal.is_none(),
-        reason: v.refusal.map(|r| r.code().to_owned()),
+        reason: v.refusal.map(|r| r.code().as_str().to_owned()),
         reason_message: v.refusal.map(|r| r.message().to_owned()),
         content_html: with_content.then(|| a.content_html.clone()),
     }

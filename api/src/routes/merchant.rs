@@ -4,7 +4,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::enums::VoucherStatus;
 use poem::web::Data;
-use poem_openapi::param::{Path, Query};
+use poem_openapi::param::{Header, Path, Query};
 use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Object, OpenApi};
 
@@ -13,6 +13,8 @@ use crate::auth::MerchantAuth;
 use crate::client_ip::ClientIp;
 use crate::error::ApiResult;
 use crate::paging::PageRequest;
+use crate::services::claims;
+use crate::services::redemption_summary;
 use crate::services::redemptions::{self, Redemption};
 use crate::services::staff_auth::{self, StaffLoggedIn};
 use crate::state::AppState;
@@ -55,6 +57,14 @@ pub struct StaffLoginResponse {
     pub must_change_password: bool,
     pub merchant: IdName,
     pub staff: StaffInfo,
+    /// Whether this staff account is bound to a WeChat after this log-in (a bound
+    /// WeChat logs in without the password: 微信一键登录).
+    pub wechat_bound: bool,
+    /// Why the WeChat of `wx_code` was not bound (WeChat not configured or
+    /// unavailable, an invalid code, a WeChat bound to another account), in Chinese;
+    /// the log-in itself succeeded. Absent when it was bound or no `wx_code` was sent.
+    #[oai(skip_serializing_if_is_none)]
+    pub wechat_bind_error: Option<String>,
 }
 
 impl From<StaffLoggedIn> for StaffLoginResponse {
@@ -62,6 +72,8 @@ impl From<StaffLoggedIn> for StaffLoginResponse {
         Self {
             token: l.token,
             must_change_password: l.staff.must_change_password,
+            wechat_bound: l.staff.wx_openid.is_some(),
+            wechat_bind_error: l.wechat_bind_error,
             merchant: IdName {
                 id: l.merchant.id,
                 name: l.merchant.name,
@@ -178,6 +190,32 @@ pub struct RedemptionPage {
     pub total_amount_fen: i64,
 }
 
+/// Count and face value of redemptions.
+#[derive(Object)]
+pub struct DayFigures {
+    pub count: i64,
+    pub amount_fen: i64,
+}
+
+/// One Beijing day at the counter (今日核销).
+#[derive(Object)]
+pub struct DaySummaryView {
+    pub date: NaiveDate,
+    /// Redeemed by this staff account.
+    pub mine: DayFigures,
+    /// Redeemed by every staff account of the merchant.
+    pub shop: DayFigures,
+}
+
+impl From<redemption_summary::Figures> for DayFigures {
+    fn from(f: redemption_summary::Figures) -> Self {
+        Self {
+            count: f.count,
+            amount_fen: f.amount_fen,
+        }
+    }
+}
+
 pub struct StaffApi;
 
 #[OpenApi(prefix_path = "/api/merchant", tag = "ApiTags::Merchant")]
@@ -186,8 +224,10 @@ impl StaffApi {
     ///
     /// 401 `INVALID_CREDENTIALS`; 401 `INITIAL_PASSWORD_EXPIRED` for a one-time initial
     /// password past its 72 hours (the union's admin issues a new one); 403
-    /// `ACCOUNT_DISABLED`; 409 `WECHAT_ALREADY_BOUND` when `wx_code` names a WeChat bound
-    /// to another account. 429 with `Retry-After`: `LOGIN_IP_LIMITED` (too many attempts
+    /// `ACCOUNT_DISABLED`. A `wx_code` that cannot be bound (WeChat not configured or
+    /// down, an invalid code, a WeChat bound to another account) never fails the log-in:
+    /// the answer says `wechat_bound: false` and why in `wechat_bind_error`.
+    /// 429 with `Retry-After`: `LOGIN_IP_LIMITED` (too many attempts
     /// from this client), `TOO_MANY_ATTEMPTS` (too many wrong passwords for this phone
     /// from this client, or from everywhere at a much higher count).
     #[oai(path = "/login", method = "post")]
@@ -292,7 +332,7 @@ impl StaffApi {
                 phone_masked: found.holder_phone_masked.unwrap_or_default(),
             },
             redeemable: reason.is_none(),
-            reason: reason.map(|r| r.code().to_owned()),
+            reason: reason.map(|r| r.code().as_str().to_owned()),
             redeemed_at: found.redeemed_at,
             redeemed_merchant_name: found.redeemed_merchant_name,
         }))
@@ -312,17 +352,58 @@ impl StaffApi {
     /// vouchers stay redeemable until their validity ends. 503 `BUSY` with
     /// `Retry-After` in an overload (the redemption queue full, or no lane free within
     /// `BATCH_QUEUE_WAIT_MS`): nothing was redeemed; retry after that many seconds.
+    ///
+    /// A retry with the same `Idempotency-Key` (per staff account) answers 201 with the
+    /// first redemption, so a lost answer is never turned into `ALREADY_REDEEMED`; the
+    /// key used for another code is 409 `IDEMPOTENCY_KEY_REUSED`.
     #[oai(path = "/redemptions", method = "post")]
     async fn redeem(
         &self,
         state: Data<&AppState>,
         auth: MerchantAuth,
         body: Json<RedeemRequest>,
+        /// 1 to 64 visible ASCII characters, fresh for each confirmation and sent again
+        /// by its retries.
+        #[oai(
+            name = "Idempotency-Key",
+            validator(max_length = 64, pattern = r"^[!-~]{1,64}$")
+        )]
+        idempotency_key: Header<Option<String>>,
     ) -> ApiResult<RedeemResponse> {
-        let r = redemptions::redeem(&state, &auth.0, &body.code).await;
+        let key = claims::parse_idempotency_key(idempotency_key.0.as_deref())?;
+        let r = redemptions::redeem(&state, &auth.0, &body.code, key).await;
         crate::metrics::count_redemption(&state.metrics, &r);
         let r = r?;
         Ok(RedeemResponse::Created(Json(r.into())))
+    }
+
+    /// Today's figures at the counter (今日核销)
+    ///
+    /// Count and face value of the redemptions of one Beijing day (`date`, default
+    /// today) by this staff account and by the whole merchant.
+    #[oai(path = "/summary", method = "get")]
+    async fn summary(
+        &self,
+        state: Data<&AppState>,
+        auth: MerchantAuth,
+        date: Query<Option<NaiveDate>>,
+    ) -> ApiResult<Json<DaySummaryView>> {
+        let day = redemption_summary::of_day(&state, &auth.0, date.0).await?;
+        Ok(Json(DaySummaryView {
+            date: day.date,
+            mine: day.mine.into(),
+            shop: day.shop.into(),
+        }))
+    }
+
+    /// Unbind this account's WeChat (解除微信绑定)
+    ///
+    /// The WeChat of this phone stops logging in as this staff account (a shared
+    /// counter phone); the next log-in needs the password. Answers 204 also when no
+    /// WeChat was bound.
+    #[oai(path = "/wechat/unbind", method = "post")]
+    async fn unbind_wechat(&self, state: Data<&AppState>, auth: MerchantAuth) -> ApiResult<()> {
+        staff_auth::unbind_wechat(&state, &auth.0).await
     }
 
     /// Redemption history of own merchant (核销记录), with totals over the filter
@@ -333,6 +414,9 @@ impl StaffApi {
         auth: MerchantAuth,
         from: Query<Option<NaiveDate>>,
         to: Query<Option<NaiveDate>>,
+        /// One voucher code, exact (case, spaces and dashes do not matter).
+        #[oai(validator(max_length = 64))]
+        code: Query<Option<String>>,
         #[oai(validator(minimum(value = "1"), maximum(value = "1000000")))] page: Query<
             Option<u64>,
         >,
@@ -342,7 +426,7 @@ impl StaffApi {
     ) -> ApiResult<Json<RedemptionPage>> {
         let req = PageRequest::new(page.0, page_size.0)?;
         let (items, total, amount) =
-            redemptions::history(&state, &auth.0, from.0, to.0, req).await?;
+            redemptions::history(&state, &auth.0, from.0, to.0, code.0.as_deref(), req).await?;
         Ok(Json(RedemptionPage {
             items: items.into_iter().map(Into::into).collect(),
             total,

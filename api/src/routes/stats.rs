@@ -6,8 +6,8 @@ use poem_openapi::{Object, OpenApi};
 use super::ApiTags;
 use crate::auth::AdminAuth;
 use crate::download::XlsxDownload;
-use crate::error::{ApiError, ApiResult};
-use crate::services::stats::{self, ACTIVITY_STATES, Figures, OrgLine};
+use crate::error::ApiResult;
+use crate::services::stats::{self, Figures, OrgLine};
 use crate::state::AppState;
 
 /// Activities by state.
@@ -125,51 +125,7 @@ impl StatsApi {
     /// The same as an xlsx workbook (进度统计.xlsx)
     #[oai(path = "/stats/export", method = "get")]
     async fn export(&self, state: Data<&AppState>, auth: AdminAuth) -> ApiResult<XlsxDownload> {
-        let lines = stats::dashboard(&state, &auth.0).await?;
-        let generated = state.clock.now().with_timezone(&jobs::clock::beijing());
-        let bytes = workbook(&lines, &generated.format("%Y-%m-%d %H:%M").to_string())
-            .map_err(|e| ApiError::Internal(anyhow::anyhow!("stats workbook: {e}")))?;
+        let bytes = stats::workbook(&state, &auth.0).await?;
         Ok(XlsxDownload::new("工会福利进度统计.xlsx", bytes))
     }
-}
-
-/// Subtotals per organisation, names indented by level, amounts in yuan.
-fn workbook(lines: &[OrgLine], generated_at: &str) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
-    use rust_xlsxwriter::{Format, Workbook};
-    let mut workbook = Workbook::new();
-    let bold = Format::new().set_bold().set_background_color("#D9E1F2");
-    let percent = Format::new().set_num_format("0.0%");
-    let yuan = Format::new().set_num_format("#,##0.00");
-    let sheet = workbook.add_worksheet().set_name("进度统计")?;
-    sheet.write_string(
-        0,
-        0,
-        format!("工会福利发放进度统计（含下级小计）  生成时间：{generated_at}"),
-    )?;
-    let mut headers = vec!["组织", "类型", "会员数", "已认证", "认证率"];
-    headers.extend(ACTIVITY_STATES.iter().map(|s| s.label()));
-    headers.extend(["领取数", "核销数", "过期数", "核销金额（元）"]);
-    for (c, h) in headers.iter().enumerate() {
-        sheet.write_string_with_format(2, c as u16, *h, &bold)?;
-    }
-    sheet.set_column_width(0, 36)?;
-    let base = lines.first().map_or(0, |l| l.org.depth);
-    for (i, l) in lines.iter().enumerate() {
-        let row = i as u32 + 3;
-        let f = &l.subtotal;
-        let indent = "　".repeat((l.org.depth - base).max(0) as usize);
-        sheet.write_string(row, 0, format!("{indent}{}", l.org.name))?;
-        sheet.write_string(row, 1, l.org.kind.label())?;
-        sheet.write_number(row, 2, f.members as f64)?;
-        sheet.write_number(row, 3, f.certified as f64)?;
-        sheet.write_number_with_format(row, 4, f.certification_rate(), &percent)?;
-        for (k, n) in f.activities.iter().enumerate() {
-            sheet.write_number(row, 5 + k as u16, *n as f64)?;
-        }
-        sheet.write_number(row, 11, f.vouchers_claimed as f64)?;
-        sheet.write_number(row, 12, f.vouchers_redeemed as f64)?;
-        sheet.write_number(row, 13, f.vouchers_expired as f64)?;
-        sheet.write_number_with_format(row, 14, f.redeemed_amount_fen as f64 / 100.0, &yuan)?;
-    }
-    workbook.save_to_buffer()
 }

@@ -9,7 +9,7 @@ use sea_orm::{
 };
 
 use crate::auth::{AdminPrincipal, password};
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::services::{audit, login_guard, sessions};
 use crate::state::AppState;
 
@@ -45,7 +45,7 @@ pub async fn login(
     ticket.succeeded(state).await?;
     if admin.disabled {
         return Err(ApiError::Forbidden {
-            code: "ACCOUNT_DISABLED",
+            code: ErrorCode::AccountDisabled,
             message: "账号已停用，请联系上级工会".into(),
         });
     }

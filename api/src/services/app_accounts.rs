@@ -16,7 +16,7 @@ use sea_orm::{
 };
 
 use crate::auth::{password, token};
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::services::{login_guard, sessions, sms, wechat};
 use crate::state::AppState;
 
@@ -45,9 +45,13 @@ pub struct Registration {
     pub bind_token: Option<String>,
 }
 
+const PHONE_TAKEN: &str = "该手机号已注册，请直接登录";
+
 fn phone_taken() -> ApiError {
-    ApiError::conflict("PHONE_TAKEN", "该手机号已注册，请直接登录")
+    ApiError::conflict(ErrorCode::PhoneTaken, PHONE_TAKEN)
 }
+
+const WECHAT_BOUND_ELSEWHERE: &str = "该微信已绑定其他账号";
 
 /// Creates the account and signs it in. Everything is checked before anything is
 /// written; the code, the account, the WeChat link and the session are one transaction.
@@ -84,7 +88,7 @@ pub async fn register(state: &AppState, input: Registration) -> ApiResult<String
     }
     .insert(&txn)
     .await
-    .map_err(|e| ApiError::on_unique(e, "PHONE_TAKEN", "该手机号已注册，请直接登录"))?;
+    .map_err(|e| ApiError::on_unique(e, ErrorCode::PhoneTaken, PHONE_TAKEN))?;
     if let Some(bind) = bind {
         bind_wechat(&txn, state, &account, &bind).await?;
     }
@@ -229,7 +233,7 @@ pub async fn wechat_login(
                 .exec(&state.db)
                 .await
                 .map_err(|e| {
-                    ApiError::on_unique(e, "WECHAT_BOUND_ELSEWHERE", "该微信已绑定其他账号")
+                    ApiError::on_unique(e, ErrorCode::WechatBoundElsewhere, WECHAT_BOUND_ELSEWHERE)
                 })?;
         }
     }
@@ -261,7 +265,7 @@ pub async fn wechat_login(
 
 fn bind_token_invalid() -> ApiError {
     ApiError::BadRequest {
-        code: "BIND_TOKEN_INVALID",
+        code: ErrorCode::BindTokenInvalid,
         message: "微信绑定凭证无效、已使用或已过期，请重新微信登录".into(),
     }
 }
@@ -306,7 +310,7 @@ async fn bind_wechat(
         matches!((&account.wechat_unionid, &bind.unionid), (Some(a), Some(b)) if a != b);
     if other_openid || other_union {
         return Err(ApiError::conflict(
-            "WECHAT_ALREADY_BOUND",
+            ErrorCode::WechatAlreadyBound,
             "该账号已绑定其他微信，请先使用原微信登录",
         ));
     }
@@ -322,7 +326,7 @@ async fn bind_wechat(
     }
     update.exec(txn).await.map_err(|e| match e.sql_err() {
         Some(SqlErr::UniqueConstraintViolation(_)) => {
-            ApiError::conflict("WECHAT_BOUND_ELSEWHERE", "该微信已绑定其他账号")
+            ApiError::conflict(ErrorCode::WechatBoundElsewhere, WECHAT_BOUND_ELSEWHERE)
         }
         _ => ApiError::Db(e),
     })?;

@@ -5,12 +5,12 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use entity::activity_state::ActivityStatus;
 use entity::{activity, claim, voucher};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use crate::error::{ApiError, ApiResult};
+use crate::scope;
 use crate::services::claims::{self, Refusal};
 use crate::services::rush_cache::{ActivitySnapshot, Holder};
 use crate::state::AppState;
@@ -27,18 +27,9 @@ pub struct MemberView {
 
 fn certified(holder: &Holder) -> ApiResult<()> {
     if holder.member.is_none() {
-        return Err(ApiError::Forbidden {
-            code: "NOT_CERTIFIED",
-            message: "请先完成工会会员实名认证".into(),
-        });
+        return Err(ApiError::not_certified());
     }
     Ok(())
-}
-
-/// The ids in a materialised path (`/1/5/12/` → 1, 5, 12): the member's organisation
-/// and its ancestors, the scopes that contain it.
-fn path_ids(path: &str) -> Vec<i64> {
-    path.split('/').filter_map(|p| p.parse().ok()).collect()
 }
 
 async fn views(
@@ -114,14 +105,12 @@ pub async fn list(state: &AppState, account_id: i64) -> ApiResult<Vec<MemberView
     let holder = state.cache.holder(&state.db, account_id).await?;
     certified(&holder)?;
     let now = state.clock.now();
-    let scopes = path_ids(holder.org_path.as_deref().unwrap_or_default());
     let ids: Vec<i64> = activity::Entity::find()
         .select_only()
         .column(activity::Column::Id)
-        .filter(activity::Column::Status.eq(ActivityStatus::Open))
+        .filter(scope::member_candidates(&holder))
         .filter(activity::Column::StartsAt.lte(now))
         .filter(activity::Column::EndsAt.gt(now))
-        .filter(activity::Column::ScopeOrgId.is_in(scopes))
         .order_by_desc(activity::Column::StartsAt)
         .order_by_desc(activity::Column::Id)
         .limit(200)
@@ -131,7 +120,7 @@ pub async fn list(state: &AppState, account_id: i64) -> ApiResult<Vec<MemberView
     let mut snapshots = Vec::with_capacity(ids.len());
     for id in ids {
         if let Some(s) = state.cache.activity(&state.db, id).await?
-            && claims::visible_to(&s, &holder)
+            && scope::member_sees(&s, &holder)
         {
             snapshots.push(s);
         }
@@ -149,7 +138,7 @@ pub async fn detail(state: &AppState, account_id: i64, id: i64) -> ApiResult<Mem
         .activity(&state.db, id)
         .await?
         .filter(|s| {
-            claims::visible_to(s, &holder)
+            scope::member_sees(s, &holder)
                 && s.activity.starts_at <= now
                 && now < s.activity.ends_at
         })

@@ -18,7 +18,7 @@ use sea_orm::{
 };
 
 use crate::auth::AdminPrincipal;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::paging::PageRequest;
 use crate::scope::require_owner;
 use crate::services::rate_limit::{self, Limit, Window};
@@ -36,13 +36,14 @@ pub struct Application {
 
 fn not_on_roster() -> ApiError {
     ApiError::Conflict {
-        code: "NOT_ON_ROSTER",
+        code: ErrorCode::NotOnRoster,
         message: "未在工会会员名单中找到与您姓名和证件号码一致的在会会员，请联系所在工会将您录入会员名单后再认证".into(),
         details: None,
     }
 }
 
-/// Files an application for the calling account.
+/// Files an application for the calling account: the person named, the daily limit,
+/// what the account already is, the roster match, then the application itself.
 #[tracing::instrument(skip_all, fields(account_id))]
 pub async fn apply(
     state: &AppState,
@@ -61,63 +62,13 @@ pub async fn apply(
             subject: account_id.to_string(),
             max: APPLICATIONS_PER_DAY,
             window: Window::BeijingDay,
-            code: "CERTIFICATION_TOO_FREQUENT",
+            code: ErrorCode::CertificationTooFrequent,
             message: "今日认证申请次数过多，请明天再试",
         },
     )
     .await?;
-    let account = app_account::Entity::find_by_id(account_id)
-        .one(&state.db)
-        .await?
-        .ok_or(ApiError::Unauthorized)?;
-    if let Some(linked) = account.member_id {
-        let still_active = member::Entity::find_by_id(linked)
-            .one(&state.db)
-            .await?
-            .is_some_and(|m| m.status == MemberStatus::Active);
-        if still_active {
-            return Err(ApiError::conflict(
-                "ALREADY_CERTIFIED",
-                "您已完成工会会员认证",
-            ));
-        }
-    }
-    if account
-        .certified_id_hash
-        .as_ref()
-        .is_some_and(|h| *h != hash)
-    {
-        return Err(ApiError::conflict(
-            "IDENTITY_MISMATCH",
-            "本账号已认证为其他会员，不能认证他人身份",
-        ));
-    }
-    let pending = certification::Entity::find()
-        .filter(certification::Column::AccountId.eq(account_id))
-        .filter(certification::Column::Status.eq(CertificationStatus::Pending))
-        .count(&state.db)
-        .await?;
-    if pending > 0 {
-        return Err(already_pending());
-    }
-    // The roster match (ID number and name) comes before anything is said about the
-    // ID number: a wrong name hears NOT_ON_ROSTER whether or not someone else has
-    // certified with that number, so the answer cannot be used to probe it.
-    let member = member::Entity::find()
-        .filter(member::Column::IdNumberHash.eq(hash.as_str()))
-        .filter(member::Column::Status.eq(MemberStatus::Active))
-        .one(&state.db)
-        .await?
-        .filter(|m| members::same_name(&m.name, &name))
-        .ok_or_else(not_on_roster)?;
-    let taken = app_account::Entity::find()
-        .filter(app_account::Column::CertifiedIdHash.eq(hash.as_str()))
-        .filter(app_account::Column::Id.ne(account_id))
-        .count(&state.db)
-        .await?;
-    if taken > 0 {
-        return Err(id_taken());
-    }
+    check_account(state, account_id, &hash).await?;
+    let member = roster_match(state, account_id, &hash, &name).await?;
     let application = certification::ActiveModel {
         account_id: Set(account_id),
         member_id: Set(member.id),
@@ -147,22 +98,94 @@ pub async fn apply(
     Ok(application)
 }
 
+/// What the account already is refuses a new application: certified as an active
+/// member, certified as someone else, or an application pending.
+async fn check_account(state: &AppState, account_id: i64, hash: &str) -> ApiResult<()> {
+    let account = app_account::Entity::find_by_id(account_id)
+        .one(&state.db)
+        .await?
+        .ok_or(ApiError::Unauthorized)?;
+    if let Some(linked) = account.member_id {
+        let still_active = member::Entity::find_by_id(linked)
+            .one(&state.db)
+            .await?
+            .is_some_and(|m| m.status == MemberStatus::Active);
+        if still_active {
+            return Err(ApiError::conflict(
+                ErrorCode::AlreadyCertified,
+                "您已完成工会会员认证",
+            ));
+        }
+    }
+    if account
+        .certified_id_hash
+        .as_ref()
+        .is_some_and(|h| *h != hash)
+    {
+        return Err(ApiError::conflict(
+            ErrorCode::IdentityMismatch,
+            "本账号已认证为其他会员，不能认证他人身份",
+        ));
+    }
+    let pending = certification::Entity::find()
+        .filter(certification::Column::AccountId.eq(account_id))
+        .filter(certification::Column::Status.eq(CertificationStatus::Pending))
+        .count(&state.db)
+        .await?;
+    if pending > 0 {
+        return Err(already_pending());
+    }
+    Ok(())
+}
+
+/// The active roster member with this ID number and name, when no other account has
+/// certified with the number.
+async fn roster_match(
+    state: &AppState,
+    account_id: i64,
+    hash: &str,
+    name: &str,
+) -> ApiResult<member::Model> {
+    // The roster match (ID number and name) comes before anything is said about the
+    // ID number: a wrong name hears NOT_ON_ROSTER whether or not someone else has
+    // certified with that number, so the answer cannot be used to probe it.
+    let member = member::Entity::find()
+        .filter(member::Column::IdNumberHash.eq(hash))
+        .filter(member::Column::Status.eq(MemberStatus::Active))
+        .one(&state.db)
+        .await?
+        .filter(|m| members::same_name(&m.name, name))
+        .ok_or_else(not_on_roster)?;
+    let taken = app_account::Entity::find()
+        .filter(app_account::Column::CertifiedIdHash.eq(hash))
+        .filter(app_account::Column::Id.ne(account_id))
+        .count(&state.db)
+        .await?;
+    if taken > 0 {
+        return Err(id_taken());
+    }
+    Ok(member)
+}
+
 fn already_pending() -> ApiError {
     ApiError::conflict(
-        "CERTIFICATION_PENDING",
+        ErrorCode::CertificationPending,
         "您的认证申请正在审核中，请耐心等待",
     )
 }
 
 fn id_taken() -> ApiError {
     ApiError::conflict(
-        "ID_ALREADY_CERTIFIED",
+        ErrorCode::IdAlreadyCertified,
         "该身份已被其他账号认证，一人只能认证一个账号；如有疑问请联系所在工会",
     )
 }
 
 fn not_pending() -> ApiError {
-    ApiError::conflict("CERTIFICATION_NOT_PENDING", "该申请已审核，不能重复处理")
+    ApiError::conflict(
+        ErrorCode::CertificationNotPending,
+        "该申请已审核，不能重复处理",
+    )
 }
 
 /// The account's latest application, if any.
@@ -248,7 +271,7 @@ pub async fn approve(
         .filter(|m| m.status == MemberStatus::Active && m.org_id == application.org_id)
         .ok_or_else(|| {
             ApiError::conflict(
-                "MEMBER_NOT_ACTIVE",
+                ErrorCode::MemberNotActive,
                 "该会员已不是本工会在会会员，不能通过认证，请驳回",
             )
         })?;

@@ -19,6 +19,10 @@
 //! Claims run in parallel: concurrent claimers probe the free-slot index from random
 //! ids and skip rows another transaction holds, so no single row serialises them.
 //! Keeping the probe O(1): see `random_start`.
+//!
+//! What makes a claim valid is written here once: `visible_to` and `precheck` against
+//! the cached snapshot, then `admission_sql` and `take_slot_sql` in the statement that
+//! writes it. The statements themselves, one per backend, are in `store`.
 
 use std::sync::Arc;
 
@@ -27,15 +31,12 @@ use entity::activity_state::ActivityStatus;
 use entity::enums::{ClaimLimitKind, MemberStatus, VoucherStatus};
 use entity::{claim, voucher};
 use jobs::clock::beijing;
-use jobs::database::stmt;
+use jobs::database::sql_str;
 use rand::Rng;
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseConnection, EntityTrait,
-    FromQueryResult, PaginatorTrait, QueryFilter, QueryOrder, TransactionTrait, Value,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 
-use crate::error::{ApiError, ApiResult};
-use crate::services::claim_batches::{Attempt, ClaimRequest};
+use crate::error::{ApiError, ApiResult, ErrorCode};
+use crate::scope;
 use crate::services::rush_cache::{ActivitySnapshot, Holder};
 use crate::state::AppState;
 
@@ -49,12 +50,12 @@ pub enum Refusal {
 }
 
 impl Refusal {
-    pub fn code(self) -> &'static str {
+    pub fn code(self) -> ErrorCode {
         match self {
-            Self::NotInWindow => "NOT_IN_WINDOW",
-            Self::NotEligible => "NOT_ELIGIBLE",
-            Self::LimitReached => "LIMIT_REACHED",
-            Self::SoldOut => "SOLD_OUT",
+            Self::NotInWindow => ErrorCode::NotInWindow,
+            Self::NotEligible => ErrorCode::NotEligible,
+            Self::LimitReached => ErrorCode::LimitReached,
+            Self::SoldOut => ErrorCode::SoldOut,
         }
     }
 
@@ -72,19 +73,6 @@ impl Refusal {
     pub fn into_error(self) -> ApiError {
         ApiError::conflict(self.code(), self.message())
     }
-}
-
-/// Whether the member may see the activity at all (open, and the scope contains the
-/// member's organisation and unit). Out of scope answers 404, like anything invisible.
-pub fn visible_to(snapshot: &ActivitySnapshot, holder: &Holder) -> bool {
-    let (Some(member), Some(path)) = (&holder.member, &holder.org_path) else {
-        return false;
-    };
-    let a = &snapshot.activity;
-    is_open(a.status)
-        && !snapshot.scope_path.is_empty()
-        && path.starts_with(&snapshot.scope_path)
-        && a.scope_unit_id.is_none_or(|u| member.unit_id == Some(u))
 }
 
 /// The checks that need no count: window, member status, birthday rule.
@@ -157,6 +145,68 @@ pub fn parse_idempotency_key(raw: Option<&str>) -> ApiResult<Option<String>> {
     }
 }
 
+/// Everything one claim writes, decided before it goes to the database.
+#[derive(Clone, Debug)]
+pub struct ClaimRequest {
+    pub activity_id: i64,
+    pub member_id: i64,
+    pub account_id: i64,
+    pub day_key: String,
+    /// The claim's sequence number under its day key (the limit's unique key).
+    pub seq: i32,
+    pub idempotency_key: Option<String>,
+    pub now: DateTime<Utc>,
+    pub name_masked: String,
+    pub phone_masked: String,
+    /// Per prize with slots: (prize id, the slot id its free-slot probe starts at).
+    pub probes: Vec<(i64, i64)>,
+}
+
+/// What a claim attempt did.
+#[derive(Debug)]
+pub enum Attempt {
+    Claimed {
+        claim_id: i64,
+        vouchers: Vec<voucher::Model>,
+    },
+    /// No claim row went in: a retry, the limit, an ineligible member, a closed
+    /// activity (see `diagnose`), or — when no prize had a free slot — sold out.
+    NotInserted { free_slots: bool },
+}
+
+/// What the database checks when a claim row goes in, besides the limit's unique key
+/// (the checks against the activity's snapshot — window, birthday — are `precheck`):
+/// the account is still linked to the member, the member is still active and the
+/// activity is still open. The arguments are the SQL expressions giving the ids
+/// (parameters for one claim, columns for a batch).
+pub fn admission_sql(activity_id: &str, member_id: &str, account_id: &str) -> String {
+    format!(
+        "EXISTS (SELECT 1 FROM app_accounts a JOIN members m ON m.id = a.member_id \
+           WHERE a.id = {account_id} AND m.id = {member_id} AND m.status = {active}) \
+         AND EXISTS (SELECT 1 FROM activities WHERE id = {activity_id} AND status = {open})",
+        active = sql_str(MemberStatus::Active),
+        open = sql_str(ActivityStatus::Open),
+    )
+}
+
+/// The assignments of `UPDATE vouchers` that hand a free slot (one whose `member_id`
+/// is still NULL) to an admitted claim; the arguments are SQL expressions as for
+/// `admission_sql`.
+pub fn take_slot_sql(
+    member_id: &str,
+    claimed_at: &str,
+    name_masked: &str,
+    phone_masked: &str,
+    claim_id: &str,
+) -> String {
+    format!(
+        "member_id = {member_id}, status = {unused}, claimed_at = {claimed_at}, \
+         holder_name_masked = {name_masked}, holder_phone_masked = {phone_masked}, \
+         claim_id = {claim_id}",
+        unused = sql_str(VoucherStatus::Unused),
+    )
+}
+
 /// Claims in an activity for the account's certified member.
 #[tracing::instrument(skip(state, idempotency_key), fields(account_id, activity_id))]
 pub async fn claim(
@@ -166,18 +216,54 @@ pub async fn claim(
     idempotency_key: Option<String>,
 ) -> ApiResult<Claimed> {
     let now = state.clock.now();
+    let (holder, snapshot) = claimable(state, account_id, activity_id, now).await?;
+    let (day_key, times) = limit_key(&snapshot.activity, now);
+    let mut request = new_request(state, &holder, &snapshot, day_key, idempotency_key, now)?;
+    // The claim takes sequence number 1 of its day key; when that is taken (a per-day
+    // limit of N), the next free one after what is used, at most N.
+    while request.seq <= times {
+        let free_slots = match attempt(state, &request).await? {
+            Attempt::Claimed { claim_id, vouchers } => {
+                tracing::info!(claim_id, vouchers = vouchers.len(), "claimed");
+                return Ok(Claimed {
+                    claim_id,
+                    vouchers,
+                    snapshot,
+                    replayed: false,
+                });
+            }
+            Attempt::NotInserted { free_slots } => free_slots,
+        };
+        match diagnose(state, &holder, &snapshot, &request, times, free_slots).await? {
+            Diagnosis::Replay(claim) => return replay(state, claim, snapshot).await,
+            Diagnosis::Refused(r) => return Err(r.into_error()),
+            Diagnosis::Retry { .. } if !free_slots => return Err(Refusal::SoldOut.into_error()),
+            Diagnosis::Retry { used } => request.seq = (used + 1).max(request.seq + 1),
+        }
+    }
+    Err(Refusal::LimitReached.into_error())
+}
+
+/// The account's holder and the activity, when the holder is a certified member who
+/// may claim in it now (visible, open, inside the window, eligible).
+async fn claimable(
+    state: &AppState,
+    account_id: i64,
+    activity_id: i64,
+    now: DateTime<Utc>,
+) -> ApiResult<(Arc<Holder>, Arc<ActivitySnapshot>)> {
     let holder = state.cache.holder(&state.db, account_id).await?;
-    let Some(member) = holder.member.clone() else {
+    if holder.member.is_none() {
         return Err(ApiError::conflict(
-            "NOT_ELIGIBLE",
+            ErrorCode::NotEligible,
             "请先完成工会会员实名认证后再领取",
         ));
-    };
+    }
     let snapshot = state
         .cache
         .activity(&state.db, activity_id)
         .await?
-        .filter(|s| visible_to(s, &holder) || closed_in_scope(s, &holder))
+        .filter(|s| scope::member_sees(s, &holder) || scope::member_saw_closed(s, &holder))
         .ok_or(ApiError::NotFound("活动"))?;
     if !is_open(snapshot.activity.status) {
         return Err(Refusal::NotInWindow.into_error());
@@ -185,16 +271,27 @@ pub async fn claim(
     if let Some(refusal) = precheck(&snapshot, &holder, now) {
         return Err(refusal.into_error());
     }
-    let (day_key, times) = limit_key(&snapshot.activity, now);
-    let backend = state.db.get_database_backend();
+    Ok((holder, snapshot))
+}
 
-    let mut request = ClaimRequest {
-        activity_id,
+/// The first attempt's request: sequence number 1, a random probe start for every
+/// prize not known to be sold out.
+fn new_request(
+    state: &AppState,
+    holder: &Holder,
+    snapshot: &ActivitySnapshot,
+    day_key: String,
+    idempotency_key: Option<String>,
+    now: DateTime<Utc>,
+) -> ApiResult<ClaimRequest> {
+    let member = holder.member.as_ref().ok_or(ApiError::Unauthorized)?;
+    Ok(ClaimRequest {
+        activity_id: snapshot.activity.id,
         member_id: member.id,
-        account_id,
-        day_key: day_key.clone(),
+        account_id: holder.account_id,
+        day_key,
         seq: 1,
-        idempotency_key: idempotency_key.clone(),
+        idempotency_key,
         now,
         name_masked: entity::value::mask_name(&member.name),
         phone_masked: entity::value::mask_phone(&member.phone),
@@ -204,131 +301,37 @@ pub async fn claim(
             .filter(|p| !state.cache.sold_out(p.prize_id))
             .filter_map(|p| p.slot_ids.map(|range| (p.prize_id, random_start(range))))
             .collect(),
-    };
-    // The claim takes sequence number 1 of its day key; when that is taken (a per-day
-    // limit of N), the next free one after what is used, at most N.
-    while request.seq <= times {
-        let attempt = if request.probes.is_empty() {
-            Attempt::NotInserted { free_slots: false }
-        } else if backend == DatabaseBackend::Postgres {
-            state.claim_batches.run(request.clone()).await?
-        } else {
-            claim_in_transaction(&state.db, &request).await?
-        };
-        let free_slots = match attempt {
-            Attempt::Claimed { claim_id, vouchers } => {
-                remember_sold_out(state, &request, &vouchers);
-                tracing::info!(claim_id, vouchers = vouchers.len(), "claimed");
-                return Ok(Claimed {
-                    claim_id,
-                    vouchers,
-                    snapshot,
-                    replayed: false,
-                });
-            }
-            Attempt::NotInserted { free_slots } => {
-                if !free_slots {
-                    remember_sold_out(state, &request, &[]);
-                }
-                free_slots
-            }
-        };
-        match diagnose(
-            state,
-            &holder,
-            &snapshot,
-            &day_key,
-            times,
-            idempotency_key.as_deref(),
-            free_slots,
-        )
-        .await?
-        {
-            Diagnosis::Replay(claim) => {
-                let vouchers = vouchers_of_claim(&state.db, &claim).await?;
-                return Ok(Claimed {
-                    claim_id: claim.id,
-                    vouchers,
-                    snapshot,
-                    replayed: true,
-                });
-            }
-            Diagnosis::Refused(r) => return Err(r.into_error()),
-            Diagnosis::Retry { .. } if !free_slots => return Err(Refusal::SoldOut.into_error()),
-            Diagnosis::Retry { used } => request.seq = (used + 1).max(request.seq + 1),
-        }
-    }
-    Err(Refusal::LimitReached.into_error())
+    })
 }
 
-/// SQLite (the embedded mode, one writer at a time): the claim in a transaction —
-/// insert the claim row with sequence number $7 of its day key (the unique key refuses
-/// a number already used) while the account is still linked to that active member and
-/// the activity is still open, take one free slot per prize, roll back if none was
-/// free. PostgreSQL runs the same steps as one statement for a batch of claims
-/// (`claim_batches`).
-async fn claim_in_transaction(db: &DatabaseConnection, c: &ClaimRequest) -> ApiResult<Attempt> {
-    let backend = db.get_database_backend();
-    let values = || -> Vec<Value> {
-        vec![
-            c.activity_id.into(),
-            c.member_id.into(),
-            c.account_id.into(),
-            c.day_key.clone().into(),
-            c.idempotency_key.clone().into(),
-            c.now.into(),
-            c.seq.into(),
-            c.name_masked.clone().into(),
-            c.phone_masked.clone().into(),
-        ]
-    };
-    let txn = db.begin().await?;
-    let inserted = txn
-        .query_one_raw(stmt(
-            backend,
-            "INSERT INTO claims (activity_id, member_id, app_account_id, day_key, seq, \
-             idempotency_key, created_at) \
-             SELECT $1, $2, $3, $4, $7, $5, $6 \
-             WHERE EXISTS (SELECT 1 FROM app_accounts a JOIN members m ON m.id = a.member_id \
-               WHERE a.id = $3 AND m.id = $2 AND m.status = 'active') \
-             AND EXISTS (SELECT 1 FROM activities WHERE id = $1 AND status = 'open') \
-             ON CONFLICT DO NOTHING RETURNING id",
-            values(),
-        ))
-        .await?;
-    let Some(row) = inserted else {
-        txn.rollback().await?;
-        return Ok(Attempt::NotInserted { free_slots: true });
-    };
-    let claim_id: i64 = row.try_get("", "id")?;
-    let mut vouchers = Vec::with_capacity(c.probes.len());
-    for (prize_id, start) in &c.probes {
-        let mut values = values();
-        values.extend([claim_id.into(), (*prize_id).into(), (*start).into()]);
-        let taken = txn
-            .query_one_raw(stmt(
-                backend,
-                "UPDATE vouchers SET member_id = $2, status = 'unused', claimed_at = $6, \
-                 holder_name_masked = $8, holder_phone_masked = $9, claim_id = $10 \
-                 WHERE member_id IS NULL AND id = COALESCE(\
-                 (SELECT id FROM vouchers WHERE prize_id = $11 AND member_id IS NULL \
-                  AND id >= $12 ORDER BY id LIMIT 1), \
-                 (SELECT id FROM vouchers WHERE prize_id = $11 AND member_id IS NULL \
-                  AND id < $12 ORDER BY id DESC LIMIT 1)) \
-                 RETURNING *",
-                values,
-            ))
-            .await?;
-        if let Some(row) = taken {
-            vouchers.push(voucher::Model::from_query_result(&row, "")?);
-        }
-    }
-    if vouchers.is_empty() {
-        txn.rollback().await?;
+/// One attempt on the backend's claim store (none when every prize is known to be
+/// sold out), noting the probed prizes that gave no voucher.
+async fn attempt(state: &AppState, request: &ClaimRequest) -> ApiResult<Attempt> {
+    if request.probes.is_empty() {
         return Ok(Attempt::NotInserted { free_slots: false });
     }
-    txn.commit().await?;
-    Ok(Attempt::Claimed { claim_id, vouchers })
+    let attempt = state.store.claims.attempt(request.clone()).await?;
+    match &attempt {
+        Attempt::Claimed { vouchers, .. } => remember_sold_out(state, request, vouchers),
+        Attempt::NotInserted { free_slots: false } => remember_sold_out(state, request, &[]),
+        Attempt::NotInserted { free_slots: true } => {}
+    }
+    Ok(attempt)
+}
+
+/// A retried request: the first claim's vouchers.
+async fn replay(
+    state: &AppState,
+    claim: claim::Model,
+    snapshot: Arc<ActivitySnapshot>,
+) -> ApiResult<Claimed> {
+    let vouchers = vouchers_of_claim(&state.db, &claim).await?;
+    Ok(Claimed {
+        claim_id: claim.id,
+        vouchers,
+        snapshot,
+        replayed: true,
+    })
 }
 
 /// Notes the probed prizes that gave no voucher (no free slot was found for them).
@@ -353,13 +356,6 @@ fn random_start((lo, hi): (i64, i64)) -> i64 {
     }
 }
 
-/// A closed activity the member could otherwise see: answered `NOT_IN_WINDOW`, not 404.
-fn closed_in_scope(snapshot: &ActivitySnapshot, holder: &Holder) -> bool {
-    let mut open = snapshot.clone();
-    open.activity.status = ActivityStatus::Open;
-    snapshot.activity.status == ActivityStatus::Closed && visible_to(&open, holder)
-}
-
 enum Diagnosis {
     Replay(claim::Model),
     Refused(Refusal),
@@ -380,15 +376,14 @@ async fn diagnose(
     state: &AppState,
     holder: &Holder,
     snapshot: &ActivitySnapshot,
-    day_key: &str,
+    request: &ClaimRequest,
     times: i32,
-    idempotency_key: Option<&str>,
     free_slots: bool,
 ) -> ApiResult<Diagnosis> {
     let Some(member) = &holder.member else {
         return Ok(Diagnosis::Refused(Refusal::NotEligible));
     };
-    if let Some(key) = idempotency_key
+    if let Some(key) = request.idempotency_key.as_deref()
         && let Some(first) = claim::Entity::find()
             .filter(claim::Column::MemberId.eq(member.id))
             .filter(claim::Column::IdempotencyKey.eq(key))
@@ -397,7 +392,7 @@ async fn diagnose(
     {
         if first.activity_id != snapshot.activity.id {
             return Err(ApiError::conflict(
-                "IDEMPOTENCY_KEY_REUSED",
+                ErrorCode::IdempotencyKeyReused,
                 "Idempotency-Key 已用于其他活动的领取，请换一个",
             ));
         }
@@ -406,7 +401,11 @@ async fn diagnose(
     if free_slots && let Some(refusal) = refusal_of_state(state, holder, member, snapshot).await? {
         return Ok(Diagnosis::Refused(refusal));
     }
-    let used = claims_used(&state.db, snapshot.activity.id, member.id, day_key).await?;
+    let used = state
+        .store
+        .claims
+        .claims_used(snapshot.activity.id, member.id, &request.day_key)
+        .await?;
     let used = i32::try_from(used).unwrap_or(i32::MAX);
     if used >= times {
         Ok(Diagnosis::Refused(Refusal::LimitReached))
@@ -441,38 +440,6 @@ async fn refusal_of_state(
         return Ok(Some(Refusal::NotInWindow));
     }
     Ok(None)
-}
-
-/// How many claims the member has under this day key (a refused or retried claim asks).
-/// On PostgreSQL the statement is planned afresh each time rather than kept prepared:
-/// a plan cached while `claims` was nearly empty — early in a rush, when members first
-/// click twice — scans the whole table, and would keep doing so for every refusal until
-/// autovacuum's ANALYZE (measured in psql: 2.7 ms at 20,000 claims, against an index
-/// lookup). Planned with the actual values, it uses the limit's unique index.
-async fn claims_used(
-    db: &DatabaseConnection,
-    activity_id: i64,
-    member_id: i64,
-    day_key: &str,
-) -> ApiResult<u64> {
-    if db.get_database_backend() != DatabaseBackend::Postgres {
-        return Ok(claim::Entity::find()
-            .filter(claim::Column::ActivityId.eq(activity_id))
-            .filter(claim::Column::MemberId.eq(member_id))
-            .filter(claim::Column::DayKey.eq(day_key))
-            .count(db)
-            .await?);
-    }
-    let used: i64 = sea_orm::sqlx::query_scalar(
-        "SELECT COUNT(*) FROM claims WHERE activity_id = $1 AND member_id = $2 AND day_key = $3",
-    )
-    .bind(activity_id)
-    .bind(member_id)
-    .bind(day_key)
-    .persistent(false)
-    .fetch_one(db.get_postgres_connection_pool())
-    .await?;
-    Ok(u64::try_from(used).unwrap_or(0))
 }
 
 /// Whether claims are accepted in this workflow state.

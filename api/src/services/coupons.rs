@@ -15,7 +15,7 @@ use sea_orm::{
 };
 
 use crate::auth::AdminPrincipal;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::input::{multiline_text, required_text};
 use crate::paging::PageRequest;
 use crate::scope::{Scope, require_owner};
@@ -199,7 +199,7 @@ pub async fn update(
             return Err(ApiError::stale("优惠券"));
         }
         return Err(ApiError::conflict(
-            "QUANTITY_BELOW_RESERVED",
+            ErrorCode::QuantityBelowReserved,
             format!("优惠券数量不能少于活动已占用的{}张", now_row.reserved),
         ));
     }
@@ -329,7 +329,7 @@ pub async fn grant(
     }
     .insert(&txn)
     .await
-    .map_err(|e| ApiError::on_unique(e, "ALREADY_GRANTED", "该商家已获授权"))?;
+    .map_err(|e| ApiError::on_unique(e, ErrorCode::AlreadyGranted, "该商家已获授权"))?;
     audit::record_admin(
         &txn,
         me,

@@ -19,7 +19,7 @@ use std::net::IpAddr;
 use entity::enums::PrincipalKind;
 use sea_orm::{ActiveEnum, ConnectionTrait};
 
-use crate::error::ApiResult;
+use crate::error::{ApiResult, ErrorCode};
 use crate::services::rate_limit::{self, Limit, Window};
 use crate::state::AppState;
 
@@ -48,15 +48,15 @@ fn locked(
 ) -> Limit {
     let (code, message) = match kind {
         PrincipalKind::Merchant => (
-            "TOO_MANY_ATTEMPTS",
+            ErrorCode::TooManyAttempts,
             "登录失败次数过多，请{minutes}分钟后再试",
         ),
         PrincipalKind::Member => (
-            "ACCOUNT_LOCKED",
+            ErrorCode::AccountLocked,
             "登录失败次数过多，账号已锁定，请{minutes}分钟后再试或使用验证码重置密码",
         ),
         _ => (
-            "ACCOUNT_LOCKED",
+            ErrorCode::AccountLocked,
             "登录失败次数过多，账号已锁定，请{minutes}分钟后再试",
         ),
     };
@@ -103,7 +103,7 @@ pub async fn admit(
         subject: ip,
         max: settings.login_attempts_per_ip_per_minute,
         window: Window::Seconds(60),
-        code: "LOGIN_IP_LIMITED",
+        code: ErrorCode::LoginIpLimited,
         message: "当前网络登录尝试过于频繁，请{seconds}秒后再试",
     };
     let now = state.clock.now();

@@ -14,7 +14,7 @@ use sea_orm::{
 };
 
 use crate::auth::AdminPrincipal;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::paging::PageRequest;
 use crate::scope::require_owner;
 use crate::services::audit;
@@ -92,7 +92,7 @@ async fn active_elsewhere<C: ConnectionTrait>(
         .await;
     match own {
         Ok(Some(m)) => member_exists(m.id),
-        Ok(None) => ApiError::conflict("MEMBER_ACTIVE_ELSEWHERE", ACTIVE_ELSEWHERE),
+        Ok(None) => ApiError::conflict(ErrorCode::MemberActiveElsewhere, ACTIVE_ELSEWHERE),
         Err(e) => ApiError::Db(e),
     }
 }
@@ -100,7 +100,7 @@ async fn active_elsewhere<C: ConnectionTrait>(
 /// 409 `MEMBER_EXISTS`: the person is already an active member of the caller's union.
 pub fn member_exists(member_id: i64) -> ApiError {
     ApiError::Conflict {
-        code: "MEMBER_EXISTS",
+        code: ErrorCode::MemberExists,
         message: "本工会已有该会员（证件号码相同）".into(),
         details: Some(serde_json::json!({ "member_id": member_id })),
     }
@@ -509,7 +509,7 @@ pub async fn move_member(
 }
 
 pub fn not_active() -> ApiError {
-    ApiError::conflict("MEMBER_NOT_ACTIVE", "该会员已不是在会状态")
+    ApiError::conflict(ErrorCode::MemberNotActive, "该会员已不是在会状态")
 }
 
 /// A grassroots union in the caller's organisation tree (the same city system); others
@@ -519,17 +519,10 @@ pub async fn transfer_target(
     me: &AdminPrincipal,
     org_id: i64,
 ) -> ApiResult<organisation::Model> {
-    let root_path = me
-        .scope
-        .path
-        .split('/')
-        .nth(1)
-        .map(|root| format!("/{root}/"))
-        .unwrap_or_default();
     let org = organisation::Entity::find_by_id(org_id)
         .one(&state.db)
         .await?
-        .filter(|o| o.path.starts_with(&root_path))
+        .filter(|o| me.scope.whole_tree().contains_path(&o.path))
         .ok_or(ApiError::NotFound("转入工会"))?;
     if org.kind != OrgKind::GrassrootsUnion {
         return Err(ApiError::validation("转入组织须为基层工会"));
@@ -543,16 +536,9 @@ pub async fn transfer_targets(
     me: &AdminPrincipal,
     name: &str,
 ) -> ApiResult<Vec<organisation::Model>> {
-    let root_path = me
-        .scope
-        .path
-        .split('/')
-        .nth(1)
-        .map(|root| format!("/{root}/"))
-        .unwrap_or_default();
     use sea_orm::QuerySelect;
     Ok(organisation::Entity::find()
-        .filter(organisation::Column::Path.starts_with(&root_path))
+        .filter(me.scope.whole_tree().orgs())
         .filter(organisation::Column::Kind.eq(OrgKind::GrassrootsUnion))
         .filter(organisation::Column::Name.contains(name.trim()))
         .order_by_asc(organisation::Column::Id)

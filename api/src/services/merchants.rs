@@ -18,7 +18,7 @@ use sea_orm::{
 
 use crate::auth::AdminPrincipal;
 use crate::auth::password::InitialPassword;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::input::{multiline_text, required_text, text};
 use crate::paging::PageRequest;
 use crate::scope::{Scope, require_owner};
@@ -234,7 +234,7 @@ pub async fn create(
     let merchant = active
         .insert(&txn)
         .await
-        .map_err(|e| ApiError::on_unique(e, "MERCHANT_NAME_TAKEN", NAME_TAKEN))?;
+        .map_err(|e| ApiError::on_unique(e, ErrorCode::MerchantNameTaken, NAME_TAKEN))?;
     let staff = insert_staff(&txn, merchant.id, staff_name, phone, true, &initial, now).await?;
     audit::record_admin(
         &txn,
@@ -276,7 +276,7 @@ async fn insert_staff<C: ConnectionTrait>(
     }
     .insert(db)
     .await
-    .map_err(|e| ApiError::on_unique(e, "PHONE_TAKEN", PHONE_TAKEN))
+    .map_err(|e| ApiError::on_unique(e, ErrorCode::PhoneTaken, PHONE_TAKEN))
 }
 
 /// Edits a merchant, provided nobody changed it since the caller read `version`.
@@ -305,7 +305,7 @@ pub async fn update(
         .filter(merchant::Column::Version.eq(version))
         .exec(&txn)
         .await
-        .map_err(|e| ApiError::on_unique(e, "MERCHANT_NAME_TAKEN", NAME_TAKEN))?;
+        .map_err(|e| ApiError::on_unique(e, ErrorCode::MerchantNameTaken, NAME_TAKEN))?;
     if changed.rows_affected == 0 {
         return Err(ApiError::stale("商家"));
     }

@@ -15,7 +15,7 @@ use sea_orm::{
 
 use crate::auth::AdminPrincipal;
 use crate::auth::password::InitialPassword;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::input::{multiline_text, required_text, text};
 use crate::paging::PageRequest;
 use crate::services::{audit, managed_accounts};
@@ -118,7 +118,7 @@ pub async fn update_own(
     let org = active
         .update(&txn)
         .await
-        .map_err(|e| ApiError::on_unique(e, "ORG_NAME_TAKEN", NAME_TAKEN))?;
+        .map_err(|e| ApiError::on_unique(e, ErrorCode::OrgNameTaken, NAME_TAKEN))?;
     audit::record_admin(
         &txn,
         me,
@@ -177,7 +177,7 @@ pub async fn create_child(
     let org = active
         .insert(&txn)
         .await
-        .map_err(|e| ApiError::on_unique(e, "ORG_NAME_TAKEN", NAME_TAKEN))?;
+        .map_err(|e| ApiError::on_unique(e, ErrorCode::OrgNameTaken, NAME_TAKEN))?;
     let mut active = org.into_active_model();
     active.path = Set(format!("{}{}/", parent.path, active.id.as_ref()));
     let org = active.update(&txn).await?;
@@ -252,7 +252,7 @@ pub async fn insert_admin<C: ConnectionTrait>(
     }
     .insert(db)
     .await
-    .map_err(|e| ApiError::on_unique(e, "USERNAME_TAKEN", USERNAME_TAKEN))
+    .map_err(|e| ApiError::on_unique(e, ErrorCode::UsernameTaken, USERNAME_TAKEN))
 }
 
 /// 3–32 characters: letters, digits, `_`, `-`, `.`; stored lower-case.
@@ -286,7 +286,7 @@ async fn managed_admin(
         .ok_or(ApiError::NotFound("管理员账号"))?;
     if admin.id == me.admin_id {
         return Err(ApiError::Forbidden {
-            code: "OWN_ACCOUNT",
+            code: ErrorCode::OwnAccount,
             message: "不能对自己的账号执行此操作（修改自己的密码请使用“修改密码”）".into(),
         });
     }
@@ -363,7 +363,7 @@ pub async fn list(
     page: PageRequest,
 ) -> ApiResult<(Vec<organisation::Model>, u64)> {
     let mut query = organisation::Entity::find()
-        .filter(organisation::Column::Path.starts_with(&me.scope.path))
+        .filter(me.scope.orgs())
         .order_by_asc(organisation::Column::Depth)
         .order_by_asc(organisation::Column::Id);
     if let Some(parent) = filter.parent_id {

@@ -11,7 +11,7 @@ use jobs::clock::beijing;
 use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr, OnConflict, Query};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, ErrorCode};
 
 /// How long a window lasts.
 #[derive(Clone, Copy, Debug)]
@@ -31,7 +31,7 @@ pub struct Limit {
     pub window: Window,
     /// The 429's code and message when the limit is reached; `{seconds}` and
     /// `{minutes}` in the message become the time to wait.
-    pub code: &'static str,
+    pub code: ErrorCode,
     pub message: &'static str,
 }
 

@@ -75,7 +75,7 @@ async fn grouped<E: EntityTrait>(
 /// The numbers of every grassroots union in the scope (the root itself when it is one).
 pub async fn summary(state: &AppState, scope: &Scope) -> ApiResult<Vec<UnionRow>> {
     let unions = organisation::Entity::find()
-        .filter(organisation::Column::Path.starts_with(&scope.path))
+        .filter(scope.orgs())
         .filter(organisation::Column::Kind.eq(OrgKind::GrassrootsUnion))
         .order_by_asc(organisation::Column::Path)
         .all(&state.db)

@@ -1,7 +1,8 @@
 //! Redemption (核销) by merchant staff: preview what was scanned, redeem it once, and
 //! the merchant's history with totals.
 //!
-//! Redeeming is one conditional update from `unused` to `redeemed` that also checks
+//! Redeeming is one conditional update (its conditions: `Redeemable`; the statement of
+//! each backend: `store`) from `unused` to `redeemed` that also checks
 //! the coupon's window and that the staff's merchant owns the coupon or was granted it;
 //! of two phones scanning at once exactly one changes the row. The same update
 //! requires the staff account to be enabled and its merchant online (上线). When no row
@@ -23,11 +24,11 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::enums::VoucherStatus;
 use jobs::clock::{beijing, beijing_day_start};
-use jobs::database::stmt;
-use sea_orm::{DatabaseBackend, FromQueryResult};
+use jobs::database::{sql_str, stmt};
+use sea_orm::FromQueryResult;
 
 use crate::auth::StaffPrincipal;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::paging::PageRequest;
 use crate::services::rate_limit::{self, Limit, Window};
 use crate::state::AppState;
@@ -43,7 +44,7 @@ fn lookup_limit(staff_id: i64) -> Limit {
         subject: staff_id.to_string(),
         max: MAX_FAILED_LOOKUPS,
         window: Window::Seconds(LOOKUP_WINDOW_SECONDS),
-        code: "TOO_MANY_LOOKUPS",
+        code: ErrorCode::TooManyLookups,
         message: "查询不存在的券码次数过多，请{seconds}秒后再试",
     }
 }
@@ -66,12 +67,12 @@ impl Reason {
         }
     }
 
-    pub fn code(self) -> &'static str {
+    pub fn code(self) -> ErrorCode {
         match self {
-            Self::NotAuthorised => "NOT_AUTHORISED",
-            Self::AlreadyRedeemed => "ALREADY_REDEEMED",
-            Self::Expired => "EXPIRED",
-            Self::NotInWindow => "NOT_IN_WINDOW",
+            Self::NotAuthorised => ErrorCode::NotAuthorised,
+            Self::AlreadyRedeemed => ErrorCode::AlreadyRedeemed,
+            Self::Expired => ErrorCode::Expired,
+            Self::NotInWindow => ErrorCode::NotInWindow,
         }
     }
 }
@@ -130,7 +131,7 @@ impl Scanned {
         match reason {
             Reason::NotAuthorised => reason.refusal_without_details(),
             Reason::AlreadyRedeemed => ApiError::Conflict {
-                code: "ALREADY_REDEEMED",
+                code: ErrorCode::AlreadyRedeemed,
                 message: format!(
                     "此券已于{}在{}核销",
                     self.redeemed_at.map(fmt).unwrap_or_default(),
@@ -142,14 +143,14 @@ impl Scanned {
                 })),
             },
             Reason::Expired => ApiError::Conflict {
-                code: "EXPIRED",
+                code: ErrorCode::Expired,
                 message: format!("此券已过期（有效期至{}）", fmt(self.valid_to)),
                 details: Some(serde_json::json!({
                     "valid_to": self.valid_to.with_timezone(&beijing()).to_rfc3339(),
                 })),
             },
             Reason::NotInWindow => ApiError::Conflict {
-                code: "NOT_IN_WINDOW",
+                code: ErrorCode::NotInWindow,
                 message: format!(
                     "不在有效期内（{} 至 {}），暂不能核销",
                     fmt(self.valid_from),
@@ -179,7 +180,7 @@ async fn refuse_if_blocked(
     {
         let retry_after_seconds = std::cmp::max(r.window_ends_at - now.timestamp(), 1);
         return Err(ApiError::TooManyRequests {
-            code: "TOO_MANY_LOOKUPS",
+            code: ErrorCode::TooManyLookups,
             message: format!("查询不存在的券码次数过多，请{retry_after_seconds}秒后再试"),
             retry_after_seconds,
         });
@@ -198,7 +199,7 @@ async fn failed_lookup(
         Ok(()) => {
             tracing::warn!(
                 staff_id = me.staff_id,
-                code = answer.body().code,
+                code = answer.body().code.as_str(),
                 "failed voucher lookup"
             );
             answer
@@ -247,7 +248,7 @@ async fn require_active(state: &AppState, me: &StaffPrincipal) -> ApiResult<()> 
     }
     if !standing.online {
         return Err(ApiError::Forbidden {
-            code: "MERCHANT_OFFLINE",
+            code: ErrorCode::MerchantOffline,
             message: "本商家已下线，暂停核销；如需恢复请联系工会管理员".into(),
         });
     }
@@ -308,13 +309,15 @@ pub struct Redemption {
     pub member_name_masked: Option<String>,
 }
 
-/// A redemption to try: this staff account of this merchant scanned `code` at `now`.
+/// A redemption to try: this staff account of this merchant scanned `code` at `now`,
+/// with the request's `Idempotency-Key` when it sent one.
 #[derive(Clone, Debug)]
 pub struct RedeemRequest {
     pub code: String,
     pub now: DateTime<Utc>,
     pub merchant_id: i64,
     pub staff_id: i64,
+    pub key: Option<String>,
 }
 
 /// The voucher a redemption changed.
@@ -328,78 +331,180 @@ pub struct Redeemed {
     pub holder_name_masked: Option<String>,
 }
 
-/// The conditional update, for one request (SQLite; PostgreSQL runs the same
-/// conditions for a batch in `redemption_batches`): `unused` to `redeemed` inside the
-/// window, by the coupon's merchant or a granted one, by an enabled staff account of
-/// an online merchant, unless the staff account is blocked for failed lookups. `None`
-/// when nothing changed. The staff and merchant are checked here, not only when the
-/// token is read, so a merchant taken offline (or staff disabled) a moment before the
-/// scan cannot redeem.
-async fn redeem_one(
-    db: &sea_orm::DatabaseConnection,
-    r: &RedeemRequest,
-) -> ApiResult<Option<Redeemed>> {
-    Ok(Redeemed::find_by_statement(stmt(
-        db.get_database_backend(),
-        "UPDATE vouchers SET status = 'redeemed', redeemed_at = $1, \
-         redeemed_by_merchant_id = $2, redeemed_by_staff_id = $3 \
-         WHERE code = $4 AND status = 'unused' AND valid_from <= $1 AND valid_to > $1 \
-         AND (EXISTS (SELECT 1 FROM coupons c WHERE c.id = vouchers.coupon_id AND c.merchant_id = $2) \
-           OR EXISTS (SELECT 1 FROM coupon_grants g WHERE g.coupon_id = vouchers.coupon_id \
-             AND g.merchant_id = $2)) \
-         AND EXISTS (SELECT 1 FROM merchant_staff st JOIN merchants m ON m.id = st.merchant_id \
-           WHERE st.id = $3 AND st.merchant_id = $2 AND NOT st.disabled AND m.online) \
-         AND NOT EXISTS (SELECT 1 FROM rate_limits r WHERE r.scope = $5 AND r.subject = $6 \
-           AND r.window_ends_at > $7 AND r.hits >= $8) \
-         RETURNING id, code, coupon_id, amount_fen, redeemed_at, holder_name_masked",
-        vec![
-            r.now.into(),
-            r.merchant_id.into(),
-            r.staff_id.into(),
-            r.code.clone().into(),
-            LOOKUP_SCOPE.into(),
-            r.staff_id.to_string().into(),
-            r.now.timestamp().into(),
-            MAX_FAILED_LOOKUPS.into(),
-        ],
-    ))
-    .one(db)
-    .await?)
+/// What makes a redemption valid, written once for the statement of each backend (see
+/// `store`): the voucher changes from `unused` to `redeemed` only inside its window,
+/// only for the coupon's merchant or a merchant granted it, only by an enabled staff
+/// account of that merchant while the merchant is online (上线), and only while the
+/// staff account is not blocked for failed lookups. The staff and merchant are checked
+/// here, not only when the token is read, so a merchant taken offline (or staff
+/// disabled) a moment before the scan cannot redeem. `Scanned::reason` names the
+/// reason afterwards when nothing changed.
+///
+/// Each field is the SQL expression giving the value (parameters for one request,
+/// columns for a batch); `voucher` names the row being updated.
+pub struct Redeemable<'a> {
+    pub voucher: &'a str,
+    pub code: &'a str,
+    pub at: &'a str,
+    pub merchant_id: &'a str,
+    pub staff_id: &'a str,
+    /// The staff id as text: the subject of its lookup limit.
+    pub staff_subject: &'a str,
+    /// `at` in whole seconds since the epoch, as the lookup limit counts.
+    pub at_second: &'a str,
+    /// The request's `Idempotency-Key` (NULL without one), kept on the voucher.
+    pub key: &'a str,
 }
 
-/// 核销: one conditional update; the reason when it changed nothing.
-#[tracing::instrument(skip(state, me, raw_code), fields(staff_id = me.staff_id))]
+impl Redeemable<'_> {
+    /// The `SET` list of the update.
+    pub fn assignments(&self) -> String {
+        format!(
+            "status = {redeemed}, redeemed_at = {at}, redeemed_by_merchant_id = {merchant}, \
+             redeemed_by_staff_id = {staff}, redeem_key = {key}",
+            redeemed = sql_str(VoucherStatus::Redeemed),
+            at = self.at,
+            merchant = self.merchant_id,
+            staff = self.staff_id,
+            key = self.key,
+        )
+    }
+
+    /// The `WHERE` conditions of the update.
+    pub fn conditions(&self) -> String {
+        let Self {
+            voucher: v,
+            code,
+            at,
+            merchant_id,
+            staff_id,
+            staff_subject,
+            at_second,
+            key: _,
+        } = self;
+        format!(
+            "{v}.code = {code} AND {v}.status = {unused} \
+             AND {v}.valid_from <= {at} AND {v}.valid_to > {at} \
+             AND (EXISTS (SELECT 1 FROM coupons c WHERE c.id = {v}.coupon_id \
+                 AND c.merchant_id = {merchant_id}) \
+               OR EXISTS (SELECT 1 FROM coupon_grants g WHERE g.coupon_id = {v}.coupon_id \
+                 AND g.merchant_id = {merchant_id})) \
+             AND EXISTS (SELECT 1 FROM merchant_staff st JOIN merchants m ON m.id = st.merchant_id \
+               WHERE st.id = {staff_id} AND st.merchant_id = {merchant_id} \
+               AND NOT st.disabled AND m.online) \
+             AND NOT EXISTS (SELECT 1 FROM rate_limits l WHERE l.scope = '{LOOKUP_SCOPE}' \
+               AND l.subject = {staff_subject} AND l.window_ends_at > {at_second} \
+               AND l.hits >= {MAX_FAILED_LOOKUPS})",
+            unused = sql_str(VoucherStatus::Unused),
+        )
+    }
+}
+
+/// 核销: one conditional update (`Redeemable`); the reason when it changed nothing.
+///
+/// With an `Idempotency-Key` the update keeps the key on the voucher (unique per staff
+/// account), so a retry after a lost answer finds its redemption and gets the first
+/// answer again, also when it raced the first attempt; a key already used for another
+/// code is refused.
+#[tracing::instrument(skip(state, me, raw_code, key), fields(staff_id = me.staff_id))]
 pub async fn redeem(
     state: &AppState,
     me: &StaffPrincipal,
     raw_code: &str,
+    key: Option<String>,
 ) -> ApiResult<Redemption> {
     let now = state.clock.now();
     let Some(code) = entity::value::voucher_code::normalize(raw_code) else {
         refuse_if_blocked(state, me, now).await?;
         return Err(not_found(state, me, now).await);
     };
+    if let Some(first) = replay(state, me, key.as_deref(), &code).await? {
+        return Ok(first);
+    }
     let request = RedeemRequest {
         code: code.clone(),
         now,
         merchant_id: me.merchant_id,
         staff_id: me.staff_id,
+        key: key.clone(),
     };
-    let row = match state.db.get_database_backend() {
-        DatabaseBackend::Postgres => state.redemption_batches.run(request).await?,
-        _ => redeem_one(&state.db, &request).await?,
+    match state.store.redemptions.redeem(request).await {
+        Ok(Some(done)) => redeemed(state, me, done).await,
+        // A retry that ran beside its first attempt finds the first one's redemption.
+        Ok(None) => match replay(state, me, key.as_deref(), &code).await? {
+            Some(first) => Ok(first),
+            None => Err(why_not_redeemed(state, me, &code, now)
+                .await
+                .unwrap_or_else(|e| e)),
+        },
+        // Two codes sent at once with one key: the unique key lets one through.
+        Err(ApiError::Db(e)) => Err(ApiError::on_unique(e, KEY_REUSED, KEY_REUSED_MESSAGE)),
+        Err(e) => Err(e),
+    }
+}
+
+const KEY_REUSED: ErrorCode = ErrorCode::IdempotencyKeyReused;
+const KEY_REUSED_MESSAGE: &str = "Idempotency-Key 已用于另一张券的核销，请换一个";
+
+/// The redemption this staff account already made with `key`, if any: the same
+/// answer for a retry of the same code, 409 `IDEMPOTENCY_KEY_REUSED` for another code.
+async fn replay(
+    state: &AppState,
+    me: &StaffPrincipal,
+    key: Option<&str>,
+    code: &str,
+) -> ApiResult<Option<Redemption>> {
+    let Some(key) = key else { return Ok(None) };
+    let first = Redemption::find_by_statement(stmt(
+        state.db.get_database_backend(),
+        &format!(
+            "SELECT {REDEMPTION_COLUMNS} {REDEMPTION_FROM} \
+             WHERE v.redeemed_by_staff_id = $1 AND v.redeem_key = $2"
+        ),
+        vec![me.staff_id.into(), key.into()],
+    ))
+    .one(&state.db)
+    .await?;
+    match first {
+        Some(first) if first.code == code => {
+            tracing::info!(voucher_id = first.id, "redemption replayed for its key");
+            Ok(Some(first))
+        }
+        Some(_) => Err(ApiError::conflict(KEY_REUSED, KEY_REUSED_MESSAGE)),
+        None => Ok(None),
+    }
+}
+
+/// A redemption as `Redemption` reads it: the voucher with its coupon, merchant and
+/// staff (the history and a replayed answer).
+const REDEMPTION_COLUMNS: &str = "v.id, v.code, c.title AS coupon_title, v.amount_fen, \
+     v.redeemed_at, m.name AS merchant_name, st.name AS staff_name, \
+     v.holder_name_masked AS member_name_masked";
+const REDEMPTION_FROM: &str = "FROM vouchers v JOIN coupons c ON c.id = v.coupon_id \
+     JOIN merchants m ON m.id = v.redeemed_by_merchant_id \
+     LEFT JOIN merchant_staff st ON st.id = v.redeemed_by_staff_id";
+
+/// Nothing changed: the reason, read afresh (blocked, staff or merchant no longer
+/// active, unknown code, not authorised, already redeemed, expired, not yet valid).
+async fn why_not_redeemed(
+    state: &AppState,
+    me: &StaffPrincipal,
+    code: &str,
+    now: DateTime<Utc>,
+) -> ApiResult<ApiError> {
+    refuse_if_blocked(state, me, now).await?;
+    require_active(state, me).await?;
+    let Some(found) = find(state, me, code).await? else {
+        return Ok(not_found(state, me, now).await);
     };
-    let Some(done) = row else {
-        refuse_if_blocked(state, me, now).await?;
-        require_active(state, me).await?;
-        let Some(found) = find(state, me, &code).await? else {
-            return Err(not_found(state, me, now).await);
-        };
-        return Err(match found.reason(me.merchant_id, now) {
-            Some(Reason::NotAuthorised) => not_authorised(state, me, now).await,
-            reason => found.refusal(reason.unwrap_or(Reason::AlreadyRedeemed)),
-        });
-    };
+    Ok(match found.reason(me.merchant_id, now) {
+        Some(Reason::NotAuthorised) => not_authorised(state, me, now).await,
+        reason => found.refusal(reason.unwrap_or(Reason::AlreadyRedeemed)),
+    })
+}
+
+/// The redemption as shown, for the voucher it changed.
+async fn redeemed(state: &AppState, me: &StaffPrincipal, done: Redeemed) -> ApiResult<Redemption> {
     let coupon = state
         .cache
         .coupon(&state.db, done.coupon_id)
@@ -418,13 +523,15 @@ pub async fn redeem(
     })
 }
 
-/// One page of the merchant's redemptions between two Beijing dates (inclusive), with
-/// the count and the face-value total of the whole filter (vouchers' own face values).
+/// One page of the merchant's redemptions between two Beijing dates (inclusive),
+/// optionally of one voucher code (exact, normalised as typed codes are), with the
+/// count and the face-value total of the whole filter (vouchers' own face values).
 pub async fn history(
     state: &AppState,
     me: &StaffPrincipal,
     from: Option<NaiveDate>,
     to: Option<NaiveDate>,
+    code: Option<&str>,
     page: PageRequest,
 ) -> ApiResult<(Vec<Redemption>, u64, i64)> {
     if let (Some(f), Some(t)) = (from, to)
@@ -440,9 +547,21 @@ pub async fn history(
         |t| beijing_day_start(t + chrono::Duration::days(1)),
     );
     let backend = state.db.get_database_backend();
-    let filter = "FROM vouchers v JOIN coupons c ON c.id = v.coupon_id \
-         WHERE v.redeemed_by_merchant_id = $1 AND v.status = 'redeemed' \
-         AND v.redeemed_at >= $2 AND v.redeemed_at < $3";
+    // The merchant's redemptions in the period (and of one code, when asked); the
+    // items add who redeemed them.
+    let mut filter = format!(
+        "WHERE v.redeemed_by_merchant_id = $1 AND v.status = {} \
+         AND v.redeemed_at >= $2 AND v.redeemed_at < $3",
+        sql_str(VoucherStatus::Redeemed)
+    );
+    let mut values: Vec<sea_orm::Value> = vec![me.merchant_id.into(), start.into(), end.into()];
+    if let Some(raw) = code.map(str::trim).filter(|c| !c.is_empty()) {
+        let code = entity::value::voucher_code::normalize(raw).ok_or_else(|| {
+            ApiError::validation("券码格式不正确：应为24位字母或数字（不区分大小写）")
+        })?;
+        values.push(code.into());
+        filter.push_str(" AND v.code = $4");
+    }
     #[derive(FromQueryResult)]
     struct Totals {
         n: i64,
@@ -450,36 +569,30 @@ pub async fn history(
     }
     let totals = Totals::find_by_statement(stmt(
         backend,
-        &format!("SELECT COUNT(*) AS n, CAST(COALESCE(SUM(v.amount_fen), 0) AS BIGINT) AS amount {filter}"),
-        vec![me.merchant_id.into(), start.into(), end.into()],
+        &format!(
+            "SELECT COUNT(*) AS n, CAST(COALESCE(SUM(v.amount_fen), 0) AS BIGINT) AS amount \
+             FROM vouchers v {filter}"
+        ),
+        values.clone(),
     ))
     .one(&state.db)
     .await?
     .map_or((0, 0), |t| (t.n, t.amount));
+    let (limit, offset) = (values.len() + 1, values.len() + 2);
+    values.push((page.page_size as i64).into());
+    values.push(
+        ((page.page - 1) * page.page_size)
+            .try_into()
+            .unwrap_or(i64::MAX)
+            .into(),
+    );
     let items = Redemption::find_by_statement(stmt(
         backend,
         &format!(
-            "SELECT v.id, v.code, c.title AS coupon_title, v.amount_fen, v.redeemed_at, \
-             m.name AS merchant_name, st.name AS staff_name, \
-             v.holder_name_masked AS member_name_masked \
-             {} ORDER BY v.redeemed_at DESC, v.id DESC LIMIT $4 OFFSET $5",
-            filter.replace(
-                "FROM vouchers v JOIN coupons c ON c.id = v.coupon_id",
-                "FROM vouchers v JOIN coupons c ON c.id = v.coupon_id \
-                 JOIN merchants m ON m.id = v.redeemed_by_merchant_id \
-                 LEFT JOIN merchant_staff st ON st.id = v.redeemed_by_staff_id"
-            )
+            "SELECT {REDEMPTION_COLUMNS} {REDEMPTION_FROM} \
+             {filter} ORDER BY v.redeemed_at DESC, v.id DESC LIMIT ${limit} OFFSET ${offset}"
         ),
-        vec![
-            me.merchant_id.into(),
-            start.into(),
-            end.into(),
-            (page.page_size as i64).into(),
-            ((page.page - 1) * page.page_size)
-                .try_into()
-                .unwrap_or(i64::MAX)
-                .into(),
-        ],
+        values,
     ))
     .all(&state.db)
     .await?;

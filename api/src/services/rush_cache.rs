@@ -4,14 +4,16 @@
 //! these copies: the claim statement itself re-checks in the database that the
 //! activity is still open, that the account is still linked to that member and that
 //! the member is still active. A second `api` instance simply has its own copies; the
-//! TTLs bound how stale a display field (a coupon title, a member's unit) can be.
+//! TTLs bound how stale a display field (a coupon title, a member's unit) can be. They
+//! are measured on the server's clock (`jobs::Clock`), so tests move time instead of
+//! waiting for an entry to lapse.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 use entity::{activity, app_account, coupon, member, organisation, voucher};
+use jobs::Clock;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query, SelectStatement};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, IdenStatic, Iterable, QueryFilter,
@@ -21,11 +23,11 @@ use sea_orm::{
 use crate::error::ApiResult;
 use crate::services::activities;
 
-const ACTIVITY_TTL: Duration = Duration::from_secs(2);
-const HOLDER_TTL: Duration = Duration::from_secs(5);
-const COUPON_TTL: Duration = Duration::from_secs(30);
+const ACTIVITY_TTL: Duration = Duration::seconds(2);
+const HOLDER_TTL: Duration = Duration::seconds(5);
+const COUPON_TTL: Duration = Duration::seconds(30);
 /// How long a prize found without a free slot is not probed again (see `sold_out`).
-const SOLD_OUT_TTL: Duration = Duration::from_secs(1);
+const SOLD_OUT_TTL: Duration = Duration::seconds(1);
 /// Beyond this many entries a map is simply cleared (bounded memory).
 const MAX_ENTRIES: usize = 100_000;
 
@@ -60,53 +62,71 @@ pub struct Holder {
     pub org_path: Option<String>,
 }
 
-#[derive(Default, Debug)]
+/// Copies by id, each with the time it was taken.
+type Entries<T> = Mutex<HashMap<i64, (DateTime<Utc>, Arc<T>)>>;
+
+#[derive(Debug)]
 pub struct RushCache {
-    activities: Mutex<HashMap<i64, (Instant, Arc<ActivitySnapshot>)>>,
-    holders: Mutex<HashMap<i64, (Instant, Arc<Holder>)>>,
-    coupons: Mutex<HashMap<i64, (Instant, Arc<coupon::Model>)>>,
+    clock: Clock,
+    activities: Entries<ActivitySnapshot>,
+    holders: Entries<Holder>,
+    coupons: Entries<coupon::Model>,
     /// Prizes whose last free-slot probe found none, by prize id.
-    sold_out: Mutex<HashMap<i64, (Instant, Arc<()>)>>,
+    sold_out: Entries<()>,
     /// One activity load at a time: when a hot activity's copy expires, the requests
     /// in flight wait for one reload instead of all running it at once.
     activity_loads: tokio::sync::Mutex<()>,
 }
 
-fn get<T>(map: &Mutex<HashMap<i64, (Instant, Arc<T>)>>, key: i64, ttl: Duration) -> Option<Arc<T>> {
-    let map = map.lock().ok()?;
-    map.get(&key)
-        .filter(|(at, _)| at.elapsed() < ttl)
-        .map(|(_, v)| v.clone())
-}
-
-fn put<T>(map: &Mutex<HashMap<i64, (Instant, Arc<T>)>>, key: i64, value: Arc<T>) {
-    if let Ok(mut map) = map.lock() {
-        if map.len() >= MAX_ENTRIES {
-            map.clear();
-        }
-        map.insert(key, (Instant::now(), value));
-    }
-}
-
 impl RushCache {
+    pub fn new(clock: Clock) -> Self {
+        Self {
+            clock,
+            activities: Mutex::default(),
+            holders: Mutex::default(),
+            coupons: Mutex::default(),
+            sold_out: Mutex::default(),
+            activity_loads: tokio::sync::Mutex::default(),
+        }
+    }
+
+    /// The copy taken less than `ttl` ago, if any.
+    fn get<T>(&self, map: &Entries<T>, key: i64, ttl: Duration) -> Option<Arc<T>> {
+        let now = self.clock.now();
+        let map = map.lock().ok()?;
+        map.get(&key)
+            .filter(|(at, _)| now - *at < ttl)
+            .map(|(_, v)| v.clone())
+    }
+
+    fn put<T>(&self, map: &Entries<T>, key: i64, value: Arc<T>) {
+        let now = self.clock.now();
+        if let Ok(mut map) = map.lock() {
+            if map.len() >= MAX_ENTRIES {
+                map.clear();
+            }
+            map.insert(key, (now, value));
+        }
+    }
+
     /// The activity with its prizes, from the cache or the database; `None` when absent.
     pub async fn activity<C: ConnectionTrait>(
         &self,
         db: &C,
         id: i64,
     ) -> ApiResult<Option<Arc<ActivitySnapshot>>> {
-        if let Some(hit) = get(&self.activities, id, ACTIVITY_TTL) {
+        if let Some(hit) = self.get(&self.activities, id, ACTIVITY_TTL) {
             return Ok(Some(hit));
         }
         let _one_load = self.activity_loads.lock().await;
-        if let Some(hit) = get(&self.activities, id, ACTIVITY_TTL) {
+        if let Some(hit) = self.get(&self.activities, id, ACTIVITY_TTL) {
             return Ok(Some(hit));
         }
         let Some(snapshot) = load_activity(db, id).await? else {
             return Ok(None);
         };
         let snapshot = Arc::new(snapshot);
-        put(&self.activities, id, snapshot.clone());
+        self.put(&self.activities, id, snapshot.clone());
         Ok(Some(snapshot))
     }
 
@@ -123,14 +143,14 @@ impl RushCache {
         db: &C,
         id: i64,
     ) -> ApiResult<Option<Arc<coupon::Model>>> {
-        if let Some(hit) = get(&self.coupons, id, COUPON_TTL) {
+        if let Some(hit) = self.get(&self.coupons, id, COUPON_TTL) {
             return Ok(Some(hit));
         }
         let Some(found) = coupon::Entity::find_by_id(id).one(db).await? else {
             return Ok(None);
         };
         let found = Arc::new(found);
-        put(&self.coupons, id, found.clone());
+        self.put(&self.coupons, id, found.clone());
         Ok(Some(found))
     }
 
@@ -139,13 +159,13 @@ impl RushCache {
         db: &C,
         account_id: i64,
     ) -> ApiResult<Arc<Holder>> {
-        if let Some(hit) = get(&self.holders, account_id, HOLDER_TTL) {
+        if let Some(hit) = self.get(&self.holders, account_id, HOLDER_TTL) {
             return Ok(hit);
         }
         let holder = Arc::new(load_holder(db, account_id).await?);
         // Uncertified accounts are not cached: a fresh approval shows at once.
         if holder.member.is_some() {
-            put(&self.holders, account_id, holder.clone());
+            self.put(&self.holders, account_id, holder.clone());
         }
         Ok(holder)
     }
@@ -157,17 +177,17 @@ impl RushCache {
     /// the limit, else 已领完). A slot locked by a claim that then fails to go in is
     /// free again, and is found once the second has passed.
     pub fn sold_out(&self, prize_id: i64) -> bool {
-        get(&self.sold_out, prize_id, SOLD_OUT_TTL).is_some()
+        self.get(&self.sold_out, prize_id, SOLD_OUT_TTL).is_some()
     }
 
     pub fn mark_sold_out(&self, prize_id: i64) {
-        put(&self.sold_out, prize_id, Arc::new(()));
+        self.put(&self.sold_out, prize_id, Arc::new(()));
     }
 
     /// Keeps a holder just read with the member's session (see
     /// `sessions::resolve_member`), so the route's own `holder` call is a cache hit.
     pub fn remember_holder(&self, holder: Holder) {
-        put(&self.holders, holder.account_id, Arc::new(holder));
+        self.put(&self.holders, holder.account_id, Arc::new(holder));
     }
 }
 
@@ -257,8 +277,9 @@ async fn load_holder<C: ConnectionTrait>(db: &C, account_id: i64) -> ApiResult<H
 }
 
 /// `app_accounts` with the linked roster member (columns prefixed `m_`) and the
-/// member's organisation path; callers add their condition (and `sessions.resolve_member`
-/// the session it comes through), and read a row back with `holder_of`.
+/// member's organisation path; callers add their condition (and
+/// `sessions::MemberSession::select` the session it comes through), and read a row back
+/// with `holder_of`.
 pub(crate) fn holder_select() -> SelectStatement {
     let mut select = Query::select();
     select

@@ -1,21 +1,19 @@
-//! Sessions behind bearer tokens: issue, resolve, revoke.
-
-use std::marker::PhantomData;
-use std::sync::OnceLock;
+//! Sessions behind bearer tokens: issue, resolve, revoke. What makes a session live is
+//! `live_at`, for every kind of token; the member and staff lookups run on the
+//! backend's token store (`store`).
 
 use chrono::{DateTime, Duration, Utc};
 use entity::enums::PrincipalKind;
 use entity::{admin_account, app_account, organisation, session};
-use sea_orm::sea_query::{Expr, ExprTrait, PostgresQueryBuilder, SelectStatement, SimpleExpr};
+use sea_orm::sea_query::{Expr, ExprTrait, Query, SelectStatement, SimpleExpr};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseBackend, DatabaseConnection,
-    EntityTrait, FromQueryResult, QueryFilter, QueryResult, Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult,
+    QueryFilter, QueryResult, Set,
 };
 
 use crate::auth::{AdminPrincipal, SessionPrincipal, StaffPrincipal, token};
 use crate::error::{ApiError, ApiResult};
 use crate::scope::Scope;
-use crate::services::batch_lanes::{Batched, Lanes, column};
 use crate::services::rush_cache::{self, Holder};
 use crate::state::AppState;
 
@@ -76,25 +74,12 @@ async fn live_session(
 /// Resolves a member app token in one query: the session, its account's roster member
 /// and the member's organisation. The holder goes into the rush cache, where the
 /// member routes (claims, activities, vouchers) look it up: one round trip, not two.
-/// On PostgreSQL the lookups of concurrent requests share one statement
-/// (`MemberSessions`).
 pub async fn resolve_member(state: &AppState, token: &str) -> ApiResult<SessionPrincipal> {
-    let lookup = TokenLookup::of(state, token);
-    let found = match state.db.get_database_backend() {
-        DatabaseBackend::Postgres => state.member_sessions.run(lookup).await?,
-        backend => {
-            let mut select = member_session_select();
-            select.cond_where(live_at(
-                Expr::val(lookup.digest),
-                Expr::val(lookup.now),
-                PrincipalKind::Member,
-            ));
-            match state.db.query_one_raw(backend.build(&select)).await? {
-                Some(row) => Some(MemberSession::read(&row)?),
-                None => None,
-            }
-        }
-    };
+    let found = state
+        .store
+        .tokens
+        .member_session(TokenLookup::of(state, token))
+        .await?;
     let MemberSession { session_id, holder } = found.ok_or(ApiError::Unauthorized)?;
     let principal = SessionPrincipal {
         session_id,
@@ -104,50 +89,26 @@ pub async fn resolve_member(state: &AppState, token: &str) -> ApiResult<SessionP
     Ok(principal)
 }
 
-/// The holder select (see `rush_cache::holder_select`) through the member's session;
-/// callers add the session's condition.
-fn member_session_select() -> SelectStatement {
-    let mut select = rush_cache::holder_select();
-    select
-        .expr_as(
-            Expr::col((session::Entity, session::Column::Id)),
-            "session_id",
-        )
-        .inner_join(
-            session::Entity,
-            Expr::col((session::Entity, session::Column::PrincipalId))
-                .equals((app_account::Entity, app_account::Column::Id)),
-        );
-    select
-}
-
-/// A member's live session and the account's holder.
-#[derive(Clone, Debug)]
-pub struct MemberSession {
-    session_id: i64,
-    holder: Holder,
-}
-
-impl SessionRow for MemberSession {
-    fn batch_sql() -> &'static str {
-        static SQL: OnceLock<String> = OnceLock::new();
-        SQL.get_or_init(|| {
-            let mut select = member_session_select();
-            select.cond_where(live_at(
-                Expr::cust("t.digest"),
-                Expr::cust("t.at"),
-                PrincipalKind::Member,
-            ));
-            lateral_batch_sql(&select.to_string(PostgresQueryBuilder))
-        })
+/// Resolves a staff token to the staff account and its merchant in one query.
+pub async fn resolve_staff(state: &AppState, token: &str) -> ApiResult<StaffPrincipal> {
+    let row = state
+        .store
+        .tokens
+        .staff_session(TokenLookup::of(state, token))
+        .await?
+        .ok_or(ApiError::Unauthorized)?;
+    if row.disabled {
+        return Err(ApiError::Unauthorized);
     }
-
-    fn read(row: &QueryResult) -> ApiResult<Self> {
-        Ok(Self {
-            session_id: row.try_get("", "session_id")?,
-            holder: rush_cache::holder_of(row)?,
-        })
-    }
+    Ok(StaffPrincipal {
+        session_id: row.session_id,
+        staff_id: row.staff_id,
+        staff_name: row.staff_name,
+        phone: row.phone,
+        merchant_id: row.merchant_id,
+        merchant_name: row.merchant_name,
+        must_change_password: row.must_change_password,
+    })
 }
 
 /// A token to resolve, by its digest, at a time.
@@ -166,63 +127,119 @@ impl TokenLookup {
     }
 }
 
-/// What a token lookup reads back: its batch statement (`lateral_batch_sql` over the
-/// select for one token) and how a row becomes the answer.
+/// What a token lookup reads: the rows behind a live session of one kind, and how a
+/// row becomes the answer.
 pub trait SessionRow: Clone + Send + Sync + 'static {
-    fn batch_sql() -> &'static str;
+    const KIND: PrincipalKind;
+
+    /// The select through the session (`sessions` joined to what the token names),
+    /// without the session's condition, which `lookup_select` adds.
+    fn select() -> SelectStatement;
+
     fn read(row: &QueryResult) -> ApiResult<Self>;
 }
 
-/// PostgreSQL: the token lookups of concurrent requests as one statement (see
-/// `batch_lanes`): the same select, once per token through a lateral join.
-#[derive(Debug)]
-pub struct TokenBatch<R>(PhantomData<R>);
+/// The lookup of one token: `R::select` limited to a live session of `R::KIND` with
+/// this digest at this time; `digest` and `now` are values for one lookup, columns for
+/// a batch.
+pub fn lookup_select<R: SessionRow>(digest: SimpleExpr, now: SimpleExpr) -> SelectStatement {
+    let mut select = R::select();
+    select.cond_where(live_at(digest, now, R::KIND));
+    select
+}
 
-pub type MemberSessions = Lanes<TokenBatch<MemberSession>>;
-pub type StaffSessions = Lanes<TokenBatch<StaffSession>>;
+/// A member's live session and the account's holder.
+#[derive(Clone, Debug)]
+pub struct MemberSession {
+    session_id: i64,
+    holder: Holder,
+}
 
-impl<R: SessionRow> Batched for TokenBatch<R> {
-    type Request = TokenLookup;
-    /// The row, or `None` when the token is not live.
-    type Answer = Option<R>;
-    type Key = ();
+impl SessionRow for MemberSession {
+    const KIND: PrincipalKind = PrincipalKind::Member;
 
-    /// Lookups of one token may share a batch: each gets its own row.
-    fn key(_: &TokenLookup) -> Option<()> {
-        None
+    /// The holder select (see `rush_cache::holder_select`) through the member's session.
+    fn select() -> SelectStatement {
+        let mut select = rush_cache::holder_select();
+        select
+            .expr_as(
+                Expr::col((session::Entity, session::Column::Id)),
+                "session_id",
+            )
+            .inner_join(
+                session::Entity,
+                Expr::col((session::Entity, session::Column::PrincipalId))
+                    .equals((app_account::Entity, app_account::Column::Id)),
+            );
+        select
     }
 
-    async fn execute(
-        db: &DatabaseConnection,
-        requests: &[&TokenLookup],
-    ) -> ApiResult<Vec<Option<R>>> {
-        let rows = sea_orm::sqlx::query(R::batch_sql())
-            .bind(column(requests, |r| r.digest.clone()))
-            .bind(column(requests, |r| r.now))
-            .fetch_all(db.get_postgres_connection_pool())
-            .await?;
-        let mut answers: Vec<Option<R>> = vec![None; requests.len()];
-        for row in rows {
-            let row = QueryResult::from(row);
-            let ix: i64 = row.try_get("", "req_ix")?;
-            if let Some(slot) = usize::try_from(ix - 1)
-                .ok()
-                .and_then(|i| answers.get_mut(i))
-            {
-                *slot = Some(R::read(&row)?);
-            }
-        }
-        Ok(answers)
+    fn read(row: &QueryResult) -> ApiResult<Self> {
+        Ok(Self {
+            session_id: row.try_get("", "session_id")?,
+            holder: rush_cache::holder_of(row)?,
+        })
     }
 }
 
-/// One select per token digest and time, through a lateral join over the batch's
-/// arrays; rows come back with their request's position as `req_ix`.
-fn lateral_batch_sql(select: &str) -> String {
-    format!(
-        "SELECT t.ix AS req_ix, h.* FROM unnest($1::text[], $2::timestamptz[]) \
-         WITH ORDINALITY AS t(digest, at, ix) CROSS JOIN LATERAL ({select}) h ORDER BY t.ix"
-    )
+/// A staff account's live session, with its merchant.
+#[derive(Clone, Debug, FromQueryResult)]
+pub struct StaffSession {
+    session_id: i64,
+    staff_id: i64,
+    staff_name: String,
+    phone: String,
+    merchant_id: i64,
+    merchant_name: String,
+    must_change_password: bool,
+    disabled: bool,
+}
+
+impl SessionRow for StaffSession {
+    const KIND: PrincipalKind = PrincipalKind::Merchant;
+
+    fn select() -> SelectStatement {
+        use entity::{merchant, merchant_staff};
+        let staff = |c: merchant_staff::Column| Expr::col((merchant_staff::Entity, c));
+        let mut select = Query::select();
+        select
+            .expr_as(
+                Expr::col((session::Entity, session::Column::Id)),
+                "session_id",
+            )
+            .expr_as(staff(merchant_staff::Column::Id), "staff_id")
+            .expr_as(staff(merchant_staff::Column::Name), "staff_name")
+            .expr_as(staff(merchant_staff::Column::Phone), "phone")
+            .expr_as(
+                Expr::col((merchant::Entity, merchant::Column::Id)),
+                "merchant_id",
+            )
+            .expr_as(
+                Expr::col((merchant::Entity, merchant::Column::Name)),
+                "merchant_name",
+            )
+            .expr_as(
+                staff(merchant_staff::Column::MustChangePassword),
+                "must_change_password",
+            )
+            .expr_as(staff(merchant_staff::Column::Disabled), "disabled")
+            .from(session::Entity)
+            .inner_join(
+                merchant_staff::Entity,
+                staff(merchant_staff::Column::Id)
+                    .equals((session::Entity, session::Column::PrincipalId)),
+            )
+            .inner_join(
+                merchant::Entity,
+                Expr::col((merchant::Entity, merchant::Column::Id))
+                    .equals((merchant_staff::Entity, merchant_staff::Column::MerchantId)),
+            );
+        select
+    }
+
+    fn read(row: &QueryResult) -> ApiResult<Self> {
+        Ok(Self::from_query_result(row, "")?)
+    }
 }
 
 /// Resolves an admin token to the admin, its organisation and its scope.
@@ -245,75 +262,6 @@ pub async fn resolve_admin(state: &AppState, token: &str) -> ApiResult<AdminPrin
         must_change_password: admin.must_change_password,
         scope: Scope::of(&org),
     })
-}
-
-/// The staff account, its merchant and the session behind a token digest, live at a
-/// time; `digest` and `now` are the SQL expressions that give them (parameters for one
-/// lookup, columns for a batch). The same conditions as `live`.
-fn staff_session_sql(digest: &str, now: &str) -> String {
-    format!(
-        "SELECT s.id AS session_id, st.id AS staff_id, st.name AS staff_name, \
-         st.phone AS phone, m.id AS merchant_id, m.name AS merchant_name, \
-         st.must_change_password AS must_change_password, st.disabled AS disabled \
-         FROM sessions s JOIN merchant_staff st ON st.id = s.principal_id \
-         JOIN merchants m ON m.id = st.merchant_id \
-         WHERE s.token_hash = {digest} AND s.principal_kind = 'merchant' \
-         AND s.revoked_at IS NULL AND s.expires_at > {now}"
-    )
-}
-
-#[derive(Clone, Debug, FromQueryResult)]
-pub struct StaffSession {
-    session_id: i64,
-    staff_id: i64,
-    staff_name: String,
-    phone: String,
-    merchant_id: i64,
-    merchant_name: String,
-    must_change_password: bool,
-    disabled: bool,
-}
-
-/// Resolves a staff token to the staff account and its merchant in one query; on
-/// PostgreSQL the lookups of concurrent requests share one statement (`StaffSessions`).
-pub async fn resolve_staff(state: &AppState, token: &str) -> ApiResult<StaffPrincipal> {
-    let lookup = TokenLookup::of(state, token);
-    let row = match state.db.get_database_backend() {
-        DatabaseBackend::Postgres => state.staff_sessions.run(lookup).await?,
-        backend => {
-            StaffSession::find_by_statement(jobs::database::stmt(
-                backend,
-                &staff_session_sql("$1", "$2"),
-                vec![lookup.digest.into(), lookup.now.into()],
-            ))
-            .one(&state.db)
-            .await?
-        }
-    };
-    let row = row.ok_or(ApiError::Unauthorized)?;
-    if row.disabled {
-        return Err(ApiError::Unauthorized);
-    }
-    Ok(StaffPrincipal {
-        session_id: row.session_id,
-        staff_id: row.staff_id,
-        staff_name: row.staff_name,
-        phone: row.phone,
-        merchant_id: row.merchant_id,
-        merchant_name: row.merchant_name,
-        must_change_password: row.must_change_password,
-    })
-}
-
-impl SessionRow for StaffSession {
-    fn batch_sql() -> &'static str {
-        static SQL: OnceLock<String> = OnceLock::new();
-        SQL.get_or_init(|| lateral_batch_sql(&staff_session_sql("t.digest", "t.at")))
-    }
-
-    fn read(row: &QueryResult) -> ApiResult<Self> {
-        Ok(Self::from_query_result(row, "")?)
-    }
 }
 
 /// Revokes one session (log out).

@@ -18,7 +18,7 @@ use jobs::settlement::{redemption_window, sheet};
 use sea_orm::TransactionTrait;
 
 use crate::auth::AdminPrincipal;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::services::{activities, audit, tasks};
 use crate::state::AppState;
 
@@ -36,7 +36,7 @@ pub async fn submit(
     let is_final = window.is_final(now);
     if !is_final && !preview {
         return Err(ApiError::Conflict {
-            code: "SETTLEMENT_NOT_DUE",
+            code: ErrorCode::SettlementNotDue,
             message: format!(
                 "核销期未结束（{}结束），暂不能生成正式结算报表；如需查看当前数据，请以预览方式生成（preview=true）",
                 sheet::beijing_minute(window.settles_at)

@@ -35,7 +35,7 @@ use sea_orm::{
 };
 
 use crate::auth::AdminPrincipal;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::paging::PageRequest;
 use crate::scope::require_owner;
 use crate::services::{audit, merchants};
@@ -385,7 +385,10 @@ pub async fn list(
 }
 
 fn already_confirmed() -> ApiError {
-    ApiError::conflict("ALREADY_CONFIRMED", "结算单已确认，不能重复确认或修改")
+    ApiError::conflict(
+        ErrorCode::AlreadyConfirmed,
+        "结算单已确认，不能重复确认或修改",
+    )
 }
 
 /// 结算确认: freezes the statement with a snapshot of its vouchers, in one transaction.
@@ -460,14 +463,14 @@ pub async fn confirm(state: &AppState, me: &AdminPrincipal, id: i64) -> ApiResul
         .map_err(|e| {
             ApiError::on_unique(
                 e,
-                "ALREADY_SETTLED",
+                ErrorCode::AlreadySettled,
                 "部分券已被同时确认的其他结算单结算，不能重复结算；请刷新后调整结算期间",
             )
         })?
         .rows_affected();
     if inserted == 0 {
         return Err(ApiError::conflict(
-            "NOTHING_TO_SETTLE",
+            ErrorCode::NothingToSettle,
             "该结算期间内没有该商家核销的本工会活动券，无需确认",
         ));
     }
@@ -518,7 +521,7 @@ pub async fn confirm(state: &AppState, me: &AdminPrincipal, id: i64) -> ApiResul
 fn period_not_ended(s: &statement::Model) -> ApiError {
     let from = s.period_to + Days::new(1);
     ApiError::Conflict {
-        code: "PERIOD_NOT_ENDED",
+        code: ErrorCode::PeriodNotEnded,
         message: format!(
             "结算期间尚未结束（至{}），期间内仍可能有券核销，{}起方可确认结算单",
             s.period_to, from
@@ -534,7 +537,7 @@ fn settled_elsewhere(settled: &BTreeMap<i64, i64>) -> ApiError {
     let n: i64 = settled.values().sum();
     let ids: Vec<String> = settled.keys().map(|id| format!("#{id}")).collect();
     ApiError::Conflict {
-        code: "ALREADY_SETTLED",
+        code: ErrorCode::AlreadySettled,
         message: format!(
             "该期间有{n}张券已在结算单{}中结算，不能重复结算；请调整结算期间",
             ids.join("、")
@@ -559,7 +562,7 @@ pub async fn delete(state: &AppState, me: &AdminPrincipal, id: i64) -> ApiResult
         .await?;
     if deleted.rows_affected == 0 {
         return Err(ApiError::conflict(
-            "ALREADY_CONFIRMED",
+            ErrorCode::AlreadyConfirmed,
             "已确认的结算单不能删除",
         ));
     }

@@ -22,7 +22,7 @@ use sea_orm::{
     QueryOrder, Set, TransactionTrait,
 };
 
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::services::rate_limit::{self, Limit, Window};
 use crate::state::AppState;
 
@@ -46,7 +46,7 @@ fn limits(phone: &Phone, ip: Option<IpAddr>) -> Vec<Limit> {
             subject: ip.to_string(),
             max: SENDS_PER_IP_PER_HOUR,
             window: Window::Seconds(3600),
-            code: "SMS_IP_LIMITED",
+            code: ErrorCode::SmsIpLimited,
             message: "当前网络发送验证码过于频繁，请{seconds}秒后再试",
         });
     }
@@ -55,7 +55,7 @@ fn limits(phone: &Phone, ip: Option<IpAddr>) -> Vec<Limit> {
         subject: phone.as_str().to_owned(),
         max: 1,
         window: Window::Seconds(RESEND_AFTER_SECONDS),
-        code: "SMS_TOO_FREQUENT",
+        code: ErrorCode::SmsTooFrequent,
         message: "验证码发送过于频繁，请{seconds}秒后再试",
     });
     limits.push(Limit {
@@ -63,7 +63,7 @@ fn limits(phone: &Phone, ip: Option<IpAddr>) -> Vec<Limit> {
         subject: phone.as_str().to_owned(),
         max: SENDS_PER_PHONE_PER_DAY,
         window: Window::BeijingDay,
-        code: "SMS_DAILY_LIMIT",
+        code: ErrorCode::SmsDailyLimit,
         message: "该手机号今日获取验证码次数已达上限，请明天再试",
     });
     limits
@@ -101,7 +101,7 @@ pub async fn send_code(
     // Before any counting, and whatever the phone: nothing could be delivered.
     let Some(sender) = &state.sms else {
         return Err(ApiError::Unavailable {
-            code: "SMS_NOT_CONFIGURED",
+            code: ErrorCode::SmsNotConfigured,
             message: "短信服务未配置，暂时无法发送验证码，请联系管理员".into(),
         });
     };
@@ -118,7 +118,7 @@ pub async fn send_code(
             tracing::warn!(error = %e, "SMS code not sent");
             rate_limit::release_all(&state.db, &limits).await?;
             return Err(ApiError::BadGateway {
-                code: "SMS_UNAVAILABLE",
+                code: ErrorCode::SmsUnavailable,
                 message: "短信发送失败，请稍后重试".into(),
             });
         }
@@ -156,14 +156,14 @@ pub async fn send_code(
 
 fn expired() -> ApiError {
     ApiError::BadRequest {
-        code: "SMS_CODE_EXPIRED",
+        code: ErrorCode::SmsCodeExpired,
         message: "验证码已失效，请重新获取".into(),
     }
 }
 
 fn exhausted() -> ApiError {
     ApiError::BadRequest {
-        code: "SMS_CODE_TOO_MANY_ATTEMPTS",
+        code: ErrorCode::SmsCodeTooManyAttempts,
         message: "验证码错误次数过多，请重新获取".into(),
     }
 }
@@ -217,7 +217,7 @@ pub async fn check(
             exhausted()
         } else {
             ApiError::BadRequest {
-                code: "SMS_CODE_INVALID",
+                code: ErrorCode::SmsCodeInvalid,
                 message: format!("验证码错误，还可尝试{left}次"),
             }
         });

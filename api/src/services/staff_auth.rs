@@ -11,7 +11,7 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, TransactionTrait};
 
 use crate::auth::{StaffPrincipal, password};
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::services::{login_guard, sessions, wechat};
 use crate::state::AppState;
 
@@ -19,6 +19,8 @@ pub struct StaffLoggedIn {
     pub token: String,
     pub staff: merchant_staff::Model,
     pub merchant: merchant::Model,
+    /// Why the WeChat of the log-in's `wx_code` was not bound, if it was not.
+    pub wechat_bind_error: Option<String>,
 }
 
 async fn merchant_of(
@@ -34,7 +36,7 @@ async fn merchant_of(
 /// 403 `ACCOUNT_DISABLED`.
 pub fn disabled() -> ApiError {
     ApiError::Forbidden {
-        code: "ACCOUNT_DISABLED",
+        code: ErrorCode::AccountDisabled,
         message: "账号已停用，请联系商家或工会管理员".into(),
     }
 }
@@ -85,45 +87,10 @@ pub async fn login(
     };
     ticket.succeeded(state).await?;
     refuse_unusable(&staff, now)?;
-    let openid = match wx_code.map(str::trim).filter(|c| !c.is_empty()) {
+    let bind_error = match wx_code.map(str::trim).filter(|c| !c.is_empty()) {
         None => None,
-        Some(code) => match wechat::exchange(state, WechatSource::Miniprogram, code).await {
-            Ok(identity) => Some(identity.openid),
-            // WeChat missing or down: the password log-in still works, unbound.
-            Err(ApiError::Unavailable { code, .. }) => {
-                tracing::warn!(code, "staff log-in without WeChat binding");
-                None
-            }
-            Err(e) => return Err(e),
-        },
+        Some(code) => bind_wechat(state, &staff, code, now).await?,
     };
-    if let Some(openid) = &openid {
-        let other = merchant_staff::Entity::find()
-            .filter(merchant_staff::Column::WxOpenid.eq(openid.as_str()))
-            .filter(merchant_staff::Column::Id.ne(staff.id))
-            .one(&state.db)
-            .await?;
-        if other.is_some() {
-            return Err(already_bound());
-        }
-    }
-    if let Some(openid) = &openid {
-        merchant_staff::Entity::update_many()
-            .col_expr(
-                merchant_staff::Column::WxOpenid,
-                Expr::value(openid.clone()),
-            )
-            .col_expr(merchant_staff::Column::UpdatedAt, Expr::value(now))
-            .filter(merchant_staff::Column::Id.eq(staff.id))
-            .exec(&state.db)
-            .await
-            .map_err(
-                |e| match ApiError::on_unique(e, "WECHAT_ALREADY_BOUND", "") {
-                    ApiError::Conflict { .. } => already_bound(),
-                    other => other,
-                },
-            )?;
-    }
     let token = sessions::issue(&state.db, state, PrincipalKind::Merchant, staff.id).await?;
     let staff = merchant_staff::Entity::find_by_id(staff.id)
         .one(&state.db)
@@ -132,21 +99,72 @@ pub async fn login(
     let merchant = merchant_of(state, &staff).await?;
     tracing::info!(
         staff_id = staff.id,
-        bound = openid.is_some(),
+        bound = staff.wx_openid.is_some(),
         "staff logged in"
     );
     Ok(StaffLoggedIn {
         token,
         staff,
         merchant,
+        wechat_bind_error: bind_error,
     })
 }
 
-fn already_bound() -> ApiError {
-    ApiError::conflict(
-        "WECHAT_ALREADY_BOUND",
-        "该微信已绑定其他商家账号，请使用账号密码登录",
-    )
+const ALREADY_BOUND: &str = "该微信已绑定其他商家账号，本次未绑定；下次请使用手机号和密码登录";
+
+/// Binds the WeChat of `code` to the account. A WeChat that cannot be bound (WeChat
+/// not configured, down, rate limited, the code invalid, or the WeChat bound to another
+/// account) never fails the log-in: the reason is returned, in Chinese, for the
+/// answer's `wechat_bind_error`. Only database failures are errors.
+async fn bind_wechat(
+    state: &AppState,
+    staff: &merchant_staff::Model,
+    code: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> ApiResult<Option<String>> {
+    let openid = match wechat::exchange(state, WechatSource::Miniprogram, code).await {
+        Ok(identity) => identity.openid,
+        Err(e) => return wechat_failure(e).map(Some),
+    };
+    // The read answers the usual case; the unique key on the openid settles two
+    // log-ins binding the same WeChat at once.
+    let taken_elsewhere = merchant_staff::Entity::find()
+        .filter(merchant_staff::Column::WxOpenid.eq(openid.as_str()))
+        .filter(merchant_staff::Column::Id.ne(staff.id))
+        .one(&state.db)
+        .await?
+        .is_some();
+    if taken_elsewhere {
+        return Ok(Some(ALREADY_BOUND.to_owned()));
+    }
+    let bound = merchant_staff::Entity::update_many()
+        .col_expr(merchant_staff::Column::WxOpenid, Expr::value(openid))
+        .col_expr(merchant_staff::Column::UpdatedAt, Expr::value(now))
+        .filter(merchant_staff::Column::Id.eq(staff.id))
+        .exec(&state.db)
+        .await;
+    match bound {
+        Ok(_) => Ok(None),
+        Err(e) => match ApiError::on_unique(e, ErrorCode::WechatAlreadyBound, "") {
+            ApiError::Conflict { .. } => Ok(Some(ALREADY_BOUND.to_owned())),
+            other => Err(other),
+        },
+    }
+}
+
+/// The Chinese reason a WeChat exchange failed, for a log-in that goes on unbound;
+/// errors that are not WeChat's (the database, a bug) stay errors.
+fn wechat_failure(e: ApiError) -> ApiResult<String> {
+    match e {
+        ApiError::Unavailable { code, message }
+        | ApiError::BadGateway { code, message }
+        | ApiError::BadRequest { code, message }
+        | ApiError::TooManyRequests { code, message, .. } => {
+            tracing::warn!(code = code.as_str(), "staff log-in without WeChat binding");
+            Ok(format!("未绑定微信：{message}"))
+        }
+        other => Err(other),
+    }
 }
 
 /// WeChat log-in of an account whose openid was bound at an earlier password log-in.
@@ -162,7 +180,7 @@ pub async fn login_wechat(state: &AppState, wx_code: &str) -> ApiResult<StaffLog
         .one(&state.db)
         .await?
         .ok_or_else(|| ApiError::LoginRefused {
-            code: "WECHAT_NOT_BOUND",
+            code: ErrorCode::WechatNotBound,
             message: "该微信尚未绑定商家账号，请使用手机号和密码登录".into(),
         })?;
     refuse_unusable(&staff, state.clock.now())?;
@@ -172,7 +190,27 @@ pub async fn login_wechat(state: &AppState, wx_code: &str) -> ApiResult<StaffLog
         token,
         staff,
         merchant,
+        wechat_bind_error: None,
     })
+}
+
+/// Removes the WeChat binding of the account, so that the WeChat of a shared counter
+/// phone no longer logs in as this cashier. Idempotent.
+pub async fn unbind_wechat(state: &AppState, me: &StaffPrincipal) -> ApiResult<()> {
+    merchant_staff::Entity::update_many()
+        .col_expr(
+            merchant_staff::Column::WxOpenid,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(
+            merchant_staff::Column::UpdatedAt,
+            Expr::value(state.clock.now()),
+        )
+        .filter(merchant_staff::Column::Id.eq(me.staff_id))
+        .exec(&state.db)
+        .await?;
+    tracing::info!(staff_id = me.staff_id, "staff WeChat unbound");
+    Ok(())
 }
 
 /// Changes the password, revokes every session of the account, returns a fresh token.

@@ -8,10 +8,11 @@ use std::collections::HashMap;
 use entity::activity_state::ActivityStatus;
 use entity::{activity, member, organisation, voucher};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, EntityTrait, JoinType, QueryFilter, QuerySelect, RelationDef};
+use sea_orm::{EntityTrait, JoinType, QueryFilter, QuerySelect, RelationDef};
 
 use crate::auth::AdminPrincipal;
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult};
+use crate::scope::path_ids;
 use crate::state::AppState;
 
 /// Figures of one organisation (own) or of a subtree (subtotal).
@@ -21,7 +22,7 @@ pub struct Figures {
     pub members: i64,
     /// Active members with a certified app account.
     pub certified: i64,
-    /// Activities by state, in `ActivityStatus` order.
+    /// Activities by state, in `ActivityStatus::ALL` order.
     pub activities: [i64; 6],
     pub vouchers_claimed: i64,
     pub vouchers_redeemed: i64,
@@ -52,15 +53,6 @@ impl Figures {
     }
 }
 
-pub const ACTIVITY_STATES: [ActivityStatus; 6] = [
-    ActivityStatus::Draft,
-    ActivityStatus::Submitted,
-    ActivityStatus::Approved,
-    ActivityStatus::Rejected,
-    ActivityStatus::Open,
-    ActivityStatus::Closed,
-];
-
 /// One organisation's line of the dashboard.
 #[derive(Clone, Debug)]
 pub struct OrgLine {
@@ -73,7 +65,7 @@ pub struct OrgLine {
 /// siblings by id); the first line is the caller's own organisation with the grand total.
 pub async fn dashboard(state: &AppState, me: &AdminPrincipal) -> ApiResult<Vec<OrgLine>> {
     let orgs = organisation::Entity::find()
-        .filter(organisation::Column::Path.starts_with(&me.scope.path))
+        .filter(me.scope.orgs())
         .all(&state.db)
         .await?;
     let mut own: HashMap<i64, Figures> = orgs.iter().map(|o| (o.id, Figures::default())).collect();
@@ -115,7 +107,7 @@ pub async fn dashboard(state: &AppState, me: &AdminPrincipal) -> ApiResult<Vec<O
     for (org_id, status, n) in activities {
         if let (Some(f), Some(i)) = (
             own.get_mut(&org_id),
-            ACTIVITY_STATES.iter().position(|s| *s == status),
+            ActivityStatus::ALL.iter().position(|s| *s == status),
         ) {
             f.activities[i] = n;
         }
@@ -144,11 +136,6 @@ pub async fn dashboard(state: &AppState, me: &AdminPrincipal) -> ApiResult<Vec<O
         .collect();
     lines.sort_by_key(|l| path_ids(&l.org.path));
     Ok(lines)
-}
-
-/// `/1/5/12/` → `[1, 5, 12]`.
-fn path_ids(path: &str) -> Vec<i64> {
-    path.split('/').filter_map(|p| p.parse().ok()).collect()
 }
 
 /// Vouchers of each organisation's own activities: claimed, redeemed, expired, and the
@@ -192,16 +179,61 @@ async fn add_vouchers(
     Ok(())
 }
 
+/// The dashboard as an xlsx workbook (进度统计.xlsx).
+pub async fn workbook(state: &AppState, me: &AdminPrincipal) -> ApiResult<Vec<u8>> {
+    let lines = dashboard(state, me).await?;
+    let generated = state.clock.now().with_timezone(&jobs::clock::beijing());
+    write_workbook(&lines, &generated.format("%Y-%m-%d %H:%M").to_string())
+        .map_err(|e| ApiError::Internal(anyhow::anyhow!("stats workbook: {e}")))
+}
+
+/// Subtotals per organisation, names indented by level, amounts in yuan.
+fn write_workbook(
+    lines: &[OrgLine],
+    generated_at: &str,
+) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+    use rust_xlsxwriter::{Format, Workbook};
+    let mut workbook = Workbook::new();
+    let bold = Format::new().set_bold().set_background_color("#D9E1F2");
+    let percent = Format::new().set_num_format("0.0%");
+    let yuan = Format::new().set_num_format("#,##0.00");
+    let sheet = workbook.add_worksheet().set_name("进度统计")?;
+    sheet.write_string(
+        0,
+        0,
+        format!("工会福利发放进度统计（含下级小计）  生成时间：{generated_at}"),
+    )?;
+    let mut headers = vec!["组织", "类型", "会员数", "已认证", "认证率"];
+    headers.extend(ActivityStatus::ALL.iter().map(|s| s.label()));
+    headers.extend(["领取数", "核销数", "过期数", "核销金额（元）"]);
+    for (c, h) in headers.iter().enumerate() {
+        sheet.write_string_with_format(2, c as u16, *h, &bold)?;
+    }
+    sheet.set_column_width(0, 36)?;
+    let base = lines.first().map_or(0, |l| l.org.depth);
+    for (i, l) in lines.iter().enumerate() {
+        let row = i as u32 + 3;
+        let f = &l.subtotal;
+        let indent = "　".repeat((l.org.depth - base).max(0) as usize);
+        sheet.write_string(row, 0, format!("{indent}{}", l.org.name))?;
+        sheet.write_string(row, 1, l.org.kind.label())?;
+        sheet.write_number(row, 2, f.members as f64)?;
+        sheet.write_number(row, 3, f.certified as f64)?;
+        sheet.write_number_with_format(row, 4, f.certification_rate(), &percent)?;
+        for (k, n) in f.activities.iter().enumerate() {
+            sheet.write_number(row, 5 + k as u16, *n as f64)?;
+        }
+        sheet.write_number(row, 11, f.vouchers_claimed as f64)?;
+        sheet.write_number(row, 12, f.vouchers_redeemed as f64)?;
+        sheet.write_number(row, 13, f.vouchers_expired as f64)?;
+        sheet.write_number_with_format(row, 14, f.redeemed_amount_fen as f64 / 100.0, &yuan)?;
+    }
+    workbook.save_to_buffer()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn paths_sort_parents_first_and_siblings_numerically() {
-        let mut paths = vec!["/1/10/", "/1/2/", "/1/", "/1/2/30/"];
-        paths.sort_by_key(|p| path_ids(p));
-        assert_eq!(paths, ["/1/", "/1/2/", "/1/2/30/", "/1/10/"]);
-    }
 
     #[test]
     fn the_rate_is_zero_without_members() {

@@ -22,7 +22,7 @@ use sea_orm::{
 };
 
 use crate::auth::AdminPrincipal;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::input;
 use crate::paging::PageRequest;
 use crate::services::rate_limit::{self, Limit, Window};
@@ -64,21 +64,21 @@ pub struct Seen {
 /// The same answer for an unknown person and for a wrong name.
 fn no_match() -> ApiError {
     ApiError::conflict(
-        "NO_MATCHING_MEMBER",
+        ErrorCode::NoMatchingMember,
         "未找到姓名与证件号码一致、会籍有效的其他工会会员；请核对姓名和证件号码，尚未入会的人员请直接录入",
     )
 }
 
 fn not_pending() -> ApiError {
     ApiError::conflict(
-        "TRANSFER_REQUEST_NOT_PENDING",
+        ErrorCode::TransferRequestNotPending,
         "该转会申请已处理，不能重复处理",
     )
 }
 
 fn not_reviewer() -> ApiError {
     ApiError::Forbidden {
-        code: "NOT_REVIEWER",
+        code: ErrorCode::NotReviewer,
         message: "转会申请由会员当前所在工会（或同时管辖双方的上级组织）审批，申请方不能审批"
             .into(),
     }
@@ -100,7 +100,7 @@ pub async fn create(state: &AppState, me: &AdminPrincipal, input: NewRequest) ->
             subject: me.org_id.to_string(),
             max: REQUESTS_PER_DAY,
             window: Window::BeijingDay,
-            code: "TRANSFER_REQUESTS_TOO_FREQUENT",
+            code: ErrorCode::TransferRequestsTooFrequent,
             message: "本工会今日提交的转会申请过多，请明天再试",
         },
     )
@@ -150,7 +150,7 @@ pub async fn create(state: &AppState, me: &AdminPrincipal, input: NewRequest) ->
     .await
     .map_err(|e| match e.sql_err() {
         Some(SqlErr::UniqueConstraintViolation(_)) => ApiError::conflict(
-            "TRANSFER_REQUEST_OPEN",
+            ErrorCode::TransferRequestOpen,
             "该人员已有待处理的转会申请，请等待其所在工会处理",
         ),
         _ => ApiError::Db(e),

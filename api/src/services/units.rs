@@ -9,7 +9,7 @@ use sea_orm::{
 };
 
 use crate::auth::AdminPrincipal;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::input::{multiline_text, required_text, text};
 use crate::paging::PageRequest;
 use crate::scope::require_owner;
@@ -77,7 +77,7 @@ pub async fn require_union(state: &AppState, me: &AdminPrincipal) -> ApiResult<(
     let org = me.scope.visible_org(&state.db, me.org_id).await?;
     if org.kind != OrgKind::GrassrootsUnion {
         return Err(ApiError::Forbidden {
-            code: "NOT_A_UNION",
+            code: ErrorCode::NotAUnion,
             message: "只有基层工会可以维护单位和会员".into(),
         });
     }
@@ -101,7 +101,7 @@ pub async fn create(
     let unit = active
         .insert(&state.db)
         .await
-        .map_err(|e| ApiError::on_unique(e, "UNIT_NAME_TAKEN", NAME_TAKEN))?;
+        .map_err(|e| ApiError::on_unique(e, ErrorCode::UnitNameTaken, NAME_TAKEN))?;
     audit::record_admin(
         &state.db,
         me,
@@ -136,7 +136,7 @@ pub async fn update(
     let unit = active
         .update(&state.db)
         .await
-        .map_err(|e| ApiError::on_unique(e, "UNIT_NAME_TAKEN", NAME_TAKEN))?;
+        .map_err(|e| ApiError::on_unique(e, ErrorCode::UnitNameTaken, NAME_TAKEN))?;
     audit::record_admin(
         &state.db,
         me,
@@ -158,7 +158,7 @@ pub async fn delete(state: &AppState, me: &AdminPrincipal, id: i64) -> ApiResult
         .await?;
     let in_use = || {
         ApiError::conflict(
-            "UNIT_IN_USE",
+            ErrorCode::UnitInUse,
             format!("该单位下还有{members}名会员（含已离会记录），不能删除"),
         )
     };

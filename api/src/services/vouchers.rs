@@ -23,10 +23,7 @@ async fn member_of(state: &AppState, account_id: i64) -> ApiResult<i64> {
         .member
         .as_ref()
         .map(|m| m.id)
-        .ok_or_else(|| ApiError::Forbidden {
-            code: "NOT_CERTIFIED",
-            message: "请先完成工会会员实名认证".into(),
-        })
+        .ok_or_else(ApiError::not_certified)
 }
 
 /// The member's vouchers, newest first, optionally of one (effective) status.

@@ -10,7 +10,7 @@ use entity::enums::WechatSource;
 use secrecy::ExposeSecret;
 use serde::Deserialize;
 
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::state::AppState;
 
 /// Who WeChat says the user is.
@@ -35,37 +35,45 @@ struct Answer {
 
 fn not_configured() -> ApiError {
     ApiError::Unavailable {
-        code: "WECHAT_NOT_CONFIGURED",
+        code: ErrorCode::WechatNotConfigured,
         message: "未配置微信登录，请使用手机号登录".into(),
     }
 }
 
 fn unavailable() -> ApiError {
     ApiError::Unavailable {
-        code: "WECHAT_UNAVAILABLE",
+        code: ErrorCode::WechatUnavailable,
         message: "微信服务暂时不可用，请稍后重试".into(),
+    }
+}
+
+/// 502 `WECHAT_ERROR`: WeChat answered something unusable.
+fn failed() -> ApiError {
+    ApiError::BadGateway {
+        code: ErrorCode::WechatError,
+        message: "微信登录失败，请稍后重试".into(),
     }
 }
 
 fn map_errcode(errcode: i64, errmsg: &str) -> ApiError {
     match errcode {
         40029 | 40163 | 40125 => ApiError::BadRequest {
-            code: "WECHAT_CODE_INVALID",
+            code: ErrorCode::WechatCodeInvalid,
             message: "微信授权码无效或已使用，请重新授权".into(),
         },
         45011 => ApiError::TooManyRequests {
-            code: "WECHAT_RATE_LIMITED",
+            code: ErrorCode::WechatRateLimited,
             message: "微信登录过于频繁，请稍后再试".into(),
             retry_after_seconds: 60,
         },
         -1 => ApiError::Unavailable {
-            code: "WECHAT_BUSY",
+            code: ErrorCode::WechatBusy,
             message: "微信系统繁忙，请稍后重试".into(),
         },
         other => {
             tracing::warn!(errcode = other, errmsg, "WeChat refused the code exchange");
             ApiError::BadGateway {
-                code: "WECHAT_ERROR",
+                code: ErrorCode::WechatError,
                 message: format!("微信登录失败（错误码 {other}），请稍后重试"),
             }
         }
@@ -121,20 +129,14 @@ pub async fn exchange(state: &AppState, source: WechatSource, code: &str) -> Api
     // WeChat often labels JSON as text/plain: parse the bytes whatever the type says.
     let answer: Answer = serde_json::from_slice(&bytes).map_err(|_| {
         tracing::warn!("WeChat answer is not the expected JSON");
-        ApiError::BadGateway {
-            code: "WECHAT_ERROR",
-            message: "微信登录失败，请稍后重试".into(),
-        }
+        failed()
     })?;
     if let Some(errcode) = answer.errcode.filter(|c| *c != 0) {
         return Err(map_errcode(errcode, answer.errmsg.as_deref().unwrap_or("")));
     }
     let openid = answer.openid.filter(|o| !o.is_empty()).ok_or_else(|| {
         tracing::warn!("WeChat answer without openid");
-        ApiError::BadGateway {
-            code: "WECHAT_ERROR",
-            message: "微信登录失败，请稍后重试".into(),
-        }
+        failed()
     })?;
     let unionid = answer.unionid.filter(|u| !u.is_empty());
     if !is_identifier(&openid) || !unionid.as_deref().is_none_or(is_identifier) {
@@ -145,7 +147,7 @@ pub async fn exchange(state: &AppState, source: WechatSource, code: &str) -> Api
             "WeChat answered an identity that is not a plain identifier"
         );
         return Err(ApiError::BadGateway {
-            code: "WECHAT_ERROR",
+            code: ErrorCode::WechatError,
             message: "微信返回的用户标识无法识别，请稍后重试或使用手机号登录".into(),
         });
     }

@@ -47,35 +47,15 @@ pub(crate) struct ReadyRow {
     pub encrypted: String,
 }
 
+/// Runs one import: load the upload, read its rows, check them, write the good ones,
+/// store the result workbook and say how it went.
 pub async fn run(ctx: &JobContext, task: &task::Model) -> Result<Outcome, TaskError> {
-    let params: Option<ImportParams> = task
-        .params
-        .as_deref()
-        .and_then(|p| serde_json::from_str(p).ok());
-    let Some(params) = params else {
-        return Ok(Outcome::Failed("任务参数无效".into()));
-    };
-    let upload = stored_file::Entity::find_by_id(params.file_id)
-        .filter(stored_file::Column::OrgId.eq(task.org_id))
-        .one(&ctx.db)
-        .await?;
-    let Some(upload) = upload else {
-        return Ok(Outcome::Failed("上传的文件已不存在，请重新上传".into()));
-    };
-    // Stored encrypted (it holds full ID numbers); only this worker reads it in clear.
-    let Ok(bytes) = ctx.cipher.decrypt_bytes(&upload.data) else {
-        return Ok(Outcome::Failed("上传的文件无法读取，请重新上传".into()));
-    };
-    drop(upload);
-    let limits = Limits {
-        max_rows: ctx.settings.import_max_rows,
-        max_uncompressed_bytes: ctx.settings.import_max_uncompressed_mb * 1024 * 1024,
+    let bytes = match load_upload(ctx, task).await? {
+        Ok(bytes) => bytes,
+        Err(reason) => return Ok(Outcome::Failed(reason)),
     };
     let started = std::time::Instant::now();
-    let parsed = tokio::task::spawn_blocking(move || reader::read(&bytes, limits))
-        .await
-        .map_err(|e| TaskError::Other(e.to_string()))?;
-    let rows = match parsed {
+    let rows = match read_rows(ctx, bytes).await? {
         Ok(rows) => rows,
         Err(FileRefused(reason)) => return Ok(Outcome::Failed(reason)),
     };
@@ -83,70 +63,167 @@ pub async fn run(ctx: &JobContext, task: &task::Model) -> Result<Outcome, TaskEr
     tracing::info!(rows = rows.len(), ?read_time, "import file read");
 
     // Check every row (CPU only), then write the good ones in batches.
+    let (mut results, ready) = check_rows(ctx, task, rows).await?;
+    renew(ctx, task, results.len() as i64, 0).await?;
+    let checked_time = started.elapsed();
+    write_rows(ctx, task, &ready, &mut results).await?;
+    let written_time = started.elapsed();
+
+    let counts = store_outcome(ctx, task, &results).await?;
+    tracing::info!(
+        inserted = counts.inserted, updated = counts.updated, failed = counts.failed,
+        ?read_time, ?checked_time, ?written_time, total_time = ?started.elapsed(),
+        "import finished"
+    );
+    Ok(if counts.failed == 0 {
+        Outcome::Succeeded
+    } else {
+        Outcome::Failed(format!(
+            "共{}行，其中{}行失败未导入，其余{}行已导入（新增{}，更新{}）；请导出结果查看失败原因",
+            counts.total,
+            counts.failed,
+            counts.inserted + counts.updated,
+            counts.inserted,
+            counts.updated
+        ))
+    })
+}
+
+/// The uploaded workbook in clear, or why the task fails at once.
+async fn load_upload(
+    ctx: &JobContext,
+    task: &task::Model,
+) -> Result<Result<Vec<u8>, String>, TaskError> {
+    let params: Option<ImportParams> = task
+        .params
+        .as_deref()
+        .and_then(|p| serde_json::from_str(p).ok());
+    let Some(params) = params else {
+        return Ok(Err("任务参数无效".into()));
+    };
+    let upload = stored_file::Entity::find_by_id(params.file_id)
+        .filter(stored_file::Column::OrgId.eq(task.org_id))
+        .one(&ctx.db)
+        .await?;
+    let Some(upload) = upload else {
+        return Ok(Err("上传的文件已不存在，请重新上传".into()));
+    };
+    // Stored encrypted (it holds full ID numbers); only this worker reads it in clear.
+    Ok(ctx
+        .cipher
+        .decrypt_bytes(&upload.data)
+        .map_err(|_| "上传的文件无法读取，请重新上传".into()))
+}
+
+/// Reads the workbook's rows off the async runtime, within the configured limits.
+async fn read_rows(
+    ctx: &JobContext,
+    bytes: Vec<u8>,
+) -> Result<Result<Vec<reader::ParsedRow>, FileRefused>, TaskError> {
+    let limits = Limits {
+        max_rows: ctx.settings.import_max_rows,
+        max_uncompressed_bytes: ctx.settings.import_max_uncompressed_mb * 1024 * 1024,
+    };
+    tokio::task::spawn_blocking(move || reader::read(&bytes, limits))
+        .await
+        .map_err(|e| TaskError::Other(e.to_string()))
+}
+
+/// Checks every row with the rules of manual entry (and the union's units, and ID
+/// numbers repeated in the file): every row's result, and the rows ready to write.
+async fn check_rows(
+    ctx: &JobContext,
+    task: &task::Model,
+    rows: Vec<reader::ParsedRow>,
+) -> Result<(Vec<RowResult>, Vec<ReadyRow>), TaskError> {
     let units = union_units(ctx, task.org_id).await?;
     let today = ctx.clock.today();
     let mut results: Vec<RowResult> = Vec::with_capacity(rows.len());
     let mut ready: Vec<ReadyRow> = Vec::new();
     let mut first_seen: HashMap<String, u32> = HashMap::new();
     for (index, row) in rows.into_iter().enumerate() {
-        let mut reasons: Vec<String> = row.errors.iter().map(|e| e.message.clone()).collect();
-        let name = row.draft.name.clone();
-        let phone_masked = mask_phone(&entity::value::normalize(&row.draft.phone));
-        let raw_id = entity::value::normalize(&row.draft.id_number);
-        let unit_id = match &row.unit_name {
-            None => None,
-            Some(u) => match units.get(u) {
-                Some(id) => Some(*id),
-                None => {
-                    reasons.push(format!("所在单位“{u}”未登记，请先在单位管理中添加"));
-                    None
-                }
-            },
-        };
-        let valid = match row.draft.validate(today) {
-            Ok(m) => Some(m),
-            Err(errors) => {
-                reasons.extend(errors.into_iter().map(|e| e.message));
+        let (result, row_ready) = check_row(ctx, &units, today, &mut first_seen, index, row);
+        results.push(result);
+        ready.extend(row_ready);
+    }
+    Ok((results, ready))
+}
+
+/// One row's result, and the row ready to write when it passed every check.
+fn check_row(
+    ctx: &JobContext,
+    units: &HashMap<String, i64>,
+    today: chrono::NaiveDate,
+    first_seen: &mut HashMap<String, u32>,
+    index: usize,
+    row: reader::ParsedRow,
+) -> (RowResult, Option<ReadyRow>) {
+    let mut reasons: Vec<String> = row.errors.iter().map(|e| e.message.clone()).collect();
+    let name = row.draft.name.clone();
+    let phone_masked = mask_phone(&entity::value::normalize(&row.draft.phone));
+    let raw_id = entity::value::normalize(&row.draft.id_number);
+    let unit_id = match &row.unit_name {
+        None => None,
+        Some(u) => match units.get(u) {
+            Some(id) => Some(*id),
+            None => {
+                reasons.push(format!("所在单位“{u}”未登记，请先在单位管理中添加"));
                 None
             }
-        };
-        let mut result = RowResult {
-            row_no: row.row_no,
-            name,
-            id_number_masked: mask_id_number(&raw_id),
-            phone_masked,
-            outcome: RowOutcome::Failed,
-            reasons,
-        };
-        if let Some(member) = valid {
-            let id_number = member.id.as_str().to_owned();
-            let hash = ctx.cipher.lookup_hash(&id_number);
-            result.id_number_masked = mask_id_number(&id_number);
-            result.phone_masked = member.phone.masked();
-            match first_seen.get(&hash) {
-                Some(first) => result
-                    .reasons
-                    .push(format!("证件号码与第{first}行重复（以第{first}行为准）")),
-                None => {
-                    first_seen.insert(hash.clone(), row.row_no);
-                }
-            }
-            if result.reasons.is_empty() {
-                ready.push(ReadyRow {
-                    index,
-                    encrypted: ctx.cipher.encrypt(&id_number),
-                    member,
-                    unit_id,
-                    status: row.status,
-                    hash,
-                });
-            }
+        },
+    };
+    let valid = match row.draft.validate(today) {
+        Ok(m) => Some(m),
+        Err(errors) => {
+            reasons.extend(errors.into_iter().map(|e| e.message));
+            None
         }
-        results.push(result);
+    };
+    let mut result = RowResult {
+        row_no: row.row_no,
+        name,
+        id_number_masked: mask_id_number(&raw_id),
+        phone_masked,
+        outcome: RowOutcome::Failed,
+        reasons,
+    };
+    let Some(member) = valid else {
+        return (result, None);
+    };
+    let id_number = member.id.as_str().to_owned();
+    let hash = ctx.cipher.lookup_hash(&id_number);
+    result.id_number_masked = mask_id_number(&id_number);
+    result.phone_masked = member.phone.masked();
+    match first_seen.get(&hash) {
+        Some(first) => result
+            .reasons
+            .push(format!("证件号码与第{first}行重复（以第{first}行为准）")),
+        None => {
+            first_seen.insert(hash.clone(), row.row_no);
+        }
     }
-    renew(ctx, task, results.len() as i64, 0).await?;
-    let checked_time = started.elapsed();
+    if !result.reasons.is_empty() {
+        return (result, None);
+    }
+    let ready = ReadyRow {
+        index,
+        encrypted: ctx.cipher.encrypt(&id_number),
+        member,
+        unit_id,
+        status: row.status,
+        hash,
+    };
+    (result, Some(ready))
+}
 
+/// Writes the ready rows in batches, several in flight on PostgreSQL, recording each
+/// row's outcome in `results` and the progress on the task.
+async fn write_rows(
+    ctx: &JobContext,
+    task: &task::Model,
+    ready: &[ReadyRow],
+    results: &mut [RowResult],
+) -> Result<(), TaskError> {
     let mut processed = results.len() - ready.len();
     let mut existing = upsert::Existing::load(ctx, task.org_id).await?;
     // PostgreSQL does the work of an insert in its own processes: with several batches
@@ -181,8 +258,15 @@ pub async fn run(ctx: &JobContext, task: &task::Model) -> Result<Outcome, TaskEr
         processed += rows;
         renew(ctx, task, results.len() as i64, processed as i64).await?;
     }
+    Ok(())
+}
 
-    let written_time = started.elapsed();
+/// Writes the result workbook and stores it on the task with the counters.
+async fn store_outcome(
+    ctx: &JobContext,
+    task: &task::Model,
+    results: &[RowResult],
+) -> Result<Counts, TaskError> {
     let count = |o: RowOutcome| results.iter().filter(|r| r.outcome == o).count();
     let (inserted, updated, failed) = (
         count(RowOutcome::Inserted),
@@ -206,8 +290,7 @@ pub async fn run(ctx: &JobContext, task: &task::Model) -> Result<Outcome, TaskEr
         updated,
         failed,
     };
-    let workbook =
-        result::write(&results, &summary).map_err(|e| TaskError::Other(e.to_string()))?;
+    let workbook = result::write(results, &summary).map_err(|e| TaskError::Other(e.to_string()))?;
     let stem = file_name
         .trim_end_matches(".xlsx")
         .trim_end_matches(".XLSX");
@@ -225,19 +308,7 @@ pub async fn run(ctx: &JobContext, task: &task::Model) -> Result<Outcome, TaskEr
         counts,
     )
     .await?;
-    tracing::info!(
-        inserted, updated, failed, ?read_time, ?checked_time, ?written_time, total_time = ?started.elapsed(),
-        "import finished"
-    );
-    Ok(if failed == 0 {
-        Outcome::Succeeded
-    } else {
-        Outcome::Failed(format!(
-            "共{}行，其中{failed}行失败未导入，其余{}行已导入（新增{inserted}，更新{updated}）；请导出结果查看失败原因",
-            results.len(),
-            inserted + updated
-        ))
-    })
+    Ok(counts)
 }
 
 pub const XLSX_MIME: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";

@@ -113,20 +113,13 @@ struct Counts {
     expired: i64,
 }
 
-/// Runs the report task to completion (the result file is attached to the task).
+/// Runs the report task to completion (the result file is attached to the task): the
+/// activity and its header, then from one snapshot the counts and the summary, the
+/// detail sheet page by page and the summary sheet, then the file.
 pub async fn run(ctx: &JobContext, task: &task::Model) -> Result<Outcome, TaskError> {
-    let params: Option<ReportParams> = task
-        .params
-        .as_deref()
-        .and_then(|p| serde_json::from_str(p).ok());
-    let Some(params) = params else {
-        return Ok(Outcome::Failed("任务参数无效".into()));
-    };
-    let Some(activity) = activity::Entity::find_by_id(params.activity_id)
-        .one(&ctx.db)
-        .await?
-    else {
-        return Ok(Outcome::Failed("活动不存在或已删除".into()));
+    let (params, activity) = match load_activity(ctx, task).await? {
+        Ok(found) => found,
+        Err(reason) => return Ok(Outcome::Failed(reason)),
     };
     let started = std::time::Instant::now();
     let now = ctx.clock.now();
@@ -140,95 +133,21 @@ pub async fn run(ctx: &JobContext, task: &task::Model) -> Result<Outcome, TaskEr
     let header = header_lines(ctx, task, &activity, &union, &window, now).await?;
 
     let txn = read_snapshot(ctx).await?;
-    let backend = txn.get_database_backend();
-    let counts = Counts::find_by_statement(stmt(
-        backend,
-        "SELECT COUNT(*) AS claimed, \
-         CAST(COALESCE(SUM(CASE WHEN status = 'redeemed' THEN 1 ELSE 0 END), 0) AS BIGINT) AS redeemed, \
-         CAST(COALESCE(SUM(CASE WHEN status = 'expired' OR (status = 'unused' AND valid_to <= $2) \
-           THEN 1 ELSE 0 END), 0) AS BIGINT) AS expired \
-         FROM vouchers WHERE activity_id = $1 AND member_id IS NOT NULL",
-        vec![activity.id.into(), now.into()],
-    ))
-    .one(&txn)
-    .await?
-    .unwrap_or_default();
-    let summary = SummaryRow::find_by_statement(stmt(
-        backend,
-        "SELECT rm.name AS merchant_name, c.title AS coupon_title, v.amount_fen, COUNT(*) AS n \
-         FROM vouchers v JOIN coupons c ON c.id = v.coupon_id \
-         JOIN merchants rm ON rm.id = v.redeemed_by_merchant_id \
-         WHERE v.activity_id = $1 AND v.status = 'redeemed' \
-         GROUP BY v.redeemed_by_merchant_id, rm.name, v.coupon_id, c.title, v.amount_fen \
-         ORDER BY v.redeemed_by_merchant_id, v.coupon_id, v.amount_fen",
-        vec![activity.id.into()],
-    ))
-    .all(&txn)
-    .await?;
+    let (counts, summary) = read_figures(&txn, activity.id, now).await?;
     renew(ctx, task, counts.claimed, 0).await?;
 
     let f = Formats::default();
     let mut book = Workbook::new();
-    let detail = book
-        .add_worksheet_with_constant_memory()
-        .and_then(|s| s.set_name(DETAIL_SHEET))
-        .map_err(xlsx)?;
-    let mut row = sheet::header_block(detail, DETAIL_SHEET, preview, &header, &f).map_err(xlsx)?;
-    sheet::table_header(detail, row, &DETAIL_COLUMNS, &f).map_err(xlsx)?;
-    detail.set_freeze_panes(row + 1, 0).map_err(xlsx)?;
-    row += 1;
-
-    let mut written: i64 = 0;
-    let mut after: i64 = 0;
-    loop {
-        let page = DetailRow::find_by_statement(stmt(
-            backend,
-            "SELECT v.id, v.code, v.status, v.valid_to, v.claimed_at, v.redeemed_at, \
-             m.name AS member_name, m.id_number_masked, m.phone AS member_phone, \
-             u.name AS unit_name, c.title AS coupon_title, v.amount_fen, \
-             rm.name AS merchant_name, st.name AS staff_name \
-             FROM vouchers v JOIN coupons c ON c.id = v.coupon_id \
-             LEFT JOIN members m ON m.id = v.member_id \
-             LEFT JOIN units u ON u.id = m.unit_id \
-             LEFT JOIN merchants rm ON rm.id = v.redeemed_by_merchant_id \
-             LEFT JOIN merchant_staff st ON st.id = v.redeemed_by_staff_id \
-             WHERE v.activity_id = $1 AND v.member_id IS NOT NULL AND v.id > $2 \
-             ORDER BY v.id LIMIT $3",
-            vec![activity.id.into(), after.into(), (PAGE as i64).into()],
-        ))
-        .all(&txn)
-        .await?;
-        let Some(last) = page.last() else {
-            break;
-        };
-        after = last.id;
-        let sheet = book.worksheet_from_index(0).map_err(xlsx)?;
-        for r in &page {
-            written += 1;
-            write_detail(sheet, row, written, r, now, &f).map_err(xlsx)?;
-            row += 1;
-        }
-        renew(ctx, task, counts.claimed.max(written), written).await?;
-    }
+    let report = Report {
+        activity_id: activity.id,
+        preview,
+        header: &header,
+        now,
+        f: &f,
+    };
+    let written = write_detail_sheet(ctx, task, &txn, &mut book, &report, counts.claimed).await?;
     let read_time = started.elapsed();
-
-    let totals = book
-        .add_worksheet_with_constant_memory()
-        .and_then(|s| s.set_name(SUMMARY_SHEET))
-        .map_err(xlsx)?;
-    let mut lines = header.clone();
-    lines.push((
-        "券数统计",
-        format!(
-            "领取{}张，已核销{}张，已过期{}张，未使用{}张",
-            counts.claimed,
-            counts.redeemed,
-            counts.expired,
-            counts.claimed - counts.redeemed - counts.expired
-        ),
-    ));
-    let row = sheet::header_block(totals, SUMMARY_SHEET, preview, &lines, &f).map_err(xlsx)?;
-    write_summary(totals, row, &summary, &f).map_err(xlsx)?;
+    write_summary_sheet(&mut book, &report, &counts, &summary).map_err(xlsx)?;
     txn.commit().await?;
 
     let bytes = tokio::task::spawn_blocking(move || book.save_to_buffer())
@@ -253,6 +172,156 @@ pub async fn run(ctx: &JobContext, task: &task::Model) -> Result<Outcome, TaskEr
         "settlement report written"
     );
     Ok(Outcome::Succeeded)
+}
+
+/// What every sheet of one report shares.
+struct Report<'a> {
+    activity_id: i64,
+    preview: bool,
+    header: &'a [(&'static str, String)],
+    now: DateTime<Utc>,
+    f: &'a Formats,
+}
+
+/// The task's parameters and its activity, or why the task fails at once.
+async fn load_activity(
+    ctx: &JobContext,
+    task: &task::Model,
+) -> Result<Result<(ReportParams, activity::Model), String>, TaskError> {
+    let params: Option<ReportParams> = task
+        .params
+        .as_deref()
+        .and_then(|p| serde_json::from_str(p).ok());
+    let Some(params) = params else {
+        return Ok(Err("任务参数无效".into()));
+    };
+    let Some(activity) = activity::Entity::find_by_id(params.activity_id)
+        .one(&ctx.db)
+        .await?
+    else {
+        return Ok(Err("活动不存在或已删除".into()));
+    };
+    Ok(Ok((params, activity)))
+}
+
+/// The voucher counts and the per-merchant summary, from the report's snapshot.
+async fn read_figures(
+    txn: &DatabaseTransaction,
+    activity_id: i64,
+    now: DateTime<Utc>,
+) -> Result<(Counts, Vec<SummaryRow>), TaskError> {
+    let backend = txn.get_database_backend();
+    let counts = Counts::find_by_statement(stmt(
+        backend,
+        "SELECT COUNT(*) AS claimed, \
+         CAST(COALESCE(SUM(CASE WHEN status = 'redeemed' THEN 1 ELSE 0 END), 0) AS BIGINT) AS redeemed, \
+         CAST(COALESCE(SUM(CASE WHEN status = 'expired' OR (status = 'unused' AND valid_to <= $2) \
+           THEN 1 ELSE 0 END), 0) AS BIGINT) AS expired \
+         FROM vouchers WHERE activity_id = $1 AND member_id IS NOT NULL",
+        vec![activity_id.into(), now.into()],
+    ))
+    .one(txn)
+    .await?
+    .unwrap_or_default();
+    let summary = SummaryRow::find_by_statement(stmt(
+        backend,
+        "SELECT rm.name AS merchant_name, c.title AS coupon_title, v.amount_fen, COUNT(*) AS n \
+         FROM vouchers v JOIN coupons c ON c.id = v.coupon_id \
+         JOIN merchants rm ON rm.id = v.redeemed_by_merchant_id \
+         WHERE v.activity_id = $1 AND v.status = 'redeemed' \
+         GROUP BY v.redeemed_by_merchant_id, rm.name, v.coupon_id, c.title, v.amount_fen \
+         ORDER BY v.redeemed_by_merchant_id, v.coupon_id, v.amount_fen",
+        vec![activity_id.into()],
+    ))
+    .all(txn)
+    .await?;
+    Ok((counts, summary))
+}
+
+/// The 领取明细表 sheet: every claimed voucher, read in keyset pages and written row by
+/// row, the task's progress renewed after each page. Returns the rows written.
+async fn write_detail_sheet(
+    ctx: &JobContext,
+    task: &task::Model,
+    txn: &DatabaseTransaction,
+    book: &mut Workbook,
+    report: &Report<'_>,
+    claimed: i64,
+) -> Result<i64, TaskError> {
+    let f = report.f;
+    let detail = book
+        .add_worksheet_with_constant_memory()
+        .and_then(|s| s.set_name(DETAIL_SHEET))
+        .map_err(xlsx)?;
+    let mut row = sheet::header_block(detail, DETAIL_SHEET, report.preview, report.header, f)
+        .map_err(xlsx)?;
+    sheet::table_header(detail, row, &DETAIL_COLUMNS, f).map_err(xlsx)?;
+    detail.set_freeze_panes(row + 1, 0).map_err(xlsx)?;
+    row += 1;
+
+    let backend = txn.get_database_backend();
+    let mut written: i64 = 0;
+    let mut after: i64 = 0;
+    loop {
+        let page = DetailRow::find_by_statement(stmt(
+            backend,
+            "SELECT v.id, v.code, v.status, v.valid_to, v.claimed_at, v.redeemed_at, \
+             m.name AS member_name, m.id_number_masked, m.phone AS member_phone, \
+             u.name AS unit_name, c.title AS coupon_title, v.amount_fen, \
+             rm.name AS merchant_name, st.name AS staff_name \
+             FROM vouchers v JOIN coupons c ON c.id = v.coupon_id \
+             LEFT JOIN members m ON m.id = v.member_id \
+             LEFT JOIN units u ON u.id = m.unit_id \
+             LEFT JOIN merchants rm ON rm.id = v.redeemed_by_merchant_id \
+             LEFT JOIN merchant_staff st ON st.id = v.redeemed_by_staff_id \
+             WHERE v.activity_id = $1 AND v.member_id IS NOT NULL AND v.id > $2 \
+             ORDER BY v.id LIMIT $3",
+            vec![
+                report.activity_id.into(),
+                after.into(),
+                (PAGE as i64).into(),
+            ],
+        ))
+        .all(txn)
+        .await?;
+        let Some(last) = page.last() else {
+            break;
+        };
+        after = last.id;
+        let sheet = book.worksheet_from_index(0).map_err(xlsx)?;
+        for r in &page {
+            written += 1;
+            write_detail(sheet, row, written, r, report.now, f).map_err(xlsx)?;
+            row += 1;
+        }
+        renew(ctx, task, claimed.max(written), written).await?;
+    }
+    Ok(written)
+}
+
+/// The 结算汇总 sheet: the header with the voucher counts, then the summary table.
+fn write_summary_sheet(
+    book: &mut Workbook,
+    report: &Report<'_>,
+    counts: &Counts,
+    summary: &[SummaryRow],
+) -> Result<(), XlsxError> {
+    let totals = book
+        .add_worksheet_with_constant_memory()
+        .and_then(|s| s.set_name(SUMMARY_SHEET))?;
+    let mut lines = report.header.to_vec();
+    lines.push((
+        "券数统计",
+        format!(
+            "领取{}张，已核销{}张，已过期{}张，未使用{}张",
+            counts.claimed,
+            counts.redeemed,
+            counts.expired,
+            counts.claimed - counts.redeemed - counts.expired
+        ),
+    ));
+    let row = sheet::header_block(totals, SUMMARY_SHEET, report.preview, &lines, report.f)?;
+    write_summary(totals, row, summary, report.f)
 }
 
 fn xlsx(e: XlsxError) -> TaskError {

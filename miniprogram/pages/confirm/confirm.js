@@ -5,6 +5,7 @@ const format = require('../../utils/format');
 const reasons = require('../../utils/reasons');
 const flash = require('../../utils/flash');
 const wechat = require('../../utils/wechat');
+const idempotency = require('../../utils/idempotency');
 
 const STATUS_TEXT = { unused: '未使用', redeemed: '已核销', expired: '已过期' };
 
@@ -53,6 +54,9 @@ Component({
   methods: {
     onLoad(query) {
       this.submitting = false;
+      // One key for this confirmation: a retry after a lost answer reuses it, so the
+      // server answers with the first redemption instead of ALREADY_REDEEMED.
+      this.redeemKey = idempotency.newKey();
       let raw = (query && query.code) || '';
       try { raw = decodeURIComponent(raw); } catch (e) { /* keep as is */ }
       const code = format.normalizeCode(raw);
@@ -104,7 +108,7 @@ Component({
       if (this.submitting || !this.data.canRedeem) return;
       this.submitting = true;
       this.setData({ submitting: true });
-      return api.redeem(this.data.code)
+      return api.redeem(this.data.code, this.redeemKey)
         .then((r) => {
           flash.set({ ok: true, redemption: r });
           wx.redirectTo({ url: routes.RESULT });
@@ -115,7 +119,7 @@ Component({
             wx.redirectTo({ url: routes.RESULT });
             return;
           }
-          // Network/other errors: stay here so the user can try again.
+          // Network/other errors: stay here so the user can try again (with the same key).
           this.submitting = false;
           this.setData({ submitting: false });
           if (!err.handled) wechat.toast(err.message || '核销失败，请重试');

@@ -1,5 +1,6 @@
 // 登录: phone + password (binding the current WeChat via wx_code), or automatic
-// WeChat login for an account that is already bound.
+// WeChat login for an account that is already bound. After 退出登录 the app never
+// signs in by itself until someone logs in with a password again.
 const api = require('../../utils/api');
 const session = require('../../utils/session');
 const routes = require('../../utils/routes');
@@ -24,15 +25,17 @@ Component({
         else wx.switchTab({ url: routes.SCAN });
         return;
       }
-      // After an explicit log-out do not sign straight back in with WeChat.
-      if (query && query.logout) {
+      // After an explicit log-out do not sign back in with WeChat, now or on a later
+      // opening, until someone logs in with the password.
+      if ((query && query.logout) || session.wasLoggedOut()) {
         this.setData({ checking: false });
         return;
       }
       return this.tryWechatLogin();
     },
 
-    // Any failure (not bound, not configured, network) silently shows the form.
+    // Any failure (not bound, WeChat not configured or down, network) quietly shows
+    // the form: no toast on every opening.
     tryWechatLogin() {
       return wechat.loginCode()
         .then((code) => (code ? api.loginWechat(code) : null))
@@ -68,32 +71,25 @@ Component({
       return wechat.loginCode().then((code) => this.passwordLogin(phone, password, code));
     },
 
+    // A WeChat that cannot be bound never fails the log-in: the server says why in
+    // wechat_bind_error, shown once before going on.
     passwordLogin(phone, password, wxCode) {
       const body = { phone: phone, password: password };
       if (wxCode) body.wx_code = wxCode;
       return api.login(body)
-        .then((res) => this.afterLogin(res))
-        .catch((err) => {
-          if (err.code === 'WECHAT_ALREADY_BOUND' && wxCode) {
-            return this.askLoginWithoutBinding(phone, password, err);
-          }
-          this.finish(err.handled ? '' : this.messageFor(err));
-        });
+        .then((res) => (res.wechat_bind_error ? this.tellNotBound(res) : this.afterLogin(res)))
+        .catch((err) => this.finish(err.handled ? '' : this.messageFor(err)));
     },
 
-    // This WeChat belongs to another account: offer a password-only login.
-    askLoginWithoutBinding(phone, password, err) {
+    tellNotBound(res) {
+      session.save(res);
       return new Promise((resolve) => {
         wx.showModal({
-          title: '微信已绑定其他账号',
-          content: (err.message || '当前微信已绑定其他商家账号') + '。是否不绑定微信，仅用密码登录？',
-          confirmText: '继续登录',
-          cancelText: '取消',
-          success: (r) => {
-            if (r.confirm) resolve(this.passwordLogin(phone, password, ''));
-            else resolve(this.finish(''));
-          },
-          fail: () => resolve(this.finish(''))
+          title: '已登录，微信未绑定',
+          content: res.wechat_bind_error + '。下次打开需要输入手机号和密码。',
+          showCancel: false,
+          confirmText: '知道了',
+          complete: () => resolve(this.afterLogin(res))
         });
       });
     },

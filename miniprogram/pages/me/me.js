@@ -1,4 +1,7 @@
-// 我的: merchant and staff, change password, log out.
+// 我的: merchant and staff, change password, log out. Logging out revokes the token on
+// the server and, when 同时解除微信绑定 is on (the default, remembered), first removes
+// this WeChat's binding so that a shared counter phone does not log the next person
+// in as this cashier.
 const api = require('../../utils/api');
 const guard = require('../../utils/guard');
 const session = require('../../utils/session');
@@ -14,12 +17,15 @@ Component({
     merchantName: '',
     staffName: '',
     staffPhone: '',
-    avatarText: ''
+    avatarText: '',
+    unbindOnLogout: true,
+    loggingOut: false
   },
 
   methods: {
     onShow() {
       if (!guard.requireLogin()) return;
+      this.setData({ unbindOnLogout: session.unbindOnLogout() });
       this.show(session.getProfile());
       return api.me()
         .then((me) => {
@@ -46,18 +52,46 @@ Component({
       wx.navigateTo({ url: routes.PASSWORD });
     },
 
+    onUnbindChange(e) {
+      const on = !!e.detail.value;
+      session.setUnbindOnLogout(on);
+      this.setData({ unbindOnLogout: on });
+    },
+
     onLogout() {
+      if (this.data.loggingOut) return;
+      const unbind = this.data.unbindOnLogout;
       wx.showModal({
         title: '退出登录',
-        content: '确定退出当前账号吗？',
+        content: unbind ? '确定退出当前账号并解除本微信的绑定吗？' : '确定退出当前账号吗？',
         confirmText: '退出',
         confirmColor: '#fa5151',
         success: (res) => {
-          if (!res.confirm) return;
-          session.clear();
-          wx.reLaunch({ url: routes.LOGIN + '?logout=1' });
+          if (res.confirm) this.logout(unbind);
         }
       });
+    },
+
+    // Unbinding must reach the server (otherwise the next opening would log this
+    // cashier in again): when it fails the cashier stays logged in and is told.
+    // Revoking the token is then best effort: the local session goes either way.
+    logout(unbind) {
+      this.setData({ loggingOut: true });
+      const unbound = unbind ? api.unbindWechat() : Promise.resolve();
+      return unbound
+        .then(() => api.logout().catch(() => null))
+        .then(() => {
+          session.loggedOut();
+          wx.reLaunch({ url: routes.LOGIN + '?logout=1' });
+        })
+        .catch(() => {
+          this.setData({ loggingOut: false });
+          wx.showModal({
+            title: '未能解除微信绑定',
+            content: '请检查网络后重试，或关闭“同时解除微信绑定”后退出。',
+            showCancel: false
+          });
+        });
     }
   }
 });

@@ -1,5 +1,6 @@
-// 核销记录: own redemptions in a date range, with count and amount totals
-// (totals come from the server and cover the whole filter, not one page).
+// 核销记录: own redemptions in a date range, or one voucher by its code, with count
+// and amount totals (totals come from the server and cover the whole filter, not one
+// page). Codes are shown masked but for their last six characters.
 const api = require('../../utils/api');
 const guard = require('../../utils/guard');
 const format = require('../../utils/format');
@@ -23,6 +24,7 @@ function toItem(r) {
     title: r.coupon_title || '',
     amount: format.yuan(r.amount_fen),
     time: format.dateTime(r.redeemed_at),
+    code: format.maskCode(r.code, 6),
     member: r.member_name_masked || '',
     staff: r.staff_name || ''
   };
@@ -41,20 +43,50 @@ Component({
     page: 0,
     hasMore: false,
     loading: false,
-    error: ''
+    error: '',
+    search: '',
+    searchCode: '',
+    searchError: ''
   },
 
   methods: {
     onLoad() {
       this.seq = 0;
-      const today = format.dateOf();
-      const range = presetRange('today', today);
-      this.setData({ today: today, from: range.from, to: range.to });
     },
 
-    // Reload whenever the tab is shown so new redemptions appear.
+    // Reload whenever the tab is shown so new redemptions appear. "Today" is taken
+    // now: a preset range follows the date when the phone was left open overnight.
     onShow() {
       if (!guard.requireLogin()) return;
+      const today = format.dateOf();
+      const patch = { today: today };
+      if (this.data.preset || !this.data.from) {
+        const range = presetRange(this.data.preset || 'today', today);
+        patch.from = range.from;
+        patch.to = range.to;
+      }
+      this.setData(patch);
+      return this.reload();
+    },
+
+    onSearchInput(e) {
+      this.setData({ search: e.detail.value, searchError: '' });
+    },
+
+    // One voucher by its code (exact), in the selected dates.
+    onSearch() {
+      const code = format.normalizeCode(this.data.search);
+      const problem = format.codeProblem(code);
+      if (problem) {
+        this.setData({ searchError: problem });
+        return;
+      }
+      this.setData({ searchCode: code, searchError: '' });
+      return this.reload();
+    },
+
+    onClearSearch() {
+      this.setData({ search: '', searchCode: '', searchError: '' });
       return this.reload();
     },
 
@@ -100,7 +132,8 @@ Component({
     fetch(page) {
       const seq = (this.seq = (this.seq || 0) + 1);
       this.setData({ loading: true, error: '' });
-      return api.redemptions({ from: this.data.from, to: this.data.to, page: page, page_size: PAGE_SIZE })
+      const params = { from: this.data.from, to: this.data.to, code: this.data.searchCode, page: page, page_size: PAGE_SIZE };
+      return api.redemptions(params)
         .then((res) => {
           if (seq !== this.seq) return;
           const fresh = (res.items || []).map(toItem);

@@ -1,8 +1,11 @@
-// 核销结果: success details, or exactly why the voucher was not redeemed.
+// 核销结果: success details, or exactly why the voucher was not redeemed. The phone
+// vibrates briefly on success and long on failure, so the cashier need not read the
+// screen; 继续扫码 opens the scanner straight away for the next customer.
 const flash = require('../../utils/flash');
 const format = require('../../utils/format');
 const reasons = require('../../utils/reasons');
 const routes = require('../../utils/routes');
+const scanner = require('../../utils/scanner');
 
 function successRows(r) {
   return [
@@ -14,6 +17,14 @@ function successRows(r) {
     { label: '核销员', value: r.staff_name || '' },
     { label: '券码', value: r.code || '' }
   ].filter((row) => row.value);
+}
+
+// Vibration is a nicety: a phone without it (or a refused call) changes nothing.
+function vibrate(ok) {
+  try {
+    if (ok) wx.vibrateShort({ type: 'heavy' });
+    else wx.vibrateLong();
+  } catch (e) { /* no vibration on this device */ }
 }
 
 Component({
@@ -33,6 +44,7 @@ Component({
         wx.switchTab({ url: routes.SCAN });
         return;
       }
+      vibrate(result.ok);
       if (result.ok) {
         const r = result.redemption || {};
         this.setData({ ok: true, amount: format.yuan(r.amount_fen), rows: successRows(r) });
@@ -46,7 +58,12 @@ Component({
       }
     },
 
-    onAgain() {
+    // The next customer: the scanned code's preview replaces this page.
+    onScanNext() {
+      scanner.scan((o) => wx.redirectTo(o));
+    },
+
+    onHome() {
       wx.switchTab({ url: routes.SCAN });
     },
 

@@ -1,5 +1,5 @@
 // Server answers shaped as agreed in README.md "API used".
-const CODE = 'K7Q2M9X4ABCD3FGH5JKLMNPQ';
+const CODE = 'K7Q2M9X4ABCD3FGH5JKMNPQR';
 
 function preview(overrides) {
   return Object.assign({

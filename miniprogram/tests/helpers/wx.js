@@ -60,6 +60,8 @@ function install(options) {
     stopPullDownRefresh: jest.fn(),
     login: jest.fn((o) => { o.success({ code: opts.wxCode === undefined ? 'WX_CODE_1' : opts.wxCode }); }),
     scanCode: jest.fn(),
+    vibrateShort: jest.fn(),
+    vibrateLong: jest.fn(),
     request: jest.fn((o) => {
       const url = new URL(o.url);
       const call = {

@@ -44,7 +44,7 @@ describe('preview', () => {
   });
 
   test('a lower-case code in the query is normalised before the lookup', async () => {
-    await openPreview(null, 'k7q2-m9x4abcd3fgh5jklmnpq');
+    await openPreview(null, 'k7q2-m9x4abcd3fgh5jkmnpqr');
     expect(env.server.calls[0].path).toBe('/api/merchant/vouchers/' + CODE);
   });
 
@@ -209,11 +209,80 @@ describe('redeem', () => {
   });
 });
 
+describe('a lost answer', () => {
+  test('the retry sends the same Idempotency-Key and the first redemption is the success page', async () => {
+    const page = await openPreview();
+    // The server redeems, but the answer never reaches the phone.
+    let redeemed = null;
+    env.server.on('POST /api/merchant/redemptions', (call) => {
+      if (!redeemed) {
+        redeemed = call.header['Idempotency-Key'];
+        return { fail: true };
+      }
+      // The server answers a repeated key with the first redemption.
+      return call.header['Idempotency-Key'] === redeemed
+        ? { status: 201, body: redemption() }
+        : err(409, 'ALREADY_REDEEMED', '此券已核销');
+    });
+    await tap(page, '#redeem');
+    await flush();
+    expect(env.wx.redirectTo).not.toHaveBeenCalled();
+    await tap(page, '#redeem');
+    await flush();
+    const calls = env.server.callsTo('POST /api/merchant/redemptions');
+    expect(calls).toHaveLength(2);
+    expect(calls[0].header['Idempotency-Key']).toMatch(/^[!-~]{1,64}$/);
+    expect(calls[1].header['Idempotency-Key']).toBe(calls[0].header['Idempotency-Key']);
+    expect(env.wx.redirectTo).toHaveBeenCalledWith({ url: '/pages/result/result' });
+    const result = openResult();
+    expect(text(result, '#title')).toBe('核销成功');
+  });
+
+  test('each confirmation has a key of its own', async () => {
+    env.server.on('POST /api/merchant/redemptions', { status: 201, body: redemption() });
+    const first = await openPreview();
+    await tap(first, '#redeem');
+    await flush();
+    const second = await openPreview();
+    await tap(second, '#redeem');
+    await flush();
+    const keys = env.server.callsTo('POST /api/merchant/redemptions').map((c) => c.header['Idempotency-Key']);
+    expect(keys).toHaveLength(2);
+    expect(keys[0]).not.toBe(keys[1]);
+  });
+});
+
 describe('result page', () => {
-  test('继续核销 and 查看核销记录 switch tabs', async () => {
+  test('success vibrates briefly; 继续扫码 opens the scanner and the next preview replaces the page', async () => {
     flash.set({ ok: true, redemption: redemption() });
     const result = openResult();
-    await tap(result, '#again');
+    expect(env.wx.vibrateShort).toHaveBeenCalledTimes(1);
+    expect(env.wx.vibrateLong).not.toHaveBeenCalled();
+    expect(text(result, '#scan-next')).toBe('继续扫码');
+    env.wx.scanCode.mockImplementation((o) => o.success({ result: 'k7q2 m9x4 abcd 3fgh 5jkm npqr' }));
+    await tap(result, '#scan-next');
+    expect(env.wx.scanCode.mock.calls[0][0].onlyFromCamera).toBe(true);
+    expect(env.wx.redirectTo).toHaveBeenCalledWith({ url: '/pages/confirm/confirm?code=K7Q2M9X4ABCD3FGH5JKMNPQR' });
+  });
+
+  test('a failure vibrates long', () => {
+    flash.set({ ok: false, code: 'ALREADY_REDEEMED', message: '此券已核销', details: null, voucherCode: 'X' });
+    openResult();
+    expect(env.wx.vibrateLong).toHaveBeenCalledTimes(1);
+    expect(env.wx.vibrateShort).not.toHaveBeenCalled();
+  });
+
+  test('a phone without vibration still shows the result', () => {
+    env.wx.vibrateShort.mockImplementation(() => { throw new Error('not supported'); });
+    flash.set({ ok: true, redemption: redemption() });
+    const result = openResult();
+    expect(text(result, '#title')).toBe('核销成功');
+  });
+
+  test('返回首页 and 查看核销记录 switch tabs', async () => {
+    flash.set({ ok: true, redemption: redemption() });
+    const result = openResult();
+    await tap(result, '#home');
     expect(env.wx.switchTab).toHaveBeenLastCalledWith({ url: '/pages/scan/scan' });
     await tap(result, '#records');
     expect(env.wx.switchTab).toHaveBeenLastCalledWith({ url: '/pages/records/records' });

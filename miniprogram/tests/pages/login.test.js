@@ -54,6 +54,30 @@ describe('automatic WeChat login', () => {
     expect(env.wx.showToast).not.toHaveBeenCalled();
   });
 
+  test.each([
+    [503, 'WECHAT_UNAVAILABLE', '微信服务暂时不可用，请稍后重试'],
+    [503, 'WECHAT_BUSY', '微信系统繁忙，请稍后重试'],
+    [502, 'WECHAT_ERROR', '微信登录失败，请稍后重试'],
+    [429, 'WECHAT_RATE_LIMITED', '微信登录过于频繁，请稍后再试']
+  ])('WeChat unavailable at opening (%i %s): the form, quietly', async (status, code, message) => {
+    env.server.on('POST /api/merchant/login/wechat', err(status, code, message));
+    const page = render('login');
+    await page.instance.onLoad({});
+    await flush();
+    expect(page.querySelector('#phone')).toBeTruthy();
+    expect(text(page, '#error')).toBeNull();
+    expect(env.wx.showToast).not.toHaveBeenCalled();
+  });
+
+  test('no network at opening: the form, quietly', async () => {
+    env.server.on('POST /api/merchant/login/wechat', { fail: true });
+    const page = render('login');
+    await page.instance.onLoad({});
+    await flush();
+    expect(page.querySelector('#phone')).toBeTruthy();
+    expect(env.wx.showToast).not.toHaveBeenCalled();
+  });
+
   test('an existing token skips the login page', async () => {
     session.setToken('have');
     const page = render('login');
@@ -76,6 +100,30 @@ describe('automatic WeChat login', () => {
     await flush();
     expect(env.server.calls).toHaveLength(0);
     expect(page.querySelector('#phone')).toBeTruthy();
+  });
+
+  test('after a log-out even a later opening stays on the form until someone logs in', async () => {
+    session.loggedOut();
+    env.server.on('POST /api/merchant/login/wechat', { status: 200, body: LOGIN_OK });
+    const cold = render('login');
+    await cold.instance.onLoad({});
+    await flush();
+    expect(env.wx.login).not.toHaveBeenCalled();
+    expect(env.server.calls).toHaveLength(0);
+    expect(cold.querySelector('#phone')).toBeTruthy();
+
+    // A password log-in turns automatic log-in back on for the next opening.
+    env.server.on('POST /api/merchant/login', { status: 200, body: LOGIN_OK });
+    await input(cold, '#phone', '13800000001');
+    await input(cold, '#password', 'secret123');
+    await tap(cold, '#submit');
+    await flush();
+    expect(session.wasLoggedOut()).toBe(false);
+    session.clear();
+    const next = render('login');
+    await next.instance.onLoad({});
+    await flush();
+    expect(env.server.callsTo('POST /api/merchant/login/wechat')).toHaveLength(1);
   });
 });
 
@@ -158,34 +206,27 @@ describe('password login', () => {
     expect(env.server.calls.length).toBe(before);
   });
 
-  test('WeChat bound to another account: confirm logs in without wx_code', async () => {
+  test('a WeChat that could not be bound: logged in all the same, with a notice', async () => {
     const page = await openForm();
-    env.server.on('POST /api/merchant/login', (call) => (call.data.wx_code
-      ? err(409, 'WECHAT_ALREADY_BOUND', '该微信已绑定其他账号')
-      : { status: 200, body: LOGIN_OK }));
-    env.wx.showModal.mockImplementation((o) => o.success({ confirm: true, cancel: false }));
+    env.server.on('POST /api/merchant/login', {
+      status: 200,
+      body: Object.assign({}, LOGIN_OK, {
+        wechat_bound: false,
+        wechat_bind_error: '未绑定微信：微信服务暂时不可用，请稍后重试'
+      })
+    });
+    env.wx.showModal.mockImplementation((o) => { o.success && o.success({ confirm: true }); o.complete && o.complete(); });
     await input(page, '#phone', '13800000001');
     await input(page, '#password', 'secret123');
     await tap(page, '#submit');
     await flush();
-    expect(env.wx.showModal.mock.calls[0][0].content).toContain('该微信已绑定其他账号');
-    const calls = env.server.callsTo('POST /api/merchant/login');
-    expect(calls).toHaveLength(2);
-    expect(calls[1].data.wx_code).toBeUndefined();
-    expect(env.wx.switchTab).toHaveBeenCalledWith({ url: '/pages/scan/scan' });
-  });
-
-  test('WeChat bound to another account: cancel stays on the form', async () => {
-    const page = await openForm();
-    env.server.on('POST /api/merchant/login', err(409, 'WECHAT_ALREADY_BOUND', '该微信已绑定其他账号'));
-    env.wx.showModal.mockImplementation((o) => o.success({ confirm: false, cancel: true }));
-    await input(page, '#phone', '13800000001');
-    await input(page, '#password', 'secret123');
-    await tap(page, '#submit');
-    await flush();
+    const notice = env.wx.showModal.mock.calls[0][0];
+    expect(notice.title).toBe('已登录，微信未绑定');
+    expect(notice.content).toContain('微信服务暂时不可用');
+    expect(notice.showCancel).toBe(false);
     expect(env.server.callsTo('POST /api/merchant/login')).toHaveLength(1);
-    expect(env.wx.switchTab).not.toHaveBeenCalled();
-    expect(page.instance.data.submitting).toBe(false);
+    expect(session.getToken()).toBe(LOGIN_OK.token);
+    expect(env.wx.switchTab).toHaveBeenCalledWith({ url: '/pages/scan/scan' });
   });
 
   test('a network error shows a toast and re-enables the button', async () => {

@@ -52,9 +52,50 @@ test('defaults to today and shows the totals of the whole filter', async () => {
   expect(text(page, '#total-amount')).toBe('¥450.00');
   expect(page.instance.data.items).toHaveLength(20);
   expect(page.instance.data.items[0]).toEqual({
-    id: 1, title: '2024 端午节福利', amount: '¥10.00', time: '2024-06-12 10:05', member: '会员1', staff: '王店员'
+    id: 1, title: '2024 端午节福利', amount: '¥10.00', time: '2024-06-12 10:05', member: '会员1', staff: '王店员',
+    code: '****KMNPQR'
   });
   expect(page.dom.textContent).toContain('核销员：王店员');
+  // The code masked but for its last six characters.
+  expect(page.dom.textContent).toContain('券码：****KMNPQR');
+  expect(page.dom.textContent).not.toContain('K7Q2M9X4');
+});
+
+test('searching one voucher by its code, typed loosely; clearing shows all again', async () => {
+  serve45();
+  const page = await openPage();
+  await dispatch(page, '#search', 'input', { value: 'k7q2-m9x4 abcd 3fgh 5jkm npqr' });
+  await tap(page, '#do-search');
+  await flush();
+  const searched = env.server.calls[env.server.calls.length - 1];
+  expect(searched.query).toEqual({ from: '2024-06-12', to: '2024-06-12', code: 'K7Q2M9X4ABCD3FGH5JKMNPQR', page: '1', page_size: '20' });
+  await tap(page, '#clear-search');
+  await flush();
+  const cleared = env.server.calls[env.server.calls.length - 1];
+  expect(cleared.query.code).toBeUndefined();
+  expect(page.instance.data.search).toBe('');
+});
+
+test('a search for something that cannot be a code is refused without a request', async () => {
+  serve45();
+  const page = await openPage();
+  const before = env.server.calls.length;
+  await dispatch(page, '#search', 'input', { value: '12345' });
+  await tap(page, '#do-search');
+  await flush();
+  expect(text(page, '#search-error')).toBe('券码应为24位，当前5位，请核对后重新输入');
+  expect(env.server.calls).toHaveLength(before);
+});
+
+test('a page left open overnight shows the new day when shown again', async () => {
+  serve45();
+  const page = await openPage();
+  Date.now.mockReturnValue(Date.parse('2024-06-13T00:10:00+08:00'));
+  await page.instance.onShow();
+  await flush();
+  const call = env.server.calls[env.server.calls.length - 1];
+  expect(call.query.from).toBe('2024-06-13');
+  expect(call.query.to).toBe('2024-06-13');
 });
 
 test('scrolling to the bottom loads the next pages and stops at the end', async () => {

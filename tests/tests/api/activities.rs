@@ -838,3 +838,61 @@ async fn the_list_filters_pages_and_totals_with_zero_claim_counts() {
         0
     );
 }
+
+/// The expiry sweep closes an ended activity through the same writer as an admin's
+/// close: the status, the version, a 处理轨迹 entry by 系统 and an audit-log entry by the
+/// system, together; a second sweep finds nothing to close.
+#[tokio::test]
+async fn the_sweep_closes_an_ended_activity_with_version_trail_and_audit_like_an_admin() {
+    use entity::activity_state::ActivityStatus;
+    use entity::enums::{PrincipalKind, TrailAction};
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+
+    let r = crate::claims::rush(5, json!({ "kind": "once" })).await;
+    let path = format!("/api/admin/activities/{}", r.activity);
+    let before = r.app.get(&path, &r.union_token).await;
+    assert_eq!(before.status, StatusCode::OK, "{:?}", before.body);
+    assert_eq!(before.body["status"], "open");
+
+    r.app.clock.advance(Duration::days(31));
+    let ctx = r.app.job_context();
+    let swept = jobs::expiry::run(&ctx).await.expect("sweep");
+    assert_eq!(swept.activities_ended, 1);
+
+    // Read from the database: the admin's session has lapsed with the clock.
+    let after = entity::activity::Entity::find_by_id(r.activity)
+        .one(&r.app.state.db)
+        .await
+        .expect("read")
+        .expect("activity");
+    assert_eq!(after.status, ActivityStatus::Closed);
+    assert_eq!(
+        Some(i64::from(after.version)),
+        before.body["version"].as_i64().map(|v| v + 1)
+    );
+    let last = entity::activity_trail::Entity::find()
+        .filter(entity::activity_trail::Column::ActivityId.eq(r.activity))
+        .order_by_asc(entity::activity_trail::Column::Id)
+        .all(&r.app.state.db)
+        .await
+        .expect("trail")
+        .pop()
+        .expect("entry");
+    assert_eq!(last.action, TrailAction::Close);
+    assert_eq!(last.from_status, Some(ActivityStatus::Open));
+    assert_eq!(last.to_status, ActivityStatus::Closed);
+    assert_eq!(last.actor_name, "系统");
+    assert_eq!(last.org_id, r.union);
+    let audited = entity::audit_log::Entity::find()
+        .filter(entity::audit_log::Column::Action.eq("close_activity"))
+        .filter(entity::audit_log::Column::TargetId.eq(r.activity.to_string()))
+        .all(&r.app.state.db)
+        .await
+        .expect("audit log");
+    assert_eq!(audited.len(), 1, "{audited:?}");
+    assert_eq!(audited[0].actor_kind, PrincipalKind::System);
+    assert_eq!(audited[0].org_id, Some(r.union));
+
+    let again = jobs::expiry::run(&ctx).await.expect("sweep");
+    assert_eq!(again.activities_ended, 0);
+}

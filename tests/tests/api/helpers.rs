@@ -10,9 +10,10 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use api::Application;
+use api::settings::Settings;
 use api::state::AppState;
+use jobs::Clock;
 use jobs::workers::JobContext;
-use jobs::{Clock, Settings};
 use reqwest::{Method, StatusCode};
 use sea_orm::{ConnectionTrait, Database};
 use secrecy::{ExposeSecret, SecretString};
@@ -111,7 +112,7 @@ impl TestApp {
     /// Spawns a server whose clock is `clock` (e.g. one a test already moved on).
     pub async fn spawn_at(settings: Settings, dir: tempfile::TempDir, clock: Clock) -> Self {
         if std::env::var_os("TEST_LOG").is_some() {
-            jobs::telemetry::init(jobs::settings::LogFormat::Text);
+            captured_logs();
         }
         let app = Application::build(settings.clone(), clock.clone())
             .await
@@ -347,7 +348,7 @@ impl TestApp {
         JobContext {
             db: self.state.db.clone(),
             queue: self.state.queue.clone(),
-            settings: self.state.settings.clone(),
+            settings: std::sync::Arc::new(self.state.settings.core.clone()),
             clock: self.clock.clone(),
             cipher: self.state.cipher.clone(),
             worker_name: "test".into(),
@@ -420,7 +421,7 @@ pub async fn separate_worker(settings: &Settings, name: &str) -> JobContext {
         db: jobs::database::connect(settings).await.expect("db"),
         queue: jobs::Queue::connect(settings).await.expect("queue"),
         cipher: std::sync::Arc::new(jobs::keys::load_cipher(settings).expect("cipher")),
-        settings: std::sync::Arc::new(settings.clone()),
+        settings: std::sync::Arc::new(settings.core.clone()),
         clock: Clock::system(),
         worker_name: name.into(),
         metrics: jobs::metrics::Metrics::default(),
@@ -464,19 +465,27 @@ impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Captured {
 }
 
 /// Everything logged by this test binary from the first call on (a global subscriber:
-/// the servers of parallel tests log from their own threads).
+/// the servers of parallel tests log from their own threads). With `TEST_LOG` set the
+/// same subscriber also writes to stderr, installed when the first server starts, so
+/// the tests that read the log back run either way.
 pub fn captured_logs() -> Captured {
+    use tracing_subscriber::fmt::writer::{BoxMakeWriter, MakeWriterExt};
     static LOGS: std::sync::OnceLock<Captured> = std::sync::OnceLock::new();
     LOGS.get_or_init(|| {
         let logs = Captured::default();
+        let writer = if std::env::var_os("TEST_LOG").is_some() {
+            BoxMakeWriter::new(logs.clone().and(std::io::stderr))
+        } else {
+            BoxMakeWriter::new(logs.clone())
+        };
         let subscriber = tracing_subscriber::fmt()
-            .with_writer(logs.clone())
+            .with_writer(writer)
             .with_max_level(tracing::Level::DEBUG)
             .with_ansi(false)
             .without_time()
             .finish();
-        // Fails only when TEST_LOG already installed one; the assertions then say so.
-        let _ = tracing::subscriber::set_global_default(subscriber);
+        tracing::subscriber::set_global_default(subscriber)
+            .expect("the only global subscriber of the test binary");
         logs
     })
     .clone()

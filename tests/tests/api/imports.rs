@@ -490,7 +490,7 @@ async fn import_tasks_and_results_are_visible_only_in_the_tree() {
 /// worker's part (or a dead worker's).
 struct Submitted {
     app: TestApp,
-    settings: jobs::settings::Settings,
+    settings: api::settings::Settings,
     org: i64,
     token: String,
     id: i64,

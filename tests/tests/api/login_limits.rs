@@ -11,7 +11,7 @@ use crate::member_app::{MEMBER_PASSWORD, MemberApp};
 use crate::merchants::create_merchant;
 
 /// Every request comes from 127.0.0.1; with this the tests' proxy names the client.
-fn behind_a_proxy(s: &mut jobs::Settings) {
+fn behind_a_proxy(s: &mut api::settings::Settings) {
     s.trusted_proxies = Some("127.0.0.1".into());
 }
 

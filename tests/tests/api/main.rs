@@ -11,6 +11,7 @@ mod batch_queues;
 mod body_limits;
 mod certification;
 mod claims;
+mod counter;
 mod coupons;
 mod demo;
 mod errors;

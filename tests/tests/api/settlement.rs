@@ -1148,7 +1148,7 @@ async fn an_amount_edit_after_issue_changes_no_issued_voucher() {
     assert_eq!(cake["coupon"]["amount_fen"], 8850);
     // The open activity shows members the value its vouchers carry, not the edited one
     // (after the server's 2-second activity copy has expired, so an edit could show).
-    tokio::time::sleep(std::time::Duration::from_millis(2_100)).await;
+    s.app.clock.advance(Duration::milliseconds(2_100));
     let shown = s
         .app
         .get(

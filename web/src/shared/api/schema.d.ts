@@ -15105,13 +15105,19 @@ export interface components {
          * @description The error body every non-2xx answer carries.
          */
         ErrorBody: {
-            /** @description Machine-readable code, e.g. `VALIDATION`, `SOLD_OUT`. */
-            code: string;
+            /** @description Machine-readable code, e.g. `VALIDATION`, `SOLD_OUT` (one of `ErrorCode`). */
+            code: components["schemas"]["ErrorCode"] & unknown;
             /** @description What went wrong, in Chinese, naming the field where there is one. */
             message: string;
             /** @description Extra facts for the client (e.g. when and where a voucher was redeemed). */
             details?: unknown;
         };
+        /**
+         * @description Every machine-readable error code the API answers, as `code` in the error
+         *     body: clients switch on it; the Chinese `message` is for people.
+         * @enum {string}
+         */
+        ErrorCode: "ACCOUNT_DISABLED" | "ACCOUNT_LOCKED" | "ACTIVITY_ENDED" | "ALREADY_CERTIFIED" | "ALREADY_CONFIRMED" | "ALREADY_GRANTED" | "ALREADY_REDEEMED" | "ALREADY_SETTLED" | "BAD_REQUEST" | "BIND_TOKEN_INVALID" | "BUSY" | "CERTIFICATION_NOT_PENDING" | "CERTIFICATION_PENDING" | "CERTIFICATION_TOO_FREQUENT" | "CONFLICT" | "EXPIRED" | "IDEMPOTENCY_KEY_REUSED" | "IDENTITY_MISMATCH" | "ID_ALREADY_CERTIFIED" | "ILLEGAL_TRANSITION" | "INITIAL_PASSWORD_EXPIRED" | "INSUFFICIENT_QUANTITY" | "INTERNAL_ERROR" | "INVALID_CREDENTIALS" | "LIMIT_REACHED" | "LOGIN_IP_LIMITED" | "MEMBER_ACTIVE_ELSEWHERE" | "MEMBER_EXISTS" | "MEMBER_NOT_ACTIVE" | "MERCHANT_NAME_TAKEN" | "MERCHANT_OFFLINE" | "METHOD_NOT_ALLOWED" | "NOTHING_TO_SETTLE" | "NOT_AUTHORISED" | "NOT_A_UNION" | "NOT_CERTIFIED" | "NOT_ELIGIBLE" | "NOT_FOUND" | "NOT_IN_WINDOW" | "NOT_ON_ROSTER" | "NOT_OWNER" | "NOT_REVIEWER" | "NO_MATCHING_MEMBER" | "ORG_NAME_TAKEN" | "OWN_ACCOUNT" | "PASSWORD_CHANGE_REQUIRED" | "PAYLOAD_TOO_LARGE" | "PERIOD_NOT_ENDED" | "PHONE_TAKEN" | "PRIZE_EXISTS" | "QUANTITY_BELOW_RESERVED" | "SETTLEMENT_NOT_DUE" | "SMS_CODE_EXPIRED" | "SMS_CODE_INVALID" | "SMS_CODE_TOO_MANY_ATTEMPTS" | "SMS_DAILY_LIMIT" | "SMS_IP_LIMITED" | "SMS_NOT_CONFIGURED" | "SMS_TOO_FREQUENT" | "SMS_UNAVAILABLE" | "SOLD_OUT" | "STALE_VERSION" | "TOO_MANY_ATTEMPTS" | "TOO_MANY_LOOKUPS" | "TRANSFER_REQUESTS_TOO_FREQUENT" | "TRANSFER_REQUEST_NOT_PENDING" | "TRANSFER_REQUEST_OPEN" | "UNAUTHORIZED" | "UNIT_IN_USE" | "UNIT_NAME_TAKEN" | "UNSUPPORTED_MEDIA_TYPE" | "USERNAME_TAKEN" | "VALIDATION" | "WECHAT_ALREADY_BOUND" | "WECHAT_BOUND_ELSEWHERE" | "WECHAT_BUSY" | "WECHAT_CODE_INVALID" | "WECHAT_ERROR" | "WECHAT_NOT_BOUND" | "WECHAT_NOT_CONFIGURED" | "WECHAT_RATE_LIMITED" | "WECHAT_UNAVAILABLE";
         /**
          * @description Why a file was stored; decides who reads it and how long it is kept.
          * @enum {string}

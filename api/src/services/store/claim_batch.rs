@@ -1,10 +1,10 @@
 //! PostgreSQL: the statement that runs a batch of claims (see `batch_lanes`).
 //!
 //! Every guarantee stays per claim and in the database, exactly as for a claim on its
-//! own (see `claims`): each request's claim row goes in only if its member is still
-//! active and linked to the account, the activity is open, a free slot was locked for
-//! it and the limit's unique key admits it; its slots are taken only if its claim row
-//! went in. A request that is refused by its unique key does not hold back the others.
+//! own (see `claims`): each request's claim row goes in only if it passes
+//! `claims::admission_sql`, a free slot was locked for it and the limit's unique key
+//! admits it; its slots are taken (`claims::take_slot_sql`) only if its claim row went
+//! in. A request that is refused by its unique key does not hold back the others.
 //!
 //! Two requests of one member for one activity never share a batch (the second waits
 //! for the next), so a claim row maps back to one request. Claim rows are inserted in
@@ -12,42 +12,15 @@
 //! claiming through two api processes) cannot deadlock.
 
 use std::collections::HashMap;
+use std::sync::OnceLock;
 
-use chrono::{DateTime, Utc};
 use entity::voucher;
-use sea_orm::{DatabaseConnection, FromQueryResult, QueryResult};
+use sea_orm::sqlx::PgPool;
+use sea_orm::{FromQueryResult, QueryResult};
 
 use crate::error::ApiResult;
-use crate::services::batch_lanes::{Batched, Lanes, column};
-
-/// Everything one claim writes, decided before it goes to the database.
-#[derive(Clone, Debug)]
-pub struct ClaimRequest {
-    pub activity_id: i64,
-    pub member_id: i64,
-    pub account_id: i64,
-    pub day_key: String,
-    /// The claim's sequence number under its day key (the limit's unique key).
-    pub seq: i32,
-    pub idempotency_key: Option<String>,
-    pub now: DateTime<Utc>,
-    pub name_masked: String,
-    pub phone_masked: String,
-    /// Per prize with slots: (prize id, the slot id its free-slot probe starts at).
-    pub probes: Vec<(i64, i64)>,
-}
-
-/// What a claim attempt did.
-#[derive(Debug)]
-pub enum Attempt {
-    Claimed {
-        claim_id: i64,
-        vouchers: Vec<voucher::Model>,
-    },
-    /// No claim row went in: a retry, the limit, an ineligible member, a closed
-    /// activity (see `claims::diagnose`), or — when no prize had a free slot — sold out.
-    NotInserted { free_slots: bool },
-}
+use crate::services::claims::{Attempt, ClaimRequest, admission_sql, take_slot_sql};
+use crate::services::store::batch_lanes::{Batched, Lanes, column};
 
 /// The claim statement for a batch of claims (see `batch_lanes`).
 #[derive(Debug)]
@@ -64,7 +37,18 @@ pub type ClaimBatches = Lanes<ClaimBatch>;
 /// claim rows of the requests that got a slot and pass the checks; `taken` hands those
 /// requests their slots. Slots locked for a request whose claim row did not go in are
 /// released, unchanged, at the end of the statement.
-const BATCH_SQL: &str = "\
+fn batch_sql() -> &'static str {
+    static SQL: OnceLock<String> = OnceLock::new();
+    SQL.get_or_init(|| {
+        let admitted = admission_sql("r.activity_id", "r.member_id", "r.account_id");
+        let take_slot = take_slot_sql(
+            "r.member_id",
+            "r.claimed_at",
+            "r.name_masked",
+            "r.phone_masked",
+            "c.id",
+        );
+        format!("\
 WITH req AS MATERIALIZED (SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], \
     $4::text[], $5::int[], $6::text[], $7::timestamptz[], $8::text[], $9::text[]) \
     WITH ORDINALITY AS r(activity_id, member_id, account_id, day_key, seq, idempotency_key, \
@@ -94,23 +78,22 @@ WITH req AS MATERIALIZED (SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::b
     SELECT r.activity_id, r.member_id, r.account_id, r.day_key, r.seq, r.idempotency_key, r.claimed_at \
     FROM req r \
     WHERE EXISTS (SELECT 1 FROM assigned a WHERE a.ix = r.ix) \
-    AND EXISTS (SELECT 1 FROM app_accounts a JOIN members m ON m.id = a.member_id \
-      WHERE a.id = r.account_id AND m.id = r.member_id AND m.status = 'active') \
-    AND EXISTS (SELECT 1 FROM activities WHERE id = r.activity_id AND status = 'open') \
+    AND {admitted} \
     ORDER BY r.member_id \
     ON CONFLICT DO NOTHING RETURNING id, activity_id, member_id), \
-  taken AS (UPDATE vouchers v SET member_id = r.member_id, status = 'unused', \
-      claimed_at = r.claimed_at, holder_name_masked = r.name_masked, \
-      holder_phone_masked = r.phone_masked, claim_id = c.id \
+  taken AS (UPDATE vouchers v SET {take_slot} \
     FROM claimed c \
     JOIN req r ON r.activity_id = c.activity_id AND r.member_id = c.member_id \
     JOIN assigned a ON a.ix = r.ix \
     WHERE v.id = a.slot_id AND v.member_id IS NULL \
     RETURNING r.ix AS taken_ix, c.id AS new_claim_id, v.*) \
 SELECT r.ix AS req_ix, EXISTS (SELECT 1 FROM assigned a WHERE a.ix = r.ix) AS free_slots, t.* \
-FROM req r LEFT JOIN taken t ON t.taken_ix = r.ix ORDER BY r.ix, t.id";
+FROM req r LEFT JOIN taken t ON t.taken_ix = r.ix ORDER BY r.ix, t.id")
+    })
+}
 
 impl Batched for ClaimBatch {
+    type Db = PgPool;
     type Request = ClaimRequest;
     type Answer = Attempt;
     /// Two claims of one member in one activity never share a batch.
@@ -121,10 +104,7 @@ impl Batched for ClaimBatch {
     }
 
     /// One statement for the whole batch; the answers come back in request order.
-    async fn execute(
-        db: &DatabaseConnection,
-        requests: &[&ClaimRequest],
-    ) -> ApiResult<Vec<Attempt>> {
+    async fn execute(db: &PgPool, requests: &[&ClaimRequest]) -> ApiResult<Vec<Attempt>> {
         let mut want_ix = Vec::new();
         let mut want_prize = Vec::new();
         let mut want_start = Vec::new();
@@ -135,7 +115,7 @@ impl Batched for ClaimBatch {
                 want_start.push(start);
             }
         }
-        let rows = sea_orm::sqlx::query(BATCH_SQL)
+        let rows = sea_orm::sqlx::query(batch_sql())
             .bind(column(requests, |r| r.activity_id))
             .bind(column(requests, |r| r.member_id))
             .bind(column(requests, |r| r.account_id))
@@ -148,7 +128,7 @@ impl Batched for ClaimBatch {
             .bind(want_ix)
             .bind(want_prize)
             .bind(want_start)
-            .fetch_all(db.get_postgres_connection_pool())
+            .fetch_all(db)
             .await?;
         let mut claimed: HashMap<i64, (i64, Vec<voucher::Model>)> = HashMap::new();
         let mut free_slots: HashMap<i64, bool> = HashMap::new();

@@ -1,5 +1,6 @@
 //! Lanes that send the requests of one kind that arrive together to the database
-//! together (PostgreSQL; used by claims and redemptions).
+//! together (PostgreSQL only: `store::postgres` starts them for claims, redemptions and
+//! token lookups).
 //!
 //! In a rush every claim or redemption is a short write transaction, and on a small
 //! server most of its cost is not the rows it writes but what surrounds them: a round
@@ -25,13 +26,12 @@ use std::hash::Hash;
 use std::sync::Arc;
 use std::time::Duration;
 
-use jobs::Settings;
 use jobs::metrics::Metrics;
-use sea_orm::DatabaseConnection;
 use tokio::sync::{Mutex, mpsc, oneshot};
 use tokio::time::Instant;
 
 use crate::error::{ApiError, ApiResult};
+use crate::settings::Settings;
 
 /// How many batches of one kind one api process may have in the database at once.
 pub const LANES: usize = 2;
@@ -40,6 +40,8 @@ const MAX_BATCH: usize = 128;
 
 /// One kind of request that can be run as a batch.
 pub trait Batched: Send + Sync + 'static {
+    /// What the statement runs on (the batch pool).
+    type Db: Clone + Send + Sync + 'static;
     type Request: Send + Sync + 'static;
     type Answer: Send + 'static;
     type Key: Hash + Eq;
@@ -50,7 +52,7 @@ pub trait Batched: Send + Sync + 'static {
 
     /// Runs the requests as one statement; the answers come back in request order.
     fn execute(
-        db: &DatabaseConnection,
+        db: &Self::Db,
         requests: &[&Self::Request],
     ) -> impl Future<Output = ApiResult<Vec<Self::Answer>>> + Send;
 }
@@ -121,12 +123,7 @@ impl<B: Batched> std::fmt::Debug for Lanes<B> {
 impl<B: Batched> Lanes<B> {
     /// Starts the lanes on the current tokio runtime; they end when the last clone of
     /// the queue is dropped. `kind` names their batches in the metrics.
-    pub fn start(
-        db: DatabaseConnection,
-        limits: QueueLimits,
-        metrics: Metrics,
-        kind: &'static str,
-    ) -> Self {
+    pub fn start(db: B::Db, limits: QueueLimits, metrics: Metrics, kind: &'static str) -> Self {
         let (queue, incoming) = mpsc::channel(limits.capacity.max(1));
         let incoming: Incoming<B> = Arc::new(Mutex::new(incoming));
         for _ in 0..LANES {
@@ -181,7 +178,7 @@ struct Lane {
 
 /// Takes what has queued (waiting for one request when it holds none), runs it,
 /// answers, and again.
-async fn lane<B: Batched>(db: DatabaseConnection, incoming: Incoming<B>, context: Lane) {
+async fn lane<B: Batched>(db: B::Db, incoming: Incoming<B>, context: Lane) {
     let mut held_back: Vec<Pending<B>> = Vec::new();
     loop {
         let mut batch = std::mem::take(&mut held_back);
@@ -239,7 +236,7 @@ fn one_per_key<B: Batched>(batch: Vec<Pending<B>>) -> (Vec<Pending<B>>, Vec<Pend
 
 /// Runs a batch and answers each request; a failed batch of several is retried one
 /// request at a time.
-async fn run<B: Batched>(db: &DatabaseConnection, batch: Vec<Pending<B>>) {
+async fn run<B: Batched>(db: &B::Db, batch: Vec<Pending<B>>) {
     let requests: Vec<&B::Request> = batch.iter().map(|p| &p.request).collect();
     let answers = B::execute(db, &requests).await;
     drop(requests);
@@ -262,11 +259,7 @@ async fn run<B: Batched>(db: &DatabaseConnection, batch: Vec<Pending<B>>) {
     }
 }
 
-async fn answer_one_by_one<B: Batched>(
-    db: &DatabaseConnection,
-    batch: Vec<Pending<B>>,
-    why: &'static str,
-) {
+async fn answer_one_by_one<B: Batched>(db: &B::Db, batch: Vec<Pending<B>>, why: &'static str) {
     for pending in batch {
         let answer = B::execute(db, &[&pending.request]).await.and_then(|mut a| {
             if a.len() == 1 {
@@ -287,6 +280,7 @@ mod tests {
     struct Doubling;
 
     impl Batched for Doubling {
+        type Db = ();
         type Request = (i64, i64);
         type Answer = i64;
         type Key = i64;
@@ -295,10 +289,7 @@ mod tests {
             (request.0 >= 0).then_some(request.0)
         }
 
-        async fn execute(
-            _db: &DatabaseConnection,
-            requests: &[&(i64, i64)],
-        ) -> ApiResult<Vec<i64>> {
+        async fn execute(_db: &(), requests: &[&(i64, i64)]) -> ApiResult<Vec<i64>> {
             Ok(requests.iter().map(|r| r.1 * 2).collect())
         }
     }
@@ -329,7 +320,7 @@ mod tests {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn every_request_gets_its_own_answer_including_those_held_back() {
         let lanes = Lanes::<Doubling>::start(
-            DatabaseConnection::default(),
+            (),
             QueueLimits {
                 capacity: 1024,
                 wait: Duration::from_secs(60),
@@ -362,6 +353,7 @@ mod tests {
     static RUN: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 
     impl Batched for Counting {
+        type Db = ();
         type Request = i64;
         type Answer = ();
         type Key = i64;
@@ -370,7 +362,7 @@ mod tests {
             None
         }
 
-        async fn execute(_db: &DatabaseConnection, requests: &[&i64]) -> ApiResult<Vec<()>> {
+        async fn execute(_db: &(), requests: &[&i64]) -> ApiResult<Vec<()>> {
             RUN.fetch_add(requests.len(), std::sync::atomic::Ordering::SeqCst);
             Ok(vec![(); requests.len()])
         }
@@ -379,7 +371,7 @@ mod tests {
     #[tokio::test]
     async fn a_request_no_lane_took_within_the_wait_is_busy_and_never_runs() {
         let lanes = Lanes::<Counting>::start(
-            DatabaseConnection::default(),
+            (),
             QueueLimits {
                 capacity: 8,
                 wait: Duration::ZERO,
