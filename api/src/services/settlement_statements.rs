@@ -30,8 +30,8 @@ use jobs::clock::beijing_day_start;
 use jobs::database::stmt;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, PaginatorTrait,
-    QueryFilter, QueryOrder, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait,
+    FromQueryResult, PaginatorTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
 };
 
 use crate::auth::AdminPrincipal;
@@ -394,6 +394,61 @@ fn already_confirmed() -> ApiError {
 /// 结算确认: freezes the statement with a snapshot of its vouchers, in one transaction.
 #[tracing::instrument(skip(state, me), fields(admin_id = me.admin_id))]
 pub async fn confirm(state: &AppState, me: &AdminPrincipal, id: i64) -> ApiResult<View> {
+    let current = confirmable(state, me, id).await?;
+    let names = current_names(state, &current).await?;
+    let now = state.clock.now();
+
+    // The first statement is a write, so on SQLite the transaction takes the write lock
+    // before it reads anything, and concurrent confirmations queue instead of failing.
+    let txn = state.db.begin().await?;
+    if !mark_confirmed(&txn, me, &current, names, now).await? {
+        drop(txn);
+        // Confirmed or deleted by someone else meanwhile.
+        visible(&state.db, me, id).await?;
+        return Err(already_confirmed());
+    }
+    let settled = already_settled(&txn, &current).await?;
+    if !settled.is_empty() {
+        return Err(settled_elsewhere(&settled));
+    }
+    if freeze_lines(&txn, &current).await? == 0 {
+        return Err(ApiError::conflict(
+            ErrorCode::NothingToSettle,
+            "该结算期间内没有该商家核销的本工会活动券，无需确认",
+        ));
+    }
+    let (count, amount) = record_totals(&txn, current.id).await?;
+    audit::record_admin(
+        &txn,
+        me,
+        now,
+        audit::Entry::on(
+            "confirm_settlement_statement",
+            "settlement_statement",
+            current.id,
+        )
+        .with_detail(serde_json::json!({
+            "voucher_count": count,
+            "amount_fen": amount,
+        })),
+    )
+    .await?;
+    txn.commit().await?;
+    tracing::info!(
+        statement_id = current.id,
+        vouchers = count,
+        "settlement statement confirmed"
+    );
+    get(state, me, id).await
+}
+
+/// The statement, when this admin may confirm it now: the owner's, still a draft, its
+/// period ended.
+async fn confirmable(
+    state: &AppState,
+    me: &AdminPrincipal,
+    id: i64,
+) -> ApiResult<statement::Model> {
     let current = visible(&state.db, me, id).await?;
     require_owner(current.org_id, me.org_id)?;
     if current.status == SettlementStatus::Confirmed {
@@ -402,6 +457,15 @@ pub async fn confirm(state: &AppState, me: &AdminPrincipal, id: i64) -> ApiResul
     if !period_ended(&current, state.clock.today()) {
         return Err(period_not_ended(&current));
     }
+    Ok(current)
+}
+
+/// The merchant's and the organisation's names as they are now (frozen on
+/// confirmation); the statement's copies when either is gone.
+async fn current_names(
+    state: &AppState,
+    current: &statement::Model,
+) -> ApiResult<(String, String)> {
     let merchant_name = merchant::Entity::find_by_id(current.merchant_id)
         .one(&state.db)
         .await?
@@ -410,12 +474,18 @@ pub async fn confirm(state: &AppState, me: &AdminPrincipal, id: i64) -> ApiResul
         .one(&state.db)
         .await?
         .map_or_else(|| current.org_name.clone(), |o| o.name);
-    let now = state.clock.now();
-    let backend = state.db.get_database_backend();
+    Ok((merchant_name, org_name))
+}
 
-    // The first statement is a write, so on SQLite the transaction takes the write lock
-    // before it reads anything, and concurrent confirmations queue instead of failing.
-    let txn = state.db.begin().await?;
+/// Draft to confirmed, by this admin, with the names frozen; `false` when the
+/// statement was no longer a draft.
+async fn mark_confirmed(
+    txn: &DatabaseTransaction,
+    me: &AdminPrincipal,
+    current: &statement::Model,
+    (merchant_name, org_name): (String, String),
+    now: DateTime<Utc>,
+) -> ApiResult<bool> {
     let taken = statement::Entity::update_many()
         .col_expr(
             statement::Column::Status,
@@ -436,28 +506,23 @@ pub async fn confirm(state: &AppState, me: &AdminPrincipal, id: i64) -> ApiResul
         )
         .filter(statement::Column::Id.eq(current.id))
         .filter(statement::Column::Status.eq(SettlementStatus::Draft))
-        .exec(&txn)
+        .exec(txn)
         .await?;
-    if taken.rows_affected == 0 {
-        drop(txn);
-        // Confirmed or deleted by someone else meanwhile.
-        visible(&state.db, me, id).await?;
-        return Err(already_confirmed());
-    }
-    let settled = already_settled(&txn, &current).await?;
-    if !settled.is_empty() {
-        return Err(settled_elsewhere(&settled));
-    }
-    let inserted = txn
+    Ok(taken.rows_affected > 0)
+}
+
+/// The snapshot of the vouchers the statement covers, one line each; how many.
+async fn freeze_lines(txn: &DatabaseTransaction, current: &statement::Model) -> ApiResult<u64> {
+    Ok(txn
         .execute_raw(stmt(
-            backend,
+            txn.get_database_backend(),
             &format!(
                 "INSERT INTO settlement_statement_lines (statement_id, voucher_id, activity_id, \
                  activity_title, code, coupon_id, coupon_title, face_value_fen, redeemed_at, \
                  staff_name, member_name_masked, member_phone_masked) \
                  SELECT $5, {LINE_COLUMNS} {COVERED_FROM} {COVERED_WHERE} ORDER BY v.redeemed_at, v.id"
             ),
-            [covered_values(&current), vec![current.id.into()]].concat(),
+            [covered_values(current), vec![current.id.into()]].concat(),
         ))
         .await
         .map_err(|e| {
@@ -467,55 +532,32 @@ pub async fn confirm(state: &AppState, me: &AdminPrincipal, id: i64) -> ApiResul
                 "部分券已被同时确认的其他结算单结算，不能重复结算；请刷新后调整结算期间",
             )
         })?
-        .rows_affected();
-    if inserted == 0 {
-        return Err(ApiError::conflict(
-            ErrorCode::NothingToSettle,
-            "该结算期间内没有该商家核销的本工会活动券，无需确认",
-        ));
-    }
+        .rows_affected())
+}
+
+/// Writes the count and face-value total of the statement's lines onto it; both.
+async fn record_totals(txn: &DatabaseTransaction, statement_id: i64) -> ApiResult<(i64, i64)> {
     #[derive(FromQueryResult)]
     struct Totals {
         n: i64,
         amount: i64,
     }
     let totals = Totals::find_by_statement(stmt(
-        backend,
+        txn.get_database_backend(),
         "SELECT COUNT(*) AS n, CAST(COALESCE(SUM(face_value_fen), 0) AS BIGINT) AS amount \
          FROM settlement_statement_lines WHERE statement_id = $1",
-        vec![current.id.into()],
+        vec![statement_id.into()],
     ))
-    .one(&txn)
+    .one(txn)
     .await?
     .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("statement totals missing")))?;
     statement::Entity::update_many()
         .col_expr(statement::Column::VoucherCount, Expr::value(totals.n))
         .col_expr(statement::Column::AmountFen, Expr::value(totals.amount))
-        .filter(statement::Column::Id.eq(current.id))
-        .exec(&txn)
+        .filter(statement::Column::Id.eq(statement_id))
+        .exec(txn)
         .await?;
-    audit::record_admin(
-        &txn,
-        me,
-        now,
-        audit::Entry::on(
-            "confirm_settlement_statement",
-            "settlement_statement",
-            current.id,
-        )
-        .with_detail(serde_json::json!({
-            "voucher_count": totals.n,
-            "amount_fen": totals.amount,
-        })),
-    )
-    .await?;
-    txn.commit().await?;
-    tracing::info!(
-        statement_id = current.id,
-        vouchers = totals.n,
-        "settlement statement confirmed"
-    );
-    get(state, me, id).await
+    Ok((totals.n, totals.amount))
 }
 
 fn period_not_ended(s: &statement::Model) -> ApiError {

@@ -29,10 +29,7 @@ impl SqliteStore {
 
     /// One token lookup (`sessions::lookup_select`).
     async fn session<R: SessionRow>(&self, lookup: TokenLookup) -> ApiResult<Option<R>> {
-        let select = lookup_select::<R>(
-            Expr::val(lookup.digest).into(),
-            Expr::val(lookup.now).into(),
-        );
+        let select = lookup_select::<R>(Expr::val(lookup.digest), Expr::val(lookup.now));
         let backend = self.db.get_database_backend();
         match self.db.query_one_raw(backend.build(&select)).await? {
             Some(row) => Ok(Some(R::read(&row)?)),
