@@ -13551,8 +13551,10 @@ export interface paths {
          * Staff log-in (商家登录)
          * @description 401 `INVALID_CREDENTIALS`; 401 `INITIAL_PASSWORD_EXPIRED` for a one-time initial
          *     password past its 72 hours (the union's admin issues a new one); 403
-         *     `ACCOUNT_DISABLED`; 409 `WECHAT_ALREADY_BOUND` when `wx_code` names a WeChat bound
-         *     to another account. 429 with `Retry-After`: `LOGIN_IP_LIMITED` (too many attempts
+         *     `ACCOUNT_DISABLED`. A `wx_code` that cannot be bound (WeChat not configured or
+         *     down, an invalid code, a WeChat bound to another account) never fails the log-in:
+         *     the answer says `wechat_bound: false` and why in `wechat_bind_error`.
+         *     429 with `Retry-After`: `LOGIN_IP_LIMITED` (too many attempts
          *     from this client), `TOO_MANY_ATTEMPTS` (too many wrong passwords for this phone
          *     from this client, or from everywhere at a much higher count).
          */
@@ -14119,6 +14121,8 @@ export interface paths {
                 query?: {
                     from?: string;
                     to?: string;
+                    /** @description One voucher code, exact (case, spaces and dashes do not matter). */
+                    code?: string;
                     page?: number;
                     page_size?: number;
                 };
@@ -14243,11 +14247,21 @@ export interface paths {
          *     vouchers stay redeemable until their validity ends. 503 `BUSY` with
          *     `Retry-After` in an overload (the redemption queue full, or no lane free within
          *     `BATCH_QUEUE_WAIT_MS`): nothing was redeemed; retry after that many seconds.
+         *
+         *     A retry with the same `Idempotency-Key` (per staff account) answers 201 with the
+         *     first redemption, so a lost answer is never turned into `ALREADY_REDEEMED`; the
+         *     key used for another code is 409 `IDEMPOTENCY_KEY_REUSED`.
          */
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /**
+                     * @description 1 to 64 visible ASCII characters, fresh for each confirmation and sent again
+                     *     by its retries.
+                     */
+                    "Idempotency-Key"?: string;
+                };
                 path?: never;
                 cookie?: never;
             };
@@ -14265,6 +14279,265 @@ export interface paths {
                     content: {
                         "application/json; charset=utf-8": components["schemas"]["RedemptionView"];
                     };
+                };
+                /** @description 请求参数错误 */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description 未登录或令牌无效 */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description 无权操作或需先修改初始密码 */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description 不存在或不可见 */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description 状态冲突 */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description 请求体过大 */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description 请求过于频繁 */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description 服务器内部错误 */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description 上游服务（短信网关、微信）出错 */
+                502: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description 依赖服务不可用；或系统繁忙（BUSY，带 Retry-After 秒数，稍后重试） */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/merchant/summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Today's figures at the counter (今日核销)
+         * @description Count and face value of the redemptions of one Beijing day (`date`, default
+         *     today) by this staff account and by the whole merchant.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    date?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json; charset=utf-8": components["schemas"]["DaySummaryView"];
+                    };
+                };
+                /** @description 请求参数错误 */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description 未登录或令牌无效 */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description 无权操作或需先修改初始密码 */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description 不存在或不可见 */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description 状态冲突 */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description 请求体过大 */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description 请求过于频繁 */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description 服务器内部错误 */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description 上游服务（短信网关、微信）出错 */
+                502: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description 依赖服务不可用；或系统繁忙（BUSY，带 Retry-After 秒数，稍后重试） */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/merchant/wechat/unbind": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Unbind this account's WeChat (解除微信绑定)
+         * @description The WeChat of this phone stops logging in as this staff account (a shared
+         *     counter phone); the next log-in needs the password. Answers 204 also when no
+         *     WeChat was bound.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
                 };
                 /** @description 请求参数错误 */
                 400: {
@@ -15095,6 +15368,28 @@ export interface components {
             lines: components["schemas"]["StatLine"][];
             /** @description 合计: the caller's whole subtree. */
             total: components["schemas"]["StatFigures"] & unknown;
+        };
+        /**
+         * DayFigures
+         * @description Count and face value of redemptions.
+         */
+        DayFigures: {
+            /** Format: int64 */
+            count: number;
+            /** Format: int64 */
+            amount_fen: number;
+        };
+        /**
+         * DaySummaryView
+         * @description One Beijing day at the counter (今日核销).
+         */
+        DaySummaryView: {
+            /** Format: naive-date */
+            date: string;
+            /** @description Redeemed by this staff account. */
+            mine: components["schemas"]["DayFigures"] & unknown;
+            /** @description Redeemed by every staff account of the merchant. */
+            shop: components["schemas"]["DayFigures"] & unknown;
         };
         /** Deleted */
         Deleted: {
@@ -16047,6 +16342,17 @@ export interface components {
             must_change_password: boolean;
             merchant: components["schemas"]["IdName"];
             staff: components["schemas"]["StaffInfo"];
+            /**
+             * @description Whether this staff account is bound to a WeChat after this log-in (a bound
+             *     WeChat logs in without the password: 微信一键登录).
+             */
+            wechat_bound: boolean;
+            /**
+             * @description Why the WeChat of `wx_code` was not bound (WeChat not configured or
+             *     unavailable, an invalid code, a WeChat bound to another account), in Chinese;
+             *     the log-in itself succeeded. Absent when it was bound or no `wx_code` was sent.
+             */
+            wechat_bind_error?: string;
         };
         /** StaffTokenResponse */
         StaffTokenResponse: {
