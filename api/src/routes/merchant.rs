@@ -408,6 +408,7 @@ impl StaffApi {
 
     /// Redemption history of own merchant (核销记录), with totals over the filter
     #[oai(path = "/redemptions", method = "get")]
+    #[allow(clippy::too_many_arguments)]
     async fn history(
         &self,
         state: Data<&AppState>,
