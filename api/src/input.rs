@@ -148,9 +148,35 @@ fn find_nul(value: &Value, path: String) -> Option<String> {
     }
 }
 
+/// Checks an `Idempotency-Key` header value: 1–64 visible ASCII characters (claims and
+/// redemptions both take one).
+pub fn parse_idempotency_key(raw: Option<&str>) -> ApiResult<Option<String>> {
+    match raw.map(str::trim) {
+        None => Ok(None),
+        Some(k) if !k.is_empty() && k.len() <= 64 && k.bytes().all(|b| b.is_ascii_graphic()) => {
+            Ok(Some(k.to_owned()))
+        }
+        Some(_) => Err(ApiError::validation(
+            "Idempotency-Key 请求头应为1至64个可见ASCII字符",
+        )),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn idempotency_keys_are_short_visible_ascii() {
+        assert_eq!(parse_idempotency_key(None).ok(), Some(None));
+        assert_eq!(
+            parse_idempotency_key(Some(" abc-1 ")).ok(),
+            Some(Some("abc-1".into()))
+        );
+        assert!(parse_idempotency_key(Some("")).is_err());
+        assert!(parse_idempotency_key(Some(&"x".repeat(65))).is_err());
+        assert!(parse_idempotency_key(Some("键")).is_err());
+    }
 
     #[test]
     fn a_nul_is_found_with_the_path_of_its_field() {

@@ -310,7 +310,7 @@ impl AppActivityApi {
         )]
         idempotency_key: Header<Option<String>>,
     ) -> ApiResult<ClaimResponse> {
-        let key = claims::parse_idempotency_key(idempotency_key.0.as_deref())?;
+        let key = crate::input::parse_idempotency_key(idempotency_key.0.as_deref())?;
         let claimed = claims::claim(&state, auth.0.principal_id, id.0, key).await;
         crate::metrics::count_claim(&state.metrics, &claimed);
         let claimed = claimed?;

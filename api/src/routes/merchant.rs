@@ -13,7 +13,6 @@ use crate::auth::MerchantAuth;
 use crate::client_ip::ClientIp;
 use crate::error::ApiResult;
 use crate::paging::PageRequest;
-use crate::services::claims;
 use crate::services::redemption_summary;
 use crate::services::redemptions::{self, Redemption};
 use crate::services::staff_auth::{self, StaffLoggedIn};
@@ -370,7 +369,7 @@ impl StaffApi {
         )]
         idempotency_key: Header<Option<String>>,
     ) -> ApiResult<RedeemResponse> {
-        let key = claims::parse_idempotency_key(idempotency_key.0.as_deref())?;
+        let key = crate::input::parse_idempotency_key(idempotency_key.0.as_deref())?;
         let r = redemptions::redeem(&state, &auth.0, &body.code, key).await;
         crate::metrics::count_redemption(&state.metrics, &r);
         let r = r?;

@@ -132,19 +132,6 @@ pub struct Claimed {
     pub replayed: bool,
 }
 
-/// Checks an `Idempotency-Key` header value: 1–64 visible ASCII characters.
-pub fn parse_idempotency_key(raw: Option<&str>) -> ApiResult<Option<String>> {
-    match raw.map(str::trim) {
-        None => Ok(None),
-        Some(k) if !k.is_empty() && k.len() <= 64 && k.bytes().all(|b| b.is_ascii_graphic()) => {
-            Ok(Some(k.to_owned()))
-        }
-        Some(_) => Err(ApiError::validation(
-            "Idempotency-Key 请求头应为1至64个可见ASCII字符",
-        )),
-    }
-}
-
 /// Everything one claim writes, decided before it goes to the database.
 #[derive(Clone, Debug)]
 pub struct ClaimRequest {
@@ -493,17 +480,5 @@ mod tests {
             d(2027, 2, 28),
             d(2027, 2, 28)
         ));
-    }
-
-    #[test]
-    fn idempotency_keys_are_short_visible_ascii() {
-        assert_eq!(parse_idempotency_key(None).ok(), Some(None));
-        assert_eq!(
-            parse_idempotency_key(Some(" abc-1 ")).ok(),
-            Some(Some("abc-1".into()))
-        );
-        assert!(parse_idempotency_key(Some("")).is_err());
-        assert!(parse_idempotency_key(Some(&"x".repeat(65))).is_err());
-        assert!(parse_idempotency_key(Some("键")).is_err());
     }
 }
