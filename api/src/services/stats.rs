@@ -5,10 +5,15 @@
 
 use std::collections::HashMap;
 
+use chrono::{Days, NaiveDate};
 use entity::activity_state::ActivityStatus;
+use entity::enums::VoucherStatus;
 use entity::{activity, member, organisation, voucher};
+use jobs::clock::beijing_day_start;
 use sea_orm::sea_query::Expr;
-use sea_orm::{EntityTrait, JoinType, QueryFilter, QuerySelect, RelationDef};
+use sea_orm::{
+    ColumnTrait, DatabaseBackend, EntityTrait, JoinType, QueryFilter, QuerySelect, RelationDef,
+};
 
 use crate::auth::AdminPrincipal;
 use crate::error::{ApiError, ApiResult};
@@ -138,6 +143,13 @@ pub async fn dashboard(state: &AppState, me: &AdminPrincipal) -> ApiResult<Vec<O
     Ok(lines)
 }
 
+fn voucher_activity() -> RelationDef {
+    voucher::Entity::belongs_to(activity::Entity)
+        .from(voucher::Column::ActivityId)
+        .to(activity::Column::Id)
+        .into()
+}
+
 /// Vouchers of each organisation's own activities: claimed, redeemed, expired, and the
 /// face value redeemed (each voucher's own, as issued). Sums are cast so PostgreSQL answers BIGINT, not NUMERIC.
 async fn add_vouchers(
@@ -145,10 +157,6 @@ async fn add_vouchers(
     me: &AdminPrincipal,
     own: &mut HashMap<i64, Figures>,
 ) -> ApiResult<()> {
-    let by_activity: RelationDef = voucher::Entity::belongs_to(activity::Entity)
-        .from(voucher::Column::ActivityId)
-        .to(activity::Column::Id)
-        .into();
     let rows: Vec<(i64, i64, i64, i64, i64)> = voucher::Entity::find()
         .select_only()
         .column(activity::Column::OrgId)
@@ -162,7 +170,7 @@ async fn add_vouchers(
             Expr::cust("CAST(SUM(CASE WHEN vouchers.status = 'redeemed' THEN vouchers.amount_fen ELSE 0 END) AS BIGINT)"),
             "amount",
         )
-        .join(JoinType::InnerJoin, by_activity)
+        .join(JoinType::InnerJoin, voucher_activity())
         .filter(me.scope.filter(activity::Column::OrgId))
         .group_by(activity::Column::OrgId)
         .into_tuple()
@@ -177,6 +185,83 @@ async fn add_vouchers(
         }
     }
     Ok(())
+}
+
+/// The longest window of the daily redemption figures, in days.
+pub const MAX_DAYS: u32 = 366;
+
+/// Redemptions of one Beijing calendar day.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DayRedemptions {
+    pub date: NaiveDate,
+    pub vouchers: i64,
+    pub amount_fen: i64,
+}
+
+/// The Beijing calendar date (`YYYY-MM-DD`) of a UTC timestamp column, as text. SQLite
+/// keeps timestamps as RFC 3339 text (with their offset), PostgreSQL as `timestamptz`.
+fn beijing_date_sql(backend: DatabaseBackend, column: &str) -> String {
+    match backend {
+        DatabaseBackend::Postgres => {
+            format!("to_char(({column} AT TIME ZONE 'UTC') + INTERVAL '8 hours', 'YYYY-MM-DD')")
+        }
+        _ => format!("date({column}, '+8 hours')"),
+    }
+}
+
+/// Face value and number of vouchers redeemed per Beijing day, over the last `days`
+/// days up to today (the server's clock), for the activities now open (已开启) of the
+/// caller's organisation and those below. One grouped query; every day of the window is
+/// answered, those without redemptions with zeros, oldest first. `days` is 1..=MAX_DAYS.
+pub async fn redemptions_daily(
+    state: &AppState,
+    me: &AdminPrincipal,
+    days: u32,
+) -> ApiResult<Vec<DayRedemptions>> {
+    if !(1..=MAX_DAYS).contains(&days) {
+        return Err(ApiError::validation(format!(
+            "统计天数（days）须在 1 到 {MAX_DAYS} 之间"
+        )));
+    }
+    let today = state.clock.today();
+    let first = today - Days::new(u64::from(days) - 1);
+    let day = beijing_date_sql(state.db.get_database_backend(), "vouchers.redeemed_at");
+    let rows: Vec<(String, i64, i64)> = voucher::Entity::find()
+        .select_only()
+        .column_as(Expr::cust(day.clone()), "day")
+        .column_as(Expr::cust("CAST(COUNT(*) AS BIGINT)"), "vouchers")
+        .column_as(
+            Expr::cust("CAST(SUM(vouchers.amount_fen) AS BIGINT)"),
+            "amount",
+        )
+        .join(JoinType::InnerJoin, voucher_activity())
+        .filter(voucher::Column::Status.eq(VoucherStatus::Redeemed))
+        .filter(voucher::Column::RedeemedAt.gte(beijing_day_start(first)))
+        .filter(voucher::Column::RedeemedAt.lt(beijing_day_start(today + Days::new(1))))
+        .filter(activity::Column::Status.eq(ActivityStatus::Open))
+        .filter(me.scope.filter(activity::Column::OrgId))
+        .group_by(Expr::cust(day))
+        .into_tuple()
+        .all(&state.db)
+        .await?;
+    let mut by_day: HashMap<NaiveDate, (i64, i64)> = HashMap::new();
+    for (day, vouchers, amount) in rows {
+        let date = NaiveDate::parse_from_str(&day, "%Y-%m-%d")
+            .map_err(|e| ApiError::Internal(anyhow::anyhow!("redemption day {day:?}: {e}")))?;
+        by_day.insert(date, (vouchers, amount));
+    }
+    Ok(first
+        .iter_days()
+        .take(days as usize)
+        .map(|date| {
+            let (vouchers, amount_fen) = by_day.get(&date).copied().unwrap_or_default();
+            DayRedemptions {
+                date,
+                vouchers,
+                amount_fen,
+            }
+        })
+        .collect())
 }
 
 /// The dashboard as an xlsx workbook (进度统计.xlsx).

@@ -2608,6 +2608,140 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/admin/stats/redemptions-daily": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Redemptions per day of the open activities (核销金额趋势)
+         * @description Face value (fen) and number of vouchers redeemed on each Beijing calendar day of
+         *     the last `days` days up to today (1–366, default 30), over the activities now
+         *     open (已开启) of own organisation and every one below. 400 `VALIDATION` for a
+         *     `days` outside 1–366.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Number of days, ending today (1–366, default 30). */
+                    days?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json; charset=utf-8": components["schemas"]["RedemptionsDaily"];
+                    };
+                };
+                /** @description 请求参数错误 */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description 未登录或令牌无效 */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description 无权操作或需先修改初始密码 */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description 不存在或不可见 */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description 状态冲突 */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description 请求体过大 */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description 请求过于频繁 */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description 服务器内部错误 */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description 上游服务（短信网关、微信）出错 */
+                502: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description 依赖服务不可用；或系统繁忙（BUSY，带 Retry-After 秒数，稍后重试） */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/admin/stats/export": {
         parameters: {
             query?: never;
@@ -15362,6 +15496,27 @@ export interface components {
              */
             initial_password_expires_at: string;
         };
+        /**
+         * DailyRedemption
+         * @description Redemptions of one Beijing calendar day.
+         */
+        DailyRedemption: {
+            /**
+             * Format: naive-date
+             * @description 日期（北京时间）
+             */
+            date: string;
+            /**
+             * Format: int64
+             * @description 核销张数
+             */
+            vouchers_redeemed: number;
+            /**
+             * Format: int64
+             * @description 核销金额 (fen)
+             */
+            amount_fen: number;
+        };
         /** Dashboard */
         Dashboard: {
             /** @description Caller's organisation first, then its subtree in tree order. */
@@ -16190,6 +16345,34 @@ export interface components {
             merchant_name: string;
             staff_name: string;
             member_name_masked: string;
+        };
+        /**
+         * RedemptionsDaily
+         * @description Daily redemptions of the open activities (已开启) of own organisation and below.
+         */
+        RedemptionsDaily: {
+            /**
+             * Format: naive-date
+             * @description First day of the window (北京时间).
+             */
+            from: string;
+            /**
+             * Format: naive-date
+             * @description Last day of the window: today as the server's clock says.
+             */
+            to: string;
+            /** @description Every day of the window, oldest first; days without redemptions are zero. */
+            days: components["schemas"]["DailyRedemption"][];
+            /**
+             * Format: int64
+             * @description 合计核销张数
+             */
+            total_vouchers_redeemed: number;
+            /**
+             * Format: int64
+             * @description 合计核销金额 (fen)
+             */
+            total_amount_fen: number;
         };
         /** RegisterRequest */
         RegisterRequest: {

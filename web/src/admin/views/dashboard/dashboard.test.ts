@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { StatFigures, StatLine } from '@shared/api/types'
-import { childrenOf, rateBars, statTree, voucherStacks } from './dashboard'
+import { childrenOf, rateBars, redemptionLine, statTree, voucherStacks } from './dashboard'
 
 const figures = (members: number, certified: number, claimed = 0, redeemed = 0, expired = 0): StatFigures => ({
   members,
@@ -57,5 +57,20 @@ describe('dashboard figures', () => {
     expect(s.redeemed).toEqual([2, 2])
     expect(s.expired).toEqual([1, 0])
     expect(s.unused).toEqual([3, 2])
+  })
+
+  it('draws the daily redemptions in yuan, every day of the window, empty when nothing was redeemed', () => {
+    const days = [
+      { date: '2026-09-19', vouchers_redeemed: 0, amount_fen: 0 },
+      { date: '2026-09-20', vouchers_redeemed: 3, amount_fen: 20310 },
+      { date: '2026-09-21', vouchers_redeemed: 1, amount_fen: 1 },
+    ]
+    const l = redemptionLine({ from: '2026-09-19', to: '2026-09-21', days, total_vouchers_redeemed: 4, total_amount_fen: 20311 })
+    expect(l.dates).toEqual(['2026-09-19', '2026-09-20', '2026-09-21'])
+    expect(l.amounts).toEqual([0, 203.1, 0.01])
+    expect(l.counts).toEqual([0, 3, 1])
+    expect(l.empty).toBe(false)
+    const none = redemptionLine({ from: '2026-09-19', to: '2026-09-19', days: [days[0]], total_vouchers_redeemed: 0, total_amount_fen: 0 })
+    expect(none.empty).toBe(true)
   })
 })

@@ -1,6 +1,6 @@
 // The dashboard's figures as the charts draw them: children of the organisation in focus
 // (drill-down), sorted for reading, and the tree for the table.
-import type { StatLine } from '@shared/api/types'
+import type { RedemptionsDaily, StatLine } from '@shared/api/types'
 
 export interface StatNode extends StatLine {
   children?: StatNode[]
@@ -38,5 +38,16 @@ export function voucherStacks(lines: StatLine[]) {
     redeemed: lines.map((l) => l.subtotal.vouchers_redeemed),
     expired: lines.map((l) => l.subtotal.vouchers_expired),
     unused: lines.map((l) => Math.max(0, l.subtotal.vouchers_claimed - l.subtotal.vouchers_redeemed - l.subtotal.vouchers_expired)),
+  }
+}
+
+/** The daily redemptions as the line chart draws them: dates, amounts in yuan, counts. */
+export function redemptionLine(r: RedemptionsDaily) {
+  return {
+    dates: r.days.map((d) => d.date),
+    // Two decimals exactly: fen are integers, and one division gives the nearest double.
+    amounts: r.days.map((d) => d.amount_fen / 100),
+    counts: r.days.map((d) => d.vouchers_redeemed),
+    empty: r.days.every((d) => d.vouchers_redeemed === 0),
   }
 }
