@@ -82,3 +82,84 @@ impl VerifyApi {
         }))
     }
 }
+
+/// `/verify/{code}`: the page the QR code of a settlement workbook opens (with
+/// `PUBLIC_BASE_URL`): the same answer as `GET /api/verify/{code}`, as a plain HTML page
+/// for a phone, under the same per-client limit.
+#[poem::handler]
+pub async fn page(
+    state: Data<&AppState>,
+    client: ClientIp,
+    poem::web::Path(code): poem::web::Path<String>,
+) -> poem::Response {
+    use poem::IntoResponse;
+    use poem::error::ResponseError;
+    use poem::http::StatusCode;
+    let (status, body) = match service::lookup(&state, client.0, &code).await {
+        Ok(d) => {
+            let subject = match d.kind {
+                DocumentKind::SettlementReport => "活动",
+                DocumentKind::SettlementStatement => "结算商家",
+            };
+            let generated = d
+                .generated_at
+                .with_timezone(&jobs::clock::beijing())
+                .format("%Y-%m-%d %H:%M:%S")
+                .to_string();
+            let rows = [
+                ("验证码", verification::grouped(&d.code)),
+                ("文件类型", d.kind.label().to_owned()),
+                ("工会", d.org_name),
+                (subject, d.subject_name),
+                ("期间", d.period),
+                ("券数（张）", d.voucher_count.to_string()),
+                (
+                    "面值合计（元）",
+                    format!(
+                        "{}.{:02}",
+                        d.total_face_value_fen / 100,
+                        d.total_face_value_fen % 100
+                    ),
+                ),
+                ("生成时间", generated),
+                ("文件大小（字节）", d.size.to_string()),
+                ("文件SHA-256", d.sha256),
+            ];
+            let table: String = rows
+                .iter()
+                .map(|(k, v)| format!("<tr><th>{}</th><td>{}</td></tr>", k, escape(v)))
+                .collect();
+            (
+                StatusCode::OK,
+                format!(
+                    "<h1>结算文件核验</h1><p>系统生成过以下文件。请核对手中文件的SHA-256与下表一致；不一致即文件已被改动。</p><table>{table}</table>"
+                ),
+            )
+        }
+        Err(e) => {
+            let status = e.status();
+            (
+                status,
+                format!("<h1>结算文件核验</h1><p>{}</p>", escape(&e.body().message)),
+            )
+        }
+    };
+    let html = format!(
+        "<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\
+         <title>结算文件核验</title><style>body{{font-family:sans-serif;margin:16px;}}\
+         th{{text-align:left;padding:4px 12px 4px 0;white-space:nowrap;vertical-align:top}}\
+         td{{word-break:break-all}}</style></head><body>{body}</body></html>"
+    );
+    poem::web::Html(html)
+        .with_status(status)
+        .with_header("Cache-Control", "no-store")
+        .into_response()
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}

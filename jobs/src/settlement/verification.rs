@@ -157,7 +157,7 @@ pub fn insert_qr(
     let png = crate::qr::png(&qr_target(public_base_url, code), 120)
         .map_err(|e| XlsxError::ParameterError(e.to_string()))?;
     let image =
-        Image::new_from_buffer(&png)?.set_alt_text(&format!("{CODE_LABEL} {}", grouped(code)));
+        Image::new_from_buffer(&png)?.set_alt_text(format!("{CODE_LABEL} {}", grouped(code)));
     let (w, h) = (image.width(), image.height());
     let scale = if w > 0.0 { 120.0 / w } else { 1.0 };
     let image =

@@ -1360,6 +1360,40 @@ async fn an_exported_report_is_verified_by_its_code_and_an_edited_copy_no_longer
     );
     assert_ne!(sha256_hex(&edited), a["sha256"].as_str().expect("sha256"));
 
+    // The page the QR code opens (with PUBLIC_BASE_URL) shows the same figures.
+    let page = s
+        .app
+        .client
+        .get(format!("{}/verify/{printed}", s.app.base))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = page.text().await.expect("html");
+    assert!(
+        html.contains(a["sha256"].as_str().expect("sha256")),
+        "{html}"
+    );
+    assert!(
+        html.contains("中秋节福利发放") && html.contains("403.36"),
+        "{html}"
+    );
+    let unknown = s
+        .app
+        .client
+        .get(format!("{}/verify/AAAA-BBBB-CCCC-DDDD", s.app.base))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
+    assert!(
+        unknown
+            .text()
+            .await
+            .expect("html")
+            .contains("该验证码对应的结算文件不存在")
+    );
+
     // Unknown and malformed codes: 404, said in Chinese.
     for unknown in ["AAAA-BBBB-CCCC-DDDD", "not-a-code", "ABCD"] {
         let r = verify(&s.app, unknown).await;
