@@ -47,6 +47,8 @@ pub struct Settings {
     /// Log-in attempts (admin, merchant staff, member password) one client IP may make
     /// per minute.
     pub login_attempts_per_ip_per_minute: i32,
+    /// Verification lookups (`GET /api/verify/{code}`) one client IP may make per minute.
+    pub verify_lookups_per_ip_per_minute: i32,
     /// Largest JSON request body.
     pub body_limit_bytes: usize,
     /// Largest uploaded file.
@@ -85,6 +87,7 @@ struct Defaults {
     login_max_failures_per_account: i32,
     login_lock_minutes: i64,
     login_attempts_per_ip_per_minute: i32,
+    verify_lookups_per_ip_per_minute: i32,
     body_limit_bytes: usize,
     upload_limit_bytes: usize,
     batch_queue_capacity: usize,
@@ -102,6 +105,7 @@ const DEFAULTS: Defaults = Defaults {
     login_max_failures_per_account: 50,
     login_lock_minutes: 15,
     login_attempts_per_ip_per_minute: 60,
+    verify_lookups_per_ip_per_minute: 30,
     body_limit_bytes: 1024 * 1024,
     upload_limit_bytes: 20 * 1024 * 1024,
     // Under a second of claims at the benchmarked 3,000/s (its 64 clients never queue
@@ -131,6 +135,7 @@ const ENV_KEYS: &[&str] = &[
     "LOGIN_MAX_FAILURES_PER_ACCOUNT",
     "LOGIN_LOCK_MINUTES",
     "LOGIN_ATTEMPTS_PER_IP_PER_MINUTE",
+    "VERIFY_LOOKUPS_PER_IP_PER_MINUTE",
     "BODY_LIMIT_BYTES",
     "UPLOAD_LIMIT_BYTES",
     "BATCH_QUEUE_CAPACITY",

@@ -183,7 +183,8 @@ pub fn app(state: AppState) -> impl poem::Endpoint {
         .at("/api/openapi.json", spec)
         .nest("/docs", docs)
         .nest("/admin", WebApp::new("admin"))
-        .nest("/m", WebApp::new("m"));
+        .nest("/m", WebApp::new("m"))
+        .at("/verify/:code", poem::get(routes::verify::page));
     // Without a listener of its own, /metrics is on the main port only behind a token.
     if state.settings.metrics_addr.is_none() && state.settings.metrics_token.is_some() {
         routes = routes.at("/metrics", metrics_endpoint(&state));

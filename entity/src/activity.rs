@@ -27,6 +27,9 @@ pub struct Model {
     pub content_html: String,
     /// Only members whose birthday falls in the window may claim (生日蛋糕).
     pub birthday_only: bool,
+    /// Screenshot-proof vouchers (动态券码): merchants accept only the member app's
+    /// short-lived signed payload, or the code with the current 6-digit number.
+    pub dynamic_code: bool,
     pub status: ActivityStatus,
     pub review_status: ReviewStatus,
     pub created_by: i64,

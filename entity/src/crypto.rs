@@ -166,6 +166,17 @@ impl PiiCipher {
         hex::encode(mac.finalize().into_bytes())
     }
 
+    /// A key for another purpose (signing documents, dynamic voucher codes), derived
+    /// from the lookup key, so it survives rotations of the encryption key like the
+    /// lookup hash does. The prefix keeps it apart from every lookup hash (ID numbers
+    /// hold only digits and X).
+    pub fn subkey(&self, purpose: &str) -> [u8; 32] {
+        let mut mac = self.lookup.clone();
+        mac.update(b"gonghui:subkey:");
+        mac.update(purpose.as_bytes());
+        mac.finalize().into_bytes().into()
+    }
+
     /// Whether a stored value was written with an old key (to re-encrypt later).
     pub fn needs_rotation(&self, stored: &str) -> bool {
         !stored.starts_with(&format!("v1:{}:", self.current.id))

@@ -715,3 +715,37 @@ impl SettlementStatus {
         }
     }
 }
+
+/// What a verifiable document (a settlement workbook with a verification code) is.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    EnumIter,
+    DeriveActiveEnum,
+    Serialize,
+    Deserialize,
+    poem_openapi::Enum,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(32))")]
+#[serde(rename_all = "snake_case")]
+#[oai(rename_all = "snake_case")]
+pub enum DocumentKind {
+    /// 结算报表 of an activity (领取明细表 + 结算汇总)
+    #[sea_orm(string_value = "settlement_report")]
+    SettlementReport,
+    /// 结算单 of a merchant and period
+    #[sea_orm(string_value = "settlement_statement")]
+    SettlementStatement,
+}
+
+impl DocumentKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::SettlementReport => "结算报表",
+            Self::SettlementStatement => "结算单",
+        }
+    }
+}

@@ -13,6 +13,7 @@ pub mod certification;
 pub mod claim;
 pub mod coupon;
 pub mod coupon_grant;
+pub mod document_verification;
 pub mod housekeeping_run;
 pub mod member;
 pub mod member_event;

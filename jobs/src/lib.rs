@@ -13,6 +13,7 @@ pub mod import;
 pub mod keys;
 pub mod loggable;
 pub mod metrics;
+pub mod qr;
 pub mod queue;
 pub mod settings;
 pub mod settlement;

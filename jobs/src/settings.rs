@@ -61,6 +61,10 @@ pub struct Settings {
     /// Bearer token required for `/metrics`; without `METRICS_ADDR` it also puts
     /// `/metrics` on the api's main port.
     pub metrics_token: Option<SecretString>,
+    /// Where people reach this server (e.g. `https://fuli.example.org`): the QR code of a
+    /// settlement workbook then opens `<PUBLIC_BASE_URL>/verify/<code>`; unset, it holds
+    /// the bare verification code.
+    pub public_base_url: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
@@ -126,6 +130,7 @@ const ENV_KEYS: &[&str] = &[
     "IMPORT_MAX_UNCOMPRESSED_MB",
     "METRICS_ADDR",
     "METRICS_TOKEN",
+    "PUBLIC_BASE_URL",
 ];
 
 #[derive(Debug, thiserror::Error)]

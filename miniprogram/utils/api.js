@@ -177,13 +177,17 @@ module.exports = {
   me: function () {
     return request({ path: BASE + '/me' });
   },
-  voucher: function (code) {
-    return request({ path: BASE + '/vouchers/' + encodeURIComponent(code) });
+  // code: a voucher code, or a dynamic payload as scanned; digits: the 6-digit number of
+  // a screenshot-proof voucher typed with its code.
+  voucher: function (code, digits) {
+    return request({ path: BASE + '/vouchers/' + encodeURIComponent(code) + (digits ? query({ digits: digits }) : '') });
   },
   // The same key on a retry makes the server answer the first redemption again.
-  redeem: function (code, idempotencyKey) {
+  redeem: function (code, idempotencyKey, digits) {
+    const data = { code: code };
+    if (digits) data.digits = digits;
     return request({
-      method: 'POST', path: BASE + '/redemptions', data: { code: code },
+      method: 'POST', path: BASE + '/redemptions', data: data,
       header: idempotencyKey ? { 'Idempotency-Key': idempotencyKey } : {}
     });
   },

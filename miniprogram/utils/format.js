@@ -101,6 +101,19 @@ function maskCode(code, visible) {
   return c.length > n ? '****' + c.slice(-n) : c;
 }
 
+// The signed, short-lived payload of a screenshot-proof voucher (动态券码), as its QR
+// code shows it: sent to the server exactly as scanned.
+function isDynamicPayload(text) {
+  return typeof text === 'string' && /^DV1\.\d+\.\d+\.[A-Za-z0-9_-]+$/.test(text.trim());
+}
+
+// The 6-digit number shown under a dynamic voucher's QR code.
+function isDynamicDigits(text) {
+  return typeof text === 'string' && /^\d{6}$/.test(text.trim());
+}
+
 module.exports = {
+  isDynamicPayload,
+  isDynamicDigits,
   yuan, parseTime, dateTime, dateOf, addDays, normalizeCode, isValidCode, codeProblem, maskCode, CODE_LENGTH
 };

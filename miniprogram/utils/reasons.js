@@ -8,7 +8,10 @@ const TITLES = {
   NOT_AUTHORISED: '本店无权核销此券',
   MERCHANT_OFFLINE: '本店已下线',
   ACCOUNT_DISABLED: '账号已停用',
-  NOT_FOUND: '券码不存在'
+  NOT_FOUND: '券码不存在',
+  DYNAMIC_CODE_EXPIRED: '动态券码已过期',
+  DYNAMIC_CODE_REQUIRED: '需要动态数字',
+  DYNAMIC_DIGITS_INVALID: '动态数字不正确'
 };
 
 // Refusals of the preview that end the lookup: the server tells nothing about the
@@ -47,6 +50,12 @@ function detail(code, details, fallback) {
       return '您的核销账号已停用，请联系商家或工会管理员';
     case 'NOT_FOUND':
       return '未找到该券码，请核对后重试';
+    case 'DYNAMIC_CODE_EXPIRED':
+      return '请会员刷新券码后重新扫码';
+    case 'DYNAMIC_CODE_REQUIRED':
+      return '此券为动态券码（防截图），请扫描会员手机上的实时二维码，或输入券码下方的6位动态数字';
+    case 'DYNAMIC_DIGITS_INVALID':
+      return '动态数字不正确或已过期，请核对会员手机上券码下方的6位数字';
     default:
       return fallback || '该券暂时无法核销';
   }

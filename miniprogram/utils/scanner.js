@@ -14,7 +14,13 @@ function scan(open) {
     onlyFromCamera: true,
     scanType: ['qrCode'],
     success: (res) => {
-      const code = format.normalizeCode(res && res.result);
+      const scanned = ((res && res.result) || '').trim();
+      // A dynamic payload goes to the server as is: it is signed.
+      if (format.isDynamicPayload(scanned)) {
+        open({ url: confirmUrl(scanned) });
+        return;
+      }
+      const code = format.normalizeCode(scanned);
       if (!format.isValidCode(code)) {
         wechat.toast('无法识别的券码二维码');
         return;

@@ -323,7 +323,7 @@ pub async fn seed(state: &AppState) -> anyhow::Result<Accounts> {
     let staff =
         staff_principal(state, &cashier.phone, accounts.password_of(&cashier.phone)?).await?;
     for code in codes.iter().take(70) {
-        redemptions::redeem(state, &staff, code, None)
+        redemptions::redeem(state, &staff, code, None, None)
             .await
             .map_err(api)?;
     }
@@ -820,6 +820,7 @@ async fn publish(
         ends_at,
         content_html: spec.content.to_owned(),
         birthday_only: spec.birthday_only,
+        dynamic_code: false,
     };
     let activity = activities::create(state, me, input).await.map_err(api)?;
     for (coupon_id, quantity) in &spec.prizes {

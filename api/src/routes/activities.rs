@@ -77,6 +77,9 @@ pub struct Activity {
     #[oai(skip_serializing_if_is_none)]
     pub content_html: Option<String>,
     pub birthday_only: bool,
+    /// Screenshot-proof vouchers (动态券码): the member app shows a QR code that changes
+    /// every 30 seconds, and the merchant cannot redeem a screenshot of the fixed code.
+    pub dynamic_code: bool,
     /// Workflow state: draft/submitted/approved/rejected/open/closed.
     pub status: ActivityStatus,
     /// 草稿 / 待审核 / 审核通过 / 驳回 / 已开启 / 已关闭
@@ -141,6 +144,7 @@ fn to_dto(
         ends_at: m.ends_at,
         content_html: with_content.then_some(m.content_html),
         birthday_only: m.birthday_only,
+        dynamic_code: m.dynamic_code,
         status: m.status,
         status_label: m.status.label().to_owned(),
         open,
@@ -206,6 +210,9 @@ pub struct ActivityBody {
     pub content_html: String,
     #[oai(default)]
     pub birthday_only: bool,
+    /// Screenshot-proof vouchers (动态券码防截图); default false.
+    #[oai(default)]
+    pub dynamic_code: bool,
 }
 
 impl From<ActivityBody> for ActivityInput {
@@ -222,6 +229,7 @@ impl From<ActivityBody> for ActivityInput {
             ends_at: b.ends_at,
             content_html: b.content_html,
             birthday_only: b.birthday_only,
+            dynamic_code: b.dynamic_code,
         }
     }
 }

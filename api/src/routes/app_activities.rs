@@ -152,6 +152,9 @@ pub struct VoucherView {
     /// 核销商户 (one voucher only, once redeemed).
     #[oai(skip_serializing_if_is_none)]
     pub redeemed_merchant: Option<VoucherMerchant>,
+    /// Screenshot-proof (动态券码): show the QR code of `GET /vouchers/{id}/dynamic-code`,
+    /// refreshed, with its 6 digits; the fixed code alone is refused by merchants.
+    pub dynamic_code: bool,
 }
 
 /// A merchant where a voucher is (or was) used.
@@ -206,6 +209,7 @@ async fn voucher_view(state: &AppState, v: voucher::Model) -> ApiResult<VoucherV
     };
     // The voucher's own face value, not the coupon's current one.
     coupon.amount_fen = v.amount_fen;
+    let dynamic_code = snapshot.as_ref().is_some_and(|s| s.activity.dynamic_code);
     Ok(VoucherView {
         id: v.id,
         status: vouchers::effective_status(&v, now),
@@ -219,7 +223,23 @@ async fn voucher_view(state: &AppState, v: voucher::Model) -> ApiResult<VoucherV
         redeemed_at: v.redeemed_at,
         redeemable_at: None,
         redeemed_merchant: None,
+        dynamic_code,
     })
+}
+
+/// The screenshot-proof code of a voucher now.
+#[derive(Object)]
+pub struct DynamicCodeView {
+    /// What the QR code shows (a signed payload naming the voucher and the current
+    /// 30-second step); the merchant's scanner sends it as is.
+    pub payload: String,
+    /// Seconds until merchants refuse this payload (409 `DYNAMIC_CODE_EXPIRED`).
+    pub expires_in_seconds: i64,
+    /// Seconds until the next step: fetch a new one then.
+    pub refresh_in_seconds: i64,
+    /// The 6-digit number shown under the QR code, typed by the merchant with the
+    /// voucher code when scanning fails.
+    pub digits: String,
 }
 
 /// The claim's answer: the (first) voucher, and every voucher the claim gave.
@@ -371,6 +391,27 @@ impl AppActivityApi {
         view.redeemable_at = Some(places.redeemable_at.into_iter().map(Into::into).collect());
         view.redeemed_merchant = places.redeemed_by.map(Into::into);
         Ok(Json(view))
+    }
+
+    /// The dynamic code of a screenshot-proof voucher (动态券码)
+    ///
+    /// Only for the member's own voucher (404 otherwise) of an activity with
+    /// `dynamic_code` (409 `DYNAMIC_CODE_NOT_ENABLED` otherwise). The payload is good for
+    /// its 30-second step and the next; ask again every `refresh_in_seconds`.
+    #[oai(path = "/vouchers/:id/dynamic-code", method = "get")]
+    async fn dynamic_code(
+        &self,
+        state: Data<&AppState>,
+        auth: MemberAuth,
+        id: Path<i64>,
+    ) -> ApiResult<Json<DynamicCodeView>> {
+        let c = vouchers::dynamic_code(&state, auth.0.principal_id, id.0).await?;
+        Ok(Json(DynamicCodeView {
+            payload: c.payload,
+            expires_in_seconds: c.expires_in_seconds,
+            refresh_in_seconds: c.refresh_in_seconds,
+            digits: c.digits,
+        }))
     }
 
     /// The voucher's QR code (PNG) for the merchant to scan

@@ -136,12 +136,20 @@ pub struct Preview {
     pub reason: Option<String>,
     pub redeemed_at: Option<DateTime<Utc>>,
     pub redeemed_merchant_name: Option<String>,
+    /// A screenshot-proof voucher (动态券码): its plain code needs `digits`.
+    pub dynamic_code: bool,
 }
 
 #[derive(Object)]
 pub struct RedeemRequest {
+    /// What was scanned (a voucher code, or the dynamic payload of a screenshot-proof
+    /// voucher, sent as is) or typed (the voucher code).
     #[oai(validator(max_length = 64))]
     pub code: String,
+    /// With a typed code of a screenshot-proof voucher: the 6-digit number shown under
+    /// its QR code on the member's phone.
+    #[oai(validator(max_length = 12))]
+    pub digits: Option<String>,
 }
 
 #[derive(Object)]
@@ -303,14 +311,24 @@ impl StaffApi {
     /// coupon, place or time — as little as the 404 for an unknown code tells. 403
     /// `MERCHANT_OFFLINE` while the merchant is 下线. Unknown and not-authorised codes
     /// count against a per-staff limit: 429 `TOO_MANY_LOOKUPS` after 20 in 10 minutes.
+    ///
+    /// `code` is what was scanned, sent as is (a voucher code, or the dynamic payload of
+    /// a screenshot-proof voucher), or the typed voucher code. A payload past its time is
+    /// 409 `DYNAMIC_CODE_EXPIRED` (请会员刷新券码后重新扫码). The plain code of a
+    /// screenshot-proof voucher (动态券码) is 409 `DYNAMIC_CODE_REQUIRED` unless `digits`
+    /// carries the 6-digit number shown under its QR code now; a wrong number is 409
+    /// `DYNAMIC_DIGITS_INVALID` (counted like an unknown code).
     #[oai(path = "/vouchers/:code", method = "get")]
     async fn preview(
         &self,
         state: Data<&AppState>,
         auth: MerchantAuth,
         #[oai(validator(max_length = 64))] code: Path<String>,
+        /// The 6-digit number of a screenshot-proof voucher, with its typed code.
+        #[oai(validator(max_length = 12))]
+        digits: Query<Option<String>>,
     ) -> ApiResult<Json<Preview>> {
-        let found = redemptions::preview(&state, &auth.0, &code.0).await?;
+        let found = redemptions::preview(&state, &auth.0, &code.0, digits.0.as_deref()).await?;
         let now = state.clock.now();
         let reason = found.reason(auth.0.merchant_id, now);
         Ok(Json(Preview {
@@ -334,6 +352,7 @@ impl StaffApi {
             reason: reason.map(|r| r.code().as_str().to_owned()),
             redeemed_at: found.redeemed_at,
             redeemed_merchant_name: found.redeemed_merchant_name,
+            dynamic_code: found.dynamic_code,
         }))
     }
 
@@ -355,6 +374,11 @@ impl StaffApi {
     /// A retry with the same `Idempotency-Key` (per staff account) answers 201 with the
     /// first redemption, so a lost answer is never turned into `ALREADY_REDEEMED`; the
     /// key used for another code is 409 `IDEMPOTENCY_KEY_REUSED`.
+    ///
+    /// Screenshot-proof vouchers (动态券码): `code` may be the scanned dynamic payload;
+    /// one past its time is 409 `DYNAMIC_CODE_EXPIRED`. The plain code alone is 409
+    /// `DYNAMIC_CODE_REQUIRED`; with `digits` (the 6-digit number under the member's QR
+    /// code) it redeems, a wrong number is 409 `DYNAMIC_DIGITS_INVALID`.
     #[oai(path = "/redemptions", method = "post")]
     async fn redeem(
         &self,
@@ -370,7 +394,7 @@ impl StaffApi {
         idempotency_key: Header<Option<String>>,
     ) -> ApiResult<RedeemResponse> {
         let key = crate::input::parse_idempotency_key(idempotency_key.0.as_deref())?;
-        let r = redemptions::redeem(&state, &auth.0, &body.code, key).await;
+        let r = redemptions::redeem(&state, &auth.0, &body.code, body.digits.as_deref(), key).await;
         crate::metrics::count_redemption(&state.metrics, &r);
         let r = r?;
         Ok(RedeemResponse::Created(Json(r.into())))

@@ -22,6 +22,7 @@ pub mod stats;
 pub mod tasks;
 pub mod transfer_requests;
 pub mod units;
+pub mod verify;
 
 use poem_openapi::{OpenApiService, Tags};
 
@@ -56,12 +57,19 @@ pub enum ApiTags {
     App,
     /// 商家端
     Merchant,
+    /// 公开：结算文件核验（无需登录）
+    Verify,
 }
 
 /// Every audience's operations in one OpenAPI service (one document, one `/docs`).
 pub fn openapi_service() -> OpenApiService<impl poem_openapi::OpenApi, ()> {
     // Grouped by audience; poem-openapi implements `OpenApi` for tuples of up to 16.
-    let system = (health::HealthApi, tasks::TaskApi, files::FileApi);
+    let system = (
+        health::HealthApi,
+        tasks::TaskApi,
+        files::FileApi,
+        verify::VerifyApi,
+    );
     let organisation = (
         admin_auth::AdminAuthApi,
         orgs::OrgApi,

@@ -30,6 +30,7 @@ use sea_orm::FromQueryResult;
 use crate::auth::StaffPrincipal;
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::paging::PageRequest;
+use crate::services::dynamic_codes;
 use crate::services::rate_limit::{self, Limit, Window};
 use crate::state::AppState;
 
@@ -98,6 +99,8 @@ pub struct Scanned {
     pub owner_merchant_name: String,
     pub redeemed_merchant_name: Option<String>,
     pub granted: bool,
+    /// Its activity's vouchers are screenshot-proof (动态券码).
+    pub dynamic_code: bool,
 }
 
 impl Scanned {
@@ -108,6 +111,12 @@ impl Scanned {
             VoucherStatus::Unused if now >= self.valid_to => VoucherStatus::Expired,
             s => s,
         }
+    }
+
+    /// Whether this voucher, redeemable now, is screenshot-proof and was presented
+    /// without proof (its plain code alone).
+    pub fn needs_proof(&self, proven: bool, merchant_id: i64, now: DateTime<Utc>) -> bool {
+        self.dynamic_code && !proven && self.reason(merchant_id, now).is_none()
     }
 
     pub fn reason(&self, merchant_id: i64, now: DateTime<Utc>) -> Option<Reason> {
@@ -265,7 +274,9 @@ async fn find(state: &AppState, me: &StaffPrincipal, code: &str) -> ApiResult<Op
          c.merchant_id AS owner_merchant_id, om.name AS owner_merchant_name, \
          rm.name AS redeemed_merchant_name, \
          EXISTS (SELECT 1 FROM coupon_grants g WHERE g.coupon_id = v.coupon_id \
-           AND g.merchant_id = $2) AS granted \
+           AND g.merchant_id = $2) AS granted, \
+         EXISTS (SELECT 1 FROM activities a WHERE a.id = v.activity_id \
+           AND a.dynamic_code) AS dynamic_code \
          FROM vouchers v JOIN coupons c ON c.id = v.coupon_id \
          JOIN merchants om ON om.id = c.merchant_id \
          LEFT JOIN merchants rm ON rm.id = v.redeemed_by_merchant_id \
@@ -280,19 +291,129 @@ async fn find(state: &AppState, me: &StaffPrincipal, code: &str) -> ApiResult<Op
 /// 预览: what the scanned code is and whether this merchant may redeem it now. Only a
 /// merchant that may redeem the voucher learns anything about it: for any other the
 /// answer is 403 `NOT_AUTHORISED` without holder, coupon, place or time.
-pub async fn preview(state: &AppState, me: &StaffPrincipal, raw_code: &str) -> ApiResult<Scanned> {
+///
+/// `raw_code` is what was scanned or typed: a voucher code, or the dynamic payload of
+/// a screenshot-proof voucher; `digits` the 6-digit number typed with a code.
+pub async fn preview(
+    state: &AppState,
+    me: &StaffPrincipal,
+    raw_code: &str,
+    digits: Option<&str>,
+) -> ApiResult<Scanned> {
     let now = state.clock.now();
     refuse_if_blocked(state, me, now).await?;
     require_active(state, me).await?;
-    let Some(code) = entity::value::voucher_code::normalize(raw_code) else {
-        return Err(not_found(state, me, now).await);
-    };
-    match find(state, me, &code).await? {
+    let presented = present(state, me, raw_code, digits, now).await?;
+    match find(state, me, &presented.code).await? {
         Some(found) if found.reason(me.merchant_id, now) == Some(Reason::NotAuthorised) => {
             Err(not_authorised(state, me, now).await)
         }
+        Some(found) if found.needs_proof(presented.proven, me.merchant_id, now) => {
+            Err(dynamic_code_required())
+        }
         Some(found) => Ok(found),
         None => Err(not_found(state, me, now).await),
+    }
+}
+
+/// What was scanned or typed, as the code of a voucher; `proven` when it came with a
+/// proof that the member's phone shows it now (a dynamic payload still good, or the
+/// right 6-digit number).
+pub struct Presented {
+    pub code: String,
+    pub proven: bool,
+}
+
+fn dynamic_code_required() -> ApiError {
+    ApiError::conflict(
+        ErrorCode::DynamicCodeRequired,
+        "此券为动态券码（防截图）：请扫描会员手机上实时刷新的二维码；手工输入时请同时输入券码下方的6位动态数字",
+    )
+}
+
+fn dynamic_code_expired() -> ApiError {
+    ApiError::conflict(ErrorCode::DynamicCodeExpired, "请会员刷新券码后重新扫码")
+}
+
+/// Resolves a scanned payload or a typed code (with its 6-digit number, if any).
+/// A forged payload is an unknown code; wrong digits count as a failed lookup.
+async fn present(
+    state: &AppState,
+    me: &StaffPrincipal,
+    raw: &str,
+    digits: Option<&str>,
+    now: DateTime<Utc>,
+) -> ApiResult<Presented> {
+    use dynamic_codes::Scanned as Payload;
+    let key = state.cipher.subkey(dynamic_codes::KEY_PURPOSE);
+    let backend = state.db.get_database_backend();
+    match dynamic_codes::scan(&key, raw, now) {
+        Payload::Voucher(id) => {
+            #[derive(FromQueryResult)]
+            struct Code {
+                code: String,
+            }
+            let code = Code::find_by_statement(stmt(
+                backend,
+                "SELECT code FROM vouchers WHERE id = $1 AND member_id IS NOT NULL",
+                vec![id.into()],
+            ))
+            .one(&state.db)
+            .await?
+            .map(|c| c.code);
+            match code {
+                Some(code) => Ok(Presented { code, proven: true }),
+                None => Err(not_found(state, me, now).await),
+            }
+        }
+        Payload::Expired => Err(dynamic_code_expired()),
+        Payload::Forged => Err(not_found(state, me, now).await),
+        Payload::NotAPayload => {
+            let Some(code) = entity::value::voucher_code::normalize(raw) else {
+                return Err(not_found(state, me, now).await);
+            };
+            let Some(typed) = digits.map(str::trim).filter(|d| !d.is_empty()) else {
+                return Ok(Presented {
+                    code,
+                    proven: false,
+                });
+            };
+            #[derive(FromQueryResult)]
+            struct Held {
+                id: i64,
+                dynamic_code: bool,
+            }
+            let held = Held::find_by_statement(stmt(
+                backend,
+                "SELECT v.id, EXISTS (SELECT 1 FROM activities a WHERE a.id = v.activity_id \
+                   AND a.dynamic_code) AS dynamic_code \
+                 FROM vouchers v WHERE v.code = $1 AND v.member_id IS NOT NULL",
+                vec![code.clone().into()],
+            ))
+            .one(&state.db)
+            .await?;
+            match held {
+                None => Err(not_found(state, me, now).await),
+                // The number only matters for a screenshot-proof voucher.
+                Some(h) if !h.dynamic_code => Ok(Presented {
+                    code,
+                    proven: false,
+                }),
+                Some(h) if dynamic_codes::digits_match(&key, h.id, typed, now) => {
+                    Ok(Presented { code, proven: true })
+                }
+                Some(_) => Err(failed_lookup(
+                    state,
+                    me,
+                    now,
+                    ApiError::conflict(
+                        ErrorCode::DynamicDigitsInvalid,
+                        "动态数字不正确或已过期，请核对会员手机上券码下方的6位数字",
+                    ),
+                )
+                .await),
+            }
+        }
     }
 }
 
@@ -318,6 +439,9 @@ pub struct RedeemRequest {
     pub merchant_id: i64,
     pub staff_id: i64,
     pub key: Option<String>,
+    /// Presented with a proof of the member's phone (`Presented::proven`): only then may
+    /// a screenshot-proof voucher change.
+    pub proven: bool,
 }
 
 /// The voucher a redemption changed.
@@ -354,6 +478,8 @@ pub struct Redeemable<'a> {
     pub at_second: &'a str,
     /// The request's `Idempotency-Key` (NULL without one), kept on the voucher.
     pub key: &'a str,
+    /// Whether the request proved the member's phone shows the voucher now (a boolean).
+    pub proven: &'a str,
 }
 
 impl Redeemable<'_> {
@@ -381,6 +507,7 @@ impl Redeemable<'_> {
             staff_subject,
             at_second,
             key: _,
+            proven,
         } = self;
         format!(
             "{v}.code = {code} AND {v}.status = {unused} \
@@ -394,7 +521,9 @@ impl Redeemable<'_> {
                AND NOT st.disabled AND m.online) \
              AND NOT EXISTS (SELECT 1 FROM rate_limits l WHERE l.scope = '{LOOKUP_SCOPE}' \
                AND l.subject = {staff_subject} AND l.window_ends_at > {at_second} \
-               AND l.hits >= {MAX_FAILED_LOOKUPS})",
+               AND l.hits >= {MAX_FAILED_LOOKUPS}) \
+             AND ({proven} OR NOT EXISTS (SELECT 1 FROM activities a \
+               WHERE a.id = {v}.activity_id AND a.dynamic_code))",
             unused = sql_str(VoucherStatus::Unused),
         )
     }
@@ -412,26 +541,32 @@ pub async fn redeem(
     state: &AppState,
     me: &StaffPrincipal,
     raw_code: &str,
+    digits: Option<&str>,
     key: Option<String>,
 ) -> ApiResult<Redemption> {
     let now = state.clock.now();
-    let Some(code) = entity::value::voucher_code::normalize(raw_code) else {
-        refuse_if_blocked(state, me, now).await?;
-        return Err(not_found(state, me, now).await);
+    let presented = match present(state, me, raw_code, digits, now).await {
+        Ok(p) => p,
+        Err(e) => {
+            refuse_if_blocked(state, me, now).await?;
+            return Err(e);
+        }
     };
+    let Presented { code, proven } = presented;
     let request = RedeemRequest {
         code: code.clone(),
         now,
         merchant_id: me.merchant_id,
         staff_id: me.staff_id,
         key: key.clone(),
+        proven,
     };
     match state.store.redemptions.redeem(request).await {
         Ok(Some(done)) => redeemed(state, me, done).await,
         // Nothing changed: a retry finds the first attempt's redemption.
         Ok(None) => match replay(state, me, key.as_deref(), &code).await? {
             Some(first) => Ok(first),
-            None => Err(why_not_redeemed(state, me, &code, now)
+            None => Err(why_not_redeemed(state, me, &code, proven, now)
                 .await
                 .unwrap_or_else(|e| e)),
         },
@@ -488,6 +623,7 @@ async fn why_not_redeemed(
     state: &AppState,
     me: &StaffPrincipal,
     code: &str,
+    proven: bool,
     now: DateTime<Utc>,
 ) -> ApiResult<ApiError> {
     refuse_if_blocked(state, me, now).await?;
@@ -495,6 +631,9 @@ async fn why_not_redeemed(
     let Some(found) = find(state, me, code).await? else {
         return Ok(not_found(state, me, now).await);
     };
+    if found.needs_proof(proven, me.merchant_id, now) {
+        return Ok(dynamic_code_required());
+    }
     Ok(match found.reason(me.merchant_id, now) {
         Some(Reason::NotAuthorised) => not_authorised(state, me, now).await,
         reason => found.refusal(reason.unwrap_or(Reason::AlreadyRedeemed)),

@@ -629,12 +629,20 @@ pub async fn export(
     me: &AdminPrincipal,
     id: i64,
 ) -> ApiResult<(String, Vec<u8>)> {
+    use crate::services::settlement_xlsx::{self, Stamp};
+    use jobs::settlement::verification;
     let view = get(state, me, id).await?;
     let lines = lines(&state.db, &view.statement).await?;
-    let bytes = crate::services::settlement_xlsx::build(&view, &lines, state.clock.now())
+    let now = state.clock.now();
+    let doc = settlement_xlsx::document(&view, now);
+    let code = doc.code(&state.cipher.subkey(verification::KEY_PURPOSE));
+    let stamp = Stamp {
+        doc: &doc,
+        code: &code,
+        public_base_url: state.settings.core.public_base_url.as_deref(),
+    };
+    let bytes = settlement_xlsx::build(&view, &lines, now, &stamp)
         .map_err(|e| ApiError::Internal(anyhow::anyhow!("settlement statement workbook: {e}")))?;
-    Ok((
-        crate::services::settlement_xlsx::file_name(&view.statement),
-        bytes,
-    ))
+    verification::record(&state.db, &doc, &code, &bytes).await?;
+    Ok((settlement_xlsx::file_name(&view.statement), bytes))
 }

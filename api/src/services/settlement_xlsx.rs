@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use entity::enums::SettlementStatus;
 use entity::settlement_statement as statement;
 use jobs::settlement::sheet::{self, Formats, yuan};
+use jobs::settlement::verification::{self, Document};
 use rust_xlsxwriter::{Workbook, XlsxError};
 
 use crate::services::settlement_statements::{Line, View};
@@ -26,10 +27,49 @@ pub fn file_name(s: &statement::Model) -> String {
     ))
 }
 
-pub fn build(view: &View, lines: &[Line], now: DateTime<Utc>) -> Result<Vec<u8>, XlsxError> {
+/// The verification stamp of one export: what it covers, its code and where the QR
+/// code points.
+pub struct Stamp<'a> {
+    pub doc: &'a Document,
+    pub code: &'a str,
+    pub public_base_url: Option<&'a str>,
+}
+
+/// What an export of the statement covers: a confirmed statement is the same document
+/// at every export (generated when it was confirmed); a draft is a new one each time.
+pub fn document(view: &View, now: DateTime<Utc>) -> Document {
+    let s = &view.statement;
+    let (identity, generated_at) = match (s.status, s.confirmed_at) {
+        (SettlementStatus::Confirmed, Some(at)) => {
+            (format!("statement:{}:confirmed:{}", s.id, s.version), at)
+        }
+        _ => (format!("statement:{}:draft:{}", s.id, s.version), now),
+    };
+    Document {
+        kind: entity::enums::DocumentKind::SettlementStatement,
+        identity,
+        org_id: s.org_id,
+        org_name: s.org_name.clone(),
+        activity_id: None,
+        merchant_id: Some(s.merchant_id),
+        subject_name: s.merchant_name.clone(),
+        period: format!("{} 至 {}", s.period_from, s.period_to),
+        voucher_count: view.figures.voucher_count,
+        total_face_value_fen: view.figures.amount_fen,
+        generated_at,
+    }
+}
+
+pub fn build(
+    view: &View,
+    lines: &[Line],
+    now: DateTime<Utc>,
+    stamp: &Stamp<'_>,
+) -> Result<Vec<u8>, XlsxError> {
     let s = &view.statement;
     let f = Formats::default();
     let mut book = Workbook::new();
+    book.set_properties(&stamp.doc.properties()?);
 
     let mut header = vec![
         ("结算单号", s.id.to_string()),
@@ -63,8 +103,13 @@ pub fn build(view: &View, lines: &[Line], now: DateTime<Utc>) -> Result<Vec<u8>,
             DRAFT_TITLE
         }
     };
+    header.extend(verification::header_lines(
+        stamp.public_base_url,
+        stamp.code,
+    ));
     let summary = book.add_worksheet().set_name(SUMMARY_SHEET)?;
     let mut row = sheet::header_block(summary, title, false, &header, &f)?;
+    verification::insert_qr(summary, 0, 4, stamp.public_base_url, stamp.code)?;
     sheet::table_header(
         summary,
         row,

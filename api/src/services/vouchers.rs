@@ -70,28 +70,33 @@ pub async fn get(state: &AppState, account_id: i64, id: i64) -> ApiResult<vouche
         .ok_or(ApiError::NotFound("卡券"))
 }
 
+/// The dynamic code of one of the member's vouchers (动态券码), when its activity has
+/// screenshot-proof vouchers.
+pub async fn dynamic_code(
+    state: &AppState,
+    account_id: i64,
+    id: i64,
+) -> ApiResult<crate::services::dynamic_codes::DynamicCode> {
+    use crate::services::dynamic_codes;
+    let v = get(state, account_id, id).await?;
+    let dynamic = entity::activity::Entity::find_by_id(v.activity_id)
+        .one(&state.db)
+        .await?
+        .is_some_and(|a| a.dynamic_code);
+    if !dynamic {
+        return Err(ApiError::conflict(
+            crate::error::ErrorCode::DynamicCodeNotEnabled,
+            "该券所属活动未启用动态券码，请出示券码二维码",
+        ));
+    }
+    let key = state.cipher.subkey(dynamic_codes::KEY_PURPOSE);
+    Ok(dynamic_codes::issue(&key, v.id, state.clock.now()))
+}
+
 /// The voucher's QR code as PNG: it holds the code itself, which the merchant
-/// mini-program scans. Rendered with the `qrcode` crate (widely used, maintained, pure
-/// Rust) into an `image` luma buffer, encoded as PNG.
+/// mini-program scans.
 pub fn qr_png(code: &str) -> ApiResult<Vec<u8>> {
-    use image::{ImageEncoder, Luma};
-    let qr = qrcode::QrCode::with_error_correction_level(code.as_bytes(), qrcode::EcLevel::M)
-        .map_err(|e| ApiError::Internal(anyhow::anyhow!("QR encoding failed: {e}")))?;
-    let img = qr
-        .render::<Luma<u8>>()
-        .min_dimensions(300, 300)
-        .quiet_zone(true)
-        .build();
-    let mut out = Vec::new();
-    image::codecs::png::PngEncoder::new(&mut out)
-        .write_image(
-            img.as_raw(),
-            img.width(),
-            img.height(),
-            image::ExtendedColorType::L8,
-        )
-        .map_err(|e| ApiError::Internal(anyhow::anyhow!("PNG encoding failed: {e}")))?;
-    Ok(out)
+    jobs::qr::png(code, 300).map_err(|e| ApiError::Internal(e.into()))
 }
 
 /// Where a voucher may be used and where it was: the coupon's owning merchant first, then

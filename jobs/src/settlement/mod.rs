@@ -4,6 +4,7 @@
 
 pub mod report;
 pub mod sheet;
+pub mod verification;
 
 use chrono::{DateTime, Utc};
 use entity::{activity, activity_prize, coupon, voucher};

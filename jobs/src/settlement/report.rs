@@ -27,6 +27,7 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 
 use super::sheet::{self, Formats, yuan};
+use super::verification::{self, Document};
 use super::{RedemptionWindow, redemption_window};
 use crate::database::stmt;
 use crate::task_runner::{Outcome, TaskError, renew};
@@ -111,6 +112,8 @@ struct Counts {
     claimed: i64,
     redeemed: i64,
     expired: i64,
+    /// Face value of the claimed vouchers, in fen.
+    face_value: i64,
 }
 
 /// Runs the report task to completion (the result file is attached to the task): the
@@ -130,20 +133,41 @@ pub async fn run(ctx: &JobContext, task: &task::Model) -> Result<Outcome, TaskEr
         .await?
         .map(|o| o.name)
         .unwrap_or_default();
-    let header = header_lines(ctx, task, &activity, &union, &window, now).await?;
+    let mut header = header_lines(ctx, task, &activity, &union, &window, now).await?;
 
     let txn = read_snapshot(ctx).await?;
     let (counts, summary) = read_figures(&txn, activity.id, now).await?;
     renew(ctx, task, counts.claimed, 0).await?;
 
+    // The verification code covers what the workbook lists: every claimed voucher.
+    let doc = Document {
+        kind: entity::enums::DocumentKind::SettlementReport,
+        identity: format!("report:{}:{}", task.id, task.attempts),
+        org_id: activity.org_id,
+        org_name: union.clone(),
+        activity_id: Some(activity.id),
+        merchant_id: None,
+        subject_name: activity.title.clone(),
+        period: verification::period_of(activity.starts_at, activity.ends_at),
+        voucher_count: counts.claimed,
+        total_face_value_fen: counts.face_value,
+        generated_at: now,
+    };
+    let code = doc.code(&ctx.cipher.subkey(verification::KEY_PURPOSE));
+    let public_base_url = ctx.settings.public_base_url.as_deref();
+    header.extend(verification::header_lines(public_base_url, &code));
+
     let f = Formats::default();
     let mut book = Workbook::new();
+    book.set_properties(&doc.properties().map_err(xlsx)?);
     let report = Report {
         activity_id: activity.id,
         preview,
         header: &header,
         now,
         f: &f,
+        code: &code,
+        public_base_url,
     };
     let written = write_detail_sheet(ctx, task, &txn, &mut book, &report, counts.claimed).await?;
     let read_time = started.elapsed();
@@ -161,6 +185,7 @@ pub async fn run(ctx: &JobContext, task: &task::Model) -> Result<Outcome, TaskEr
         &file_name(&activity.title, preview),
         bytes,
         written,
+        (&doc, &code),
     )
     .await?;
     tracing::info!(
@@ -181,6 +206,9 @@ struct Report<'a> {
     header: &'a [(&'static str, String)],
     now: DateTime<Utc>,
     f: &'a Formats,
+    /// The verification code, and where its QR code points.
+    code: &'a str,
+    public_base_url: Option<&'a str>,
 }
 
 /// The task's parameters and its activity, or why the task fails at once.
@@ -216,7 +244,8 @@ async fn read_figures(
         "SELECT COUNT(*) AS claimed, \
          CAST(COALESCE(SUM(CASE WHEN status = 'redeemed' THEN 1 ELSE 0 END), 0) AS BIGINT) AS redeemed, \
          CAST(COALESCE(SUM(CASE WHEN status = 'expired' OR (status = 'unused' AND valid_to <= $2) \
-           THEN 1 ELSE 0 END), 0) AS BIGINT) AS expired \
+           THEN 1 ELSE 0 END), 0) AS BIGINT) AS expired, \
+         CAST(COALESCE(SUM(amount_fen), 0) AS BIGINT) AS face_value \
          FROM vouchers WHERE activity_id = $1 AND member_id IS NOT NULL",
         vec![activity_id.into(), now.into()],
     ))
@@ -255,6 +284,7 @@ async fn write_detail_sheet(
         .map_err(xlsx)?;
     let mut row = sheet::header_block(detail, DETAIL_SHEET, report.preview, report.header, f)
         .map_err(xlsx)?;
+    verification::insert_qr(detail, 0, 7, report.public_base_url, report.code).map_err(xlsx)?;
     sheet::table_header(detail, row, &DETAIL_COLUMNS, f).map_err(xlsx)?;
     detail.set_freeze_panes(row + 1, 0).map_err(xlsx)?;
     row += 1;
@@ -321,6 +351,7 @@ fn write_summary_sheet(
         ),
     ));
     let row = sheet::header_block(totals, SUMMARY_SHEET, report.preview, &lines, report.f)?;
+    verification::insert_qr(totals, 0, 5, report.public_base_url, report.code)?;
     write_summary(totals, row, summary, report.f)
 }
 
@@ -483,10 +514,12 @@ async fn store(
     name: &str,
     bytes: Vec<u8>,
     rows: i64,
+    (doc, code): (&Document, &str),
 ) -> Result<(), TaskError> {
     use sha2::Digest;
     let now = ctx.clock.now();
     let txn = ctx.db.begin().await?;
+    verification::record(&txn, doc, code, &bytes).await?;
     let stored = stored_file::ActiveModel {
         org_id: Set(task.org_id),
         purpose: Set(FilePurpose::Report),

@@ -48,7 +48,11 @@ Component({
     canRedeem: false,
     blockTitle: '',
     blockReason: '',
-    submitting: false
+    submitting: false,
+    // A screenshot-proof voucher typed by hand: the server asked for its 6 digits.
+    needDigits: false,
+    digits: '',
+    digitsError: ''
   },
 
   methods: {
@@ -59,9 +63,10 @@ Component({
       this.redeemKey = idempotency.newKey();
       let raw = (query && query.code) || '';
       try { raw = decodeURIComponent(raw); } catch (e) { /* keep as is */ }
-      const code = format.normalizeCode(raw);
+      const dynamic = format.isDynamicPayload(raw);
+      const code = dynamic ? raw.trim() : format.normalizeCode(raw);
       this.setData({ code: code });
-      if (!format.isValidCode(code)) {
+      if (!dynamic && !format.isValidCode(code)) {
         this.setData({ loading: false, loadErrorTitle: '券码不正确', loadError: '请返回重新扫码或输入', canRetry: false });
         return;
       }
@@ -70,7 +75,7 @@ Component({
 
     loadPreview() {
       this.setData({ loading: true, loadError: '' });
-      return api.voucher(this.data.code)
+      return api.voucher(this.data.code, this.data.digits)
         .then((v) => {
           const redeemable = !!v.redeemable && v.status === 'unused';
           const reason = v.reason || (v.status === 'redeemed' ? 'ALREADY_REDEEMED' : v.status === 'expired' ? 'EXPIRED' : '');
@@ -79,11 +84,20 @@ Component({
             voucher: toView(v),
             canRedeem: redeemable,
             blockTitle: redeemable ? '' : reasons.title(reason),
-            blockReason: redeemable ? '' : reasons.detail(reason, blockDetails(v))
+            blockReason: redeemable ? '' : reasons.detail(reason, blockDetails(v)),
+            needDigits: false
           });
         })
         .catch((err) => {
-          if (reasons.PREVIEW_REFUSALS.indexOf(err.code) >= 0) {
+          if (err.code === 'DYNAMIC_CODE_REQUIRED' || err.code === 'DYNAMIC_DIGITS_INVALID') {
+            this.setData({
+              loading: false,
+              needDigits: true,
+              digitsError: err.code === 'DYNAMIC_DIGITS_INVALID' ? reasons.detail(err.code) : ''
+            });
+          } else if (err.code === 'DYNAMIC_CODE_EXPIRED') {
+            this.setData({ loading: false, loadErrorTitle: reasons.title(err.code), loadError: reasons.detail(err.code), canRetry: false });
+          } else if (reasons.PREVIEW_REFUSALS.indexOf(err.code) >= 0) {
             this.setData({ loading: false, loadErrorTitle: reasons.title(err.code), loadError: reasons.detail(err.code), canRetry: false });
           } else if (err.code === 'TOO_MANY_LOOKUPS') {
             this.setData({ loading: false, loadErrorTitle: '查询过于频繁', loadError: err.message || '请稍后再试', canRetry: true });
@@ -102,13 +116,25 @@ Component({
       return this.loadPreview();
     },
 
+    onDigitsInput(e) {
+      this.setData({ digits: (e.detail.value || '').trim(), digitsError: '' });
+    },
+
+    onDigitsSubmit() {
+      if (!format.isDynamicDigits(this.data.digits)) {
+        this.setData({ digitsError: '请输入会员手机上券码下方的6位数字' });
+        return;
+      }
+      return this.loadPreview();
+    },
+
     // Guarded by an instance flag set synchronously, so a second tap while the
     // first request is pending sends nothing.
     onRedeem() {
       if (this.submitting || !this.data.canRedeem) return;
       this.submitting = true;
       this.setData({ submitting: true });
-      return api.redeem(this.data.code, this.redeemKey)
+      return api.redeem(this.data.code, this.redeemKey, this.data.digits)
         .then((r) => {
           flash.set({ ok: true, redemption: r });
           wx.redirectTo({ url: routes.RESULT });

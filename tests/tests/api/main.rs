@@ -14,6 +14,7 @@ mod claims;
 mod counter;
 mod coupons;
 mod demo;
+mod dynamic_codes;
 mod errors;
 mod health;
 mod imports;

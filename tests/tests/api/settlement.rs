@@ -264,10 +264,11 @@ fn table<'a>(rows: &'a [Vec<String>], first_header: &str) -> (&'a [String], &'a 
     (&rows[at], &rows[at + 1..])
 }
 
-/// The sheet without its 生成时间 line, for comparing two generations.
+/// The sheet without its 生成时间 line and its verification lines (each generation is
+/// a document of its own), for comparing two generations.
 fn without_generation_time(rows: &[Vec<String>]) -> Vec<Vec<String>> {
     rows.iter()
-        .filter(|r| r[0] != "生成时间")
+        .filter(|r| !["生成时间", "验证码", "核验方式"].contains(&r[0].as_str()))
         .cloned()
         .collect()
 }
@@ -1240,4 +1241,253 @@ async fn an_amount_edit_after_issue_changes_no_issued_voucher() {
             .expect("amounts");
         assert_eq!(amounts, [amount; 5], "activity {activity}");
     }
+}
+
+// ---- Verifiable settlement sheets (防篡改) ----
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(bytes))
+}
+
+/// `GET /api/verify/{code}` without a token.
+async fn verify(app: &TestApp, code: &str) -> Resp {
+    app.request(Method::GET, &format!("/api/verify/{code}"), None, None)
+        .await
+}
+
+/// Whether the workbook holds a picture (the verification QR code).
+fn has_image(bytes: &[u8]) -> bool {
+    let zip = zip::ZipArchive::new(std::io::Cursor::new(bytes.to_vec())).expect("a zip");
+    zip.file_names()
+        .flatten()
+        .any(|n| n.starts_with("xl/media/") && n.ends_with(".png"))
+}
+
+/// The same workbook written anew with one cell changed, as someone editing the copy
+/// would produce it.
+fn with_one_cell_changed(
+    bytes: &[u8],
+    sheet: &str,
+    row: usize,
+    col: usize,
+    value: &str,
+) -> Vec<u8> {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    for (name, rows) in sheets::read(bytes) {
+        let ws = book.add_worksheet();
+        ws.set_name(&name).expect("name");
+        for (r, cells) in rows.iter().enumerate() {
+            for (c, cell) in cells.iter().enumerate() {
+                let cell = if name == sheet && r == row && c == col {
+                    value
+                } else {
+                    cell.as_str()
+                };
+                ws.write_string(r as u32, c as u16, cell).expect("write");
+            }
+        }
+    }
+    book.save_to_buffer().expect("saved")
+}
+
+#[tokio::test]
+async fn an_exported_report_is_verified_by_its_code_and_an_edited_copy_no_longer_matches() {
+    let s = Scene::new().await;
+    s.redeem(0, &s.codes[0].0).await;
+    s.redeem(1, &s.codes[0].1).await;
+    let task = s.report(&s.union_token, json!({ "preview": true })).await;
+    let (status, _, _, bytes) = s
+        .app
+        .download(
+            &format!(
+                "/api/admin/tasks/{}/result",
+                task["id"].as_i64().expect("id")
+            ),
+            &s.union_token,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(has_image(&bytes), "the workbook carries the QR code");
+    let book = sheets::read(&bytes);
+    let printed = header_value(sheets::sheet(&book, "领取明细表"), "验证码").to_owned();
+    assert_eq!(
+        header_value(sheets::sheet(&book, "结算汇总"), "验证码"),
+        printed
+    );
+    assert_eq!(printed.len(), 19, "{printed}");
+    assert!(
+        header_value(sheets::sheet(&book, "领取明细表"), "核验方式").contains("/api/verify/"),
+        "no public base URL configured: the bare code"
+    );
+
+    // Typed as printed, or in lower case without the dashes: the same answer.
+    let answer = verify(&s.app, &printed).await;
+    assert_eq!(answer.status, StatusCode::OK, "{:?}", answer.body);
+    let typed = verify(&s.app, &printed.replace('-', "").to_lowercase()).await;
+    assert_eq!(typed.body, answer.body);
+    let a = &answer.body;
+    assert_eq!(a["code"], printed.as_str());
+    assert_eq!(a["kind"], "settlement_report");
+    assert_eq!(a["kind_label"], "结算报表");
+    assert_eq!(a["org_name"], "日照港工会");
+    assert_eq!(a["activity_name"], "中秋节福利发放");
+    assert_eq!(a["merchant_name"], Value::Null);
+    // Every claimed voucher: four members, one 蛋糕 (88.50) and one 月饼 (12.34) each.
+    assert_eq!(a["voucher_count"], 8);
+    assert_eq!(a["total_face_value_fen"], 4 * (8850 + 1234));
+    assert_eq!(a["sha256"], sha256_hex(&bytes).as_str());
+    assert_eq!(a["size"], bytes.len() as i64);
+    assert!(a["generated_at"].is_string());
+    // Nothing personal in the answer.
+    let text = a.to_string();
+    for m in 1..=4 {
+        assert!(!text.contains(&format!("会员{m}")), "{text}");
+    }
+    assert!(!text.contains("139"), "{text}");
+
+    // A copy with one amount changed keeps the code but not the digest.
+    let (row, _) = sheets::sheet(&book, "结算汇总")
+        .iter()
+        .enumerate()
+        .find(|(_, r)| r[0] == "合计")
+        .expect("合计 row");
+    let edited = with_one_cell_changed(&bytes, "结算汇总", row, 4, "1000");
+    let edited_book = sheets::read(&edited);
+    assert_eq!(
+        header_value(sheets::sheet(&edited_book, "结算汇总"), "验证码"),
+        printed
+    );
+    assert_ne!(sha256_hex(&edited), a["sha256"].as_str().expect("sha256"));
+
+    // The page the QR code opens (with PUBLIC_BASE_URL) shows the same figures.
+    let page = s
+        .app
+        .client
+        .get(format!("{}/verify/{printed}", s.app.base))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = page.text().await.expect("html");
+    assert!(
+        html.contains(a["sha256"].as_str().expect("sha256")),
+        "{html}"
+    );
+    assert!(
+        html.contains("中秋节福利发放") && html.contains("403.36"),
+        "{html}"
+    );
+    let unknown = s
+        .app
+        .client
+        .get(format!("{}/verify/AAAA-BBBB-CCCC-DDDD", s.app.base))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
+    assert!(
+        unknown
+            .text()
+            .await
+            .expect("html")
+            .contains("该验证码对应的结算文件不存在")
+    );
+
+    // Unknown and malformed codes: 404, said in Chinese.
+    for unknown in ["AAAA-BBBB-CCCC-DDDD", "not-a-code", "ABCD"] {
+        let r = verify(&s.app, unknown).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{unknown}: {:?}", r.body);
+        assert_eq!(r.code(), "NOT_FOUND");
+        assert_eq!(r.message(), "该验证码对应的结算文件不存在");
+    }
+}
+
+/// A statement's workbook: its verification code and bytes.
+async fn export_statement(app: &TestApp, path: &str, token: &str) -> (String, Vec<u8>) {
+    let (status, _, _, bytes) = app.download(&format!("{path}/export"), token).await;
+    assert_eq!(status, StatusCode::OK);
+    let book = sheets::read(&bytes);
+    let code = header_value(sheets::sheet(&book, "结算单"), "验证码").to_owned();
+    (code, bytes)
+}
+
+#[tokio::test]
+async fn a_statement_export_is_verified_and_a_confirmed_one_is_the_same_file_every_time() {
+    let mut s = Scene::new().await;
+    let b = s.merchants[1];
+    s.redeem(1, &s.codes[0].1).await;
+    s.redeem(1, &s.codes[1].1).await;
+    let d0 = s.app.clock.today().to_string();
+    let draft = s
+        .app
+        .post(
+            statements_path(),
+            &s.union_token,
+            json!({ "merchant_id": b, "from": d0, "to": d0 }),
+        )
+        .await;
+    let id = created(&draft);
+    let path = format!("{}/{id}", statements_path());
+    let (draft_code, draft_bytes) = export_statement(&s.app, &path, &s.union_token).await;
+    assert!(has_image(&draft_bytes));
+    let answer = verify(&s.app, &draft_code).await;
+    assert_eq!(answer.status, StatusCode::OK, "{:?}", answer.body);
+    assert_eq!(answer.body["kind"], "settlement_statement");
+    assert_eq!(answer.body["kind_label"], "结算单");
+    assert_eq!(answer.body["org_name"], "日照港工会");
+    assert_eq!(answer.body["merchant_name"], "东港蛋糕店");
+    assert_eq!(answer.body["activity_name"], Value::Null);
+    assert_eq!(answer.body["period"], format!("{d0} 至 {d0}"));
+    assert_eq!(answer.body["voucher_count"], 2);
+    assert_eq!(answer.body["total_face_value_fen"], 2468);
+    assert_eq!(answer.body["sha256"], sha256_hex(&draft_bytes).as_str());
+
+    // Confirmed, every export is the same document: one code, one file, one digest.
+    s.next_day().await;
+    let confirmed = s
+        .app
+        .post(&format!("{path}/confirm"), &s.union_token, json!({}))
+        .await;
+    assert_eq!(confirmed.status, StatusCode::OK, "{:?}", confirmed.body);
+    let (first_code, first) = export_statement(&s.app, &path, &s.union_token).await;
+    assert_ne!(first_code, draft_code);
+    s.app.clock.advance(Duration::minutes(5));
+    let (again_code, again) = export_statement(&s.app, &path, &s.district_token).await;
+    assert_eq!(again_code, first_code);
+    assert_eq!(sha256_hex(&again), sha256_hex(&first));
+    let answer = verify(&s.app, &first_code).await;
+    assert_eq!(answer.body["sha256"], sha256_hex(&first).as_str());
+    assert_eq!(answer.body["voucher_count"], 2);
+    let rows: u64 = entity::document_verification::Entity::find()
+        .count(&s.app.state.db)
+        .await
+        .expect("count");
+    assert_eq!(rows, 2, "the draft's and the confirmed statement's");
+}
+
+#[tokio::test]
+async fn verification_lookups_are_limited_per_client() {
+    let app = TestApp::spawn_with(|s| s.verify_lookups_per_ip_per_minute = 3).await;
+    for _ in 0..3 {
+        let r = verify(&app, "AAAA-BBBB-CCCC-DDDD").await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{:?}", r.body);
+    }
+    let limited = verify(&app, "AAAA-BBBB-CCCC-DDDD").await;
+    assert_eq!(
+        limited.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "{:?}",
+        limited.body
+    );
+    assert_eq!(limited.code(), "TOO_MANY_LOOKUPS");
+    assert!(
+        limited.message().contains("秒后再试"),
+        "{}",
+        limited.message()
+    );
+    // A minute later the client may ask again.
+    app.clock.advance(Duration::seconds(61));
+    let again = verify(&app, "AAAA-BBBB-CCCC-DDDD").await;
+    assert_eq!(again.status, StatusCode::NOT_FOUND);
 }

@@ -637,7 +637,7 @@ async fn an_offline_merchant_cannot_preview_or_redeem_even_if_it_went_offline_af
     // A scan whose token was checked while the merchant was still online is refused by
     // the redeeming statement itself.
     let raced =
-        api::services::redemptions::redeem(&r.app.state, &scanned_before, &code, None).await;
+        api::services::redemptions::redeem(&r.app.state, &scanned_before, &code, None, None).await;
     let err = raced.expect_err("refused");
     assert_eq!(err.body().code, "MERCHANT_OFFLINE");
     assert_eq!(
@@ -678,7 +678,7 @@ async fn disabled_staff_cannot_redeem_even_with_a_token_checked_before_it_was_di
         refused.body
     );
     let raced =
-        api::services::redemptions::redeem(&r.app.state, &scanned_before, &code, None).await;
+        api::services::redemptions::redeem(&r.app.state, &scanned_before, &code, None, None).await;
     let err = raced.expect_err("refused");
     assert_eq!(err.body().code, "ACCOUNT_DISABLED");
     assert_eq!(

@@ -29,6 +29,8 @@ pub struct ActivityInput {
     pub ends_at: DateTime<Utc>,
     pub content_html: String,
     pub birthday_only: bool,
+    /// Screenshot-proof vouchers (动态券码).
+    pub dynamic_code: bool,
 }
 
 /// Validated activity fields (content already sanitised).
@@ -45,6 +47,7 @@ pub struct ActivityFields {
     ends_at: DateTime<Utc>,
     content_html: String,
     birthday_only: bool,
+    dynamic_code: bool,
 }
 
 impl ActivityInput {
@@ -129,6 +132,7 @@ impl ActivityInput {
             ends_at: self.ends_at,
             content_html: html::sanitise(&self.content_html),
             birthday_only: self.birthday_only,
+            dynamic_code: self.dynamic_code,
         })
     }
 }
@@ -145,4 +149,5 @@ pub(super) fn apply(active: &mut activity::ActiveModel, f: ActivityFields) {
     active.ends_at = Set(f.ends_at);
     active.content_html = Set(f.content_html);
     active.birthday_only = Set(f.birthday_only);
+    active.dynamic_code = Set(f.dynamic_code);
 }

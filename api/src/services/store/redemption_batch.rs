@@ -33,11 +33,13 @@ fn batch_sql() -> &'static str {
             staff_subject: "r.staff_id::text",
             at_second: "r.at_second",
             key: "r.redeem_key",
+            proven: "r.proven",
         };
         format!(
             "WITH req AS MATERIALIZED (SELECT * FROM unnest($1::text[], $2::timestamptz[], \
-               $3::bigint[], $4::bigint[], $5::bigint[], $6::text[]) \
-               WITH ORDINALITY AS r(code, at, merchant_id, staff_id, at_second, redeem_key, ix)), \
+               $3::bigint[], $4::bigint[], $5::bigint[], $6::text[], $7::bool[]) \
+               WITH ORDINALITY AS r(code, at, merchant_id, staff_id, at_second, redeem_key, \
+               proven, ix)), \
              done AS (UPDATE vouchers v SET {set} FROM req r WHERE {conditions} \
                RETURNING r.ix AS done_ix, v.id, v.code, v.coupon_id, v.amount_fen, \
                v.redeemed_at, v.holder_name_masked) \
@@ -68,6 +70,7 @@ impl Batched for RedemptionBatch {
             .bind(column(requests, |r| r.staff_id))
             .bind(column(requests, |r| r.now.timestamp()))
             .bind(column(requests, |r| r.key.clone()))
+            .bind(column(requests, |r| r.proven))
             .fetch_all(db)
             .await?;
         rows.into_iter()

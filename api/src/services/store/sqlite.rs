@@ -125,6 +125,7 @@ impl RedemptionStore for SqliteStore {
             staff_subject: "$5",
             at_second: "$6",
             key: "$7",
+            proven: "$8",
         };
         Ok(Redeemed::find_by_statement(stmt(
             self.db.get_database_backend(),
@@ -142,6 +143,7 @@ impl RedemptionStore for SqliteStore {
                 r.staff_id.to_string().into(),
                 r.now.timestamp().into(),
                 r.key.into(),
+                r.proven.into(),
             ],
         ))
         .one(&self.db)

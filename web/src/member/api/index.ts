@@ -47,3 +47,6 @@ export const vouchers = (status: VoucherStatus, page = 1) =>
   call(client.GET('/api/app/vouchers', { params: { query: { status, page, page_size: 20 } } }))
 
 export const voucher = (id: number) => call(client.GET('/api/app/vouchers/{id}', { params: { path: { id } } }))
+export type DynamicCodeView = S['DynamicCodeView']
+export const dynamicCode = (id: number) =>
+  call(client.GET('/api/app/vouchers/{id}/dynamic-code', { params: { path: { id } } }))

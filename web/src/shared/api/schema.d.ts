@@ -833,6 +833,139 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/verify/{code}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Verify a settlement workbook (文件核验)
+         * @description No login. `code` is the verification code printed in the workbook's header and
+         *     held by its QR code (dashes, spaces and case do not matter). 404 for an unknown
+         *     code; 429 `TOO_MANY_LOOKUPS` with `Retry-After` past
+         *     `VERIFY_LOOKUPS_PER_IP_PER_MINUTE` lookups (default 30) from one client.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    code: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json; charset=utf-8": components["schemas"]["VerificationView"];
+                    };
+                };
+                /** @description 请求参数错误 */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description 未登录或令牌无效 */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description 无权操作或需先修改初始密码 */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description 不存在或不可见 */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description 状态冲突 */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description 请求体过大 */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description 请求过于频繁 */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description 服务器内部错误 */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description 上游服务（短信网关、微信）出错 */
+                502: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description 依赖服务不可用；或系统繁忙（BUSY，带 Retry-After 秒数，稍后重试） */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/admin/login": {
         parameters: {
             query?: never;
@@ -13419,6 +13552,138 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/app/vouchers/{id}/dynamic-code": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The dynamic code of a screenshot-proof voucher (动态券码)
+         * @description Only for the member's own voucher (404 otherwise) of an activity with
+         *     `dynamic_code` (409 `DYNAMIC_CODE_NOT_ENABLED` otherwise). The payload is good for
+         *     its 30-second step and the next; ask again every `refresh_in_seconds`.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json; charset=utf-8": components["schemas"]["DynamicCodeView"];
+                    };
+                };
+                /** @description 请求参数错误 */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description 未登录或令牌无效 */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description 无权操作或需先修改初始密码 */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description 不存在或不可见 */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description 状态冲突 */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description 请求体过大 */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description 请求过于频繁 */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description 服务器内部错误 */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description 上游服务（短信网关、微信）出错 */
+                502: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description 依赖服务不可用；或系统繁忙（BUSY，带 Retry-After 秒数，稍后重试） */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/app/vouchers/{id}/qrcode.png": {
         parameters: {
             query?: never;
@@ -14122,10 +14387,20 @@ export interface paths {
          *     coupon, place or time — as little as the 404 for an unknown code tells. 403
          *     `MERCHANT_OFFLINE` while the merchant is 下线. Unknown and not-authorised codes
          *     count against a per-staff limit: 429 `TOO_MANY_LOOKUPS` after 20 in 10 minutes.
+         *
+         *     `code` is what was scanned, sent as is (a voucher code, or the dynamic payload of
+         *     a screenshot-proof voucher), or the typed voucher code. A payload past its time is
+         *     409 `DYNAMIC_CODE_EXPIRED` (请会员刷新券码后重新扫码). The plain code of a
+         *     screenshot-proof voucher (动态券码) is 409 `DYNAMIC_CODE_REQUIRED` unless `digits`
+         *     carries the 6-digit number shown under its QR code now; a wrong number is 409
+         *     `DYNAMIC_DIGITS_INVALID` (counted like an unknown code).
          */
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    /** @description The 6-digit number of a screenshot-proof voucher, with its typed code. */
+                    digits?: string;
+                };
                 header?: never;
                 path: {
                     code: string;
@@ -14385,6 +14660,11 @@ export interface paths {
          *     A retry with the same `Idempotency-Key` (per staff account) answers 201 with the
          *     first redemption, so a lost answer is never turned into `ALREADY_REDEEMED`; the
          *     key used for another code is 409 `IDEMPOTENCY_KEY_REUSED`.
+         *
+         *     Screenshot-proof vouchers (动态券码): `code` may be the scanned dynamic payload;
+         *     one past its time is 409 `DYNAMIC_CODE_EXPIRED`. The plain code alone is 409
+         *     `DYNAMIC_CODE_REQUIRED`; with `digits` (the 6-digit number under the member's QR
+         *     code) it redeems, a wrong number is 409 `DYNAMIC_DIGITS_INVALID`.
          */
         post: {
             parameters: {
@@ -14935,6 +15215,11 @@ export interface components {
             /** @description Sanitised rich text (omitted in lists). */
             content_html?: string;
             birthday_only: boolean;
+            /**
+             * @description Screenshot-proof vouchers (动态券码): the member app shows a QR code that changes
+             *     every 30 seconds, and the merchant cannot redeem a screenshot of the fixed code.
+             */
+            dynamic_code: boolean;
             /** @description Workflow state: draft/submitted/approved/rejected/open/closed. */
             status: components["schemas"]["ActivityStatus"] & unknown;
             /** @description 草稿 / 待审核 / 审核通过 / 驳回 / 已开启 / 已关闭 */
@@ -15007,6 +15292,11 @@ export interface components {
             content_html: string;
             /** @default false */
             birthday_only?: boolean;
+            /**
+             * @description Screenshot-proof vouchers (动态券码防截图); default false.
+             * @default false
+             */
+            dynamic_code?: boolean;
         };
         /**
          * ActivityCounts
@@ -15551,6 +15841,37 @@ export interface components {
             deleted: boolean;
         };
         /**
+         * @description What a verifiable document (a settlement workbook with a verification code) is.
+         * @enum {string}
+         */
+        DocumentKind: "settlement_report" | "settlement_statement";
+        /**
+         * DynamicCodeView
+         * @description The screenshot-proof code of a voucher now.
+         */
+        DynamicCodeView: {
+            /**
+             * @description What the QR code shows (a signed payload naming the voucher and the current
+             *     30-second step); the merchant's scanner sends it as is.
+             */
+            payload: string;
+            /**
+             * Format: int64
+             * @description Seconds until merchants refuse this payload (409 `DYNAMIC_CODE_EXPIRED`).
+             */
+            expires_in_seconds: number;
+            /**
+             * Format: int64
+             * @description Seconds until the next step: fetch a new one then.
+             */
+            refresh_in_seconds: number;
+            /**
+             * @description The 6-digit number shown under the QR code, typed by the merchant with the
+             *     voucher code when scanning fails.
+             */
+            digits: string;
+        };
+        /**
          * ErrorBody
          * @description The error body every non-2xx answer carries.
          */
@@ -15567,7 +15888,7 @@ export interface components {
          *     body: clients switch on it; the Chinese `message` is for people.
          * @enum {string}
          */
-        ErrorCode: "ACCOUNT_DISABLED" | "ACCOUNT_LOCKED" | "ACTIVITY_ENDED" | "ALREADY_CERTIFIED" | "ALREADY_CONFIRMED" | "ALREADY_GRANTED" | "ALREADY_REDEEMED" | "ALREADY_SETTLED" | "BAD_REQUEST" | "BIND_TOKEN_INVALID" | "BUSY" | "CERTIFICATION_NOT_PENDING" | "CERTIFICATION_PENDING" | "CERTIFICATION_TOO_FREQUENT" | "CONFLICT" | "EXPIRED" | "IDEMPOTENCY_KEY_REUSED" | "IDENTITY_MISMATCH" | "ID_ALREADY_CERTIFIED" | "ILLEGAL_TRANSITION" | "INITIAL_PASSWORD_EXPIRED" | "INSUFFICIENT_QUANTITY" | "INTERNAL_ERROR" | "INVALID_CREDENTIALS" | "LIMIT_REACHED" | "LOGIN_IP_LIMITED" | "MEMBER_ACTIVE_ELSEWHERE" | "MEMBER_EXISTS" | "MEMBER_NOT_ACTIVE" | "MERCHANT_NAME_TAKEN" | "MERCHANT_OFFLINE" | "METHOD_NOT_ALLOWED" | "NOTHING_TO_SETTLE" | "NOT_AUTHORISED" | "NOT_A_UNION" | "NOT_CERTIFIED" | "NOT_ELIGIBLE" | "NOT_FOUND" | "NOT_IN_WINDOW" | "NOT_ON_ROSTER" | "NOT_OWNER" | "NOT_REVIEWER" | "NO_MATCHING_MEMBER" | "ORG_NAME_TAKEN" | "OWN_ACCOUNT" | "PASSWORD_CHANGE_REQUIRED" | "PAYLOAD_TOO_LARGE" | "PERIOD_NOT_ENDED" | "PHONE_TAKEN" | "PRIZE_EXISTS" | "QUANTITY_BELOW_RESERVED" | "SETTLEMENT_NOT_DUE" | "SMS_CODE_EXPIRED" | "SMS_CODE_INVALID" | "SMS_CODE_TOO_MANY_ATTEMPTS" | "SMS_DAILY_LIMIT" | "SMS_IP_LIMITED" | "SMS_NOT_CONFIGURED" | "SMS_TOO_FREQUENT" | "SMS_UNAVAILABLE" | "SOLD_OUT" | "STALE_VERSION" | "TOO_MANY_ATTEMPTS" | "TOO_MANY_LOOKUPS" | "TRANSFER_REQUESTS_TOO_FREQUENT" | "TRANSFER_REQUEST_NOT_PENDING" | "TRANSFER_REQUEST_OPEN" | "UNAUTHORIZED" | "UNIT_IN_USE" | "UNIT_NAME_TAKEN" | "UNSUPPORTED_MEDIA_TYPE" | "USERNAME_TAKEN" | "VALIDATION" | "WECHAT_ALREADY_BOUND" | "WECHAT_BOUND_ELSEWHERE" | "WECHAT_BUSY" | "WECHAT_CODE_INVALID" | "WECHAT_ERROR" | "WECHAT_NOT_BOUND" | "WECHAT_NOT_CONFIGURED" | "WECHAT_RATE_LIMITED" | "WECHAT_UNAVAILABLE";
+        ErrorCode: "ACCOUNT_DISABLED" | "ACCOUNT_LOCKED" | "ACTIVITY_ENDED" | "ALREADY_CERTIFIED" | "ALREADY_CONFIRMED" | "ALREADY_GRANTED" | "ALREADY_REDEEMED" | "ALREADY_SETTLED" | "BAD_REQUEST" | "BIND_TOKEN_INVALID" | "BUSY" | "CERTIFICATION_NOT_PENDING" | "CERTIFICATION_PENDING" | "CERTIFICATION_TOO_FREQUENT" | "CONFLICT" | "DYNAMIC_CODE_EXPIRED" | "DYNAMIC_CODE_NOT_ENABLED" | "DYNAMIC_CODE_REQUIRED" | "DYNAMIC_DIGITS_INVALID" | "EXPIRED" | "IDEMPOTENCY_KEY_REUSED" | "IDENTITY_MISMATCH" | "ID_ALREADY_CERTIFIED" | "ILLEGAL_TRANSITION" | "INITIAL_PASSWORD_EXPIRED" | "INSUFFICIENT_QUANTITY" | "INTERNAL_ERROR" | "INVALID_CREDENTIALS" | "LIMIT_REACHED" | "LOGIN_IP_LIMITED" | "MEMBER_ACTIVE_ELSEWHERE" | "MEMBER_EXISTS" | "MEMBER_NOT_ACTIVE" | "MERCHANT_NAME_TAKEN" | "MERCHANT_OFFLINE" | "METHOD_NOT_ALLOWED" | "NOTHING_TO_SETTLE" | "NOT_AUTHORISED" | "NOT_A_UNION" | "NOT_CERTIFIED" | "NOT_ELIGIBLE" | "NOT_FOUND" | "NOT_IN_WINDOW" | "NOT_ON_ROSTER" | "NOT_OWNER" | "NOT_REVIEWER" | "NO_MATCHING_MEMBER" | "ORG_NAME_TAKEN" | "OWN_ACCOUNT" | "PASSWORD_CHANGE_REQUIRED" | "PAYLOAD_TOO_LARGE" | "PERIOD_NOT_ENDED" | "PHONE_TAKEN" | "PRIZE_EXISTS" | "QUANTITY_BELOW_RESERVED" | "SETTLEMENT_NOT_DUE" | "SMS_CODE_EXPIRED" | "SMS_CODE_INVALID" | "SMS_CODE_TOO_MANY_ATTEMPTS" | "SMS_DAILY_LIMIT" | "SMS_IP_LIMITED" | "SMS_NOT_CONFIGURED" | "SMS_TOO_FREQUENT" | "SMS_UNAVAILABLE" | "SOLD_OUT" | "STALE_VERSION" | "TOO_MANY_ATTEMPTS" | "TOO_MANY_LOOKUPS" | "TRANSFER_REQUESTS_TOO_FREQUENT" | "TRANSFER_REQUEST_NOT_PENDING" | "TRANSFER_REQUEST_OPEN" | "UNAUTHORIZED" | "UNIT_IN_USE" | "UNIT_NAME_TAKEN" | "UNSUPPORTED_MEDIA_TYPE" | "USERNAME_TAKEN" | "VALIDATION" | "WECHAT_ALREADY_BOUND" | "WECHAT_BOUND_ELSEWHERE" | "WECHAT_BUSY" | "WECHAT_CODE_INVALID" | "WECHAT_ERROR" | "WECHAT_NOT_BOUND" | "WECHAT_NOT_CONFIGURED" | "WECHAT_RATE_LIMITED" | "WECHAT_UNAVAILABLE";
         /**
          * @description Why a file was stored; decides who reads it and how long it is kept.
          * @enum {string}
@@ -16237,6 +16558,8 @@ export interface components {
             /** Format: date-time */
             redeemed_at?: string;
             redeemed_merchant_name?: string;
+            /** @description A screenshot-proof voucher (动态券码): its plain code needs `digits`. */
+            dynamic_code: boolean;
         };
         /** PreviewCoupon */
         PreviewCoupon: {
@@ -16312,7 +16635,16 @@ export interface components {
         };
         /** RedeemRequest */
         RedeemRequest: {
+            /**
+             * @description What was scanned (a voucher code, or the dynamic payload of a screenshot-proof
+             *     voucher, sent as is) or typed (the voucher code).
+             */
             code: string;
+            /**
+             * @description With a typed code of a screenshot-proof voucher: the 6-digit number shown under
+             *     its QR code on the member's phone.
+             */
+            digits?: string;
         };
         /** RedemptionPage */
         RedemptionPage: {
@@ -17106,6 +17438,11 @@ export interface components {
             content_html: string;
             /** @default false */
             birthday_only?: boolean;
+            /**
+             * @description Screenshot-proof vouchers (动态券码防截图); default false.
+             * @default false
+             */
+            dynamic_code?: boolean;
         };
         /** UpdateCouponBody */
         UpdateCouponBody: {
@@ -17161,6 +17498,49 @@ export interface components {
             latitude?: number;
         };
         /**
+         * VerificationView
+         * @description What a verified document covers. Nothing personal: organisation, merchant or
+         *     activity, period, counts, amounts and the file's digest.
+         */
+        VerificationView: {
+            /** @description The code, grouped as printed (`ABCD-EFGH-JKLM-NPQR`). */
+            code: string;
+            kind: components["schemas"]["DocumentKind"];
+            /** @description 结算报表 or 结算单. */
+            kind_label: string;
+            /** @description The organisation the document belongs to (the paying or publishing union). */
+            org_name: string;
+            /** @description The activity (结算报表). */
+            activity_name?: string;
+            /** @description The merchant (结算单). */
+            merchant_name?: string;
+            /** @description The period covered: the activity's time (结算报表) or the statement's dates (结算单). */
+            period: string;
+            /**
+             * Format: int64
+             * @description Vouchers the document lists: every claimed voucher of the activity (结算报表),
+             *     the settled vouchers (结算单).
+             */
+            voucher_count: number;
+            /**
+             * Format: int64
+             * @description Their face value in fen.
+             */
+            total_face_value_fen: number;
+            /** Format: date-time */
+            generated_at: string;
+            /**
+             * @description Hex SHA-256 of the file as the system handed it out: a copy whose SHA-256
+             *     differs was changed.
+             */
+            sha256: string;
+            /**
+             * Format: int64
+             * @description The file's size in bytes.
+             */
+            size: number;
+        };
+        /**
          * VoucherMerchant
          * @description A merchant where a voucher is (or was) used.
          */
@@ -17214,6 +17594,11 @@ export interface components {
             redeemable_at?: components["schemas"]["VoucherMerchant"][];
             /** @description 核销商户 (one voucher only, once redeemed). */
             redeemed_merchant?: components["schemas"]["VoucherMerchant"] & unknown;
+            /**
+             * @description Screenshot-proof (动态券码): show the QR code of `GET /vouchers/{id}/dynamic-code`,
+             *     refreshed, with its 6 digits; the fixed code alone is refused by merchants.
+             */
+            dynamic_code: boolean;
         };
         /** WechatBinding */
         WechatBinding: {
