@@ -764,10 +764,10 @@ async fn an_xls_roster_imports_and_an_id_stored_as_a_number_is_explained() {
 
 /// The same roster as CSV text in every encoding Excel writes it in.
 fn csv_roster(first: u32) -> String {
-    let mut text = String::from("姓名,手机号码,证件号码,是否农民工,入会日期,备注\r\n");
+    let mut text = String::from("姓名,手机号码,证件号码,是否农民工,入会日期,所在单位,备注\r\n");
     for i in first..first + 2 {
         text.push_str(&format!(
-            "会员{i},1380000{i:04},{},否,2020/5/1,\"第一行,含逗号\"\r\n",
+            "会员{i},1380000{i:04},{},否,2020/5/1,,\"第一行,含逗号\"\r\n",
             sheets::id_number(i)
         ));
     }
