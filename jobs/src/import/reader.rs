@@ -698,19 +698,21 @@ fn parse_row(row_no: u32, cells: &[Data], map: &ColumnMap) -> ParsedRow {
     let id_cell = cell(cells, map, columns::ID_NUMBER);
     let id_as_number = matches!(id_cell, Data::Float(f) if f.abs() >= 1e15)
         || matches!(id_cell, Data::Int(i) if i.unsigned_abs() >= 1_000_000_000_000_000);
-    if id_as_number || scientific(&cell_text(id_cell)) {
+    let id_number = text(cells, map, columns::ID_NUMBER);
+    if id_as_number || scientific(&id_number) {
         errors.push(FieldError::new("证件号码", LOST_ID_DIGITS));
     }
-    if scientific(&text(cells, map, columns::PHONE)) {
+    let phone = text(cells, map, columns::PHONE);
+    if scientific(&phone) {
         errors.push(FieldError::new("手机号码", LOST_PHONE_DIGITS));
     }
     ParsedRow {
         row_no,
         draft: MemberDraft {
             name: text(cells, map, columns::NAME),
-            phone: text(cells, map, columns::PHONE),
+            phone,
             id_type: text(cells, map, columns::ID_TYPE),
-            id_number: text(cells, map, columns::ID_NUMBER),
+            id_number,
             gender: text(cells, map, columns::GENDER),
             migrant_worker,
             position: optional(cells, map, columns::POSITION),
