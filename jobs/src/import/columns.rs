@@ -35,7 +35,14 @@ pub const COLUMNS: [Column; 11] = [
     Column {
         header: "手机号码",
         rule: "选填（建议填写），11位大陆手机号码",
-        synonyms: &["手机", "手机号", "联系电话", "移动电话", "联系方式", "电话号码"],
+        synonyms: &[
+            "手机",
+            "手机号",
+            "联系电话",
+            "移动电话",
+            "联系方式",
+            "电话号码",
+        ],
         required: false,
     },
     Column {
@@ -47,7 +54,14 @@ pub const COLUMNS: [Column; 11] = [
     Column {
         header: "证件号码",
         rule: "必填；居民身份证为18位（末位可为X），校验码和出生日期须正确；同一文件内不能重复",
-        synonyms: &["身份证号", "身份证号码", "证件号", "公民身份号码", "身份证", "身份证件号码"],
+        synonyms: &[
+            "身份证号",
+            "身份证号码",
+            "证件号",
+            "公民身份号码",
+            "身份证",
+            "身份证件号码",
+        ],
         required: true,
     },
     Column {
@@ -140,7 +154,15 @@ mod tests {
 
     #[test]
     fn headers_match_after_spaces_widths_and_marks() {
-        for cell in ["证件号码", " 证件号码* ", "证件号码（必填）", "证件号码(必填)", "*身份证号", "身份证号＊", "公民身份号码"] {
+        for cell in [
+            "证件号码",
+            " 证件号码* ",
+            "证件号码（必填）",
+            "证件号码(必填)",
+            "*身份证号",
+            "身份证号＊",
+            "公民身份号码",
+        ] {
             assert_eq!(field_of(&normalize_header(cell)), Some(ID_NUMBER), "{cell}");
         }
         assert_eq!(field_of(&normalize_header("手　机")), Some(PHONE));

@@ -244,8 +244,7 @@ impl UnitRule<'_> {
 }
 
 /// A row of a file without a 所在单位 column, when no unit was chosen on upload.
-pub const NO_UNIT: &str =
-    "文件中没有“所在单位”列，上传时也未选择默认单位：请在文件中加上所在单位列，或上传时选择默认单位";
+pub const NO_UNIT: &str = "文件中没有“所在单位”列，上传时也未选择默认单位：请在文件中加上所在单位列，或上传时选择默认单位";
 
 /// One row's result, and the row ready to write when it passed every check.
 fn check_row(
@@ -403,7 +402,11 @@ async fn store_outcome(
                 .then(|| &file_name[..cut])
         })
         .unwrap_or(&file_name);
-    let prefix = if report.dry_run { "试导入结果" } else { "导入结果" };
+    let prefix = if report.dry_run {
+        "试导入结果"
+    } else {
+        "导入结果"
+    };
     let counts = Counts {
         total: results.len() as i64,
         inserted: inserted as i64,

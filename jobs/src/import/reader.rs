@@ -66,8 +66,7 @@ pub fn detect(bytes: &[u8]) -> Result<FileKind, FileRefused> {
 /// text file has (a binary file).
 fn decode_text(bytes: &[u8]) -> Option<Cow<'_, str>> {
     let text = if let Some((encoding, bom)) = encoding_rs::Encoding::for_bom(bytes) {
-        encoding
-            .decode_without_bom_handling_and_without_replacement(&bytes[bom..])?
+        encoding.decode_without_bom_handling_and_without_replacement(&bytes[bom..])?
     } else if let Ok(text) = std::str::from_utf8(bytes) {
         Cow::Borrowed(text)
     } else {
@@ -167,7 +166,9 @@ trait RowSource {
 fn damaged(kind: FileKind) -> FileRefused {
     FileRefused(match kind {
         FileKind::Xlsx => "无法读取Excel文件，文件可能已损坏或不是.xlsx格式".into(),
-        FileKind::Xls => format!("无法读取Excel 97-2003（.xls）文件，文件可能已损坏、加密或不是Excel文件；{ACCEPTED}"),
+        FileKind::Xls => format!(
+            "无法读取Excel 97-2003（.xls）文件，文件可能已损坏、加密或不是Excel文件；{ACCEPTED}"
+        ),
         FileKind::Csv => "无法读取CSV文件，文件可能已损坏".into(),
     })
 }
@@ -192,7 +193,9 @@ fn read_any(
                     sheet: SheetRows::default(),
                     cells,
                 };
-                if let Some(roster) = read_sheet(kind, &mut source, limits, data_rows_read, &mut search)? {
+                if let Some(roster) =
+                    read_sheet(kind, &mut source, limits, data_rows_read, &mut search)?
+                {
                     return Ok(roster);
                 }
             }
@@ -207,7 +210,9 @@ fn read_any(
                     continue;
                 };
                 let mut source = RangeRows::new(range);
-                if let Some(roster) = read_sheet(kind, &mut source, limits, data_rows_read, &mut search)? {
+                if let Some(roster) =
+                    read_sheet(kind, &mut source, limits, data_rows_read, &mut search)?
+                {
                     return Ok(roster);
                 }
             }
@@ -215,7 +220,9 @@ fn read_any(
         FileKind::Csv => {
             let text = decode_text(bytes).ok_or_else(|| damaged(kind))?;
             let mut source = CsvRows::new(&text);
-            if let Some(roster) = read_sheet(kind, &mut source, limits, data_rows_read, &mut search)? {
+            if let Some(roster) =
+                read_sheet(kind, &mut source, limits, data_rows_read, &mut search)?
+            {
                 return Ok(roster);
             }
         }
@@ -645,9 +652,7 @@ fn cell_text(cell: &Data) -> String {
 }
 
 fn cell<'a>(cells: &'a [Data], map: &ColumnMap, col: usize) -> &'a Data {
-    map[col]
-        .and_then(|p| cells.get(p))
-        .unwrap_or(&Data::Empty)
+    map[col].and_then(|p| cells.get(p)).unwrap_or(&Data::Empty)
 }
 
 fn text(cells: &[Data], map: &ColumnMap, col: usize) -> String {
@@ -931,7 +936,13 @@ mod tests {
         for s in ["3.70203E+17", "1.38E+10", "3E17", "1.2e5"] {
             assert!(scientific(s), "{s}");
         }
-        for s in ["13800000000", "E+17", "3.7E", "11010519491231002X", "1.3E+1x"] {
+        for s in [
+            "13800000000",
+            "E+17",
+            "3.7E",
+            "11010519491231002X",
+            "1.3E+1x",
+        ] {
             assert!(!scientific(s), "{s}");
         }
     }

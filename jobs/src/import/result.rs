@@ -120,7 +120,11 @@ pub fn write(rows: &[RowResult], summary: &Summary<'_>) -> Result<Vec<u8>, XlsxE
         };
     }
     for column in &super::columns::COLUMNS {
-        if summary.columns.iter().any(|(_, f)| *f == Some(column.header)) {
+        if summary
+            .columns
+            .iter()
+            .any(|(_, f)| *f == Some(column.header))
+        {
             continue;
         }
         row += 1;

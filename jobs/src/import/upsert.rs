@@ -11,8 +11,7 @@ use sea_orm::sea_query::{Expr, OnConflict, sea_value_to_json_value};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseTransaction, DbErr,
     EntityTrait, IdenStatic, IntoActiveModel, Iterable, QueryFilter, QuerySelect, Set, SqlErr,
-    Statement,
-    TransactionTrait, Value,
+    Statement, TransactionTrait, Value,
 };
 
 use super::ReadyRow;
@@ -329,7 +328,9 @@ fn differs(current: &member::Model, row: &ReadyRow) -> bool {
     let m = &row.member;
     current.unit_id != row.unit_id
         || current.name != m.name
-        || m.phone.as_ref().is_some_and(|p| current.phone != p.as_str())
+        || m.phone
+            .as_ref()
+            .is_some_and(|p| current.phone != p.as_str())
         || current.id_type != m.id.kind().as_code()
         || current.gender.as_deref() != m.gender.map(|g| g.as_code())
         || current.birth_date != m.birth_date

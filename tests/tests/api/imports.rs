@@ -374,7 +374,11 @@ async fn bad_files_fail_the_task_with_a_clear_reason_and_write_nothing() {
     let too_many = sheets::roster(&HEADERS, &rows_for(4));
     let cases: [(&str, Vec<u8>, &str); 5] = [
         ("wrong headers", wrong_headers, "模板不正确"),
-        ("missing column", missing_column, "缺少列 证件号码（也可写作身份证号"),
+        (
+            "missing column",
+            missing_column,
+            "缺少列 证件号码（也可写作身份证号",
+        ),
         ("empty", empty, "没有会员数据"),
         ("too many rows", too_many, "超过上限3行"),
         ("zip bomb", zip_bomb(), "解压后过大"),
@@ -393,7 +397,10 @@ async fn bad_files_fail_the_task_with_a_clear_reason_and_write_nothing() {
     // Neither a workbook nor text (a PDF, a binary file named .et), or empty: refused
     // at upload, naming what is accepted, and no task.
     let cases: [(&str, Vec<u8>); 3] = [
-        ("roster.pdf", b"%PDF-1.4\n%\xE2\xE3\xCF\xD3\n1 0 obj".to_vec()),
+        (
+            "roster.pdf",
+            b"%PDF-1.4\n%\xE2\xE3\xCF\xD3\n1 0 obj".to_vec(),
+        ),
         ("roster.et", (0..=255u8).cycle().take(4096).collect()),
         ("roster.csv", Vec::new()),
     ];
@@ -701,7 +708,13 @@ async fn an_upload_is_stored_encrypted_never_served_and_deleted_when_its_task_en
 }
 
 /// Uploads `bytes` as `file_name` to `path` (query included), expects 202 and waits.
-async fn import_as(app: &TestApp, token: &str, path: &str, file_name: &str, bytes: Vec<u8>) -> Value {
+async fn import_as(
+    app: &TestApp,
+    token: &str,
+    path: &str,
+    file_name: &str,
+    bytes: Vec<u8>,
+) -> Value {
     let submitted = app.upload(path, token, file_name, bytes).await;
     assert_eq!(
         submitted.status,
@@ -738,10 +751,21 @@ async fn an_xls_roster_imports_and_an_id_stored_as_a_number_is_explained() {
     let app = TestApp::spawn().await;
     let (_, _, token) = union(&app).await;
     let xls = include_bytes!("../../fixtures/roster.xls").to_vec();
-    let task = import_as(&app, &token, "/api/admin/member-imports", "老花名册.xls", xls).await;
+    let task = import_as(
+        &app,
+        &token,
+        "/api/admin/member-imports",
+        "老花名册.xls",
+        xls,
+    )
+    .await;
     assert_eq!(task["status"], "failed", "{task}");
     assert_eq!(
-        (task["total"].as_i64(), task["inserted"].as_i64(), task["failed"].as_i64()),
+        (
+            task["total"].as_i64(),
+            task["inserted"].as_i64(),
+            task["failed"].as_i64()
+        ),
         (Some(3), Some(2), Some(1)),
         "{task}"
     );
@@ -784,7 +808,11 @@ async fn csv_in_utf8_with_and_without_bom_and_in_gbk_imports() {
     let (gbk, _, unmappable) = encoding_rs::GBK.encode(&gbk_text);
     assert!(!unmappable);
     assert!(std::str::from_utf8(&gbk).is_err(), "really GBK");
-    for (name, bytes) in [("utf8.csv", utf8), ("bom.csv", bom), ("gbk.csv", gbk.into_owned())] {
+    for (name, bytes) in [
+        ("utf8.csv", utf8),
+        ("bom.csv", bom),
+        ("gbk.csv", gbk.into_owned()),
+    ] {
         let task = import_as(&app, &token, "/api/admin/member-imports", name, bytes).await;
         assert_eq!(task["status"], "succeeded", "{name}: {task}");
         assert_eq!(task["inserted"], 2, "{name}");
@@ -801,12 +829,22 @@ async fn csv_in_utf8_with_and_without_bom_and_in_gbk_imports() {
 
     // A CSV saved from a sheet where Excel showed the numbers in scientific notation.
     let lost = "姓名,手机号码,证件号码\r\n张三,1.38E+10,3.70203E+17\r\n";
-    let task = import_as(&app, &token, "/api/admin/member-imports", "lost.csv", lost.into()).await;
+    let task = import_as(
+        &app,
+        &token,
+        "/api/admin/member-imports",
+        "lost.csv",
+        lost.into(),
+    )
+    .await;
     assert_eq!(task["failed"], 1, "{task}");
     let rows = result_rows(&app, &token, &task).await;
     let reason = &reason_of(&rows, "2")[5];
     assert!(reason.contains(LOST_ID), "{reason}");
-    assert!(reason.contains("手机号码被 Excel 存成了科学计数法的数字"), "{reason}");
+    assert!(
+        reason.contains("手机号码被 Excel 存成了科学计数法的数字"),
+        "{reason}"
+    );
     assert!(!reason.contains("校验位"), "{reason}");
 }
 
@@ -818,7 +856,16 @@ async fn headers_by_other_names_are_read_and_the_summary_says_how() {
     let (_, _, token) = union(&app).await;
     app.post("/api/admin/units", &token, json!({ "name": "港务公司" }))
         .await;
-    let headers = ["序号", " 姓名* ", "身份证号（必填）", "手机", "工作单位", "入会时间", "农民工", "籍贯"];
+    let headers = [
+        "序号",
+        " 姓名* ",
+        "身份证号（必填）",
+        "手机",
+        "工作单位",
+        "入会时间",
+        "农民工",
+        "籍贯",
+    ];
     let row = |i: u32| {
         vec![
             Cell::Owned(i.to_string()),
@@ -842,8 +889,20 @@ async fn headers_by_other_names_are_read_and_the_summary_says_how() {
         .await;
     let m = &m.body["items"][0];
     assert_eq!(
-        (&m["name"], &m["unit_name"], &m["joined_on"], &m["migrant_worker"], &m["phone"]),
-        (&json!("员工1"), &json!("港务公司"), &json!("2021-01-02"), &json!(true), &json!("139****0001"))
+        (
+            &m["name"],
+            &m["unit_name"],
+            &m["joined_on"],
+            &m["migrant_worker"],
+            &m["phone"]
+        ),
+        (
+            &json!("员工1"),
+            &json!("港务公司"),
+            &json!("2021-01-02"),
+            &json!(true),
+            &json!("139****0001")
+        )
     );
     let summary = summary_rows(&app, &token, &task).await;
     let read_as = |header: &str| {
@@ -947,7 +1006,10 @@ async fn name_and_id_number_only_with_a_default_unit() {
     let without = import(&app, &token, file()).await;
     assert_eq!(without["failed"], 1, "{without}");
     let rows = result_rows(&app, &token, &without).await;
-    assert!(reason_of(&rows, "2")[5].contains("没有“所在单位”列"), "{rows:?}");
+    assert!(
+        reason_of(&rows, "2")[5].contains("没有“所在单位”列"),
+        "{rows:?}"
+    );
 
     let with = import_as(
         &app,
@@ -959,7 +1021,10 @@ async fn name_and_id_number_only_with_a_default_unit() {
     .await;
     assert_eq!(with["status"], "succeeded", "{with}");
     let m = &app.get("/api/admin/members", &token).await.body["items"][0];
-    assert_eq!((&m["name"], &m["unit_name"], &m["phone"]), (&json!("王五"), &json!("港务公司"), &json!("")));
+    assert_eq!(
+        (&m["name"], &m["unit_name"], &m["phone"]),
+        (&json!("王五"), &json!("港务公司"), &json!(""))
+    );
     assert_eq!(m["status"], "active");
     assert_eq!(
         app.get("/api/admin/tasks?kind=member_import", &token)
@@ -985,7 +1050,10 @@ async fn a_dry_run_reports_what_would_happen_and_changes_nothing() {
     )
     .await;
     import(&app, &token, sheets::roster(&HEADERS, &rows_for(2))).await;
-    let members_before = member::Entity::find().all(&app.state.db).await.expect("members");
+    let members_before = member::Entity::find()
+        .all(&app.state.db)
+        .await
+        .expect("members");
     let events_before = entity::member_event::Entity::find()
         .count(&app.state.db)
         .await
@@ -1015,7 +1083,13 @@ async fn a_dry_run_reports_what_would_happen_and_changes_nothing() {
         (Some(5), Some(1), Some(2), Some(2)),
         "{task}"
     );
-    assert!(task["error"].as_str().unwrap_or_default().contains("试导入"), "{task}");
+    assert!(
+        task["error"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("试导入"),
+        "{task}"
+    );
     let result = result_rows(&app, &token, &task).await;
     assert_eq!(reason_of(&result, "2")[4], "将更新");
     assert_eq!(reason_of(&result, "4")[4], "将新增");
@@ -1028,7 +1102,10 @@ async fn a_dry_run_reports_what_would_happen_and_changes_nothing() {
     assert!(summary[0][1].contains("试导入"), "{summary:?}");
 
     // Nothing changed: the same records, byte for byte, and no history written.
-    let members_after = member::Entity::find().all(&app.state.db).await.expect("members");
+    let members_after = member::Entity::find()
+        .all(&app.state.db)
+        .await
+        .expect("members");
     assert_eq!(members_before, members_after);
     let events_after = entity::member_event::Entity::find()
         .count(&app.state.db)
@@ -1039,7 +1116,11 @@ async fn a_dry_run_reports_what_would_happen_and_changes_nothing() {
     let real = import(&app, &token, sheets::roster(&HEADERS, &rows)).await;
     assert_eq!(real["dry_run"], false);
     assert_eq!(
-        (real["inserted"].as_i64(), real["updated"].as_i64(), real["failed"].as_i64()),
+        (
+            real["inserted"].as_i64(),
+            real["updated"].as_i64(),
+            real["failed"].as_i64()
+        ),
         (Some(1), Some(2), Some(2))
     );
 }
