@@ -24,20 +24,31 @@ async fn union(app: &TestApp) -> (String, i64, String) {
     (root, org, token)
 }
 
+/// The union's token, with 王五 (`id_number(7)`) an active member of another union.
+async fn union_beside_a_member_of_another(app: &TestApp) -> String {
+    let (root, _, token) = union(app).await;
+    let (_, steel) = app
+        .create_org(&root, 1, "日照钢铁工会", "grassroots_union", "steel")
+        .await;
+    app.post(
+        "/api/admin/members",
+        &steel,
+        json!({ "name": "王五", "id_number": sheets::id_number(7), "phone": "13700000007" }),
+    )
+    .await;
+    token
+}
+
 /// Uploads, expects 202, waits for the task to finish, returns it.
 async fn import(app: &TestApp, token: &str, bytes: Vec<u8>) -> Value {
-    let submitted = app
-        .upload("/api/admin/member-imports", token, "三月会员.xlsx", bytes)
-        .await;
-    assert_eq!(
-        submitted.status,
-        StatusCode::ACCEPTED,
-        "{:?}",
-        submitted.body
-    );
-    assert_eq!(submitted.body["status"], "pending");
-    let id = submitted.body["task_id"].as_i64().expect("task id");
-    app.wait_for_task(token, id, DEADLINE).await
+    import_as(
+        app,
+        token,
+        "/api/admin/member-imports",
+        "三月会员.xlsx",
+        bytes,
+    )
+    .await
 }
 
 async fn result_rows(app: &TestApp, token: &str, task: &Value) -> Vec<Vec<String>> {
@@ -137,16 +148,7 @@ async fn the_template_has_the_columns_drop_downs_and_instructions_and_round_trip
 #[tokio::test]
 async fn every_bad_row_is_reported_with_all_its_reasons_and_good_rows_are_kept() {
     let app = TestApp::spawn().await;
-    let (root, _, token) = union(&app).await;
-    let (_, steel) = app
-        .create_org(&root, 1, "日照钢铁工会", "grassroots_union", "steel")
-        .await;
-    app.post(
-        "/api/admin/members",
-        &steel,
-        json!({ "name": "王五", "id_number": sheets::id_number(7), "phone": "13700000007" }),
-    )
-    .await;
+    let token = union_beside_a_member_of_another(&app).await;
 
     let mut phone_as_number = sheets::member("数字手机", &sheets::id_number(1), "");
     phone_as_number[1] = Cell::Number(13800000001.0);
@@ -722,6 +724,7 @@ async fn import_as(
         "{file_name}: {:?}",
         submitted.body
     );
+    assert_eq!(submitted.body["status"], "pending");
     let id = submitted.body["task_id"].as_i64().expect("task id");
     app.wait_for_task(token, id, DEADLINE).await
 }
@@ -1039,16 +1042,7 @@ async fn name_and_id_number_only_with_a_default_unit() {
 #[tokio::test]
 async fn a_dry_run_reports_what_would_happen_and_changes_nothing() {
     let app = TestApp::spawn().await;
-    let (root, _, token) = union(&app).await;
-    let (_, steel) = app
-        .create_org(&root, 1, "日照钢铁工会", "grassroots_union", "steel")
-        .await;
-    app.post(
-        "/api/admin/members",
-        &steel,
-        json!({ "name": "王五", "id_number": sheets::id_number(7), "phone": "13700000007" }),
-    )
-    .await;
+    let token = union_beside_a_member_of_another(&app).await;
     import(&app, &token, sheets::roster(&HEADERS, &rows_for(2))).await;
     let members_before = member::Entity::find()
         .all(&app.state.db)
