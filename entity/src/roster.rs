@@ -32,7 +32,9 @@ pub struct MemberDraft {
 #[derive(Clone, Debug)]
 pub struct ValidMember {
     pub name: String,
-    pub phone: Phone,
+    /// Always present from manual entry; an import may leave it out (certification
+    /// asks for name and ID number only).
+    pub phone: Option<Phone>,
     pub id: IdNumber,
     pub gender: Option<Gender>,
     pub birth_date: Option<NaiveDate>,
@@ -103,6 +105,16 @@ fn without_nul<'a>(
 impl MemberDraft {
     /// Checks every field against `today` (Beijing date) and returns all problems.
     pub fn validate(self, today: NaiveDate) -> Result<ValidMember, Vec<FieldError>> {
+        self.validate_with(today, true)
+    }
+
+    /// `validate`, with a blank phone allowed when `phone_required` is false (the
+    /// import: a roster a union already has may lack phones).
+    pub fn validate_with(
+        self,
+        today: NaiveDate,
+        phone_required: bool,
+    ) -> Result<ValidMember, Vec<FieldError>> {
         let mut errors = Vec::new();
         // Runs of white space inside a name (a line break pasted from Excel) become one space.
         let name: String = self.name.split_whitespace().collect::<Vec<_>>().join(" ");
@@ -118,7 +130,11 @@ impl MemberDraft {
             }
         };
         let phone = without_nul("手机号码", &self.phone, &mut errors).and_then(|raw| {
+            if !phone_required && raw.trim().is_empty() {
+                return Some(None);
+            }
             Phone::parse(raw)
+                .map(Some)
                 .map_err(|e| errors.push(FieldError::from_value("手机号码", e)))
                 .ok()
         });

@@ -136,6 +136,22 @@ test('the union admin imports a 50-row workbook with two bad rows and downloads 
   const template = page.waitForEvent('download')
   await page.locator('[data-test=download-template]').click()
   expect((await template).suggestedFilename()).toMatch(/\.xlsx$/)
+  // 试导入 first: the same checks and counts, and the roster stays as it was.
+  await page.locator('[data-test=roster-dry-run] input[type=file]').setInputFiles({
+    name: '东港一小会员-试.xlsx',
+    mimeType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+    buffer: file,
+  })
+  const trial = row(page, '东港一小会员-试.xlsx')
+  await expect(trial.locator('[data-test=task-status]')).toHaveText(/执行(成功|失败)/, { timeout: 60_000 })
+  await expect(trial.locator('[data-test=dry-run-tag]')).toHaveText('试导入')
+  await expect(trial).toContainText('48 / 0 / 2')
+  await expect(trial).toContainText('未写入名册')
+  await screenshot(page, info, '10-import-dry-run')
+  const trialResult = page.waitForEvent('download')
+  await trial.locator('[data-test=download-result]').click()
+  const trialBook = await readWorkbook(readFileSync(await (await trialResult).path()))
+  expect(trialBook.rows.map((r) => r.join(' ')).join('\n')).toContain('将新增')
   await page.locator('[data-test=roster-upload] input[type=file]').setInputFiles({
     name: '东港一小会员.xlsx',
     mimeType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',

@@ -45,10 +45,15 @@ pub struct Task {
     pub finished_at: Option<DateTime<Utc>>,
     /// Whether `GET /api/admin/tasks/{id}/result` has a workbook.
     pub has_result: bool,
+    /// A member import submitted as 试导入 (checks only; the roster is unchanged, and
+    /// `inserted` / `updated` say what a real import would do).
+    pub dry_run: bool,
 }
 
 impl From<task::Model> for Task {
     fn from(m: task::Model) -> Self {
+        let dry_run = m.kind == TaskKind::MemberImport
+            && jobs::import::ImportParams::of(&m).is_some_and(|p| p.dry_run);
         Self {
             id: m.id,
             org_id: m.org_id,
@@ -69,6 +74,7 @@ impl From<task::Model> for Task {
             updated_at: m.updated_at,
             finished_at: m.finished_at,
             has_result: m.result_file_id.is_some(),
+            dry_run,
         }
     }
 }

@@ -45,7 +45,7 @@ fn personal_fields(state: &AppState, active: &mut member::ActiveModel, m: ValidM
     let id_number = m.id.as_str().to_owned();
     let hash = state.cipher.lookup_hash(&id_number);
     active.name = Set(m.name);
-    active.phone = Set(m.phone.as_str().to_owned());
+    active.phone = Set(m.phone.map(|p| p.as_str().to_owned()).unwrap_or_default());
     active.id_type = Set(m.id.kind().as_code().to_owned());
     active.id_number_enc = Set(state.cipher.encrypt(&id_number));
     active.id_number_hash = Set(hash.clone());

@@ -35,6 +35,21 @@ use result::{RowOutcome, RowResult};
 pub struct ImportParams {
     /// The uploaded workbook in `stored_files`.
     pub file_id: i64,
+    /// 试导入: every check and the result workbook, nothing written to the roster.
+    #[serde(default)]
+    pub dry_run: bool,
+    /// The unit (of the importing union) of rows whose 所在单位 is blank or absent.
+    #[serde(default)]
+    pub default_unit_id: Option<i64>,
+}
+
+impl ImportParams {
+    /// The parameters a task was submitted with (`None` when they are unreadable).
+    pub fn of(task: &task::Model) -> Option<Self> {
+        task.params
+            .as_deref()
+            .and_then(|p| serde_json::from_str(p).ok())
+    }
 }
 
 /// A row that passed every check and is ready to write.
@@ -50,32 +65,54 @@ pub(crate) struct ReadyRow {
 /// Runs one import: load the upload, read its rows, check them, write the good ones,
 /// store the result workbook and say how it went.
 pub async fn run(ctx: &JobContext, task: &task::Model) -> Result<Outcome, TaskError> {
-    let bytes = match load_upload(ctx, task).await? {
+    let Some(params) = ImportParams::of(task) else {
+        return Ok(Outcome::Failed("任务参数无效".into()));
+    };
+    let bytes = match load_upload(ctx, task, &params).await? {
         Ok(bytes) => bytes,
         Err(reason) => return Ok(Outcome::Failed(reason)),
     };
     let started = std::time::Instant::now();
-    let rows = match read_rows(ctx, bytes).await? {
-        Ok(rows) => rows,
+    let roster = match read_rows(ctx, bytes).await? {
+        Ok(roster) => roster,
         Err(FileRefused(reason)) => return Ok(Outcome::Failed(reason)),
     };
     let read_time = started.elapsed();
-    tracing::info!(rows = rows.len(), ?read_time, "import file read");
+    tracing::info!(rows = roster.rows.len(), kind = ?roster.kind, ?read_time, "import file read");
 
-    // Check every row (CPU only), then write the good ones in batches.
-    let (mut results, ready) = check_rows(ctx, task, rows).await?;
+    // Check every row (CPU only), then write the good ones in batches (a dry run only
+    // looks up what they would do).
+    let reader::Roster {
+        rows,
+        columns,
+        has_unit_column,
+        ..
+    } = roster;
+    let (mut results, ready) = check_rows(ctx, task, &params, has_unit_column, rows).await?;
     renew(ctx, task, results.len() as i64, 0).await?;
     let checked_time = started.elapsed();
-    write_rows(ctx, task, &ready, &mut results).await?;
+    if params.dry_run {
+        upsert::foresee(ctx, task, &ready, &mut results).await?;
+    } else {
+        write_rows(ctx, task, &ready, &mut results).await?;
+    }
     let written_time = started.elapsed();
 
-    let counts = store_outcome(ctx, task, &results).await?;
+    let report = Report {
+        dry_run: params.dry_run,
+        columns: &columns,
+        default_unit: params.default_unit_id.is_some(),
+    };
+    let counts = store_outcome(ctx, task, &results, &report).await?;
     tracing::info!(
         inserted = counts.inserted, updated = counts.updated, failed = counts.failed,
+        dry_run = params.dry_run,
         ?read_time, ?checked_time, ?written_time, total_time = ?started.elapsed(),
         "import finished"
     );
-    Ok(if counts.failed == 0 {
+    Ok(if params.dry_run {
+        dry_run_outcome(counts)
+    } else if counts.failed == 0 {
         Outcome::Succeeded
     } else {
         Outcome::Failed(format!(
@@ -89,18 +126,36 @@ pub async fn run(ctx: &JobContext, task: &task::Model) -> Result<Outcome, TaskEr
     })
 }
 
+/// A dry run's ending: succeeded when every row would go in, else failed with what
+/// a real import would do (nothing was written either way).
+fn dry_run_outcome(counts: Counts) -> Outcome {
+    if counts.failed == 0 {
+        Outcome::Succeeded
+    } else {
+        Outcome::Failed(format!(
+            "试导入（未写入名册）：共{}行，其中{}行有问题，正式导入时不会导入；其余{}行可导入（新增{}，更新{}）；请导出结果查看原因",
+            counts.total,
+            counts.failed,
+            counts.inserted + counts.updated,
+            counts.inserted,
+            counts.updated
+        ))
+    }
+}
+
+/// How the file was read, for the result's 汇总 sheet.
+pub(crate) struct Report<'a> {
+    pub dry_run: bool,
+    pub columns: &'a [(String, Option<&'static str>)],
+    pub default_unit: bool,
+}
+
 /// The uploaded workbook in clear, or why the task fails at once.
 async fn load_upload(
     ctx: &JobContext,
     task: &task::Model,
+    params: &ImportParams,
 ) -> Result<Result<Vec<u8>, String>, TaskError> {
-    let params: Option<ImportParams> = task
-        .params
-        .as_deref()
-        .and_then(|p| serde_json::from_str(p).ok());
-    let Some(params) = params else {
-        return Ok(Err("任务参数无效".into()));
-    };
     let upload = stored_file::Entity::find_by_id(params.file_id)
         .filter(stored_file::Column::OrgId.eq(task.org_id))
         .one(&ctx.db)
@@ -115,16 +170,16 @@ async fn load_upload(
         .map_err(|_| "上传的文件无法读取，请重新上传".into()))
 }
 
-/// Reads the workbook's rows off the async runtime, within the configured limits.
+/// Reads the roster off the async runtime, within the configured limits.
 async fn read_rows(
     ctx: &JobContext,
     bytes: Vec<u8>,
-) -> Result<Result<Vec<reader::ParsedRow>, FileRefused>, TaskError> {
+) -> Result<Result<reader::Roster, FileRefused>, TaskError> {
     let limits = Limits {
         max_rows: ctx.settings.import_max_rows,
         max_uncompressed_bytes: ctx.settings.import_max_uncompressed_mb * 1024 * 1024,
     };
-    tokio::task::spawn_blocking(move || reader::read(&bytes, limits))
+    tokio::task::spawn_blocking(move || reader::read_roster(&bytes, limits))
         .await
         .map_err(|e| TaskError::Other(e.to_string()))
 }
@@ -134,25 +189,67 @@ async fn read_rows(
 async fn check_rows(
     ctx: &JobContext,
     task: &task::Model,
+    params: &ImportParams,
+    has_unit_column: bool,
     rows: Vec<reader::ParsedRow>,
 ) -> Result<(Vec<RowResult>, Vec<ReadyRow>), TaskError> {
     let units = union_units(ctx, task.org_id).await?;
+    // Checked on upload; a unit deleted since then is no default.
+    let default_unit = params
+        .default_unit_id
+        .filter(|id| units.values().any(|u| u == id));
+    let unit_rule = UnitRule {
+        units: &units,
+        default_unit,
+        has_unit_column,
+    };
     let today = ctx.clock.today();
     let mut results: Vec<RowResult> = Vec::with_capacity(rows.len());
     let mut ready: Vec<ReadyRow> = Vec::new();
     let mut first_seen: HashMap<String, u32> = HashMap::new();
     for (index, row) in rows.into_iter().enumerate() {
-        let (result, row_ready) = check_row(ctx, &units, today, &mut first_seen, index, row);
+        let (result, row_ready) = check_row(ctx, &unit_rule, today, &mut first_seen, index, row);
         results.push(result);
         ready.extend(row_ready);
     }
     Ok((results, ready))
 }
 
+/// How a row's 所在单位 is found: by name among the union's units, else the unit
+/// chosen on upload.
+struct UnitRule<'a> {
+    units: &'a HashMap<String, i64>,
+    default_unit: Option<i64>,
+    has_unit_column: bool,
+}
+
+impl UnitRule<'_> {
+    fn unit_of(&self, name: Option<&String>, reasons: &mut Vec<String>) -> Option<i64> {
+        match name {
+            Some(u) => match self.units.get(u) {
+                Some(id) => Some(*id),
+                None => {
+                    reasons.push(format!("所在单位“{u}”未登记，请先在单位管理中添加"));
+                    None
+                }
+            },
+            None if self.default_unit.is_some() => self.default_unit,
+            None if !self.has_unit_column => {
+                reasons.push(NO_UNIT.to_owned());
+                None
+            }
+            None => None,
+        }
+    }
+}
+
+/// A row of a file without a 所在单位 column, when no unit was chosen on upload.
+pub const NO_UNIT: &str = "文件中没有“所在单位”列，上传时也未选择默认单位：请在文件中加上所在单位列，或上传时选择默认单位";
+
 /// One row's result, and the row ready to write when it passed every check.
 fn check_row(
     ctx: &JobContext,
-    units: &HashMap<String, i64>,
+    unit_rule: &UnitRule<'_>,
     today: chrono::NaiveDate,
     first_seen: &mut HashMap<String, u32>,
     index: usize,
@@ -162,20 +259,18 @@ fn check_row(
     let name = row.draft.name.clone();
     let phone_masked = mask_phone(&entity::value::normalize(&row.draft.phone));
     let raw_id = entity::value::normalize(&row.draft.id_number);
-    let unit_id = match &row.unit_name {
-        None => None,
-        Some(u) => match units.get(u) {
-            Some(id) => Some(*id),
-            None => {
-                reasons.push(format!("所在单位“{u}”未登记，请先在单位管理中添加"));
-                None
-            }
-        },
-    };
-    let valid = match row.draft.validate(today) {
+    let unit_id = unit_rule.unit_of(row.unit_name.as_ref(), &mut reasons);
+    let valid = match row.draft.validate_with(today, false) {
         Ok(m) => Some(m),
         Err(errors) => {
-            reasons.extend(errors.into_iter().map(|e| e.message));
+            // A field the reader already explained (digits lost to a number format)
+            // gets no second, misleading reason (a check-digit error).
+            reasons.extend(
+                errors
+                    .into_iter()
+                    .filter(|e| !row.errors.iter().any(|r| r.field == e.field))
+                    .map(|e| e.message),
+            );
             None
         }
     };
@@ -193,7 +288,11 @@ fn check_row(
     let id_number = member.id.as_str().to_owned();
     let hash = ctx.cipher.lookup_hash(&id_number);
     result.id_number_masked = mask_id_number(&id_number);
-    result.phone_masked = member.phone.masked();
+    result.phone_masked = member
+        .phone
+        .as_ref()
+        .map(|p| p.masked())
+        .unwrap_or_default();
     match first_seen.get(&hash) {
         Some(first) => result
             .reasons
@@ -266,6 +365,7 @@ async fn store_outcome(
     ctx: &JobContext,
     task: &task::Model,
     results: &[RowResult],
+    report: &Report<'_>,
 ) -> Result<Counts, TaskError> {
     let count = |o: RowOutcome| results.iter().filter(|r| r.outcome == o).count();
     let (inserted, updated, failed) = (
@@ -289,11 +389,24 @@ async fn store_outcome(
         inserted,
         updated,
         failed,
+        dry_run: report.dry_run,
+        columns: report.columns,
+        default_unit: report.default_unit,
     };
     let workbook = result::write(results, &summary).map_err(|e| TaskError::Other(e.to_string()))?;
-    let stem = file_name
-        .trim_end_matches(".xlsx")
-        .trim_end_matches(".XLSX");
+    let stem = [".xlsx", ".xls", ".csv"]
+        .iter()
+        .find_map(|ext| {
+            let cut = file_name.len().checked_sub(ext.len())?;
+            (file_name.is_char_boundary(cut) && file_name[cut..].eq_ignore_ascii_case(ext))
+                .then(|| &file_name[..cut])
+        })
+        .unwrap_or(&file_name);
+    let prefix = if report.dry_run {
+        "试导入结果"
+    } else {
+        "导入结果"
+    };
     let counts = Counts {
         total: results.len() as i64,
         inserted: inserted as i64,
@@ -303,7 +416,7 @@ async fn store_outcome(
     store_result(
         ctx,
         task,
-        &format!("导入结果-{stem}.xlsx"),
+        &format!("{prefix}-{stem}.xlsx"),
         workbook,
         counts,
     )
@@ -395,11 +508,7 @@ pub async fn store_result(
 /// Deletes the task's upload (it holds full ID numbers in clear once decrypted); the
 /// task runner calls this when the task reaches a final state.
 pub async fn delete_upload(ctx: &JobContext, task: &task::Model) -> Result<(), TaskError> {
-    let params: Option<ImportParams> = task
-        .params
-        .as_deref()
-        .and_then(|p| serde_json::from_str(p).ok());
-    if let Some(params) = params {
+    if let Some(params) = ImportParams::of(task) {
         stored_file::Entity::delete_many()
             .filter(stored_file::Column::Id.eq(params.file_id))
             .filter(stored_file::Column::OrgId.eq(task.org_id))

@@ -1,11 +1,17 @@
-//! Reads an uploaded workbook into rows: refuses what is not a roster (not an xlsx, a zip
-//! bomb, no template headers, no rows, too many rows) and tolerates what real files
-//! contain (extra sheets, blank and formatted-but-empty rows, numbers typed as numbers,
+//! Reads an uploaded roster into rows: an .xlsx (streamed), an .xls (Excel 97–2003) or a
+//! .csv (UTF-8 with or without BOM, GBK/GB18030 as Excel writes it on Chinese Windows,
+//! UTF-16 as its "Unicode text"), told apart by their content, not their name. Refuses
+//! what is not a roster (another kind of file, a zip bomb, no header, no rows, too many
+//! rows) and tolerates what real files contain (extra sheets, a title above the header,
+//! headers by other names, blank and formatted-but-empty rows, numbers typed as numbers,
 //! dates as serial numbers, stray spaces, full-width characters).
 
+use std::borrow::Cow;
 use std::io::{Cursor, Read, Seek};
 
-use calamine::{Data, DataRef, DataType, Reader, Xlsx, XlsxCellReader, open_workbook_from_rs};
+use calamine::{
+    Data, DataRef, DataType, Range, Reader, Xls, Xlsx, XlsxCellReader, open_workbook_from_rs,
+};
 use chrono::NaiveDate;
 use entity::enums::MemberStatus;
 use entity::roster::{FieldError, MemberDraft};
@@ -17,12 +23,65 @@ use super::columns::{self, COLUMNS};
 #[error("{0}")]
 pub struct FileRefused(pub String);
 
+/// What a file that is not a roster is told.
+pub const ACCEPTED: &str = "请上传 .xlsx、.xls 或 .csv 文件（可先下载模板填写）";
+
 /// Limits that protect the worker.
 #[derive(Clone, Copy, Debug)]
 pub struct Limits {
     pub max_rows: usize,
     /// Total uncompressed size of the archive's parts.
     pub max_uncompressed_bytes: u64,
+}
+
+/// The kinds of file the import reads, as their content says.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FileKind {
+    /// Excel 2007+ (a zip archive).
+    Xlsx,
+    /// Excel 97–2003 (an OLE2 compound file).
+    Xls,
+    /// Text with comma- (or tab-) separated values.
+    Csv,
+}
+
+const OLE2_MAGIC: &[u8] = b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1";
+
+/// What kind of roster file this is, or the refusal naming what is accepted.
+pub fn detect(bytes: &[u8]) -> Result<FileKind, FileRefused> {
+    if bytes.starts_with(b"PK\x03\x04") {
+        Ok(FileKind::Xlsx)
+    } else if bytes.starts_with(OLE2_MAGIC) {
+        Ok(FileKind::Xls)
+    } else if !bytes.starts_with(b"%PDF") && decode_text(bytes).is_some() {
+        Ok(FileKind::Csv)
+    } else {
+        Err(FileRefused(format!("无法识别的文件格式，{ACCEPTED}")))
+    }
+}
+
+/// The text of a CSV file: by its byte-order mark (UTF-8, UTF-16), else UTF-8 when it
+/// is valid UTF-8, else the encoding `chardetng` guesses (GBK is read as GB18030, its
+/// superset). `None` when it does not decode cleanly or holds control characters no
+/// text file has (a binary file).
+fn decode_text(bytes: &[u8]) -> Option<Cow<'_, str>> {
+    let text = if let Some((encoding, bom)) = encoding_rs::Encoding::for_bom(bytes) {
+        encoding.decode_without_bom_handling_and_without_replacement(&bytes[bom..])?
+    } else if let Ok(text) = std::str::from_utf8(bytes) {
+        Cow::Borrowed(text)
+    } else {
+        let mut detector = chardetng::EncodingDetector::new();
+        detector.feed(bytes, true);
+        let mut encoding = detector.guess(None, false);
+        if encoding == encoding_rs::GBK {
+            encoding = encoding_rs::GB18030;
+        }
+        encoding.decode_without_bom_handling_and_without_replacement(bytes)?
+    };
+    let binary = text
+        .chars()
+        .any(|c| c.is_control() && !matches!(c, '\t' | '\r' | '\n' | '\u{c}'));
+    (!binary).then_some(text)
 }
 
 /// One data row as read, before the roster rules.
@@ -33,7 +92,9 @@ pub struct ParsedRow {
     pub draft: MemberDraft,
     pub unit_name: Option<String>,
     pub status: MemberStatus,
-    /// Problems found while reading cells (bad date, bad yes/no, bad status).
+    /// Problems found while reading cells (bad date, bad yes/no, bad status, digits
+    /// lost to a number format). A field with one here gets no other error from the
+    /// roster rules (they would only send the clerk after the wrong problem).
     pub errors: Vec<FieldError>,
 }
 
@@ -55,112 +116,316 @@ impl ParsedRow {
     }
 }
 
-/// What a read found: the rows, or why the file is refused, and how many sheet rows
+/// A roster as read: its rows, and how its columns were understood.
+#[derive(Debug)]
+pub struct Roster {
+    pub kind: FileKind,
+    pub rows: Vec<ParsedRow>,
+    /// Every header cell of the file, in order, with the field it was read as (`None`:
+    /// ignored).
+    pub columns: Vec<(String, Option<&'static str>)>,
+    /// Whether the file has a 所在单位 column (without one, every row takes the unit
+    /// chosen on upload).
+    pub has_unit_column: bool,
+}
+
+/// What a read found: the roster, or why the file is refused, and how many sheet rows
 /// past the header were taken from the stream (reading stops at the first row past the
 /// limit, so this never exceeds `max_rows + 1` plus the blank rows skipped).
 #[derive(Debug)]
 pub struct ReadOutcome {
-    pub rows: Result<Vec<ParsedRow>, FileRefused>,
+    pub roster: Result<Roster, FileRefused>,
     pub data_rows_read: usize,
 }
 
-/// Reads the roster rows; the header row must hold every template column (in any order).
+/// Reads the roster rows; the header row must name the required columns (in any order).
 pub fn read(bytes: &[u8], limits: Limits) -> Result<Vec<ParsedRow>, FileRefused> {
-    read_counted(bytes, limits).rows
+    read_roster(bytes, limits).map(|r| r.rows)
 }
 
-/// `read`, also telling how far into the sheet it went.
+/// Reads the roster with how its columns were understood.
+pub fn read_roster(bytes: &[u8], limits: Limits) -> Result<Roster, FileRefused> {
+    read_counted(bytes, limits).roster
+}
+
+/// `read_roster`, also telling how far into the sheet it went.
 pub fn read_counted(bytes: &[u8], limits: Limits) -> ReadOutcome {
     let mut data_rows_read = 0;
-    let rows = read_rows(bytes, limits, &mut data_rows_read);
+    let roster = read_any(bytes, limits, &mut data_rows_read);
     ReadOutcome {
-        rows,
+        roster,
         data_rows_read,
     }
 }
 
-fn read_rows(
+/// A sheet's rows with a value, in order, as (row index, cells by column).
+trait RowSource {
+    fn next_row(&mut self) -> Result<Option<(u32, Vec<Data>)>, FileRefused>;
+}
+
+fn damaged(kind: FileKind) -> FileRefused {
+    FileRefused(match kind {
+        FileKind::Xlsx => "无法读取Excel文件，文件可能已损坏或不是.xlsx格式".into(),
+        FileKind::Xls => format!(
+            "无法读取Excel 97-2003（.xls）文件，文件可能已损坏、加密或不是Excel文件；{ACCEPTED}"
+        ),
+        FileKind::Csv => "无法读取CSV文件，文件可能已损坏".into(),
+    })
+}
+
+fn read_any(
     bytes: &[u8],
     limits: Limits,
     data_rows_read: &mut usize,
-) -> Result<Vec<ParsedRow>, FileRefused> {
-    if !bytes.starts_with(b"PK\x03\x04") {
-        return Err(FileRefused(
-            "文件不是Excel（.xlsx）格式，请使用下载的模板填写后上传".into(),
-        ));
-    }
-    check_archive(bytes, limits)?;
-    let mut workbook: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes))
-        .map_err(|_| FileRefused("无法读取Excel文件，文件可能已损坏或不是.xlsx格式".into()))?;
-    let mut best_missing: Option<Vec<&str>> = None;
-    for name in workbook.sheet_names() {
-        let Ok(mut cells) = workbook.worksheet_cells_reader(&name) else {
-            continue;
-        };
-        let mut sheet = SheetRows::default();
-        // The header is within the first rows (some files put a title above it).
-        let header = loop {
-            match sheet.next_row(&mut cells) {
-                Ok(Some((row, values))) if row < sheet.first_row.unwrap_or(row) + 5 => {
-                    match header_map(&values) {
-                        Some(Ok(map)) => break Some(map),
-                        Some(Err(missing))
-                            if best_missing
-                                .as_ref()
-                                .is_none_or(|b| missing.len() < b.len()) =>
-                        {
-                            best_missing = Some(missing);
-                        }
-                        _ => {}
-                    }
+) -> Result<Roster, FileRefused> {
+    let kind = detect(bytes)?;
+    let mut search = HeaderSearch::default();
+    match kind {
+        FileKind::Xlsx => {
+            check_archive(bytes, limits)?;
+            let mut workbook: Xlsx<_> =
+                open_workbook_from_rs(Cursor::new(bytes)).map_err(|_| damaged(kind))?;
+            for name in workbook.sheet_names() {
+                let Ok(cells) = workbook.worksheet_cells_reader(&name) else {
+                    continue;
+                };
+                let mut source = XlsxRows {
+                    sheet: SheetRows::default(),
+                    cells,
+                };
+                if let Some(roster) =
+                    read_sheet(kind, &mut source, limits, data_rows_read, &mut search)?
+                {
+                    return Ok(roster);
                 }
-                // Past the first rows, the end, or unreadable: not this sheet.
-                _ => break None,
             }
-        };
-        let Some(map) = header else {
-            continue;
-        };
-        // Rows are parsed as they come, and reading stops at the first one too many.
-        let mut rows = Vec::new();
-        let mut kept_bytes = 0usize;
-        while let Some((row, values)) = sheet
-            .next_row(&mut cells)
-            .map_err(|_| FileRefused("无法读取Excel文件，文件可能已损坏或不是.xlsx格式".into()))?
-        {
-            *data_rows_read += 1;
-            if values.iter().all(is_blank) {
-                continue;
-            }
-            if rows.len() >= limits.max_rows {
-                return Err(FileRefused(format!(
-                    "数据行数超过上限{}行，请分成多个文件导入",
-                    limits.max_rows
-                )));
-            }
-            let parsed = parse_row(row + 1, &values, &map);
-            kept_bytes += parsed.text_bytes();
-            if kept_bytes > MAX_KEPT_TEXT_BYTES {
-                return Err(FileRefused(
-                    "文件内容过大（单元格文字过多），请检查文件或分成多个文件导入".into(),
-                ));
-            }
-            rows.push(parsed);
         }
-        if rows.is_empty() {
+        FileKind::Xls => {
+            // An .xls is at most 65,536 rows a sheet, and no larger than the upload
+            // limit: it is read a sheet at a time (it is no archive, so no bomb check).
+            let mut workbook: Xls<_> =
+                open_workbook_from_rs(Cursor::new(bytes)).map_err(|_| damaged(kind))?;
+            for name in workbook.sheet_names() {
+                let Ok(range) = workbook.worksheet_range(&name) else {
+                    continue;
+                };
+                let mut source = RangeRows::new(range);
+                if let Some(roster) =
+                    read_sheet(kind, &mut source, limits, data_rows_read, &mut search)?
+                {
+                    return Ok(roster);
+                }
+            }
+        }
+        FileKind::Csv => {
+            let text = decode_text(bytes).ok_or_else(|| damaged(kind))?;
+            let mut source = CsvRows::new(&text);
+            if let Some(roster) =
+                read_sheet(kind, &mut source, limits, data_rows_read, &mut search)?
+            {
+                return Ok(roster);
+            }
+        }
+    }
+    Err(search.refusal())
+}
+
+/// The best header candidate seen across sheets, for the refusal when none fits.
+#[derive(Default)]
+struct HeaderSearch {
+    best_missing: Option<Vec<usize>>,
+}
+
+impl HeaderSearch {
+    fn refusal(self) -> FileRefused {
+        FileRefused(match self.best_missing {
+            Some(missing) => format!(
+                "模板不正确：缺少列 {}，请使用下载的模板",
+                missing
+                    .iter()
+                    .map(|&k| {
+                        let c = &COLUMNS[k];
+                        if c.synonyms.is_empty() {
+                            c.header.to_owned()
+                        } else {
+                            format!("{}（也可写作{}）", c.header, c.synonyms.join("、"))
+                        }
+                    })
+                    .collect::<Vec<_>>()
+                    .join("、")
+            ),
+            None => "模板不正确：未找到表头（姓名、证件号码……），请使用下载的模板".into(),
+        })
+    }
+}
+
+/// Reads one sheet: `None` when it has no roster header in its first rows.
+fn read_sheet(
+    kind: FileKind,
+    sheet: &mut dyn RowSource,
+    limits: Limits,
+    data_rows_read: &mut usize,
+    search: &mut HeaderSearch,
+) -> Result<Option<Roster>, FileRefused> {
+    // The header is within the first rows (some files put a title above it).
+    let mut first_row = None;
+    let header = loop {
+        match sheet.next_row() {
+            Ok(Some((row, values))) if row < *first_row.get_or_insert(row) + 5 => {
+                match header_map(&values) {
+                    Some(Ok(header)) => break Some(header),
+                    Some(Err(missing))
+                        if search
+                            .best_missing
+                            .as_ref()
+                            .is_none_or(|b| missing.len() < b.len()) =>
+                    {
+                        search.best_missing = Some(missing);
+                    }
+                    _ => {}
+                }
+            }
+            // Past the first rows, the end, or unreadable: not this sheet.
+            _ => break None,
+        }
+    };
+    let Some(Header { map, columns }) = header else {
+        return Ok(None);
+    };
+    // Rows are parsed as they come, and reading stops at the first one too many.
+    let mut rows = Vec::new();
+    let mut kept_bytes = 0usize;
+    while let Some((row, values)) = sheet.next_row()? {
+        *data_rows_read += 1;
+        if values.iter().all(is_blank) {
+            continue;
+        }
+        if rows.len() >= limits.max_rows {
+            return Err(FileRefused(format!(
+                "数据行数超过上限{}行，请分成多个文件导入",
+                limits.max_rows
+            )));
+        }
+        let parsed = parse_row(row + 1, &values, &map);
+        kept_bytes += parsed.text_bytes();
+        if kept_bytes > MAX_KEPT_TEXT_BYTES {
             return Err(FileRefused(
-                "文件中没有会员数据（表头下方没有填写任何行）".into(),
+                "文件内容过大（单元格文字过多），请检查文件或分成多个文件导入".into(),
             ));
         }
-        return Ok(rows);
+        rows.push(parsed);
     }
-    Err(FileRefused(match best_missing {
-        Some(missing) => format!(
-            "模板不正确：缺少列 {}，请使用下载的模板",
-            missing.join("、")
-        ),
-        None => "模板不正确：未找到表头（姓名、手机号码、证件号码……），请使用下载的模板".into(),
+    if rows.is_empty() {
+        return Err(FileRefused(
+            "文件中没有会员数据（表头下方没有填写任何行）".into(),
+        ));
+    }
+    Ok(Some(Roster {
+        kind,
+        rows,
+        columns,
+        has_unit_column: map[columns::UNIT].is_some(),
     }))
+}
+
+struct XlsxRows<'a, RS: Read + Seek> {
+    sheet: SheetRows,
+    cells: XlsxCellReader<'a, RS>,
+}
+
+impl<RS: Read + Seek> RowSource for XlsxRows<'_, RS> {
+    fn next_row(&mut self) -> Result<Option<(u32, Vec<Data>)>, FileRefused> {
+        self.sheet
+            .next_row(&mut self.cells)
+            .map_err(|_| damaged(FileKind::Xlsx))
+    }
+}
+
+/// The rows of a sheet read whole (.xls).
+struct RangeRows {
+    range: Range<Data>,
+    next: usize,
+}
+
+impl RangeRows {
+    fn new(range: Range<Data>) -> Self {
+        Self { range, next: 0 }
+    }
+}
+
+impl RowSource for RangeRows {
+    fn next_row(&mut self) -> Result<Option<(u32, Vec<Data>)>, FileRefused> {
+        let first = self.range.start().map_or(0, |(row, _)| row);
+        let (height, width) = (self.range.height(), self.range.width().min(MAX_COLUMNS));
+        while self.next < height {
+            let r = self.next;
+            self.next += 1;
+            let values: Vec<Data> = (0..width)
+                .map(|c| match self.range.get((r, c)) {
+                    Some(Data::String(s)) => Data::String(cut(s)),
+                    Some(other) => other.clone(),
+                    None => Data::Empty,
+                })
+                .collect();
+            if values.iter().all(|c| *c == Data::Empty) {
+                continue;
+            }
+            return Ok(Some((first + r as u32, values)));
+        }
+        Ok(None)
+    }
+}
+
+/// The records of a CSV text (the separator is a tab when the first line has more tabs
+/// than commas, as Excel's "Unicode text" has).
+struct CsvRows<'a> {
+    records: csv::StringRecordsIntoIter<&'a [u8]>,
+    next: u32,
+}
+
+impl<'a> CsvRows<'a> {
+    fn new(text: &'a str) -> Self {
+        let first_line = text.lines().next().unwrap_or_default();
+        let tabs = first_line.matches('\t').count();
+        let delimiter = if tabs > first_line.matches(',').count() {
+            b'\t'
+        } else {
+            b','
+        };
+        let records = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .delimiter(delimiter)
+            .from_reader(text.as_bytes())
+            .into_records();
+        Self { records, next: 0 }
+    }
+}
+
+impl RowSource for CsvRows<'_> {
+    fn next_row(&mut self) -> Result<Option<(u32, Vec<Data>)>, FileRefused> {
+        for record in self.records.by_ref() {
+            let record = record.map_err(|_| damaged(FileKind::Csv))?;
+            let row = self.next;
+            self.next += 1;
+            if record.iter().all(|f| f.trim().is_empty()) {
+                continue;
+            }
+            let values = record
+                .iter()
+                .take(MAX_COLUMNS)
+                .map(|f| {
+                    if f.is_empty() {
+                        Data::Empty
+                    } else {
+                        Data::String(cut(f))
+                    }
+                })
+                .collect();
+            return Ok(Some((row, values)));
+        }
+        Ok(None)
+    }
 }
 
 /// Columns past this are ignored: the template has 11, and a stray cell far to the
@@ -171,8 +436,6 @@ const MAX_COLUMNS: usize = 64;
 /// value are skipped as a whole-sheet read skips them).
 #[derive(Default)]
 struct SheetRows {
-    /// The first row that holds a value (where a whole-sheet range would start).
-    first_row: Option<u32>,
     /// A cell already read that belongs to the next row.
     pending: Option<(u32, usize, Data)>,
     done: bool,
@@ -199,7 +462,6 @@ impl SheetRows {
             }
             let (row, col) = cell.get_position();
             let col = col as usize;
-            self.first_row.get_or_insert(row);
             match current.take() {
                 None => current = Some((row, place(Vec::new(), col, value))),
                 Some((r, values)) if r == row => current = Some((r, place(values, col, value))),
@@ -218,12 +480,16 @@ impl SheetRows {
 /// cell a copy of one huge shared string.
 const MAX_CELL_CHARS: usize = 1000;
 
-/// A cell's value, owned, with text cut at `MAX_CELL_CHARS` + 1 characters.
-fn owned(value: &DataRef<'_>) -> Data {
-    let cut = |s: &str| match s.char_indices().nth(MAX_CELL_CHARS + 1) {
+/// Text cut at `MAX_CELL_CHARS` + 1 characters.
+fn cut(s: &str) -> String {
+    match s.char_indices().nth(MAX_CELL_CHARS + 1) {
         Some((end, _)) => s[..end].to_owned(),
         None => s.to_owned(),
-    };
+    }
+}
+
+/// A cell's value, owned, with text cut at `MAX_CELL_CHARS` + 1 characters.
+fn owned(value: &DataRef<'_>) -> Data {
     match value {
         DataRef::SharedString(s) => Data::String(cut(s)),
         DataRef::String(s) => Data::String(cut(s)),
@@ -242,23 +508,44 @@ fn place(mut values: Vec<Data>, col: usize, value: Data) -> Vec<Data> {
     values
 }
 
-/// For a row that names the 姓名 column: its column map, or the template columns it
-/// lacks. `None` for any other row.
-fn header_map(cells: &[Data]) -> Option<Result<ColumnMap, Vec<&'static str>>> {
-    let headers: Vec<String> = cells.iter().map(|c| clean(&cell_text(c))).collect();
-    if !headers.iter().any(|h| h == COLUMNS[columns::NAME].header) {
+/// A header row understood: the column of each field (if the file has it), and every
+/// header cell with the field it was read as.
+struct Header {
+    map: ColumnMap,
+    columns: Vec<(String, Option<&'static str>)>,
+}
+
+/// For a row that names the 姓名 column (by any of its names): the header, or the
+/// required columns it lacks (as indexes into `COLUMNS`). `None` for any other row.
+fn header_map(cells: &[Data]) -> Option<Result<Header, Vec<usize>>> {
+    let fields: Vec<Option<usize>> = cells
+        .iter()
+        .map(|c| columns::field_of(&columns::normalize_header(&cell_text(c))))
+        .collect();
+    if !fields.contains(&Some(columns::NAME)) {
         return None;
     }
-    let mut map = [0usize; COLUMNS.len()];
-    let mut missing = Vec::new();
-    for (k, col) in COLUMNS.iter().enumerate() {
-        match headers.iter().position(|h| h == col.header) {
-            Some(p) => map[k] = p,
-            None => missing.push(col.header),
+    let mut map: ColumnMap = [None; COLUMNS.len()];
+    let mut columns = Vec::new();
+    for (p, (cell, field)) in cells.iter().zip(&fields).enumerate() {
+        let header = clean(&cell_text(cell));
+        // The first column of a field is read; a second one of the same field is not.
+        let used = match field {
+            Some(k) if map[*k].is_none() => {
+                map[*k] = Some(p);
+                Some(COLUMNS[*k].header)
+            }
+            _ => None,
+        };
+        if !header.is_empty() {
+            columns.push((header, used));
         }
     }
+    let missing: Vec<usize> = (0..COLUMNS.len())
+        .filter(|&k| COLUMNS[k].required && map[k].is_none())
+        .collect();
     Some(if missing.is_empty() {
-        Ok(map)
+        Ok(Header { map, columns })
     } else {
         Err(missing)
     })
@@ -330,8 +617,8 @@ fn declared_unique_count(head: &[u8]) -> Option<u64> {
     Some(digits.parse().unwrap_or(u64::MAX))
 }
 
-/// Column index of each template column in this sheet.
-type ColumnMap = [usize; COLUMNS.len()];
+/// Column index of each template column in this sheet (`None`: the file lacks it).
+type ColumnMap = [Option<usize>; COLUMNS.len()];
 
 fn is_blank(cell: &Data) -> bool {
     match cell {
@@ -365,7 +652,7 @@ fn cell_text(cell: &Data) -> String {
 }
 
 fn cell<'a>(cells: &'a [Data], map: &ColumnMap, col: usize) -> &'a Data {
-    cells.get(map[col]).unwrap_or(&Data::Empty)
+    map[col].and_then(|p| cells.get(p)).unwrap_or(&Data::Empty)
 }
 
 fn text(cells: &[Data], map: &ColumnMap, col: usize) -> String {
@@ -411,13 +698,26 @@ fn parse_row(row_no: u32, cells: &[Data], map: &ColumnMap) -> ParsedRow {
             MemberStatus::Active
         })
     };
+    // Digits Excel dropped: an 18-digit number keeps only 15 significant digits, and a
+    // number shown in scientific notation (then saved as CSV) keeps fewer still.
+    let id_cell = cell(cells, map, columns::ID_NUMBER);
+    let id_as_number = matches!(id_cell, Data::Float(f) if f.abs() >= 1e15)
+        || matches!(id_cell, Data::Int(i) if i.unsigned_abs() >= 1_000_000_000_000_000);
+    let id_number = text(cells, map, columns::ID_NUMBER);
+    if id_as_number || scientific(&id_number) {
+        errors.push(FieldError::new("证件号码", LOST_ID_DIGITS));
+    }
+    let phone = text(cells, map, columns::PHONE);
+    if scientific(&phone) {
+        errors.push(FieldError::new("手机号码", LOST_PHONE_DIGITS));
+    }
     ParsedRow {
         row_no,
         draft: MemberDraft {
             name: text(cells, map, columns::NAME),
-            phone: text(cells, map, columns::PHONE),
+            phone,
             id_type: text(cells, map, columns::ID_TYPE),
-            id_number: text(cells, map, columns::ID_NUMBER),
+            id_number,
             gender: text(cells, map, columns::GENDER),
             migrant_worker,
             position: optional(cells, map, columns::POSITION),
@@ -428,6 +728,24 @@ fn parse_row(row_no: u32, cells: &[Data], map: &ColumnMap) -> ParsedRow {
         status,
         errors,
     }
+}
+
+pub const LOST_ID_DIGITS: &str =
+    "证件号码被 Excel 存成了数字，后几位已丢失：请把该列设为文本后重新填写";
+pub const LOST_PHONE_DIGITS: &str =
+    "手机号码被 Excel 存成了科学计数法的数字，后几位已丢失：请把该列设为文本后重新填写";
+
+/// Whether a value is a number in scientific notation (`3.70203E+17`), as Excel shows
+/// a long number and writes it to CSV.
+fn scientific(s: &str) -> bool {
+    let Some((mantissa, exponent)) = s.trim().split_once(['E', 'e']) else {
+        return false;
+    };
+    let exponent = exponent.strip_prefix('+').unwrap_or(exponent);
+    mantissa.starts_with(|c: char| c.is_ascii_digit())
+        && mantissa.chars().all(|c| c.is_ascii_digit() || c == '.')
+        && !exponent.is_empty()
+        && exponent.chars().all(|c| c.is_ascii_digit())
 }
 
 /// A date cell, a serial number (a date typed without a date format), or text in the
@@ -524,7 +842,7 @@ mod tests {
         };
         let outcome = read_counted(&roster(1050), limits);
         assert_eq!(
-            outcome.rows.expect_err("too many rows"),
+            outcome.roster.expect_err("too many rows"),
             FileRefused("数据行数超过上限50行，请分成多个文件导入".into())
         );
         assert!(
@@ -533,7 +851,7 @@ mod tests {
             outcome.data_rows_read
         );
         let within = read_counted(&roster(50), limits);
-        let rows = within.rows.expect("50 rows");
+        let rows = within.roster.expect("50 rows").rows;
         assert_eq!(rows.len(), 50);
         assert_eq!(rows[0].row_no, 2);
         assert_eq!(rows[49].draft.name, "会员50");
@@ -605,5 +923,45 @@ mod tests {
         };
         assert!(read(b"name,phone\n", limits).is_err());
         assert!(read(b"PK\x03\x04garbage", limits).is_err());
+        assert!(read(b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1garbage", limits).is_err());
+        assert_eq!(
+            detect(b"%PDF-1.4\n"),
+            Err(FileRefused(format!("无法识别的文件格式，{ACCEPTED}")))
+        );
+        assert!(detect(&[0u8, 159, 146, 150]).is_err());
+    }
+
+    #[test]
+    fn numbers_excel_shortened_are_told_apart() {
+        for s in ["3.70203E+17", "1.38E+10", "3E17", "1.2e5"] {
+            assert!(scientific(s), "{s}");
+        }
+        for s in [
+            "13800000000",
+            "E+17",
+            "3.7E",
+            "11010519491231002X",
+            "1.3E+1x",
+        ] {
+            assert!(!scientific(s), "{s}");
+        }
+    }
+
+    #[test]
+    fn csv_text_in_the_encodings_excel_writes() {
+        let text = "姓名,证件号码\r\n张三,11010519491231002X\r\n";
+        let (gbk, _, _) = encoding_rs::GBK.encode(text);
+        let (utf16, _, _) = encoding_rs::UTF_16LE.encode(text);
+        let mut utf16_bom = vec![0xFF, 0xFE];
+        // encoding_rs encodes UTF-16 as UTF-8 (the standard's rule); build it by hand.
+        assert_eq!(utf16.as_ref(), text.as_bytes());
+        for unit in text.encode_utf16() {
+            utf16_bom.extend(unit.to_le_bytes());
+        }
+        let utf8_bom = [b"\xEF\xBB\xBF".as_slice(), text.as_bytes()].concat();
+        for bytes in [text.as_bytes(), &utf8_bom, &gbk, &utf16_bom] {
+            assert_eq!(detect(bytes), Ok(FileKind::Csv));
+            assert_eq!(decode_text(bytes).as_deref(), Some(text));
+        }
     }
 }

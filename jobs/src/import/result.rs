@@ -20,6 +20,15 @@ impl RowOutcome {
             Self::Failed => "失败",
         }
     }
+
+    /// What a dry run says: what a real import would do.
+    pub fn dry_run_label(self) -> &'static str {
+        match self {
+            Self::Inserted => "将新增",
+            Self::Updated => "将更新",
+            Self::Failed => "失败",
+        }
+    }
 }
 
 /// One line of the result sheet.
@@ -40,6 +49,12 @@ pub struct Summary<'a> {
     pub inserted: usize,
     pub updated: usize,
     pub failed: usize,
+    /// 试导入: nothing was written.
+    pub dry_run: bool,
+    /// Every header cell of the file with the field it was read as (`None`: ignored).
+    pub columns: &'a [(String, Option<&'static str>)],
+    /// Whether a unit was chosen on upload for rows without one.
+    pub default_unit: bool,
 }
 
 pub fn write(rows: &[RowResult], summary: &Summary<'_>) -> Result<Vec<u8>, XlsxError> {
@@ -50,7 +65,21 @@ pub fn write(rows: &[RowResult], summary: &Summary<'_>) -> Result<Vec<u8>, XlsxE
     let sheet = workbook.add_worksheet().set_name("汇总")?;
     sheet.set_column_width(0, 16)?;
     sheet.set_column_width(1, 60)?;
-    let verdict = if summary.failed == 0 {
+    let verdict = if summary.dry_run {
+        format!(
+            "试导入只检查，未修改会员名册。正式导入时将新增{}行、更新{}行{}",
+            summary.inserted,
+            summary.updated,
+            if summary.failed == 0 {
+                "，没有问题行".to_owned()
+            } else {
+                format!(
+                    "；有{}行有问题、不会导入，请按“导入结果”表中的原因修改后再导入",
+                    summary.failed
+                )
+            }
+        )
+    } else if summary.failed == 0 {
         "全部导入成功".to_owned()
     } else {
         format!(
@@ -59,7 +88,13 @@ pub fn write(rows: &[RowResult], summary: &Summary<'_>) -> Result<Vec<u8>, XlsxE
             summary.inserted + summary.updated
         )
     };
-    let lines: [(&str, String); 7] = [
+    let mode = if summary.dry_run {
+        "试导入（只检查，未修改会员名册）"
+    } else {
+        "导入"
+    };
+    let lines: [(&str, String); 8] = [
+        ("导入方式", mode.to_owned()),
         ("文件名", summary.file_name.to_owned()),
         ("完成时间", summary.finished_at.clone()),
         ("数据行数", summary.total.to_string()),
@@ -71,6 +106,35 @@ pub fn write(rows: &[RowResult], summary: &Summary<'_>) -> Result<Vec<u8>, XlsxE
     for (i, (k, v)) in lines.iter().enumerate() {
         sheet.write_string_with_format(i as u32, 0, *k, &bold)?;
         sheet.write_string(i as u32, 1, v)?;
+    }
+    // How the file's columns were read.
+    let mut row = lines.len() as u32 + 1;
+    sheet.write_string_with_format(row, 0, "文件中的列", &bold)?;
+    sheet.write_string_with_format(row, 1, "读作", &bold)?;
+    for (header, field) in summary.columns {
+        row += 1;
+        sheet.write_string(row, 0, header)?;
+        match field {
+            Some(field) => sheet.write_string(row, 1, *field)?,
+            None => sheet.write_string_with_format(row, 1, "未使用（忽略）", &red)?,
+        };
+    }
+    for column in &super::columns::COLUMNS {
+        if summary
+            .columns
+            .iter()
+            .any(|(_, f)| *f == Some(column.header))
+        {
+            continue;
+        }
+        row += 1;
+        let note = match column.header {
+            "所在单位" if summary.default_unit => "文件中没有此列：使用上传时选择的默认单位",
+            "所在单位" => "文件中没有此列，上传时也未选择默认单位：各行失败",
+            _ => "文件中没有此列：使用默认值",
+        };
+        sheet.write_string(row, 0, format!("（{}）", column.header))?;
+        sheet.write_string(row, 1, note)?;
     }
 
     let sheet = workbook
@@ -96,10 +160,15 @@ pub fn write(rows: &[RowResult], summary: &Summary<'_>) -> Result<Vec<u8>, XlsxE
         sheet.write_string(row, 1, &r.name)?;
         sheet.write_string(row, 2, &r.id_number_masked)?;
         sheet.write_string(row, 3, &r.phone_masked)?;
-        if r.outcome == RowOutcome::Failed {
-            sheet.write_string_with_format(row, 4, r.outcome.label(), &red)?;
+        let label = if summary.dry_run {
+            r.outcome.dry_run_label()
         } else {
-            sheet.write_string(row, 4, r.outcome.label())?;
+            r.outcome.label()
+        };
+        if r.outcome == RowOutcome::Failed {
+            sheet.write_string_with_format(row, 4, label, &red)?;
+        } else {
+            sheet.write_string(row, 4, label)?;
         }
         if !r.reasons.is_empty() {
             sheet.write_string(row, 5, r.reasons.join("；"))?;

@@ -2,7 +2,7 @@
 //! changed, leave the identical alone, and refuse people active in another union
 //! (without naming it: the admin asks for them with a transfer request).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use entity::enums::{MemberEventKind, MemberStatus};
 use entity::roster::ACTIVE_ELSEWHERE;
@@ -10,12 +10,12 @@ use entity::{member, member_event, task};
 use sea_orm::sea_query::{Expr, OnConflict, sea_value_to_json_value};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseTransaction, DbErr,
-    EntityTrait, IdenStatic, IntoActiveModel, Iterable, QueryFilter, Set, SqlErr, Statement,
-    TransactionTrait, Value,
+    EntityTrait, IdenStatic, IntoActiveModel, Iterable, QueryFilter, QuerySelect, Set, SqlErr,
+    Statement, TransactionTrait, Value,
 };
 
 use super::ReadyRow;
-use super::result::RowOutcome;
+use super::result::{RowOutcome, RowResult};
 use crate::workers::JobContext;
 
 /// Per row (by index into the file's rows): its outcome or why it failed.
@@ -56,6 +56,47 @@ impl Existing {
                 .collect(),
         )
     }
+}
+
+/// A dry run (试导入): what writing the ready rows would do, recorded in `results`;
+/// nothing is written. It reads what a real run reads (the union's records, once) and
+/// looks the new people up among other unions' active members, a thousand at a time.
+pub(crate) async fn foresee(
+    ctx: &JobContext,
+    task: &task::Model,
+    ready: &[ReadyRow],
+    results: &mut [RowResult],
+) -> Result<(), DbErr> {
+    let existing = Existing::load(ctx, task.org_id).await?;
+    let new: Vec<String> = ready
+        .iter()
+        .filter(|r| !existing.0.contains_key(&r.hash))
+        .map(|r| r.hash.clone())
+        .collect();
+    let mut elsewhere: HashSet<String> = HashSet::new();
+    for chunk in new.chunks(1000) {
+        let found: Vec<String> = member::Entity::find()
+            .select_only()
+            .column(member::Column::IdNumberHash)
+            .filter(member::Column::IdNumberHash.is_in(chunk.iter().cloned()))
+            .filter(member::Column::Status.eq(MemberStatus::Active))
+            .filter(member::Column::OrgId.ne(task.org_id))
+            .into_tuple()
+            .all(&ctx.db)
+            .await?;
+        elsewhere.extend(found);
+    }
+    for row in ready {
+        let result = &mut results[row.index];
+        if existing.0.contains_key(&row.hash) {
+            result.outcome = RowOutcome::Updated;
+        } else if elsewhere.contains(&row.hash) {
+            result.reasons.push(ACTIVE_ELSEWHERE.to_owned());
+        } else {
+            result.outcome = RowOutcome::Inserted;
+        }
+    }
+    Ok(())
 }
 
 pub(crate) async fn apply(
@@ -258,7 +299,12 @@ fn fill(active: &mut member::ActiveModel, row: &ReadyRow, today: chrono::NaiveDa
     let m = &row.member;
     active.unit_id = Set(row.unit_id);
     active.name = Set(m.name.clone());
-    active.phone = Set(m.phone.as_str().to_owned());
+    // A row without a phone keeps the record's phone (a new record has none).
+    match &m.phone {
+        Some(phone) => active.phone = Set(phone.as_str().to_owned()),
+        None if active.phone.is_not_set() => active.phone = Set(String::new()),
+        None => {}
+    }
     active.id_type = Set(m.id.kind().as_code().to_owned());
     active.id_number_masked = Set(entity::value::mask_id_number(m.id.as_str()));
     active.gender = Set(m.gender.map(|g| g.as_code().to_owned()));
@@ -282,7 +328,9 @@ fn differs(current: &member::Model, row: &ReadyRow) -> bool {
     let m = &row.member;
     current.unit_id != row.unit_id
         || current.name != m.name
-        || current.phone != m.phone.as_str()
+        || m.phone
+            .as_ref()
+            .is_some_and(|p| current.phone != p.as_str())
         || current.id_type != m.id.kind().as_code()
         || current.gender.as_deref() != m.gender.map(|g| g.as_code())
         || current.birth_date != m.birth_date

@@ -15,5 +15,17 @@ export const listTasks = (query: TaskQuery) => call(client.GET('/api/admin/tasks
 export const getTask = (id: number) => call(client.GET('/api/admin/tasks/{id}', { params: { path: { id } } }))
 export const downloadTaskResult = (id: number) => download(`/api/admin/tasks/${id}/result`, `任务${id}结果.xlsx`)
 export const downloadImportTemplate = () => download('/api/admin/member-imports/template', '工会会员信息采集表.xlsx')
-export const uploadRoster = (file: File, onProgress: (p: number) => void) =>
-  upload<Submitted>('/api/admin/member-imports', file, onProgress)
+export interface ImportOptions {
+  /** 试导入: check and report only, the roster stays unchanged. */
+  dryRun?: boolean
+  /** The unit of rows whose 所在单位 is blank or absent. */
+  defaultUnitId?: number
+}
+
+export function uploadRoster(file: File, onProgress: (p: number) => void, options: ImportOptions = {}) {
+  const query = new URLSearchParams()
+  if (options.dryRun) query.set('dry_run', 'true')
+  if (options.defaultUnitId !== undefined) query.set('default_unit_id', String(options.defaultUnitId))
+  const search = query.toString()
+  return upload<Submitted>(`/api/admin/member-imports${search ? `?${search}` : ''}`, file, onProgress)
+}

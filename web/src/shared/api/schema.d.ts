@@ -5288,12 +5288,20 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Upload a filled template; the import runs in the background (采集任务)
+         * Upload a roster; the import runs in the background (采集任务)
          * @description Answers 202 at once with the task; follow it through `/api/admin/tasks/{id}`.
+         *     Columns are found by header name (or a common synonym, e.g. 身份证号 for 证件号码);
+         *     only 姓名 and 证件号码 are required. With `dry_run=true` (试导入) the task runs
+         *     every check and writes the result workbook without changing the roster.
          */
         post: {
             parameters: {
-                query?: never;
+                query?: {
+                    /** @description 试导入: check and report only, change nothing. */
+                    dry_run?: boolean;
+                    /** @description The unit (of the caller's union) of rows whose 所在单位 is blank or absent. */
+                    default_unit_id?: number;
+                };
                 header?: never;
                 path?: never;
                 cookie?: never;
@@ -5303,7 +5311,8 @@ export interface paths {
                     "multipart/form-data": {
                         /**
                          * Format: binary
-                         * @description The filled-in template (.xlsx).
+                         * @description The roster: the filled-in template or a union's own file, as .xlsx, .xls
+                         *     (Excel 97–2003) or .csv (UTF-8, UTF-8 with BOM, GBK/GB18030); told by content.
                          */
                         file: string;
                     };
@@ -17138,6 +17147,11 @@ export interface components {
             finished_at?: string;
             /** @description Whether `GET /api/admin/tasks/{id}/result` has a workbook. */
             has_result: boolean;
+            /**
+             * @description A member import submitted as 试导入 (checks only; the roster is unchanged, and
+             *     `inserted` / `updated` say what a real import would do).
+             */
+            dry_run: boolean;
         };
         /**
          * @description What a background task does.
