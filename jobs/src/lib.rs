@@ -14,6 +14,7 @@ pub mod keys;
 pub mod loggable;
 pub mod metrics;
 pub mod queue;
+pub mod reminders;
 pub mod settings;
 pub mod settlement;
 pub mod shutdown;

@@ -23,6 +23,8 @@ mod m20261229_000001_create_transfer_requests;
 mod m20261229_000002_tighten_document_masks;
 mod m20261229_000003_drop_preview_reports;
 mod m20261230_000001_redemption_keys;
+mod m20261231_000002_welfare_budget;
+mod m20261231_000003_expiry_reminders;
 
 pub struct Migrator;
 
@@ -46,6 +48,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261229_000002_tighten_document_masks::Migration),
             Box::new(m20261229_000003_drop_preview_reports::Migration),
             Box::new(m20261230_000001_redemption_keys::Migration),
+            Box::new(m20261231_000002_welfare_budget::Migration),
+            Box::new(m20261231_000003_expiry_reminders::Migration),
         ]
     }
 }

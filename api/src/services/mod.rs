@@ -39,3 +39,4 @@ pub mod transfer_requests;
 pub mod units;
 pub mod vouchers;
 pub mod wechat;
+pub mod welfare;
