@@ -232,9 +232,18 @@ async fn submitting_an_activity_whose_prizes_alone_exceed_the_cap_is_refused() {
         union_token,
         district_token,
         union,
-        coupon,
+        merchant,
         ..
     } = rush_in(&app, 10, json!({ "kind": "once" }), Spec::default()).await;
+    let coupon = coupon(
+        &app,
+        &union_token,
+        merchant,
+        10,
+        Duration::hours(-1),
+        Duration::days(30),
+    )
+    .await;
     // The district's cap of 40 元 is below one 50 元 voucher.
     set_cap(&app, &district_token, Some(4_000)).await;
     let activity = crate::claims::activity(
