@@ -1,1 +1,0 @@
-import{_ as e,v as t}from"./index-B9SKwLW6.js";import{n,t as r}from"./transfer-C3zUmxsc.js";var i=n=>e(t.GET(`/api/admin/tasks`,{params:{query:n}})),a=e=>r(`/api/admin/tasks/${e}/result`,`任务${e}结果.xlsx`),o=()=>r(`/api/admin/member-imports/template`,`工会会员信息采集表.xlsx`),s=(e,t)=>n(`/api/admin/member-imports`,e,t);export{s as i,a as n,i as r,o as t};

@@ -1,1 +1,0 @@
-import{C as e,ot as t,st as n}from"./index-B9SKwLW6.js";function r(r,i){let a=n(i),o=t(!1),s=t(null);async function c(){o.value=!0,s.value=null;try{a.value=await r()}catch(t){s.value=e(t)}finally{o.value=!1}}return{value:a,loading:o,error:s,load:c}}export{r as t};

@@ -1,0 +1,1 @@
+import{K as e,P as t,q as n}from"./index-CFGi0gTg.js";function r(r,i=()=>{}){let a=t(()=>r.rows.value.some(e=>e.status===`pending`||e.status===`running`)),o;function s(){clearTimeout(o),o=setTimeout(async()=>{a.value&&await r.load(),s()},2e3)}return n(async()=>{i(),await r.load(),s()}),e(()=>clearTimeout(o)),{working:a}}export{r as t};

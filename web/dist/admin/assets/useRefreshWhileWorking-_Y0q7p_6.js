@@ -1,1 +1,0 @@
-import{G as e,K as t,N as n}from"./index-B9SKwLW6.js";function r(r,i=()=>{}){let a=n(()=>r.rows.value.some(e=>e.status===`pending`||e.status===`running`)),o;function s(){clearTimeout(o),o=setTimeout(async()=>{a.value&&await r.load(),s()},2e3)}return t(async()=>{i(),await r.load(),s()}),e(()=>clearTimeout(o)),{working:a}}export{r as t};
