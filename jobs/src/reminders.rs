@@ -38,7 +38,7 @@ pub struct Reminded {
 /// Whether `now` falls in the quiet hours (21:00–08:00 Beijing time).
 pub fn quiet(now: DateTime<Utc>) -> bool {
     let hour = now.with_timezone(&beijing()).hour();
-    hour >= QUIET_FROM || hour < QUIET_UNTIL
+    !(QUIET_UNTIL..QUIET_FROM).contains(&hour)
 }
 
 #[derive(Debug, FromQueryResult)]

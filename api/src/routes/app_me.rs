@@ -114,6 +114,14 @@ pub struct Preferences {
     pub expiry_reminders: bool,
 }
 
+impl From<&entity::app_account::Model> for Preferences {
+    fn from(a: &entity::app_account::Model) -> Self {
+        Self {
+            expiry_reminders: a.expiry_reminders,
+        }
+    }
+}
+
 /// `PUT /me/preferences`: the settings to change (omitted ones stay).
 #[derive(Object)]
 pub struct PreferencesBody {
@@ -168,6 +176,7 @@ impl From<Profile> for Me {
             _ => None,
         };
         let a = p.account;
+        let preferences = Preferences::from(&a);
         Self {
             id: a.id,
             phone_masked: mask_phone(&a.phone),
@@ -181,9 +190,7 @@ impl From<Profile> for Me {
             certification,
             active_for_claiming,
             card,
-            preferences: Preferences {
-                expiry_reminders: a.expiry_reminders,
-            },
+            preferences,
         }
     }
 }
@@ -252,9 +259,7 @@ impl AppMeApi {
         auth: MemberAuth,
     ) -> ApiResult<Json<Preferences>> {
         let account = app_accounts::account(&state, auth.0.principal_id).await?;
-        Ok(Json(Preferences {
-            expiry_reminders: account.expiry_reminders,
-        }))
+        Ok(Json((&account).into()))
     }
 
     /// Change own settings, e.g. switch expiry reminders (卡券到期提醒) off
@@ -268,9 +273,7 @@ impl AppMeApi {
         let account =
             app_accounts::set_preferences(&state, auth.0.principal_id, body.0.expiry_reminders)
                 .await?;
-        Ok(Json(Preferences {
-            expiry_reminders: account.expiry_reminders,
-        }))
+        Ok(Json((&account).into()))
     }
 
     /// Own certification state and latest application

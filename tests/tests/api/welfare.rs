@@ -8,7 +8,9 @@ use futures::future::join_all;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
-use crate::claims::{Ids, Spec, claim, coupon, direct_members, reissue, rush_in};
+use crate::claims::{
+    Ids, STEPS, Spec, claim, coupon, direct_members, reissue, rush_in, take_through,
+};
 use crate::helpers::{Resp, TestApp};
 
 /// Sets the cap of the caller's organisation; asserts 200.
@@ -26,20 +28,26 @@ async fn set_cap(app: &TestApp, token: &str, cap: Option<i64>) -> Resp {
     r
 }
 
+/// A union's open activity of 100 vouchers of 50 元, `times` claims a day.
+async fn per_day_rush(times: i32) -> (TestApp, Ids) {
+    let app = TestApp::spawn().await;
+    let ids = rush_in(
+        &app,
+        100,
+        json!({ "kind": "per_day", "times": times }),
+        Spec::default(),
+    )
+    .await;
+    (app, ids)
+}
+
 fn codes(results: &[Resp]) -> Vec<&str> {
     results.iter().map(Resp::code).collect()
 }
 
 #[tokio::test]
 async fn a_storm_of_32_claims_of_one_member_under_a_cap_of_two_vouchers_gives_exactly_two() {
-    let app = TestApp::spawn().await;
-    let ids = rush_in(
-        &app,
-        100,
-        json!({ "kind": "per_day", "times": 50 }),
-        Spec::default(),
-    )
-    .await;
+    let (app, ids) = per_day_rush(50).await;
     // The coupon's face value is 50 元: a cap of 100 元 is two vouchers.
     let set = set_cap(&app, &ids.union_token, Some(10_000)).await;
     assert_eq!(set.body["annual_cap_fen"], 10_000);
@@ -97,14 +105,7 @@ async fn a_storm_of_32_claims_of_one_member_under_a_cap_of_two_vouchers_gives_ex
 
 #[tokio::test]
 async fn the_smallest_cap_of_the_chain_applies_and_clearing_it_lets_the_next_one_apply() {
-    let app = TestApp::spawn().await;
-    let ids = rush_in(
-        &app,
-        100,
-        json!({ "kind": "per_day", "times": 10 }),
-        Spec::default(),
-    )
-    .await;
+    let (app, ids) = per_day_rush(10).await;
     set_cap(&app, &ids.union_token, Some(15_000)).await;
     let set = set_cap(&app, &ids.district_token, Some(5_000)).await;
     assert_eq!(set.body["applying_cap_fen"], 5_000);
@@ -171,30 +172,16 @@ async fn the_budget_starts_again_with_the_beijing_calendar_year() {
         .await;
     assert_eq!(created.status, StatusCode::OK, "{:?}", created.body);
     let activity = created.body["id"].as_i64().expect("id");
-    let steps = [
-        (
-            "prizes",
-            &chain.union_token,
-            json!({ "coupon_id": coupon, "quantity": 10 }),
-        ),
-        ("submit", &chain.union_token, json!({})),
-        (
-            "review",
-            &chain.district_token,
-            json!({ "approve": true, "comment": "同意" }),
-        ),
-        ("open", &chain.union_token, json!({})),
-    ];
-    for (action, token, body) in steps {
-        let r = app
-            .post(
-                &format!("/api/admin/activities/{activity}/{action}"),
-                token,
-                body,
-            )
-            .await;
-        assert_eq!(r.status, StatusCode::OK, "{action}: {:?}", r.body);
-    }
+    take_through(
+        &app,
+        &chain.union_token,
+        &chain.district_token,
+        activity,
+        coupon,
+        10,
+        &STEPS,
+    )
+    .await;
     set_cap(&app, &chain.union_token, Some(5_000)).await;
     app.clock.advance(Duration::minutes(2));
     let token = direct_members(&app, &chain.union_token, 1, 1)
