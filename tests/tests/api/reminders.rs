@@ -11,10 +11,7 @@ use crate::helpers::{ADMIN_PASSWORD, TestApp, separate_worker};
 use crate::stubs::SmsGateway;
 
 fn reminders(sms: &SmsGateway) -> Vec<Value> {
-    sms.received()
-        .into_iter()
-        .filter(|b| b["purpose"] == "voucher_expiry")
-        .collect()
+    sms.received_for(jobs::reminders::PURPOSE)
 }
 
 /// The next instant at `hour`:00 Beijing time after `t`.
