@@ -57,7 +57,7 @@ test('the federation creates a grassroots union and sees its admin credentials o
   // The annual welfare budget per member (年度福利经费标准), typed in yuan.
   const budget = page.locator('[data-test=welfare-budget]')
   await expect(budget).toContainText('不设上限')
-  await budget.locator('[data-test=welfare-budget-input] input').fill('800')
+  await budget.locator('input').fill('800')
   await budget.locator('[data-test=welfare-budget-save]').click()
   await expect(budget).toContainText('800.00 元/人/年')
   await page.locator('[data-test=create-org]').click()
