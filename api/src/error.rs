@@ -55,6 +55,7 @@ error_codes! {
     AlreadySettled = "ALREADY_SETTLED",
     BadRequest = "BAD_REQUEST",
     BindTokenInvalid = "BIND_TOKEN_INVALID",
+    BudgetExceeded = "BUDGET_EXCEEDED",
     Busy = "BUSY",
     CertificationNotPending = "CERTIFICATION_NOT_PENDING",
     CertificationPending = "CERTIFICATION_PENDING",

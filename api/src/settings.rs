@@ -29,7 +29,6 @@ pub struct Settings {
     pub wechat_miniprogram_secret: Option<SecretString>,
     pub wechat_app_appid: Option<String>,
     pub wechat_app_secret: Option<SecretString>,
-    pub sms_gateway_url: Option<String>,
     /// Development only: without a gateway, write SMS codes to the log instead of
     /// refusing to send them.
     pub sms_dev_log: bool,
@@ -127,7 +126,6 @@ const ENV_KEYS: &[&str] = &[
     "WECHAT_MINIPROGRAM_SECRET",
     "WECHAT_APP_APPID",
     "WECHAT_APP_SECRET",
-    "SMS_GATEWAY_URL",
     "SMS_DEV_LOG",
     "TRUSTED_PROXIES",
     "SESSION_TTL_HOURS",
@@ -168,14 +166,6 @@ impl Settings {
         shared::embedded(defaults(), data_dir)
             .extract()
             .expect("the built-in defaults are valid")
-    }
-
-    /// The SMS gateway's URL, when one is configured (blank counts as unset).
-    pub fn sms_gateway(&self) -> Option<&str> {
-        self.sms_gateway_url
-            .as_deref()
-            .map(str::trim)
-            .filter(|u| !u.is_empty())
     }
 
     /// Workers run in the api process unless configured otherwise; by default only in

@@ -24,6 +24,8 @@ pub struct Model {
     pub certified_id_hash: Option<String>,
     pub card_no: Option<String>,
     pub card_issued_at: Option<DateTimeUtc>,
+    /// Whether the member gets an SMS before an unused voucher expires (卡券到期提醒).
+    pub expiry_reminders: bool,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

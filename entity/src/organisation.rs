@@ -25,6 +25,8 @@ pub struct Model {
     pub postcode: Option<String>,
     pub founded_on: Option<Date>,
     pub description: Option<String>,
+    /// 年度福利经费标准: the yearly cap per member in fen (None: no cap of its own).
+    pub welfare_cap_fen: Option<i64>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

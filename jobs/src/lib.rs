@@ -15,6 +15,7 @@ pub mod loggable;
 pub mod metrics;
 pub mod qr;
 pub mod queue;
+pub mod reminders;
 pub mod settings;
 pub mod settlement;
 pub mod shutdown;

@@ -65,6 +65,12 @@ pub struct Settings {
     /// settlement workbook then opens `<PUBLIC_BASE_URL>/verify/<code>`; unset, it holds
     /// the bare verification code.
     pub public_base_url: Option<String>,
+    /// The SMS gateway (`{"phone","purpose","code"}` as JSON): the api sends codes
+    /// through it, the workers expiry reminders.
+    pub sms_gateway_url: Option<String>,
+    /// How many days before an unused voucher's window ends its holder gets the expiry
+    /// reminder SMS (卡券到期提醒).
+    pub reminder_days_before: i64,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
@@ -91,6 +97,7 @@ struct Defaults {
     import_write_concurrency: usize,
     import_max_rows: usize,
     import_max_uncompressed_mb: u64,
+    reminder_days_before: i64,
 }
 
 const DEFAULTS: Defaults = Defaults {
@@ -107,6 +114,7 @@ const DEFAULTS: Defaults = Defaults {
     import_write_concurrency: 3,
     import_max_rows: 200_000,
     import_max_uncompressed_mb: 192,
+    reminder_days_before: 3,
 };
 
 /// The environment variables of `Settings`, besides the optional config file.
@@ -131,6 +139,8 @@ const ENV_KEYS: &[&str] = &[
     "METRICS_ADDR",
     "METRICS_TOKEN",
     "PUBLIC_BASE_URL",
+    "SMS_GATEWAY_URL",
+    "REMINDER_DAYS_BEFORE",
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -218,6 +228,11 @@ impl Settings {
                 "TASK_MAX_ATTEMPTS must be at least 1".into(),
             ));
         }
+        if !(1..=30).contains(&self.reminder_days_before) {
+            return Err(SettingsError::Invalid(
+                "REMINDER_DAYS_BEFORE must be between 1 and 30".into(),
+            ));
+        }
         if self.housekeeping_cron.parse::<cron::Schedule>().is_err() {
             return Err(SettingsError::Invalid(format!(
                 "HOUSEKEEPING_CRON is not a valid cron expression: {}",
@@ -225,6 +240,14 @@ impl Settings {
             )));
         }
         Ok(())
+    }
+
+    /// The SMS gateway's URL, when one is configured (blank counts as unset).
+    pub fn sms_gateway(&self) -> Option<&str> {
+        self.sms_gateway_url
+            .as_deref()
+            .map(str::trim)
+            .filter(|u| !u.is_empty())
     }
 
     pub fn database_url(&self) -> &str {

@@ -1,5 +1,6 @@
-//! Worker wiring: the task worker on the queue, and two scheduled workers, housekeeping
-//! and the expiry sweep, run until the shutdown signal.
+//! Worker wiring: the task worker on the queue, and three scheduled workers,
+//! housekeeping, the expiry sweep and the expiry reminders, run until the shutdown
+//! signal.
 //!
 //! The scheduled workers need only the database, so they run whether or not the queue
 //! answers, and neither depends on the other. The task worker's queue may be down (Redis
@@ -72,6 +73,13 @@ async fn handle_expiry(_tick: Tick, ctx: Data<JobContext>) -> Result<(), BoxDynE
     Ok(())
 }
 
+async fn handle_reminders(_tick: Tick, ctx: Data<JobContext>) -> Result<(), BoxDynError> {
+    crate::reminders::run(&ctx)
+        .await
+        .map_err(|e| failed("expiry reminders", 0, &e))?;
+    Ok(())
+}
+
 /// Logs a failed job without row values and hands apalis (which may log or store the
 /// error) only that text.
 fn failed(job: &str, task_id: i64, e: &(dyn std::error::Error + 'static)) -> BoxDynError {
@@ -94,7 +102,9 @@ pub async fn run(
         let (ctx, stop) = (ctx.clone(), stop.clone());
         let housekeeping = format!("{}-housekeeping", ctx.worker_name);
         let expiry = format!("{}-expiry", ctx.worker_name);
+        let reminders = format!("{}-reminders", ctx.worker_name);
         let (ctx2, schedule2) = (ctx.clone(), schedule.clone());
+        let (ctx3, schedule3) = (ctx.clone(), schedule.clone());
         Monitor::new()
             .shutdown_timeout(SHUTDOWN_GRACE)
             .register(move |_| {
@@ -108,6 +118,12 @@ pub async fn run(
                     .backend(CronScheduler::new(schedule2.clone()))
                     .data(ctx2.clone())
                     .build(handle_expiry)
+            })
+            .register(move |_| {
+                WorkerBuilder::new(reminders.clone())
+                    .backend(CronScheduler::new(schedule3.clone()))
+                    .data(ctx3.clone())
+                    .build(handle_reminders)
             })
             .run_with_signal(async move {
                 stopped(stop).await;

@@ -23,6 +23,8 @@ mod m20261229_000001_create_transfer_requests;
 mod m20261229_000002_tighten_document_masks;
 mod m20261229_000003_drop_preview_reports;
 mod m20261230_000001_redemption_keys;
+mod m20261231_000002_welfare_budget;
+mod m20261231_000003_expiry_reminders;
 mod m20261231_000004_create_document_verifications;
 mod m20261231_000005_activity_dynamic_code;
 
@@ -48,6 +50,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261229_000002_tighten_document_masks::Migration),
             Box::new(m20261229_000003_drop_preview_reports::Migration),
             Box::new(m20261230_000001_redemption_keys::Migration),
+            Box::new(m20261231_000002_welfare_budget::Migration),
+            Box::new(m20261231_000003_expiry_reminders::Migration),
             Box::new(m20261231_000004_create_document_verifications::Migration),
             Box::new(m20261231_000005_activity_dynamic_code::Migration),
         ]

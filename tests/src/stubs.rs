@@ -31,8 +31,9 @@ struct SmsState {
     status: AtomicU16,
 }
 
-/// The SMS gateway: records each `{"phone","purpose","code"}` and answers with the
-/// status set by the test (200 by default).
+/// The SMS gateway: records each request body — `{"phone","purpose","code"}`, and for
+/// the expiry reminders (`voucher_expiry`) also `voucher_code_tail`, `coupon_name` and
+/// `valid_to` — and answers with the status set by the test (200 by default).
 #[derive(Clone)]
 pub struct SmsGateway {
     pub url: String,
@@ -64,6 +65,14 @@ impl SmsGateway {
     /// Every request body received so far.
     pub fn received(&self) -> Vec<Value> {
         self.state.received.lock().expect("lock").clone()
+    }
+
+    /// Every request body received so far for `purpose`.
+    pub fn received_for(&self, purpose: &str) -> Vec<Value> {
+        self.received()
+            .into_iter()
+            .filter(|b| b["purpose"] == purpose)
+            .collect()
     }
 
     /// The last code sent to `phone` for `purpose`.

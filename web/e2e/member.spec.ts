@@ -109,6 +109,13 @@ test('the union approves and the member card appears', async ({}, info) => {
   await expect(card.locator('[data-test=card-union]')).toHaveText('日照港集团工会')
   await expect(card.locator('[data-test=card-no]')).toHaveText(/\S{6,}/)
   await expect(page.locator('[data-test=cert-state]')).toHaveText('已认证')
+  // 卡券到期提醒: on by default, switched off here, and it stays off after a reload.
+  const reminders = page.locator('[data-test=expiry-reminders]')
+  await expect(reminders).toHaveClass(/van-switch--on/)
+  await reminders.click()
+  await expect(reminders).not.toHaveClass(/van-switch--on/)
+  await page.reload()
+  await expect(page.locator('[data-test=expiry-reminders]')).not.toHaveClass(/van-switch--on/)
   await screenshot(page, info, '07-member-card')
 })
 

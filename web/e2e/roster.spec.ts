@@ -54,6 +54,12 @@ test('the federation admin logs in with the initial password and must change it 
 test('the federation creates a grassroots union and sees its admin credentials once', async ({}, info) => {
   await menu('工会信息')
   await expect(page.locator('[data-test=org-profile]')).toContainText('日照市总工会')
+  // The annual welfare budget per member (年度福利经费标准), typed in yuan.
+  const budget = page.locator('[data-test=welfare-budget]')
+  await expect(budget).toContainText('不设上限')
+  await budget.locator('input').fill('800')
+  await budget.locator('[data-test=welfare-budget-save]').click()
+  await expect(budget).toContainText('800.00 元/人/年')
   await page.locator('[data-test=create-org]').click()
   const d = dialog(page, '新建下级组织')
   await field(d, '组织名称').fill(UNION_NAME)

@@ -313,7 +313,9 @@ impl AppActivityApi {
     /// Claim (领券)
     ///
     /// One voucher of every prize that still has stock, counted once against my limit.
-    /// 409 `SOLD_OUT` / `LIMIT_REACHED` / `NOT_IN_WINDOW` / `NOT_ELIGIBLE`. A retry with
+    /// 409 `SOLD_OUT` / `LIMIT_REACHED` / `NOT_IN_WINDOW` / `NOT_ELIGIBLE`, or
+    /// `BUDGET_EXCEEDED` when the vouchers would take my total for the year past the
+    /// annual welfare budget (the message names the cap and what is left). A retry with
     /// the same `Idempotency-Key` answers the first result. 503 `BUSY` with
     /// `Retry-After` in an overload (the claim queue full, or no lane free within
     /// `BATCH_QUEUE_WAIT_MS`): nothing was claimed; retry after that many seconds.

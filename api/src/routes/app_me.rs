@@ -104,6 +104,28 @@ pub struct Me {
     /// the union (the card and history stay).
     pub active_for_claiming: bool,
     pub card: Option<MemberCard>,
+    pub preferences: Preferences,
+}
+
+/// The member's settings (设置).
+#[derive(Object)]
+pub struct Preferences {
+    /// 卡券到期提醒: an SMS a few days before an unused voucher expires
+    pub expiry_reminders: bool,
+}
+
+impl From<&entity::app_account::Model> for Preferences {
+    fn from(a: &entity::app_account::Model) -> Self {
+        Self {
+            expiry_reminders: a.expiry_reminders,
+        }
+    }
+}
+
+/// `PUT /me/preferences`: the settings to change (omitted ones stay).
+#[derive(Object)]
+pub struct PreferencesBody {
+    pub expiry_reminders: Option<bool>,
 }
 
 fn state_of(profile: &Profile) -> CertificationState {
@@ -154,6 +176,7 @@ impl From<Profile> for Me {
             _ => None,
         };
         let a = p.account;
+        let preferences = Preferences::from(&a);
         Self {
             id: a.id,
             phone_masked: mask_phone(&a.phone),
@@ -167,6 +190,7 @@ impl From<Profile> for Me {
             certification,
             active_for_claiming,
             card,
+            preferences,
         }
     }
 }
@@ -225,6 +249,31 @@ impl AppMeApi {
         .await?;
         let profile = app_accounts::profile(&state, auth.0.principal_id).await?;
         Ok(Json(my_certification(&profile)))
+    }
+
+    /// Own settings (设置)
+    #[oai(path = "/me/preferences", method = "get")]
+    async fn preferences(
+        &self,
+        state: Data<&AppState>,
+        auth: MemberAuth,
+    ) -> ApiResult<Json<Preferences>> {
+        let account = app_accounts::account(&state, auth.0.principal_id).await?;
+        Ok(Json((&account).into()))
+    }
+
+    /// Change own settings, e.g. switch expiry reminders (卡券到期提醒) off
+    #[oai(path = "/me/preferences", method = "put")]
+    async fn set_preferences(
+        &self,
+        state: Data<&AppState>,
+        auth: MemberAuth,
+        body: Json<PreferencesBody>,
+    ) -> ApiResult<Json<Preferences>> {
+        let account =
+            app_accounts::set_preferences(&state, auth.0.principal_id, body.0.expiry_reminders)
+                .await?;
+        Ok(Json((&account).into()))
     }
 
     /// Own certification state and latest application

@@ -36,6 +36,7 @@ pub fn action_label(action: &str) -> &'static str {
         "delete_unit" => "删除单位",
         "create_org" => "新建下级组织",
         "update_org_profile" => "修改工会信息",
+        "set_welfare_budget" => "设置年度福利经费标准",
         "create_admin" => "新增管理员账号",
         "reset_admin_password" => "重置管理员密码",
         "disable_admin" => "停用管理员账号",

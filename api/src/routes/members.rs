@@ -14,6 +14,7 @@ use crate::auth::AdminAuth;
 use crate::error::ApiResult;
 use crate::paging::{Page, PageRequest};
 use crate::services::members::{self, MemberDetail, MemberFilter, MemberInput};
+use crate::services::welfare;
 use crate::state::AppState;
 
 /// A roster row as lists show it: ID number and phone masked.
@@ -124,6 +125,13 @@ pub struct MemberDetailView {
     /// 手机号码 (full)
     pub phone_full: String,
     pub history: Vec<MemberEvent>,
+    /// The Beijing calendar year of the welfare figures.
+    pub welfare_year: i32,
+    /// 本年度已领福利: face value of the vouchers claimed this year, in fen
+    pub welfare_year_total_fen: i64,
+    /// The annual welfare budget of the member's union (the smallest cap of it and the
+    /// organisations above it), in fen; null: none
+    pub welfare_cap_fen: Option<i64>,
 }
 
 impl From<MemberDetail> for MemberDetailView {
@@ -133,6 +141,9 @@ impl From<MemberDetail> for MemberDetailView {
             summary: MemberSummary::new(d.member, d.org_name, d.unit_name),
             id_number_full: d.id_number,
             phone_full,
+            welfare_year: 0,
+            welfare_year_total_fen: 0,
+            welfare_cap_fen: None,
             history: d
                 .events
                 .into_iter()
@@ -304,7 +315,14 @@ impl MemberApi {
         auth: AdminAuth,
         id: Path<i64>,
     ) -> ApiResult<Json<MemberDetailView>> {
-        Ok(Json(members::detail(&state, &auth.0, id.0).await?.into()))
+        let detail = members::detail(&state, &auth.0, id.0).await?;
+        let now = state.clock.now();
+        let (member_id, org_id) = (detail.member.id, detail.member.org_id);
+        let mut view = MemberDetailView::from(detail);
+        view.welfare_year = welfare::year_of(now);
+        view.welfare_year_total_fen = welfare::year_total(&state.db, member_id, now).await?;
+        view.welfare_cap_fen = welfare::cap_for_org(&state.db, org_id).await?;
+        Ok(Json(view))
     }
 
     /// Edit a member of own union

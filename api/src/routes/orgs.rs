@@ -12,6 +12,7 @@ use crate::auth::password::InitialPassword;
 use crate::error::ApiResult;
 use crate::paging::{Page, PageRequest};
 use crate::services::orgs::{self, NewOrg, OrgFilter, ProfileInput};
+use crate::services::welfare;
 use crate::state::AppState;
 
 #[derive(Object)]
@@ -49,6 +50,11 @@ pub struct Org {
     pub founded_on: Option<NaiveDate>,
     /// 简介
     pub description: Option<String>,
+    /// 年度福利经费标准: this organisation's own yearly cap per member, in fen (null: none)
+    pub welfare_cap_fen: Option<i64>,
+    /// The cap its members' claims in its activities are held to: the smallest of its
+    /// own and those of the organisations above it (null: none). Only in `GET /org`.
+    pub welfare_cap_applying_fen: Option<i64>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -71,6 +77,8 @@ impl From<organisation::Model> for Org {
             postcode: m.postcode,
             founded_on: m.founded_on,
             description: m.description,
+            welfare_cap_fen: m.welfare_cap_fen,
+            welfare_cap_applying_fen: None,
             created_at: m.created_at,
             updated_at: m.updated_at,
         }
@@ -206,6 +214,25 @@ impl From<admin_account::Model> for Admin {
     }
 }
 
+/// `PUT /org/welfare-budget`: the yearly cap per member, in fen; null removes it.
+#[derive(Object)]
+pub struct WelfareBudgetBody {
+    /// The organisation; only one's own (the default).
+    pub org_id: Option<i64>,
+    /// 年度福利经费标准 (fen, 1 to 100,000,000), or null for none
+    pub annual_cap_fen: Option<i64>,
+}
+
+/// An organisation's welfare budget after the change.
+#[derive(Object)]
+pub struct WelfareBudget {
+    pub org_id: i64,
+    /// Its own cap (fen; null: none).
+    pub annual_cap_fen: Option<i64>,
+    /// The cap that applies to its activities: the smallest of its own and those above it.
+    pub applying_cap_fen: Option<i64>,
+}
+
 pub struct OrgApi;
 
 #[OpenApi(prefix_path = "/api/admin", tag = "ApiTags::Organisations")]
@@ -214,7 +241,32 @@ impl OrgApi {
     #[oai(path = "/org", method = "get")]
     async fn own(&self, state: Data<&AppState>, auth: AdminAuth) -> ApiResult<Json<Org>> {
         let org = auth.0.scope.visible_org(&state.db, auth.0.org_id).await?;
-        Ok(Json(org.into()))
+        let applying = welfare::cap_of_chain(&state.db, &org.path).await?;
+        let mut org = Org::from(org);
+        org.welfare_cap_applying_fen = applying;
+        Ok(Json(org))
+    }
+
+    /// Set own annual welfare budget per member (年度福利经费标准)
+    ///
+    /// Only one's own organisation (403 `NOT_AUTHORISED` for another). Claims in the
+    /// activities of this organisation and every one below it are then held to it
+    /// (the smallest cap of the chain wins): a claim that would take a member's total
+    /// for the Beijing calendar year past it is refused with 409 `BUDGET_EXCEEDED`.
+    #[oai(path = "/org/welfare-budget", method = "put")]
+    async fn set_welfare_budget(
+        &self,
+        state: Data<&AppState>,
+        auth: AdminAuth,
+        body: Json<WelfareBudgetBody>,
+    ) -> ApiResult<Json<WelfareBudget>> {
+        let org =
+            welfare::set_own_cap(&state, &auth.0, body.0.org_id, body.0.annual_cap_fen).await?;
+        Ok(Json(WelfareBudget {
+            org_id: org.id,
+            annual_cap_fen: org.welfare_cap_fen,
+            applying_cap_fen: welfare::cap_of_chain(&state.db, &org.path).await?,
+        }))
     }
 
     /// Edit own organisation (编辑工会信息)

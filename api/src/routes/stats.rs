@@ -42,6 +42,12 @@ pub struct StatFigures {
     pub vouchers_expired: i64,
     /// 核销金额 (fen)
     pub redeemed_amount_fen: i64,
+    /// 本年度会员已领福利 (fen): face value claimed this Beijing year by the members
+    pub welfare_used_fen: i64,
+    /// 到期提醒已发送
+    pub reminders_sent: i64,
+    /// 提醒后核销
+    pub redeemed_after_reminder: i64,
 }
 
 impl From<&Figures> for StatFigures {
@@ -64,6 +70,9 @@ impl From<&Figures> for StatFigures {
             vouchers_redeemed: f.vouchers_redeemed,
             vouchers_expired: f.vouchers_expired,
             redeemed_amount_fen: f.redeemed_amount_fen,
+            welfare_used_fen: f.welfare_used_fen,
+            reminders_sent: f.reminders_sent,
+            redeemed_after_reminder: f.redeemed_after_reminder,
         }
     }
 }
@@ -78,6 +87,8 @@ pub struct StatLine {
     pub kind_label: String,
     /// Depth below the caller's organisation (0 = the caller's own).
     pub level: i32,
+    /// 年度福利经费标准 applying to the organisation (fen; null: none)
+    pub welfare_cap_fen: Option<i64>,
     /// The organisation's own figures.
     pub own: StatFigures,
     /// Its own plus everything below it (小计).
@@ -136,6 +147,7 @@ fn line(l: &OrgLine, base_depth: i32) -> StatLine {
         kind: l.org.kind,
         kind_label: l.org.kind.label().to_owned(),
         level: l.org.depth - base_depth,
+        welfare_cap_fen: l.welfare_cap_fen,
         own: (&l.own).into(),
         subtotal: (&l.subtotal).into(),
     }

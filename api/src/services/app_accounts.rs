@@ -381,3 +381,33 @@ pub async fn profile(state: &AppState, account_id: i64) -> ApiResult<Profile> {
         latest_application,
     })
 }
+
+/// The account's own settings; `expiry_reminders` switches the expiry reminders
+/// (卡券到期提醒) on or off (None: unchanged). The job reads it when it picks vouchers,
+/// so a switch takes effect from its next run.
+pub async fn set_preferences(
+    state: &AppState,
+    account_id: i64,
+    expiry_reminders: Option<bool>,
+) -> ApiResult<app_account::Model> {
+    if let Some(on) = expiry_reminders {
+        app_account::Entity::update_many()
+            .col_expr(app_account::Column::ExpiryReminders, Expr::value(on))
+            .col_expr(
+                app_account::Column::UpdatedAt,
+                Expr::value(state.clock.now()),
+            )
+            .filter(app_account::Column::Id.eq(account_id))
+            .exec(&state.db)
+            .await?;
+    }
+    account(state, account_id).await
+}
+
+/// The signed-in account.
+pub async fn account(state: &AppState, account_id: i64) -> ApiResult<app_account::Model> {
+    app_account::Entity::find_by_id(account_id)
+        .one(&state.db)
+        .await?
+        .ok_or(ApiError::Unauthorized)
+}

@@ -14,7 +14,12 @@
 //!   `(activity_id, member_id, day_key, seq)` with `seq <= N`, written atomically with
 //!   the slots it takes (one statement on PostgreSQL, a transaction on SQLite);
 //! - a retried request with the same `Idempotency-Key` returns the first claim's
-//!   vouchers (unique `(member_id, idempotency_key)`).
+//!   vouchers (unique `(member_id, idempotency_key)`);
+//! - never past the annual welfare budget per member (`welfare`), when one applies to
+//!   the activity: such a claim locks the member's row of the year in its transaction
+//!   and is refused (409 `BUDGET_EXCEEDED`) when its vouchers would take the year's
+//!   total past the cap. Claims under no cap pay nothing for it (the cap comes with the
+//!   cached activity).
 //!
 //! Claims run in parallel: concurrent claimers probe the free-slot index from random
 //! ids and skip rows another transaction holds, so no single row serialises them.
@@ -38,6 +43,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::scope;
 use crate::services::rush_cache::{ActivitySnapshot, Holder};
+use crate::services::welfare::{self, Budget};
 use crate::state::AppState;
 
 /// Why a member cannot claim now (the 409 codes of the claim route).
@@ -147,6 +153,9 @@ pub struct ClaimRequest {
     pub phone_masked: String,
     /// Per prize with slots: (prize id, the slot id its free-slot probe starts at).
     pub probes: Vec<(i64, i64)>,
+    /// The annual welfare budget the claim must stay within, if one applies: such a
+    /// claim is decided in a transaction of its own on either backend (`store`).
+    pub budget: Option<Budget>,
 }
 
 /// What a claim attempt did.
@@ -159,6 +168,10 @@ pub enum Attempt {
     /// No claim row went in: a retry, the limit, an ineligible member, a closed
     /// activity (see `diagnose`), or — when no prize had a free slot — sold out.
     NotInserted { free_slots: bool },
+    /// Everything was in place but the vouchers' face value (`claim_fen`) would take
+    /// the member's year total (`used_fen` before it) past the budget's cap; nothing
+    /// was written.
+    OverBudget { used_fen: i64, claim_fen: i64 },
 }
 
 /// What the database checks when a claim row goes in, besides the limit's unique key
@@ -220,6 +233,13 @@ pub async fn claim(
                 });
             }
             Attempt::NotInserted { free_slots } => free_slots,
+            Attempt::OverBudget {
+                used_fen,
+                claim_fen,
+            } => {
+                let cap = request.budget.map_or(0, |b| b.cap_fen);
+                return Err(welfare::exceeded(cap, used_fen, claim_fen));
+            }
         };
         match diagnose(state, &holder, &snapshot, &request, times, free_slots).await? {
             Diagnosis::Replay(claim) => return replay(state, claim, snapshot).await,
@@ -288,6 +308,7 @@ fn new_request(
             .filter(|p| !state.cache.sold_out(p.prize_id))
             .filter_map(|p| p.slot_ids.map(|range| (p.prize_id, random_start(range))))
             .collect(),
+        budget: snapshot.welfare_cap_fen.map(|cap| Budget::at(cap, now)),
     })
 }
 
@@ -301,7 +322,7 @@ async fn attempt(state: &AppState, request: &ClaimRequest) -> ApiResult<Attempt>
     match &attempt {
         Attempt::Claimed { vouchers, .. } => remember_sold_out(state, request, vouchers),
         Attempt::NotInserted { free_slots: false } => remember_sold_out(state, request, &[]),
-        Attempt::NotInserted { free_slots: true } => {}
+        Attempt::NotInserted { free_slots: true } | Attempt::OverBudget { .. } => {}
     }
     Ok(attempt)
 }

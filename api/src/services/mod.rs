@@ -41,3 +41,4 @@ pub mod units;
 pub mod verification;
 pub mod vouchers;
 pub mod wechat;
+pub mod welfare;

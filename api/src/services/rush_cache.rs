@@ -21,7 +21,7 @@ use sea_orm::{
 };
 
 use crate::error::ApiResult;
-use crate::services::activities;
+use crate::services::{activities, welfare};
 
 const ACTIVITY_TTL: Duration = Duration::seconds(2);
 const HOLDER_TTL: Duration = Duration::seconds(5);
@@ -51,6 +51,9 @@ pub struct ActivitySnapshot {
     pub scope_path: String,
     pub org_name: String,
     pub prizes: Vec<PrizeSnapshot>,
+    /// The annual welfare budget per member applying (the smallest cap of the
+    /// publishing organisation and every one above it; see `welfare`).
+    pub welfare_cap_fen: Option<i64>,
 }
 
 /// An app account and, once certified, its roster member and the member's
@@ -204,11 +207,12 @@ async fn load_activity<C: ConnectionTrait>(db: &C, id: i64) -> ApiResult<Option<
         .find(|o| o.id == activity.scope_org_id)
         .map(|o| o.path.clone())
         .unwrap_or_default();
-    let org_name = orgs
-        .iter()
-        .find(|o| o.id == activity.org_id)
-        .map(|o| o.name.clone())
-        .unwrap_or_default();
+    let publisher = orgs.iter().find(|o| o.id == activity.org_id);
+    let org_name = publisher.map(|o| o.name.clone()).unwrap_or_default();
+    let welfare_cap_fen = match publisher {
+        Some(o) => welfare::cap_of_chain(db, &o.path).await?,
+        None => None,
+    };
     let lines = activities::prizes_of(db, &[id])
         .await?
         .remove(&id)
@@ -256,6 +260,7 @@ async fn load_activity<C: ConnectionTrait>(db: &C, id: i64) -> ApiResult<Option<
         scope_path,
         org_name,
         prizes,
+        welfare_cap_fen,
     }))
 }
 

@@ -12,12 +12,14 @@ use entity::{activity, member, organisation, voucher};
 use jobs::clock::beijing_day_start;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ColumnTrait, DatabaseBackend, EntityTrait, JoinType, QueryFilter, QuerySelect, RelationDef,
+    ColumnTrait, DatabaseBackend, EntityTrait, FromQueryResult, JoinType, QueryFilter, QuerySelect,
+    RelationDef,
 };
 
 use crate::auth::AdminPrincipal;
 use crate::error::{ApiError, ApiResult};
 use crate::scope::path_ids;
+use crate::services::welfare;
 use crate::state::AppState;
 
 /// Figures of one organisation (own) or of a subtree (subtotal).
@@ -33,6 +35,13 @@ pub struct Figures {
     pub vouchers_redeemed: i64,
     pub vouchers_expired: i64,
     pub redeemed_amount_fen: i64,
+    /// Face value claimed this (Beijing) year by the organisation's members, whoever
+    /// published the activities: what they used of the annual welfare budget.
+    pub welfare_used_fen: i64,
+    /// Expiry reminders sent for vouchers of the organisation's activities.
+    pub reminders_sent: i64,
+    /// Of those, vouchers redeemed after their reminder.
+    pub redeemed_after_reminder: i64,
 }
 
 impl Figures {
@@ -46,6 +55,9 @@ impl Figures {
         self.vouchers_redeemed += other.vouchers_redeemed;
         self.vouchers_expired += other.vouchers_expired;
         self.redeemed_amount_fen += other.redeemed_amount_fen;
+        self.welfare_used_fen += other.welfare_used_fen;
+        self.reminders_sent += other.reminders_sent;
+        self.redeemed_after_reminder += other.redeemed_after_reminder;
     }
 
     /// Certified share of active members, 0 when there are none.
@@ -62,6 +74,9 @@ impl Figures {
 #[derive(Clone, Debug)]
 pub struct OrgLine {
     pub org: organisation::Model,
+    /// The annual welfare budget applying to the organisation's activities (the
+    /// smallest cap of it and every organisation above it).
+    pub welfare_cap_fen: Option<i64>,
     pub own: Figures,
     pub subtotal: Figures,
 }
@@ -119,6 +134,7 @@ pub async fn dashboard(state: &AppState, me: &AdminPrincipal) -> ApiResult<Vec<O
     }
 
     add_vouchers(state, me, &mut own).await?;
+    add_welfare(state, &orgs, &mut own).await?;
 
     // Roll each organisation's own figures up into itself and every ancestor in scope.
     let mut subtotal: HashMap<i64, Figures> =
@@ -131,9 +147,24 @@ pub async fn dashboard(state: &AppState, me: &AdminPrincipal) -> ApiResult<Vec<O
             }
         }
     }
+    // The caps above the caller's organisation count for every line; below it, each
+    // line adds those of its own path.
+    let caps: HashMap<i64, i64> = orgs
+        .iter()
+        .filter_map(|o| o.welfare_cap_fen.map(|c| (o.id, c)))
+        .collect();
+    let above = match orgs.iter().find(|o| o.id == me.org_id) {
+        Some(o) => welfare::cap_of_chain(&state.db, &o.path).await?,
+        None => None,
+    };
     let mut lines: Vec<OrgLine> = orgs
         .into_iter()
         .map(|org| OrgLine {
+            welfare_cap_fen: path_ids(&org.path)
+                .iter()
+                .filter_map(|id| caps.get(id).copied())
+                .chain(above)
+                .min(),
             own: own.remove(&org.id).unwrap_or_default(),
             subtotal: subtotal.remove(&org.id).unwrap_or_default(),
             org,
@@ -261,6 +292,59 @@ pub async fn redemptions_daily(
                 amount_fen,
             }
         })
+        .collect())
+}
+
+/// What the members of each organisation claimed this year, and the expiry reminders
+/// sent for vouchers of each organisation's activities with how many were redeemed
+/// after them.
+async fn add_welfare(
+    state: &AppState,
+    orgs: &[organisation::Model],
+    own: &mut HashMap<i64, Figures>,
+) -> ApiResult<()> {
+    let ids: Vec<i64> = orgs.iter().map(|o| o.id).collect();
+    for (org_id, used) in welfare::used_by_org(&state.db, &ids, state.clock.now()).await? {
+        if let Some(f) = own.get_mut(&org_id) {
+            f.welfare_used_fen = used;
+        }
+    }
+    for (org_id, sent, redeemed) in reminders_by_org(state, &ids).await? {
+        if let Some(f) = own.get_mut(&org_id) {
+            f.reminders_sent = sent;
+            f.redeemed_after_reminder = redeemed;
+        }
+    }
+    Ok(())
+}
+
+async fn reminders_by_org(state: &AppState, ids: &[i64]) -> ApiResult<Vec<(i64, i64, i64)>> {
+    #[derive(FromQueryResult)]
+    struct Row {
+        org_id: i64,
+        sent: i64,
+        redeemed: i64,
+    }
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+    let rows = Row::find_by_statement(sea_orm::Statement::from_string(
+        state.db.get_database_backend(),
+        format!(
+            "SELECT a.org_id AS org_id, CAST(COUNT(*) AS BIGINT) AS sent, \
+             CAST(SUM(CASE WHEN v.status = 'redeemed' AND v.redeemed_at >= r.sent_at \
+             THEN 1 ELSE 0 END) AS BIGINT) AS redeemed \
+             FROM voucher_reminders r JOIN vouchers v ON v.id = r.voucher_id \
+             JOIN activities a ON a.id = v.activity_id \
+             WHERE a.org_id IN ({list}) GROUP BY a.org_id"
+        ),
+    ))
+    .all(&state.db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| (r.org_id, r.sent, r.redeemed))
         .collect())
 }
 

@@ -156,7 +156,7 @@ pub async fn activity(
 
 /// Takes an activity through workflow `steps` (of `STEPS`, in order), each answered
 /// 200; `prizes` adds `quantity` of `coupon`.
-async fn take_through(
+pub async fn take_through(
     app: &TestApp,
     union_token: &str,
     district_token: &str,

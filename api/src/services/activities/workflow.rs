@@ -23,7 +23,7 @@ use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::input::multiline_text;
 use crate::paging::PageRequest;
 use crate::scope::require_owner;
-use crate::services::audit;
+use crate::services::{audit, welfare};
 use crate::state::AppState;
 
 /// Creates a draft activity published by the caller's organisation.
@@ -234,6 +234,7 @@ async fn check_preconditions(
             if prizes == 0 {
                 return Err(ApiError::validation("奖品列表不能为空，请先添加奖品"));
             }
+            within_budget(state, current).await?;
             if current.ends_at <= now {
                 return Err(ApiError::conflict(
                     ErrorCode::ActivityEnded,
@@ -248,6 +249,36 @@ async fn check_preconditions(
         )),
         _ => Ok(()),
     }
+}
+
+/// A submission whose prizes alone would take one member past the annual welfare
+/// budget applying to the publisher (its own cap or one above it) is refused: no
+/// member could ever claim all of it.
+async fn within_budget(state: &AppState, current: &activity::Model) -> ApiResult<()> {
+    let Some(cap) = welfare::cap_for_org(&state.db, current.org_id).await? else {
+        return Ok(());
+    };
+    let lines = super::prizes::prizes_of(&state.db, &[current.id])
+        .await?
+        .remove(&current.id)
+        .unwrap_or_default();
+    let prizes: Vec<(i64, i64)> = lines
+        .iter()
+        .map(|(prize, coupon, _)| (prize.quantity, coupon.amount_fen))
+        .collect();
+    let most = welfare::most_one_member_claims(current, &prizes);
+    if most > cap {
+        return Err(ApiError::conflict(
+            ErrorCode::BudgetExceeded,
+            format!(
+                "一名会员在本活动中最多可领取面值{}元，超过年度福利经费标准（每人每年{}元），\
+                 请减少奖品面值或领取次数后再提交",
+                welfare::yuan(most),
+                welfare::yuan(cap)
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// Applies a workflow action (submit, approve, reject, open, close): checks who may

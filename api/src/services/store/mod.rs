@@ -9,6 +9,8 @@
 //! - `postgres::PostgresStore` (production): the requests of one kind that arrive
 //!   together go to the database together as one statement (`batch_lanes`), on a pool of
 //!   their own whose sessions use generic plans. The lanes and that pool exist only here.
+//!   A claim under an annual welfare budget is the exception: it runs as its own
+//!   transaction on the main pool, like SQLite's (`claim_txn`).
 //!
 //! The rules the statements enforce are not written here but once each, and both
 //! implementations use them: what makes a claim valid in `claims` (`admission_sql`,
@@ -29,6 +31,7 @@ use crate::settings::Settings;
 
 pub mod batch_lanes;
 mod claim_batch;
+mod claim_txn;
 mod postgres;
 mod redemption_batch;
 mod sqlite;

@@ -23,6 +23,8 @@ use crate::settings::Settings;
 pub struct PostgresStore {
     /// The main pool, for the statements that are not batched.
     main: PgPool,
+    /// The same pool as a SeaORM connection, for claims under a welfare budget.
+    main_db: DatabaseConnection,
     claims: ClaimBatches,
     redemptions: RedemptionBatches,
     member_tokens: TokenBatches<MemberSession>,
@@ -45,6 +47,7 @@ impl PostgresStore {
         let limits = QueueLimits::from_settings(settings);
         let store = Self {
             main: db.get_postgres_connection_pool().clone(),
+            main_db: db.clone(),
             claims: Lanes::start(pool.clone(), limits, metrics.clone(), "claims"),
             redemptions: Lanes::start(pool.clone(), limits, metrics.clone(), "redemptions"),
             member_tokens: Lanes::start(pool.clone(), limits, metrics.clone(), "member_tokens"),
@@ -56,7 +59,11 @@ impl PostgresStore {
 
 #[async_trait]
 impl ClaimStore for PostgresStore {
+    /// Through the lanes, unless a welfare budget applies (`claim_txn`).
     async fn attempt(&self, request: ClaimRequest) -> ApiResult<Attempt> {
+        if request.budget.is_some() {
+            return super::claim_txn::attempt(&self.main_db, request).await;
+        }
         self.claims.run(request).await
     }
 

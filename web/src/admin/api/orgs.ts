@@ -4,6 +4,9 @@ import type { CreateOrgBody, Org, OrgProfileBody } from '@shared/api/types'
 
 export const ownOrg = () => call(client.GET('/api/admin/org'))
 export const updateOwnOrg = (body: OrgProfileBody) => call(client.PUT('/api/admin/org', { body }))
+/** Sets (or, with null, removes: the field left out) the own organisation's annual welfare budget per member, in fen. */
+export const setWelfareBudget = (annual_cap_fen: number | null) =>
+  call(client.PUT('/api/admin/org/welfare-budget', { body: { annual_cap_fen: annual_cap_fen ?? undefined } }))
 export const createOrg = (body: CreateOrgBody) => call(client.POST('/api/admin/orgs', { body }))
 export const adminsOf = (id: number) => call(client.GET('/api/admin/orgs/{id}/admins', { params: { path: { id } } }))
 export const addAdmin = (id: number, username: string, display_name?: string) =>

@@ -28,6 +28,9 @@ export const resetPassword = (phone: string, sms_code: string, new_password: str
 export const logout = () => call(client.POST('/api/app/logout'))
 
 export const me = () => call(client.GET('/api/app/me'))
+/** Switches the expiry reminders (卡券到期提醒) on or off. */
+export const setExpiryReminders = (expiry_reminders: boolean) =>
+  call(client.PUT('/api/app/me/preferences', { body: { expiry_reminders } }))
 
 export const applyCertification = (name: string, id_number: string) =>
   call(client.POST('/api/app/certification', { body: { name, id_number } }))

@@ -11,6 +11,9 @@ const figures = (members: number, certified: number, claimed = 0, redeemed = 0, 
   vouchers_redeemed: redeemed,
   vouchers_expired: expired,
   redeemed_amount_fen: 0,
+  welfare_used_fen: 0,
+  reminders_sent: 0,
+  redeemed_after_reminder: 0,
 })
 const line = (org_id: number, parent_id: number | undefined, name: string, f: StatFigures): StatLine => ({
   org_id,
