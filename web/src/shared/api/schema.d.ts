@@ -1600,6 +1600,141 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/admin/org/welfare-budget": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Set own annual welfare budget per member (年度福利经费标准)
+         * @description Only one's own organisation (403 `NOT_AUTHORISED` for another). Claims in the
+         *     activities of this organisation and every one below it are then held to it
+         *     (the smallest cap of the chain wins): a claim that would take a member's total
+         *     for the Beijing calendar year past it is refused with 409 `BUDGET_EXCEEDED`.
+         */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["WelfareBudgetBody"];
+                };
+            };
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json; charset=utf-8": components["schemas"]["WelfareBudget"];
+                    };
+                };
+                /** @description 请求参数错误 */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description 未登录或令牌无效 */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description 无权操作或需先修改初始密码 */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description 不存在或不可见 */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description 状态冲突 */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description 请求体过大 */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description 请求过于频繁 */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description 服务器内部错误 */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description 上游服务（短信网关、微信）出错 */
+                502: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description 依赖服务不可用；或系统繁忙（BUSY，带 Retry-After 秒数，稍后重试） */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/admin/orgs": {
         parameters: {
             query?: never;
@@ -12907,6 +13042,244 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/app/me/preferences": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Own settings (设置) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json; charset=utf-8": components["schemas"]["Preferences"];
+                    };
+                };
+                /** @description 请求参数错误 */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description 未登录或令牌无效 */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description 无权操作或需先修改初始密码 */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description 不存在或不可见 */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description 状态冲突 */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description 请求体过大 */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description 请求过于频繁 */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description 服务器内部错误 */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description 上游服务（短信网关、微信）出错 */
+                502: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description 依赖服务不可用；或系统繁忙（BUSY，带 Retry-After 秒数，稍后重试） */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        /** Change own settings, e.g. switch expiry reminders (卡券到期提醒) off */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["PreferencesBody"];
+                };
+            };
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json; charset=utf-8": components["schemas"]["Preferences"];
+                    };
+                };
+                /** @description 请求参数错误 */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description 未登录或令牌无效 */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description 无权操作或需先修改初始密码 */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description 不存在或不可见 */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description 状态冲突 */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description 请求体过大 */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description 请求过于频繁 */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description 服务器内部错误 */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description 上游服务（短信网关、微信）出错 */
+                502: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description 依赖服务不可用；或系统繁忙（BUSY，带 Retry-After 秒数，稍后重试） */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json; charset=utf-8": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/app/activities": {
         parameters: {
             query?: never;
@@ -13176,7 +13549,9 @@ export interface paths {
         /**
          * Claim (领券)
          * @description One voucher of every prize that still has stock, counted once against my limit.
-         *     409 `SOLD_OUT` / `LIMIT_REACHED` / `NOT_IN_WINDOW` / `NOT_ELIGIBLE`. A retry with
+         *     409 `SOLD_OUT` / `LIMIT_REACHED` / `NOT_IN_WINDOW` / `NOT_ELIGIBLE`, or
+         *     `BUDGET_EXCEEDED` when the vouchers would take my total for the year past the
+         *     annual welfare budget (the message names the cap and what is left). A retry with
          *     the same `Idempotency-Key` answers the first result. 503 `BUSY` with
          *     `Retry-After` in an overload (the claim queue full, or no lane free within
          *     `BATCH_QUEUE_WAIT_MS`): nothing was claimed; retry after that many seconds.
@@ -15897,7 +16272,7 @@ export interface components {
          *     body: clients switch on it; the Chinese `message` is for people.
          * @enum {string}
          */
-        ErrorCode: "ACCOUNT_DISABLED" | "ACCOUNT_LOCKED" | "ACTIVITY_ENDED" | "ALREADY_CERTIFIED" | "ALREADY_CONFIRMED" | "ALREADY_GRANTED" | "ALREADY_REDEEMED" | "ALREADY_SETTLED" | "BAD_REQUEST" | "BIND_TOKEN_INVALID" | "BUSY" | "CERTIFICATION_NOT_PENDING" | "CERTIFICATION_PENDING" | "CERTIFICATION_TOO_FREQUENT" | "CONFLICT" | "DYNAMIC_CODE_EXPIRED" | "DYNAMIC_CODE_NOT_ENABLED" | "DYNAMIC_CODE_REQUIRED" | "DYNAMIC_DIGITS_INVALID" | "EXPIRED" | "IDEMPOTENCY_KEY_REUSED" | "IDENTITY_MISMATCH" | "ID_ALREADY_CERTIFIED" | "ILLEGAL_TRANSITION" | "INITIAL_PASSWORD_EXPIRED" | "INSUFFICIENT_QUANTITY" | "INTERNAL_ERROR" | "INVALID_CREDENTIALS" | "LIMIT_REACHED" | "LOGIN_IP_LIMITED" | "MEMBER_ACTIVE_ELSEWHERE" | "MEMBER_EXISTS" | "MEMBER_NOT_ACTIVE" | "MERCHANT_NAME_TAKEN" | "MERCHANT_OFFLINE" | "METHOD_NOT_ALLOWED" | "NOTHING_TO_SETTLE" | "NOT_AUTHORISED" | "NOT_A_UNION" | "NOT_CERTIFIED" | "NOT_ELIGIBLE" | "NOT_FOUND" | "NOT_IN_WINDOW" | "NOT_ON_ROSTER" | "NOT_OWNER" | "NOT_REVIEWER" | "NO_MATCHING_MEMBER" | "ORG_NAME_TAKEN" | "OWN_ACCOUNT" | "PASSWORD_CHANGE_REQUIRED" | "PAYLOAD_TOO_LARGE" | "PERIOD_NOT_ENDED" | "PHONE_TAKEN" | "PRIZE_EXISTS" | "QUANTITY_BELOW_RESERVED" | "SETTLEMENT_NOT_DUE" | "SMS_CODE_EXPIRED" | "SMS_CODE_INVALID" | "SMS_CODE_TOO_MANY_ATTEMPTS" | "SMS_DAILY_LIMIT" | "SMS_IP_LIMITED" | "SMS_NOT_CONFIGURED" | "SMS_TOO_FREQUENT" | "SMS_UNAVAILABLE" | "SOLD_OUT" | "STALE_VERSION" | "TOO_MANY_ATTEMPTS" | "TOO_MANY_LOOKUPS" | "TRANSFER_REQUESTS_TOO_FREQUENT" | "TRANSFER_REQUEST_NOT_PENDING" | "TRANSFER_REQUEST_OPEN" | "UNAUTHORIZED" | "UNIT_IN_USE" | "UNIT_NAME_TAKEN" | "UNSUPPORTED_MEDIA_TYPE" | "USERNAME_TAKEN" | "VALIDATION" | "WECHAT_ALREADY_BOUND" | "WECHAT_BOUND_ELSEWHERE" | "WECHAT_BUSY" | "WECHAT_CODE_INVALID" | "WECHAT_ERROR" | "WECHAT_NOT_BOUND" | "WECHAT_NOT_CONFIGURED" | "WECHAT_RATE_LIMITED" | "WECHAT_UNAVAILABLE";
+        ErrorCode: "ACCOUNT_DISABLED" | "ACCOUNT_LOCKED" | "ACTIVITY_ENDED" | "ALREADY_CERTIFIED" | "ALREADY_CONFIRMED" | "ALREADY_GRANTED" | "ALREADY_REDEEMED" | "ALREADY_SETTLED" | "BAD_REQUEST" | "BIND_TOKEN_INVALID" | "BUDGET_EXCEEDED" | "BUSY" | "CERTIFICATION_NOT_PENDING" | "CERTIFICATION_PENDING" | "CERTIFICATION_TOO_FREQUENT" | "CONFLICT" | "DYNAMIC_CODE_EXPIRED" | "DYNAMIC_CODE_NOT_ENABLED" | "DYNAMIC_CODE_REQUIRED" | "DYNAMIC_DIGITS_INVALID" | "EXPIRED" | "IDEMPOTENCY_KEY_REUSED" | "IDENTITY_MISMATCH" | "ID_ALREADY_CERTIFIED" | "ILLEGAL_TRANSITION" | "INITIAL_PASSWORD_EXPIRED" | "INSUFFICIENT_QUANTITY" | "INTERNAL_ERROR" | "INVALID_CREDENTIALS" | "LIMIT_REACHED" | "LOGIN_IP_LIMITED" | "MEMBER_ACTIVE_ELSEWHERE" | "MEMBER_EXISTS" | "MEMBER_NOT_ACTIVE" | "MERCHANT_NAME_TAKEN" | "MERCHANT_OFFLINE" | "METHOD_NOT_ALLOWED" | "NOTHING_TO_SETTLE" | "NOT_AUTHORISED" | "NOT_A_UNION" | "NOT_CERTIFIED" | "NOT_ELIGIBLE" | "NOT_FOUND" | "NOT_IN_WINDOW" | "NOT_ON_ROSTER" | "NOT_OWNER" | "NOT_REVIEWER" | "NO_MATCHING_MEMBER" | "ORG_NAME_TAKEN" | "OWN_ACCOUNT" | "PASSWORD_CHANGE_REQUIRED" | "PAYLOAD_TOO_LARGE" | "PERIOD_NOT_ENDED" | "PHONE_TAKEN" | "PRIZE_EXISTS" | "QUANTITY_BELOW_RESERVED" | "SETTLEMENT_NOT_DUE" | "SMS_CODE_EXPIRED" | "SMS_CODE_INVALID" | "SMS_CODE_TOO_MANY_ATTEMPTS" | "SMS_DAILY_LIMIT" | "SMS_IP_LIMITED" | "SMS_NOT_CONFIGURED" | "SMS_TOO_FREQUENT" | "SMS_UNAVAILABLE" | "SOLD_OUT" | "STALE_VERSION" | "TOO_MANY_ATTEMPTS" | "TOO_MANY_LOOKUPS" | "TRANSFER_REQUESTS_TOO_FREQUENT" | "TRANSFER_REQUEST_NOT_PENDING" | "TRANSFER_REQUEST_OPEN" | "UNAUTHORIZED" | "UNIT_IN_USE" | "UNIT_NAME_TAKEN" | "UNSUPPORTED_MEDIA_TYPE" | "USERNAME_TAKEN" | "VALIDATION" | "WECHAT_ALREADY_BOUND" | "WECHAT_BOUND_ELSEWHERE" | "WECHAT_BUSY" | "WECHAT_CODE_INVALID" | "WECHAT_ERROR" | "WECHAT_NOT_BOUND" | "WECHAT_NOT_CONFIGURED" | "WECHAT_RATE_LIMITED" | "WECHAT_UNAVAILABLE";
         /**
          * @description Why a file was stored; decides who reads it and how long it is kept.
          * @enum {string}
@@ -16002,6 +16377,7 @@ export interface components {
              */
             active_for_claiming: boolean;
             card?: components["schemas"]["MemberCard"];
+            preferences: components["schemas"]["Preferences"];
         };
         /** MeResponse */
         MeResponse: {
@@ -16132,6 +16508,22 @@ export interface components {
             /** @description 手机号码 (full) */
             phone_full: string;
             history: components["schemas"]["MemberEvent"][];
+            /**
+             * Format: int32
+             * @description The Beijing calendar year of the welfare figures.
+             */
+            welfare_year: number;
+            /**
+             * Format: int64
+             * @description 本年度已领福利: face value of the vouchers claimed this year, in fen
+             */
+            welfare_year_total_fen: number;
+            /**
+             * Format: int64
+             * @description The annual welfare budget of the member's union (the smallest cap of it and the
+             *     organisations above it), in fen; null: none
+             */
+            welfare_cap_fen?: number;
         };
         /**
          * MemberEvent
@@ -16350,6 +16742,17 @@ export interface components {
             founded_on?: string;
             /** @description 简介 */
             description?: string;
+            /**
+             * Format: int64
+             * @description 年度福利经费标准: this organisation's own yearly cap per member, in fen (null: none)
+             */
+            welfare_cap_fen?: number;
+            /**
+             * Format: int64
+             * @description The cap its members' claims in its activities are held to: the smallest of its
+             *     own and those of the organisations above it (null: none). Only in `GET /org`.
+             */
+            welfare_cap_applying_fen?: number;
             /** Format: date-time */
             created_at: string;
             /** Format: date-time */
@@ -16551,6 +16954,21 @@ export interface components {
             page: number;
             /** Format: uint64 */
             page_size: number;
+        };
+        /**
+         * Preferences
+         * @description The member's settings (设置).
+         */
+        Preferences: {
+            /** @description 卡券到期提醒: an SMS a few days before an unused voucher expires */
+            expiry_reminders: boolean;
+        };
+        /**
+         * PreferencesBody
+         * @description `PUT /me/preferences`: the settings to change (omitted ones stay).
+         */
+        PreferencesBody: {
+            expiry_reminders?: boolean;
         };
         /** Preview */
         Preview: {
@@ -16959,6 +17377,21 @@ export interface components {
              * @description 核销金额 (fen)
              */
             redeemed_amount_fen: number;
+            /**
+             * Format: int64
+             * @description 本年度会员已领福利 (fen): face value claimed this Beijing year by the members
+             */
+            welfare_used_fen: number;
+            /**
+             * Format: int64
+             * @description 到期提醒已发送
+             */
+            reminders_sent: number;
+            /**
+             * Format: int64
+             * @description 提醒后核销
+             */
+            redeemed_after_reminder: number;
         };
         /**
          * StatLine
@@ -16977,6 +17410,11 @@ export interface components {
              * @description Depth below the caller's organisation (0 = the caller's own).
              */
             level: number;
+            /**
+             * Format: int64
+             * @description 年度福利经费标准 applying to the organisation (fen; null: none)
+             */
+            welfare_cap_fen?: number;
             /** @description The organisation's own figures. */
             own: components["schemas"]["StatFigures"] & unknown;
             /** @description Its own plus everything below it (小计). */
@@ -17648,6 +18086,40 @@ export interface components {
          * @enum {string}
          */
         WechatSource: "app" | "miniprogram";
+        /**
+         * WelfareBudget
+         * @description An organisation's welfare budget after the change.
+         */
+        WelfareBudget: {
+            /** Format: int64 */
+            org_id: number;
+            /**
+             * Format: int64
+             * @description Its own cap (fen; null: none).
+             */
+            annual_cap_fen?: number;
+            /**
+             * Format: int64
+             * @description The cap that applies to its activities: the smallest of its own and those above it.
+             */
+            applying_cap_fen?: number;
+        };
+        /**
+         * WelfareBudgetBody
+         * @description `PUT /org/welfare-budget`: the yearly cap per member, in fen; null removes it.
+         */
+        WelfareBudgetBody: {
+            /**
+             * Format: int64
+             * @description The organisation; only one's own (the default).
+             */
+            org_id?: number;
+            /**
+             * Format: int64
+             * @description 年度福利经费标准 (fen, 1 to 100,000,000), or null for none
+             */
+            annual_cap_fen?: number;
+        };
     };
     responses: never;
     parameters: never;

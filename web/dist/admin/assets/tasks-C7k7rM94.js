@@ -1,1 +1,0 @@
-import{_ as e,v as t}from"./index-Br7M-9BS.js";import{n,t as r}from"./transfer-Cp3GkLpE.js";var i=n=>e(t.GET(`/api/admin/tasks`,{params:{query:n}})),a=e=>r(`/api/admin/tasks/${e}/result`,`任务${e}结果.xlsx`),o=()=>r(`/api/admin/member-imports/template`,`工会会员信息采集表.xlsx`),s=(e,t)=>n(`/api/admin/member-imports`,e,t);export{s as i,a as n,i as r,o as t};

@@ -1,1 +1,0 @@
-import{C as e,ct as t,lt as n}from"./index-Br7M-9BS.js";function r(r,i){let a=n(i),o=t(!1),s=t(null);async function c(){o.value=!0,s.value=null;try{a.value=await r()}catch(t){s.value=e(t)}finally{o.value=!1}}return{value:a,loading:o,error:s,load:c}}export{r as t};

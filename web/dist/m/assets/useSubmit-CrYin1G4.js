@@ -1,1 +1,0 @@
-import{Y as e,v as t}from"./index-B79haNJw.js";function n(){let n=e(``),r=e(!1);async function i(e,i,a){n.value=``;let o=e();if(o)n.value=o;else{r.value=!0;try{await i()}catch(e){a?.(e)||(n.value=t(e))}finally{r.value=!1}}}return{error:n,busy:r,run:i}}export{n as t};
