@@ -13,6 +13,7 @@
 //! - Nothing without a gateway.
 
 use chrono::{DateTime, Duration, Timelike, Utc};
+use entity::value::voucher_code::VISIBLE_TAIL;
 use sea_orm::{ConnectionTrait, FromQueryResult};
 
 use crate::clock::beijing;
@@ -129,7 +130,9 @@ pub async fn run(ctx: &JobContext) -> Result<Reminded, sea_orm::DbErr> {
 async fn send(client: &reqwest::Client, url: &str, v: &Due) -> Result<(), String> {
     let tail: String = {
         let chars: Vec<char> = v.code.chars().collect();
-        chars[chars.len().saturating_sub(4)..].iter().collect()
+        chars[chars.len().saturating_sub(VISIBLE_TAIL)..]
+            .iter()
+            .collect()
     };
     let body = serde_json::json!({
         "phone": v.phone,

@@ -101,11 +101,7 @@ pub async fn page(
                 DocumentKind::SettlementReport => "活动",
                 DocumentKind::SettlementStatement => "结算商家",
             };
-            let generated = d
-                .generated_at
-                .with_timezone(&jobs::clock::beijing())
-                .format("%Y-%m-%d %H:%M:%S")
-                .to_string();
+            let generated = jobs::settlement::sheet::beijing_time(d.generated_at);
             let rows = [
                 ("验证码", verification::grouped(&d.code)),
                 ("文件类型", d.kind.label().to_owned()),

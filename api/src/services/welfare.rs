@@ -43,7 +43,7 @@ pub struct Budget {
 
 impl Budget {
     pub fn at(cap_fen: i64, now: DateTime<Utc>) -> Self {
-        let year = now.with_timezone(&beijing()).year();
+        let year = year_of(now);
         let (from, to) = year_window(year);
         Self {
             cap_fen,
