@@ -17,7 +17,7 @@ pub const BOOTSTRAP_PASSWORD: &str = "BenchRoot2026";
 /// A fresh database (dropped by `drop_database`) and a queue name of its own.
 pub struct Env {
     server_url: String,
-    /// The URL's query (`?sslmode=disable`), kept for every connection.
+    /// The URL's query (`?sslmode=…`, if any), kept for every connection.
     options: String,
     pub database: String,
     pub redis_url: String,
@@ -29,8 +29,9 @@ pub struct Env {
     pub extra: Vec<(String, String)>,
 }
 
-/// The database runs on this machine: TLS over loopback would only add cost.
-const LOCAL_POSTGRES: &str = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable";
+/// The URL as a user would write it: no `sslmode`, so the driver's default (`prefer`)
+/// speaks TLS to a server that offers it, as this machine's PostgreSQL does.
+const LOCAL_POSTGRES: &str = "postgres://postgres@127.0.0.1:5432/postgres";
 
 impl Env {
     /// A benchmark's: `BENCH_DATABASE_URL`, `BENCH_REDIS_URL`, `BENCH_LOG`.
@@ -104,6 +105,29 @@ impl Env {
 
     pub async fn connect(&self) -> anyhow::Result<DatabaseConnection> {
         Ok(Database::connect(self.database_url()).await?)
+    }
+
+    /// Whether a connection made with the benchmark's URL speaks TLS to the server, as
+    /// a benchmark prints it: "TLS (TLSv1.3)" or "no TLS".
+    pub async fn tls_state(&self) -> anyhow::Result<String> {
+        let db = self.connect().await?;
+        let row = db
+            .query_one_raw(Statement::from_string(
+                db.get_database_backend(),
+                "SELECT ssl, COALESCE(version, '') AS version FROM pg_stat_ssl \
+                 WHERE pid = pg_backend_pid()"
+                    .to_owned(),
+            ))
+            .await?
+            .context("a row of pg_stat_ssl")?;
+        let ssl: bool = row.try_get("", "ssl")?;
+        let version: String = row.try_get("", "version")?;
+        db.close().await?;
+        Ok(if ssl {
+            format!("TLS ({version})")
+        } else {
+            "no TLS".to_owned()
+        })
     }
 
     pub async fn count(&self, sql: &str) -> anyhow::Result<i64> {

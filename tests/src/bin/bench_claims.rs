@@ -9,7 +9,9 @@
 //!     cargo build --release -p api -p jobs -p tests --bins
 //!     cargo run --release -p tests --bin bench_claims
 //!
-//! Environment: BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable),
+//! Environment: BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres, taken as
+//! given: without `sslmode` the connections speak TLS when the server offers it; the
+//! benchmark prints which),
 //! BENCH_REDIS_URL (default redis://127.0.0.1:6379), BENCH_VOUCHERS (default 10000),
 //! BENCH_MEMBERS (default 20000), BENCH_CLIENTS (default 64), BENCH_KEEP_DB (keep the
 //! database for EXPLAIN afterwards), BENCH_SETUP_SQL (statements run after seeding, to
@@ -40,6 +42,7 @@ async fn main() -> anyhow::Result<()> {
     let members = var("BENCH_MEMBERS", 20_000);
     let clients = var("BENCH_CLIENTS", 64);
     let env = Env::fresh().await?;
+    println!("database connection: {}", env.tls_state().await?);
     let result = run(&env, vouchers, members, clients).await;
     if std::env::var_os("BENCH_KEEP_DB").is_some() {
         println!("database kept: {}", env.database_url());

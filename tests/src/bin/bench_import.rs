@@ -5,7 +5,9 @@
 //!
 //!     cargo build --release -p api -p jobs && cargo run --release -p tests --bin bench_import
 //!
-//! Environment: BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable),
+//! Environment: BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres, taken as
+//! given: without `sslmode` the connections speak TLS when the server offers it; the
+//! benchmark prints which),
 //! BENCH_REDIS_URL (default redis://127.0.0.1:6379), BENCH_ROWS (default 100000).
 
 use std::time::{Duration, Instant};
@@ -33,6 +35,7 @@ async fn main() -> anyhow::Result<()> {
     drop(parsed);
 
     let env = Env::fresh().await?;
+    println!("database connection: {}", env.tls_state().await?);
     let result = run(&env, rows, file).await;
     env.drop_database().await?;
     let (import_time, peak_rss) = result?;
