@@ -13,23 +13,15 @@
 //! the same trait.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use crate::settings::Settings;
 use entity::value::Phone;
+use jobs::sms_gateway::SmsGateway;
 
 /// The gateway purpose of a merchant account's one-time initial password.
 pub const INITIAL_PASSWORD_PURPOSE: &str = "initial_password";
 
-/// Why a message could not be handed to the SMS provider. The text is for the log only
-/// (it never contains the code or the full phone number).
-#[derive(Debug, thiserror::Error)]
-pub enum SmsError {
-    #[error("SMS gateway unreachable: {0}")]
-    Transport(String),
-    #[error("SMS gateway answered {0}")]
-    Status(u16),
-}
+pub use jobs::sms_gateway::SmsError;
 
 #[async_trait::async_trait]
 pub trait SmsSender: Send + Sync + std::fmt::Debug {
@@ -63,18 +55,11 @@ impl SmsSender for DevLogSender {
 
 /// The HTTP gateway from the contract.
 #[derive(Debug)]
-pub struct HttpGatewaySender {
-    client: reqwest::Client,
-    url: String,
-}
+pub struct HttpGatewaySender(SmsGateway);
 
 impl HttpGatewaySender {
     pub fn new(url: String) -> reqwest::Result<Self> {
-        let client = reqwest::Client::builder()
-            .connect_timeout(Duration::from_secs(3))
-            .timeout(Duration::from_secs(8))
-            .build()?;
-        Ok(Self { client, url })
+        SmsGateway::new(url).map(Self)
     }
 }
 
@@ -88,25 +73,13 @@ struct GatewayRequest<'a> {
 #[async_trait::async_trait]
 impl SmsSender for HttpGatewaySender {
     async fn send(&self, phone: &Phone, purpose: &str, code: &str) -> Result<(), SmsError> {
-        let body = GatewayRequest {
-            phone: phone.as_str(),
-            purpose,
-            code,
-        };
-        // reqwest's error text may include the URL but never the body.
-        let resp = self
-            .client
-            .post(&self.url)
-            .json(&body)
-            .send()
+        self.0
+            .post(&GatewayRequest {
+                phone: phone.as_str(),
+                purpose,
+                code,
+            })
             .await
-            .map_err(|e| SmsError::Transport(e.without_url().to_string()))?;
-        let status = resp.status();
-        if status.is_success() {
-            Ok(())
-        } else {
-            Err(SmsError::Status(status.as_u16()))
-        }
     }
 
     fn delivers(&self) -> bool {

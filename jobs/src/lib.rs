@@ -19,6 +19,7 @@ pub mod reminders;
 pub mod settings;
 pub mod settlement;
 pub mod shutdown;
+pub mod sms_gateway;
 pub mod task_runner;
 pub mod telemetry;
 pub mod workers;

@@ -18,6 +18,7 @@ use sea_orm::{ConnectionTrait, FromQueryResult};
 
 use crate::clock::beijing;
 use crate::database::stmt;
+use crate::sms_gateway::{SmsError, SmsGateway};
 use crate::workers::JobContext;
 
 /// The gateway purpose of an expiry reminder.
@@ -64,10 +65,7 @@ pub async fn run(ctx: &JobContext) -> Result<Reminded, sea_orm::DbErr> {
         done.quiet = true;
         return Ok(done);
     }
-    let client = reqwest::Client::builder()
-        .connect_timeout(std::time::Duration::from_secs(3))
-        .timeout(std::time::Duration::from_secs(8))
-        .build()
+    let gateway = SmsGateway::new(url.to_owned())
         .map_err(|e| sea_orm::DbErr::Custom(format!("SMS client: {e}")))?;
     let backend = ctx.db.get_database_backend();
     let due_by = now + Duration::days(ctx.settings.reminder_days_before);
@@ -108,7 +106,7 @@ pub async fn run(ctx: &JobContext) -> Result<Reminded, sea_orm::DbErr> {
             if claimed != 1 {
                 continue; // another runner has it
             }
-            match send(&client, url, &v).await {
+            match send(&gateway, &v).await {
                 Ok(()) => done.sent += 1,
                 Err(e) => {
                     tracing::warn!(voucher_id = v.id, error = %e, "expiry reminder not sent");
@@ -126,34 +124,25 @@ pub async fn run(ctx: &JobContext) -> Result<Reminded, sea_orm::DbErr> {
     Ok(done)
 }
 
-/// The gateway request; its error text never holds the phone number or the code.
-async fn send(client: &reqwest::Client, url: &str, v: &Due) -> Result<(), String> {
+/// The reminder's message; the error's text never holds the phone number or the code.
+async fn send(gateway: &SmsGateway, v: &Due) -> Result<(), SmsError> {
     let tail: String = {
         let chars: Vec<char> = v.code.chars().collect();
         chars[chars.len().saturating_sub(VISIBLE_TAIL)..]
             .iter()
             .collect()
     };
-    let body = serde_json::json!({
-        "phone": v.phone,
-        "purpose": PURPOSE,
-        // Gateways that expect a `code` get the tail too.
-        "code": tail,
-        "voucher_code_tail": tail,
-        "coupon_name": v.coupon_name,
-        "valid_to": v.valid_to.with_timezone(&beijing()).to_rfc3339(),
-    });
-    let resp = client
-        .post(url)
-        .json(&body)
-        .send()
+    gateway
+        .post(&serde_json::json!({
+            "phone": v.phone,
+            "purpose": PURPOSE,
+            // Gateways that expect a `code` get the tail too.
+            "code": tail,
+            "voucher_code_tail": tail,
+            "coupon_name": v.coupon_name,
+            "valid_to": v.valid_to.with_timezone(&beijing()).to_rfc3339(),
+        }))
         .await
-        .map_err(|e| format!("gateway unreachable: {}", e.without_url()))?;
-    if resp.status().is_success() {
-        Ok(())
-    } else {
-        Err(format!("gateway answered {}", resp.status().as_u16()))
-    }
 }
 
 #[cfg(test)]
