@@ -4,6 +4,7 @@
 //! phone), validates it once in `parse`, and afterwards only holds the
 //! canonical form, so code that receives one never has to re-check it.
 
+pub mod base32;
 mod credit_code;
 mod id_number;
 mod landline;

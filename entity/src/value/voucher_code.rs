@@ -18,19 +18,7 @@ pub fn generate() -> String {
 }
 
 fn encode(bytes: &[u8; 15]) -> String {
-    let mut out = String::with_capacity(CODE_LEN);
-    let mut acc: u32 = 0;
-    let mut bits = 0;
-    for &b in bytes {
-        acc = (acc << 8) | u32::from(b);
-        bits += 8;
-        while bits >= 5 {
-            bits -= 5;
-            out.push(char::from(ALPHABET[((acc >> bits) & 31) as usize]));
-        }
-        acc &= (1 << bits) - 1;
-    }
-    out
+    super::base32::encode(bytes, ALPHABET)
 }
 
 /// The canonical form of a scanned or typed code, or `None` when it cannot be one

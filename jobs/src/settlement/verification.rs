@@ -84,20 +84,9 @@ impl Document {
     }
 }
 
-/// RFC 4648 base32 of whole 5-byte groups, without padding.
+/// RFC 4648 base32, without padding.
 fn base32(bytes: &[u8]) -> String {
-    let mut out = String::with_capacity(bytes.len() * 8 / 5);
-    for chunk in bytes.chunks(5) {
-        let mut n: u64 = 0;
-        for b in chunk {
-            n = (n << 8) | u64::from(*b);
-        }
-        n <<= 8 * (5 - chunk.len());
-        for i in (0..8).rev() {
-            out.push(ALPHABET[((n >> (i * 5)) & 31) as usize] as char);
-        }
-    }
-    out
+    entity::value::base32::encode(bytes, ALPHABET)
 }
 
 /// `ABCD-EFGH-JKLM-NPQR`: the code as printed.
