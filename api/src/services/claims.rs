@@ -262,7 +262,15 @@ pub async fn claim(
     let now = state.clock.now();
     let (holder, snapshot) = claimable(state, account_id, activity_id, now).await?;
     let (day_key, limit) = limit_key(&snapshot.activity, now);
-    let request = new_request(state, &holder, &snapshot, day_key, limit, idempotency_key, now)?;
+    let request = new_request(
+        state,
+        &holder,
+        &snapshot,
+        day_key,
+        limit,
+        idempotency_key,
+        now,
+    )?;
     // The statement picks the sequence number. It is not inserted when another claim of
     // the same member took that number meanwhile; each such loss is one more claim of
     // the member in, so after `limit` of them the statement sees the limit.

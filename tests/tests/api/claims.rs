@@ -518,21 +518,26 @@ async fn claim_keys(app: &TestApp, phone: &str) -> Vec<(String, i32)> {
 
 #[tokio::test]
 async fn a_member_claims_five_times_a_day_the_sixth_hears_the_limit_and_the_next_day_starts_again()
- {
+{
     let r = rush(100, json!({ "kind": "per_day", "times": 5 })).await;
     let tokens = r.members(1, 2).await;
     for k in 1..=5 {
         let claimed = r.claim(&tokens[0], None).await;
-        assert_eq!(claimed.status, StatusCode::CREATED, "claim {k}: {:?}", claimed.body);
+        assert_eq!(
+            claimed.status,
+            StatusCode::CREATED,
+            "claim {k}: {:?}",
+            claimed.body
+        );
     }
     assert_eq!(r.claim(&tokens[0], None).await.code(), "LIMIT_REACHED");
-    assert_eq!(r.claim(&tokens[0], Some("late")).await.code(), "LIMIT_REACHED");
+    assert_eq!(
+        r.claim(&tokens[0], Some("late")).await.code(),
+        "LIMIT_REACHED"
+    );
     let today = claim_keys(&r.app, "13900000001").await;
     let day = today[0].0.clone();
-    assert_eq!(
-        today,
-        (1..=5).map(|s| (day.clone(), s)).collect::<Vec<_>>()
-    );
+    assert_eq!(today, (1..=5).map(|s| (day.clone(), s)).collect::<Vec<_>>());
 
     // A number already used out of order (seq 2, as a lost race could leave it): the
     // claims fill the others, 1, 3, 4 and 5, and the limit is still five.
@@ -543,10 +548,7 @@ async fn a_member_claims_five_times_a_day_the_sixth_hears_the_limit_and_the_next
         use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
         let moved = entity::claim::Entity::update_many()
             .col_expr(entity::claim::Column::Seq, Expr::value(2))
-            .filter(
-                entity::claim::Column::AppAccountId
-                    .eq(account_id(&r.app, "13900000002").await),
-            )
+            .filter(entity::claim::Column::AppAccountId.eq(account_id(&r.app, "13900000002").await))
             .exec(&r.app.state.db)
             .await
             .expect("update");
@@ -554,7 +556,12 @@ async fn a_member_claims_five_times_a_day_the_sixth_hears_the_limit_and_the_next
     }
     for k in 2..=5 {
         let claimed = r.claim(&tokens[1], None).await;
-        assert_eq!(claimed.status, StatusCode::CREATED, "{k}: {:?}", claimed.body);
+        assert_eq!(
+            claimed.status,
+            StatusCode::CREATED,
+            "{k}: {:?}",
+            claimed.body
+        );
     }
     assert_eq!(r.claim(&tokens[1], None).await.code(), "LIMIT_REACHED");
     let seqs: Vec<i32> = claim_keys(&r.app, "13900000002")
@@ -569,7 +576,12 @@ async fn a_member_claims_five_times_a_day_the_sixth_hears_the_limit_and_the_next
     let token = r.reissue("13900000001").await;
     for k in 1..=5 {
         let claimed = r.claim(&token, None).await;
-        assert_eq!(claimed.status, StatusCode::CREATED, "day 2, claim {k}: {:?}", claimed.body);
+        assert_eq!(
+            claimed.status,
+            StatusCode::CREATED,
+            "day 2, claim {k}: {:?}",
+            claimed.body
+        );
     }
     assert_eq!(r.claim(&token, None).await.code(), "LIMIT_REACHED");
     let keys = claim_keys(&r.app, "13900000001").await;
