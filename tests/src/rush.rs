@@ -25,6 +25,8 @@ pub struct Rush {
     pub merchant_password: String,
     pub activity_id: i64,
     pub starts_at: DateTime<Utc>,
+    /// How long the Open request took to answer (the vouchers are made then).
+    pub open_took: Duration,
 }
 
 impl Rush {
@@ -47,8 +49,13 @@ impl Rush {
 }
 
 /// A grassroots union under the city root (which reviews), its merchant and coupon, and
-/// an activity with one prize of `vouchers` units (limit: once) opening 3 s from now.
-pub async fn open_activity(api: &Server, vouchers: usize) -> anyhow::Result<Rush> {
+/// an activity with one prize of `vouchers` units and the claim limit `limit` (the
+/// API's `claim_limit`, e.g. `{"kind": "once"}`) opening 3 s from now.
+pub async fn open_activity(
+    api: &Server,
+    vouchers: usize,
+    limit: serde_json::Value,
+) -> anyhow::Result<Rush> {
     let root = api.root_token().await?;
     let (union, union_token) = api.create_union(&root, "日照港工会", "port").await?;
 
@@ -109,7 +116,7 @@ pub async fn open_activity(api: &Server, vouchers: usize) -> anyhow::Result<Rush
             Some(&union_token),
             json!({
                 "title": "中秋节福利发放", "cover_url": "https://img.example.cn/cover.png",
-                "claim_limit": { "kind": "once" }, "scope_org_id": union,
+                "claim_limit": limit, "scope_org_id": union,
                 "starts_at": starts_at.to_rfc3339(),
                 "ends_at": (starts_at + chrono::Duration::days(3)).to_rfc3339(),
                 "content_html": "<p>领取</p>", "birthday_only": false
@@ -119,6 +126,7 @@ pub async fn open_activity(api: &Server, vouchers: usize) -> anyhow::Result<Rush
     let activity_id = activity["id"]
         .as_i64()
         .with_context(|| format!("activity: {activity}"))?;
+    let mut open_took = Duration::ZERO;
     for (token, action, body) in [
         (
             &union_token,
@@ -133,6 +141,7 @@ pub async fn open_activity(api: &Server, vouchers: usize) -> anyhow::Result<Rush
         ),
         (&union_token, "open", json!({})),
     ] {
+        let sent = std::time::Instant::now();
         let r = api
             .post(
                 &format!("/api/admin/activities/{activity_id}/{action}"),
@@ -143,6 +152,7 @@ pub async fn open_activity(api: &Server, vouchers: usize) -> anyhow::Result<Rush
         if r["code"].is_string() {
             bail!("{action}: {r}");
         }
+        open_took = sent.elapsed();
     }
     Ok(Rush {
         root_token: root,
@@ -151,6 +161,7 @@ pub async fn open_activity(api: &Server, vouchers: usize) -> anyhow::Result<Rush
         merchant_password,
         activity_id,
         starts_at,
+        open_took,
     })
 }
 

@@ -12,7 +12,10 @@
 //!   serialises the same update;
 //! - never more than the member's limit: the claim row's unique key
 //!   `(activity_id, member_id, day_key, seq)` with `seq <= N`, written atomically with
-//!   the slots it takes (one statement on PostgreSQL, a transaction on SQLite);
+//!   the slots it takes (one statement on PostgreSQL, a transaction on SQLite). The
+//!   statement finds the sequence number itself (`free_seq_sql`), so the k-th claim of
+//!   a day costs what the first does; two claims of one member racing for the same
+//!   number are settled by the unique key, and the loser tries again;
 //! - a retried request with the same `Idempotency-Key` returns the first claim's
 //!   vouchers (unique `(member_id, idempotency_key)`);
 //! - never past the annual welfare budget per member (`welfare`), when one applies to
@@ -26,8 +29,8 @@
 //! Keeping the probe O(1): see `random_start`.
 //!
 //! What makes a claim valid is written here once: `visible_to` and `precheck` against
-//! the cached snapshot, then `admission_sql` and `take_slot_sql` in the statement that
-//! writes it. The statements themselves, one per backend, are in `store`.
+//! the cached snapshot, then `admission_sql`, `free_seq_sql` and `take_slot_sql` in the
+//! statement that writes it. The statements themselves, one per backend, are in `store`.
 
 use std::sync::Arc;
 
@@ -145,8 +148,9 @@ pub struct ClaimRequest {
     pub member_id: i64,
     pub account_id: i64,
     pub day_key: String,
-    /// The claim's sequence number under its day key (the limit's unique key).
-    pub seq: i32,
+    /// How many claims the day key allows (N): the claim takes the smallest sequence
+    /// number up to it that the member has not used (`free_seq_sql`).
+    pub limit: i32,
     pub idempotency_key: Option<String>,
     pub now: DateTime<Utc>,
     pub name_masked: String,
@@ -167,11 +171,34 @@ pub enum Attempt {
     },
     /// No claim row went in: a retry, the limit, an ineligible member, a closed
     /// activity (see `diagnose`), or — when no prize had a free slot — sold out.
-    NotInserted { free_slots: bool },
+    NotInserted(NotInserted),
     /// Everything was in place but the vouchers' face value (`claim_fen`) would take
     /// the member's year total (`used_fen` before it) past the budget's cap; nothing
     /// was written.
     OverBudget { used_fen: i64, claim_fen: i64 },
+}
+
+/// What the statement saw when it did not insert a claim row.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NotInserted {
+    /// Some probed prize had a free slot for the claim.
+    pub free_slots: bool,
+    /// Every sequence number up to the limit was used already: `LIMIT_REACHED`.
+    pub limit_reached: bool,
+    /// `admission_sql` held (or was not asked: without free slots nothing could be
+    /// claimed anyway). When it did not, `diagnose` finds out which check failed.
+    pub admitted: bool,
+}
+
+impl NotInserted {
+    /// Nothing was free: sold out, or the limit when `limit_reached`.
+    pub fn sold_out(limit_reached: bool) -> Self {
+        Self {
+            free_slots: false,
+            limit_reached,
+            admitted: true,
+        }
+    }
 }
 
 /// What the database checks when a claim row goes in, besides the limit's unique key
@@ -186,6 +213,23 @@ pub fn admission_sql(activity_id: &str, member_id: &str, account_id: &str) -> St
          AND EXISTS (SELECT 1 FROM activities WHERE id = {activity_id} AND status = {open})",
         active = sql_str(MemberStatus::Active),
         open = sql_str(ActivityStatus::Open),
+    )
+}
+
+/// The sequence number a new claim takes under its day key: the smallest one in
+/// `1..=limit` the member has not used, NULL when all are used (the limit is reached).
+/// The arguments are SQL expressions as for `admission_sql`; same SQL on both backends.
+///
+/// One ordered scan of the member's claims of the day on the limit's unique index,
+/// whatever N: numbering the used ones 1, 2, … in order, the first whose number differs
+/// from its `seq` marks a gap (that number is free); without a gap the next after the
+/// last is. (The alternative — one index probe per candidate `1..=N` — costs k probes
+/// for the k-th claim of the day.) It reads the statement's snapshot: a number taken
+/// by a claim that commits meanwhile is refused by the unique key, and the claim tries
+/// again (`claim`).
+pub fn free_seq_sql(activity_id: &str, member_id: &str, day_key: &str, limit: &str) -> String {
+    format!(
+        "(SELECT CASE WHEN f.seq <= {limit} THEN CAST(f.seq AS INTEGER) END            FROM (SELECT COALESCE(MIN(CASE WHEN u.seq <> u.n THEN u.n END), COUNT(*) + 1) AS seq              FROM (SELECT c.seq, row_number() OVER (ORDER BY c.seq) AS n FROM claims c                WHERE c.activity_id = {activity_id} AND c.member_id = {member_id}                AND c.day_key = {day_key}) u) f)"
     )
 }
 
@@ -217,12 +261,21 @@ pub async fn claim(
 ) -> ApiResult<Claimed> {
     let now = state.clock.now();
     let (holder, snapshot) = claimable(state, account_id, activity_id, now).await?;
-    let (day_key, times) = limit_key(&snapshot.activity, now);
-    let mut request = new_request(state, &holder, &snapshot, day_key, idempotency_key, now)?;
-    // The claim takes sequence number 1 of its day key; when that is taken (a per-day
-    // limit of N), the next free one after what is used, at most N.
-    while request.seq <= times {
-        let free_slots = match attempt(state, &request).await? {
+    let (day_key, limit) = limit_key(&snapshot.activity, now);
+    let request = new_request(
+        state,
+        &holder,
+        &snapshot,
+        day_key,
+        limit,
+        idempotency_key,
+        now,
+    )?;
+    // The statement picks the sequence number. It is not inserted when another claim of
+    // the same member took that number meanwhile; each such loss is one more claim of
+    // the member in, so after `limit` of them the statement sees the limit.
+    for _ in 0..=limit {
+        let seen = match attempt(state, &request).await? {
             Attempt::Claimed { claim_id, vouchers } => {
                 tracing::info!(claim_id, vouchers = vouchers.len(), "claimed");
                 return Ok(Claimed {
@@ -232,7 +285,7 @@ pub async fn claim(
                     replayed: false,
                 });
             }
-            Attempt::NotInserted { free_slots } => free_slots,
+            Attempt::NotInserted(seen) => seen,
             Attempt::OverBudget {
                 used_fen,
                 claim_fen,
@@ -241,11 +294,10 @@ pub async fn claim(
                 return Err(welfare::exceeded(cap, used_fen, claim_fen));
             }
         };
-        match diagnose(state, &holder, &snapshot, &request, times, free_slots).await? {
+        match diagnose(state, &holder, &snapshot, &request, seen).await? {
             Diagnosis::Replay(claim) => return replay(state, claim, snapshot).await,
             Diagnosis::Refused(r) => return Err(r.into_error()),
-            Diagnosis::Retry { .. } if !free_slots => return Err(Refusal::SoldOut.into_error()),
-            Diagnosis::Retry { used } => request.seq = (used + 1).max(request.seq + 1),
+            Diagnosis::Retry => {}
         }
     }
     Err(Refusal::LimitReached.into_error())
@@ -281,13 +333,14 @@ async fn claimable(
     Ok((holder, snapshot))
 }
 
-/// The first attempt's request: sequence number 1, a random probe start for every
-/// prize not known to be sold out.
+/// The claim's request: its limit, a random probe start for every prize not known to
+/// be sold out.
 fn new_request(
     state: &AppState,
     holder: &Holder,
     snapshot: &ActivitySnapshot,
     day_key: String,
+    limit: i32,
     idempotency_key: Option<String>,
     now: DateTime<Utc>,
 ) -> ApiResult<ClaimRequest> {
@@ -297,7 +350,7 @@ fn new_request(
         member_id: member.id,
         account_id: holder.account_id,
         day_key,
-        seq: 1,
+        limit,
         idempotency_key,
         now,
         name_masked: entity::value::mask_name(&member.name),
@@ -312,17 +365,24 @@ fn new_request(
     })
 }
 
-/// One attempt on the backend's claim store (none when every prize is known to be
-/// sold out), noting the probed prizes that gave no voucher.
+/// One attempt on the backend's claim store, noting the probed prizes that gave no
+/// voucher. When every prize is known to be sold out nothing is tried, and only the
+/// member's count of the day tells the limit from sold out.
 async fn attempt(state: &AppState, request: &ClaimRequest) -> ApiResult<Attempt> {
     if request.probes.is_empty() {
-        return Ok(Attempt::NotInserted { free_slots: false });
+        let used = state
+            .store
+            .claims
+            .claims_used(request.activity_id, request.member_id, &request.day_key)
+            .await?;
+        let limit_reached = used >= u64::try_from(request.limit).unwrap_or(0);
+        return Ok(Attempt::NotInserted(NotInserted::sold_out(limit_reached)));
     }
     let attempt = state.store.claims.attempt(request.clone()).await?;
     match &attempt {
         Attempt::Claimed { vouchers, .. } => remember_sold_out(state, request, vouchers),
-        Attempt::NotInserted { free_slots: false } => remember_sold_out(state, request, &[]),
-        Attempt::NotInserted { free_slots: true } | Attempt::OverBudget { .. } => {}
+        Attempt::NotInserted(seen) if !seen.free_slots => remember_sold_out(state, request, &[]),
+        Attempt::NotInserted(_) | Attempt::OverBudget { .. } => {}
     }
     Ok(attempt)
 }
@@ -367,26 +427,25 @@ fn random_start((lo, hi): (i64, i64)) -> i64 {
 enum Diagnosis {
     Replay(claim::Model),
     Refused(Refusal),
-    /// The limit leaves room: `used` claims so far under this day key.
-    Retry {
-        used: i32,
-    },
+    /// The sequence number the statement chose was taken meanwhile: try again.
+    Retry,
 }
 
 /// Why the claim row was not inserted: a retried request, a member who is no longer
-/// eligible, an activity closed meanwhile, the limit, or a lost race on `seq`.
+/// eligible, an activity closed meanwhile, the limit, sold out, or a lost race on `seq`.
+/// Only a retry (and a failed admission, to tell which check) costs a query; the limit
+/// and sold out come with the statement's answer.
 ///
-/// Without `free_slots` nothing could be claimed anyway, and only a retry and the limit
-/// can give a truer answer than `SOLD_OUT`; the eligibility and activity checks are left
-/// out, since after a sell-out every click comes here. (The member's status was read
-/// with the token in this request and checked by `precheck`.)
+/// Without free slots only a retry and the limit can give a truer answer than
+/// `SOLD_OUT`; the eligibility and activity checks are left out, since after a sell-out
+/// every click comes here. (The member's status was read with the token in this request
+/// and checked by `precheck`.)
 async fn diagnose(
     state: &AppState,
     holder: &Holder,
     snapshot: &ActivitySnapshot,
     request: &ClaimRequest,
-    times: i32,
-    free_slots: bool,
+    seen: NotInserted,
 ) -> ApiResult<Diagnosis> {
     let Some(member) = &holder.member else {
         return Ok(Diagnosis::Refused(Refusal::NotEligible));
@@ -406,19 +465,18 @@ async fn diagnose(
         }
         return Ok(Diagnosis::Replay(first));
     }
-    if free_slots && let Some(refusal) = refusal_of_state(state, holder, member, snapshot).await? {
+    if seen.free_slots
+        && !seen.admitted
+        && let Some(refusal) = refusal_of_state(state, holder, member, snapshot).await?
+    {
         return Ok(Diagnosis::Refused(refusal));
     }
-    let used = state
-        .store
-        .claims
-        .claims_used(snapshot.activity.id, member.id, &request.day_key)
-        .await?;
-    let used = i32::try_from(used).unwrap_or(i32::MAX);
-    if used >= times {
+    if seen.limit_reached {
         Ok(Diagnosis::Refused(Refusal::LimitReached))
+    } else if !seen.free_slots {
+        Ok(Diagnosis::Refused(Refusal::SoldOut))
     } else {
-        Ok(Diagnosis::Retry { used })
+        Ok(Diagnosis::Retry)
     }
 }
 

@@ -1,21 +1,23 @@
 //! Claim and redemption benchmark, production mode: the real `api` release binary on
-//! PostgreSQL + Redis. One open activity with 10,000 vouchers, 20,000 certified members
-//! (roster rows, certified app accounts and sessions seeded with bulk SQL, as an import
-//! and the certification flow would leave them), 64 concurrent HTTP clients claiming
-//! until sold out, then 64 clients redeeming every issued voucher through the
-//! merchant's staff tokens. Reports throughput, p50/p99 latency and the correctness
-//! counts read back from the database.
+//! PostgreSQL + Redis. One open activity with 10,000 vouchers (the time its opening took
+//! is printed), 20,000 certified members (roster rows, certified app accounts and
+//! sessions seeded with bulk SQL, as an import and the certification flow would leave
+//! them), 64 concurrent HTTP clients claiming until sold out, then 64 clients redeeming
+//! every issued voucher through the merchant's staff tokens. Reports throughput,
+//! p50/p99 latency and the correctness counts read back from the database.
 //!
 //!     cargo build --release -p api -p jobs -p tests --bins
 //!     cargo run --release -p tests --bin bench_claims
 //!
-//! Environment: BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres, taken as
-//! given: without `sslmode` the connections speak TLS when the server offers it; the
-//! benchmark prints which),
-//! BENCH_REDIS_URL (default redis://127.0.0.1:6379), BENCH_VOUCHERS (default 10000),
-//! BENCH_MEMBERS (default 20000), BENCH_CLIENTS (default 64), BENCH_KEEP_DB (keep the
-//! database for EXPLAIN afterwards), BENCH_SETUP_SQL (statements run after seeding, to
-//! try a schema or setting change).
+//! Environment: BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres,
+//! taken as given: without `sslmode` the connections speak TLS when the server offers
+//! it; the benchmark prints which), BENCH_REDIS_URL (default redis://127.0.0.1:6379),
+//! BENCH_VOUCHERS (default 10000), BENCH_LIMIT (`once`, the default, or `per_day:N`: the
+//! activity allows N claims a day, and the members claim again and again — every
+//! member's first claim of the day, then every member's second, … — until the vouchers
+//! are gone), BENCH_MEMBERS (default 20000 for `once`, 3000 for `per_day:N`),
+//! BENCH_CLIENTS (default 64), BENCH_KEEP_DB (keep the database for EXPLAIN afterwards),
+//! BENCH_SETUP_SQL (statements run after seeding, to try a schema or setting change).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -38,18 +40,61 @@ fn var(name: &str, default: usize) -> usize {
 // server, and one thread at 0.18 of a core keeps 64 connections busy.
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> anyhow::Result<()> {
+    let limit = Limit::from_env()?;
     let vouchers = var("BENCH_VOUCHERS", 10_000);
-    let members = var("BENCH_MEMBERS", 20_000);
+    let members = var(
+        "BENCH_MEMBERS",
+        match limit {
+            Limit::Once => 20_000,
+            Limit::PerDay(_) => 3_000,
+        },
+    );
     let clients = var("BENCH_CLIENTS", 64);
     let env = Env::fresh().await?;
     println!("database connection: {}", env.tls_state().await?);
-    let result = run(&env, vouchers, members, clients).await;
+    let result = run(&env, vouchers, members, clients, limit).await;
     if std::env::var_os("BENCH_KEEP_DB").is_some() {
         println!("database kept: {}", env.database_url());
     } else {
         env.drop_database().await?;
     }
     result
+}
+
+/// The activity's claim limit (`BENCH_LIMIT`).
+#[derive(Clone, Copy, Debug)]
+enum Limit {
+    Once,
+    PerDay(usize),
+}
+
+impl Limit {
+    fn from_env() -> anyhow::Result<Self> {
+        let value = std::env::var("BENCH_LIMIT").unwrap_or_else(|_| "once".to_owned());
+        if value == "once" {
+            return Ok(Self::Once);
+        }
+        match value.strip_prefix("per_day:").map(str::parse) {
+            Some(Ok(n)) if n >= 1 => Ok(Self::PerDay(n)),
+            _ => bail!("BENCH_LIMIT must be `once` or `per_day:N` (N >= 1), not {value:?}"),
+        }
+    }
+
+    /// How many claims a member may make (in one day).
+    fn times(self) -> usize {
+        match self {
+            Self::Once => 1,
+            Self::PerDay(n) => n,
+        }
+    }
+
+    /// The activity's `claim_limit` in the API.
+    fn json(self) -> Value {
+        match self {
+            Self::Once => json!({ "kind": "once" }),
+            Self::PerDay(n) => json!({ "kind": "per_day", "times": n }),
+        }
+    }
 }
 
 /// Latency percentiles of a sample, in milliseconds.
@@ -174,13 +219,23 @@ async fn hammer(
     Ok(phase)
 }
 
-async fn run(env: &Env, vouchers: usize, members: usize, clients: usize) -> anyhow::Result<()> {
+async fn run(
+    env: &Env,
+    vouchers: usize,
+    members: usize,
+    clients: usize,
+    limit: Limit,
+) -> anyhow::Result<()> {
     let api = Server::start_api(env)?;
     api.wait_healthy().await?;
     let db = env.connect().await?;
 
-    let setup = rush::open_activity(&api, vouchers).await?;
+    let setup = rush::open_activity(&api, vouchers, limit.json()).await?;
     let activity_id = setup.activity_id;
+    println!(
+        "activity opened with {vouchers} vouchers in {:.2} s (the Open request); limit {limit:?}",
+        setup.open_took.as_secs_f64()
+    );
 
     // The roster and the certified accounts, in bulk as an import plus certification
     // would leave them; each account gets a session (`rush::member_token`).
@@ -203,10 +258,11 @@ async fn run(env: &Env, vouchers: usize, members: usize, clients: usize) -> anyh
     );
     setup.wait_until_open().await?;
 
-    // Phase 1: every member claims once, 64 at a time, until an answer is SOLD_OUT.
+    // Phase 1: every member claims once, 64 at a time, until an answer is SOLD_OUT; under
+    // a per-day limit of N, then every member a second time, …, up to N times.
     let path = setup.claim_path();
-    let claims: Vec<(String, String, Value)> = accounts
-        .iter()
+    let claims: Vec<(String, String, Value)> = (0..limit.times())
+        .flat_map(|_| accounts.iter())
         .map(|id| (path.clone(), rush::member_token(*id), json!({})))
         .collect();
     let claimed = hammer(&api, clients, claims, Some("SOLD_OUT")).await?;
@@ -222,6 +278,17 @@ async fn run(env: &Env, vouchers: usize, members: usize, clients: usize) -> anyh
              WHERE activity_id = {activity_id} AND member_id IS NOT NULL GROUP BY member_id) x"
         ))
         .await?;
+    let per_member_day = env
+        .count(&format!(
+            "SELECT COALESCE(MAX(c), 0) AS n FROM (SELECT COUNT(*) AS c FROM claims \
+             WHERE activity_id = {activity_id} GROUP BY member_id, day_key) x"
+        ))
+        .await?;
+    let days = env
+        .count(&format!(
+            "SELECT COUNT(DISTINCT day_key) AS n FROM claims WHERE activity_id = {activity_id}"
+        ))
+        .await?;
     let claim_rows = env
         .count(&format!(
             "SELECT COUNT(*) AS n FROM claims WHERE activity_id = {activity_id}"
@@ -229,7 +296,8 @@ async fn run(env: &Env, vouchers: usize, members: usize, clients: usize) -> anyh
         .await?;
     println!(
         "  vouchers issued {issued} of {vouchers}; claim rows {claim_rows}; \
-         201 answers {}; max vouchers per member {per_member} (limit: once)",
+         201 answers {}; max vouchers per member {per_member}, max claims per member and \
+         day {per_member_day} over {days} day(s) (limit: {limit:?})",
         claimed.ok.len()
     );
 
@@ -284,11 +352,21 @@ async fn run(env: &Env, vouchers: usize, members: usize, clients: usize) -> anyh
     println!("api peak RSS {:.0} MB", bench::peak_rss_mb(api.pid()));
 
     let mut failures = Vec::new();
-    if issued != vouchers as i64 {
-        failures.push(format!("issued {issued}, expected {vouchers}"));
+    let expected = vouchers.min(members * limit.times()) as i64;
+    if issued != expected {
+        failures.push(format!("issued {issued}, expected {expected}"));
     }
-    if per_member > 1 {
-        failures.push(format!("a member holds {per_member} vouchers"));
+    if claim_rows != issued || claimed.ok.len() as i64 != issued {
+        failures.push(format!(
+            "{claim_rows} claim rows and {} 201 answers for {issued} vouchers",
+            claimed.ok.len()
+        ));
+    }
+    let times = limit.times() as i64;
+    if per_member_day > times || per_member > times * days {
+        failures.push(format!(
+            "a member holds {per_member} vouchers, {per_member_day} claims in a day"
+        ));
     }
     if rows != issued || redeemed.ok.len() != distinct_ok.len() || distinct_ok.len() != codes.len()
     {

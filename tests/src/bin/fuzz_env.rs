@@ -97,7 +97,7 @@ fn tempfile_dir() -> anyhow::Result<std::path::PathBuf> {
 /// The claim rush's union and open activity, a unit, a certified member who has claimed once, and the
 /// merchant's staff account with its own password; one token of each kind.
 async fn seed(api: &Server, sms: &SmsGateway) -> anyhow::Result<Vec<(&'static str, String)>> {
-    let setup = rush::open_activity(api, 100).await?;
+    let setup = rush::open_activity(api, 100, json!({ "kind": "once" })).await?;
     let admin = setup.union_token.clone();
     api.post(
         "/api/admin/units",

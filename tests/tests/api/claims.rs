@@ -346,16 +346,22 @@ pub async fn direct_members(app: &TestApp, union_token: &str, first: u32, n: u32
 
 /// A fresh token for the account of `phone` (after the clock moved past its TTL).
 pub async fn reissue(app: &TestApp, phone: &str) -> String {
+    let account = account_id(app, phone).await;
+    api::services::sessions::issue(&app.state.db, &app.state, PrincipalKind::Member, account)
+        .await
+        .expect("session")
+}
+
+/// The id of the app account of `phone`.
+pub async fn account_id(app: &TestApp, phone: &str) -> i64 {
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-    let account = entity::app_account::Entity::find()
+    entity::app_account::Entity::find()
         .filter(entity::app_account::Column::Phone.eq(phone))
         .one(&app.state.db)
         .await
         .expect("query")
-        .expect("account");
-    api::services::sessions::issue(&app.state.db, &app.state, PrincipalKind::Member, account.id)
-        .await
-        .expect("session")
+        .expect("account")
+        .id
 }
 
 /// A claim in `activity`, with an `Idempotency-Key` when given.
@@ -487,6 +493,111 @@ async fn one_member_claiming_16_times_at_once_on_a_three_a_day_limit_gets_three_
     assert_eq!(won.len(), 3, "{results:?}");
     let vouchers = r.app.get("/api/app/vouchers?status=unused", &token).await;
     assert_eq!(vouchers.body["total"], 3);
+}
+
+/// Claims `n` times one after the other, each answered 201.
+async fn claim_in_turn(r: &Rush, token: &str, n: usize) {
+    for k in 1..=n {
+        let claimed = r.claim(token, None).await;
+        assert_eq!(
+            claimed.status,
+            StatusCode::CREATED,
+            "claim {k}: {:?}",
+            claimed.body
+        );
+    }
+}
+
+/// The sequence numbers of the claims of the account of `phone`, day by day.
+async fn claim_seqs(app: &TestApp, phone: &str) -> Vec<i32> {
+    claim_keys(app, phone)
+        .await
+        .into_iter()
+        .map(|(_, s)| s)
+        .collect()
+}
+
+/// The claim rows of the account of `phone`: their day keys and sequence numbers.
+async fn claim_keys(app: &TestApp, phone: &str) -> Vec<(String, i32)> {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+    entity::claim::Entity::find()
+        .filter(entity::claim::Column::AppAccountId.eq(account_id(app, phone).await))
+        .order_by_asc(entity::claim::Column::DayKey)
+        .order_by_asc(entity::claim::Column::Seq)
+        .all(&app.state.db)
+        .await
+        .expect("claims")
+        .into_iter()
+        .map(|c| (c.day_key, c.seq))
+        .collect()
+}
+
+#[tokio::test]
+async fn a_member_claims_five_times_a_day_the_sixth_hears_the_limit_and_the_next_day_starts_again()
+{
+    let r = rush(100, json!({ "kind": "per_day", "times": 5 })).await;
+    let tokens = r.members(1, 2).await;
+    claim_in_turn(&r, &tokens[0], 5).await;
+    assert_eq!(r.claim(&tokens[0], None).await.code(), "LIMIT_REACHED");
+    assert_eq!(
+        r.claim(&tokens[0], Some("late")).await.code(),
+        "LIMIT_REACHED"
+    );
+    let today = claim_keys(&r.app, "13900000001").await;
+    let day = today[0].0.clone();
+    assert_eq!(today, (1..=5).map(|s| (day.clone(), s)).collect::<Vec<_>>());
+
+    // A number already used out of order (seq 2, as a lost race could leave it): the
+    // claims fill the others, 1, 3, 4 and 5, and the limit is still five.
+    let claimed = r.claim(&tokens[1], None).await;
+    assert_eq!(claimed.status, StatusCode::CREATED, "{:?}", claimed.body);
+    {
+        use sea_orm::sea_query::Expr;
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+        let account = account_id(&r.app, "13900000002").await;
+        let moved = entity::claim::Entity::update_many()
+            .col_expr(entity::claim::Column::Seq, Expr::value(2))
+            .filter(entity::claim::Column::AppAccountId.eq(account))
+            .exec(&r.app.state.db)
+            .await
+            .expect("update");
+        assert_eq!(moved.rows_affected, 1);
+    }
+    claim_in_turn(&r, &tokens[1], 4).await;
+    assert_eq!(r.claim(&tokens[1], None).await.code(), "LIMIT_REACHED");
+    let seqs = claim_seqs(&r.app, "13900000002").await;
+    assert_eq!(seqs, vec![1, 2, 3, 4, 5]);
+
+    // The next Beijing day the member claims five times again.
+    r.app.clock.advance(Duration::days(1));
+    let token = r.reissue("13900000001").await;
+    claim_in_turn(&r, &token, 5).await;
+    assert_eq!(r.claim(&token, None).await.code(), "LIMIT_REACHED");
+    let keys = claim_keys(&r.app, "13900000001").await;
+    assert_eq!(keys.len(), 10);
+    assert!(keys[5..].iter().all(|(d, _)| *d != day), "{keys:?}");
+    let vouchers = r.app.get("/api/app/vouchers?status=unused", &token).await;
+    assert_eq!(vouchers.body["total"], 10);
+}
+
+#[tokio::test]
+async fn four_members_each_claiming_twelve_times_at_once_on_a_five_a_day_limit_get_five_each() {
+    let r = rush(100, json!({ "kind": "per_day", "times": 5 })).await;
+    let tokens = r.members(1, 4).await;
+    let results = join_all(
+        (0..12)
+            .flat_map(|_| tokens.iter())
+            .map(|t| r.claim(t, None)),
+    )
+    .await;
+    let (won, _) = created_and_refused(&results, "LIMIT_REACHED");
+    assert_eq!(won.len(), 20, "{results:?}");
+    for (i, token) in tokens.iter().enumerate() {
+        let mine = r.app.get("/api/app/vouchers?status=unused", token).await;
+        assert_eq!(mine.body["total"], 5, "member {i}: {:?}", mine.body);
+        let seqs = claim_seqs(&r.app, &format!("139{:08}", i + 1)).await;
+        assert_eq!(seqs, vec![1, 2, 3, 4, 5]);
+    }
 }
 
 #[tokio::test]

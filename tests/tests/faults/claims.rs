@@ -20,7 +20,7 @@ const ANSWER_WITHIN: Duration = Duration::from_secs(30);
 /// A rush on the cluster's first api: `vouchers` of one prize, `members` certified
 /// members; their session tokens.
 async fn rush_of(cluster: &Cluster, vouchers: usize, members: usize) -> (Rush, Vec<String>) {
-    let setup = rush::open_activity(&cluster.apis[0], vouchers)
+    let setup = rush::open_activity(&cluster.apis[0], vouchers, json!({ "kind": "once" }))
         .await
         .expect("activity");
     let db = cluster.db().await;

@@ -19,7 +19,9 @@ use sea_orm::sqlx::PgPool;
 use sea_orm::{FromQueryResult, QueryResult};
 
 use crate::error::ApiResult;
-use crate::services::claims::{Attempt, ClaimRequest, admission_sql, take_slot_sql};
+use crate::services::claims::{
+    Attempt, ClaimRequest, NotInserted, admission_sql, free_seq_sql, take_slot_sql,
+};
 use crate::services::store::batch_lanes::{Batched, Lanes, column};
 
 /// The claim statement for a batch of claims (see `batch_lanes`).
@@ -33,14 +35,18 @@ pub type ClaimBatches = Lanes<ClaimBatch>;
 /// batch wants of it. `slots` locks up to that many free slots per prize (walking the
 /// free-slot index up from the start, then down from it, skipping rows other
 /// transactions hold; see `claims` for why the walk is written this way), and
-/// `assigned` gives the k-th request of a prize its k-th slot. `claimed` inserts the
-/// claim rows of the requests that got a slot and pass the checks; `taken` hands those
-/// requests their slots. Slots locked for a request whose claim row did not go in are
-/// released, unchanged, at the end of the statement.
+/// `assigned` gives the k-th request of a prize its k-th slot. `slotted` and `checked`
+/// decide per request whether it got a slot, the sequence number it takes
+/// (`claims::free_seq_sql`, NULL at the limit) and, when it got a slot, whether it
+/// passes the checks; `claimed` inserts the claim rows of the requests that got all
+/// three; `taken` hands those requests their slots. Slots locked for a request whose claim row did not go in are
+/// released, unchanged, at the end of the statement. Every request's answer says what
+/// `checked` saw, so a refusal needs no query of its own to be told apart.
 fn batch_sql() -> &'static str {
     static SQL: OnceLock<String> = OnceLock::new();
     SQL.get_or_init(|| {
         let admitted = admission_sql("r.activity_id", "r.member_id", "r.account_id");
+        let free_seq = free_seq_sql("r.activity_id", "r.member_id", "r.day_key", "r.lim");
         let take_slot = take_slot_sql(
             "r.member_id",
             "r.claimed_at",
@@ -51,7 +57,7 @@ fn batch_sql() -> &'static str {
         format!("\
 WITH req AS MATERIALIZED (SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], \
     $4::text[], $5::int[], $6::text[], $7::timestamptz[], $8::text[], $9::text[]) \
-    WITH ORDINALITY AS r(activity_id, member_id, account_id, day_key, seq, idempotency_key, \
+    WITH ORDINALITY AS r(activity_id, member_id, account_id, day_key, lim, idempotency_key, \
     claimed_at, name_masked, phone_masked, ix)), \
   wants AS MATERIALIZED (SELECT w.ix, w.prize_id, \
     row_number() OVER (PARTITION BY w.prize_id ORDER BY w.ix) AS k \
@@ -73,12 +79,15 @@ WITH req AS MATERIALIZED (SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::b
       LIMIT p.n) s), \
   assigned AS MATERIALIZED (SELECT w.ix, s.id AS slot_id FROM wants w \
     JOIN slots s ON s.prize_id = w.prize_id AND s.k = w.k), \
+  slotted AS MATERIALIZED (SELECT r.*, EXISTS (SELECT 1 FROM assigned a WHERE a.ix = r.ix) \
+    AS free_slots FROM req r), \
+  checked AS MATERIALIZED (SELECT r.*, {free_seq} AS seq, \
+    (NOT r.free_slots OR {admitted}) AS admitted FROM slotted r), \
   claimed AS (INSERT INTO claims (activity_id, member_id, app_account_id, day_key, seq, \
       idempotency_key, created_at) \
     SELECT r.activity_id, r.member_id, r.account_id, r.day_key, r.seq, r.idempotency_key, r.claimed_at \
-    FROM req r \
-    WHERE EXISTS (SELECT 1 FROM assigned a WHERE a.ix = r.ix) \
-    AND {admitted} \
+    FROM checked r \
+    WHERE r.free_slots AND r.admitted AND r.seq IS NOT NULL \
     ORDER BY r.member_id \
     ON CONFLICT DO NOTHING RETURNING id, activity_id, member_id), \
   taken AS (UPDATE vouchers v SET {take_slot} \
@@ -87,8 +96,8 @@ WITH req AS MATERIALIZED (SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::b
     JOIN assigned a ON a.ix = r.ix \
     WHERE v.id = a.slot_id AND v.member_id IS NULL \
     RETURNING r.ix AS taken_ix, c.id AS new_claim_id, v.*) \
-SELECT r.ix AS req_ix, EXISTS (SELECT 1 FROM assigned a WHERE a.ix = r.ix) AS free_slots, t.* \
-FROM req r LEFT JOIN taken t ON t.taken_ix = r.ix ORDER BY r.ix, t.id")
+SELECT r.ix AS req_ix, r.free_slots, r.seq IS NULL AS limit_reached, r.admitted, t.* \
+FROM checked r LEFT JOIN taken t ON t.taken_ix = r.ix ORDER BY r.ix, t.id")
     })
 }
 
@@ -120,7 +129,7 @@ impl Batched for ClaimBatch {
             .bind(column(requests, |r| r.member_id))
             .bind(column(requests, |r| r.account_id))
             .bind(column(requests, |r| r.day_key.clone()))
-            .bind(column(requests, |r| r.seq))
+            .bind(column(requests, |r| r.limit))
             .bind(column(requests, |r| r.idempotency_key.clone()))
             .bind(column(requests, |r| r.now))
             .bind(column(requests, |r| r.name_masked.clone()))
@@ -131,11 +140,18 @@ impl Batched for ClaimBatch {
             .fetch_all(db)
             .await?;
         let mut claimed: HashMap<i64, (i64, Vec<voucher::Model>)> = HashMap::new();
-        let mut free_slots: HashMap<i64, bool> = HashMap::new();
+        let mut refused: HashMap<i64, NotInserted> = HashMap::new();
         for row in rows {
             let row = QueryResult::from(row);
             let ix: i64 = row.try_get("", "req_ix")?;
-            free_slots.insert(ix, row.try_get("", "free_slots")?);
+            refused.insert(
+                ix,
+                NotInserted {
+                    free_slots: row.try_get("", "free_slots")?,
+                    limit_reached: row.try_get("", "limit_reached")?,
+                    admitted: row.try_get("", "admitted")?,
+                },
+            );
             if let Some(claim_id) = row.try_get::<Option<i64>>("", "new_claim_id")? {
                 let voucher = voucher::Model::from_query_result(&row, "")?;
                 claimed
@@ -148,9 +164,12 @@ impl Batched for ClaimBatch {
         Ok((1..=requests.len() as i64)
             .map(|ix| match claimed.remove(&ix) {
                 Some((claim_id, vouchers)) => Attempt::Claimed { claim_id, vouchers },
-                None => Attempt::NotInserted {
-                    free_slots: free_slots.get(&ix).copied().unwrap_or(false),
-                },
+                None => Attempt::NotInserted(
+                    refused
+                        .get(&ix)
+                        .copied()
+                        .unwrap_or(NotInserted::sold_out(false)),
+                ),
             })
             .collect())
     }

@@ -3,8 +3,9 @@
 //! budget (`welfare`), which must lock the member's year row — something the batch
 //! statement of `claim_batch` does not do, so such claims leave the lanes.
 //!
-//! Insert the claim row with its sequence number if `admission_sql` holds (the unique
-//! key refuses a number already used), take one free slot per probed prize (skipping
+//! Insert the claim row with the smallest free sequence number (`free_seq_sql`) if
+//! `admission_sql` holds (the unique key refuses a number taken meanwhile; when nothing
+//! went in, one more statement tells the limit and the checks apart), take one free slot per probed prize (skipping
 //! slots other transactions hold, on PostgreSQL), roll back if none was free; under a
 //! budget, then lock the member's row of the year and sum the year's vouchers, this
 //! claim's included, rolling back when the sum is past the cap.
@@ -16,7 +17,9 @@ use sea_orm::{
 };
 
 use crate::error::ApiResult;
-use crate::services::claims::{Attempt, ClaimRequest, admission_sql, take_slot_sql};
+use crate::services::claims::{
+    Attempt, ClaimRequest, NotInserted, admission_sql, free_seq_sql, take_slot_sql,
+};
 use crate::services::welfare;
 
 pub async fn attempt(db: &DatabaseConnection, c: ClaimRequest) -> ApiResult<Attempt> {
@@ -29,11 +32,13 @@ pub async fn attempt(db: &DatabaseConnection, c: ClaimRequest) -> ApiResult<Atte
             c.day_key.clone().into(),
             c.idempotency_key.clone().into(),
             c.now.into(),
-            c.seq.into(),
+            c.limit.into(),
             c.name_masked.clone().into(),
             c.phone_masked.clone().into(),
         ]
     };
+    let free_seq = free_seq_sql("$1", "$2", "$4", "$7");
+    let admitted = admission_sql("$1", "$2", "$3");
     let txn = db.begin().await?;
     let inserted = txn
         .query_one_raw(stmt(
@@ -41,16 +46,34 @@ pub async fn attempt(db: &DatabaseConnection, c: ClaimRequest) -> ApiResult<Atte
             &format!(
                 "INSERT INTO claims (activity_id, member_id, app_account_id, day_key, seq, \
                  idempotency_key, created_at) \
-                 SELECT $1, $2, $3, $4, $7, $5, $6 WHERE {} \
+                 SELECT $1, $2, $3, $4, f.seq, $5, $6 FROM (SELECT {free_seq} AS seq) f \
+                 WHERE f.seq IS NOT NULL AND {admitted} \
                  ON CONFLICT DO NOTHING RETURNING id",
-                admission_sql("$1", "$2", "$3")
             ),
             values(),
         ))
         .await?;
     let Some(row) = inserted else {
+        let seen = txn
+            .query_one_raw(stmt(
+                backend,
+                &format!("SELECT {free_seq} IS NULL AS limit_reached, {admitted} AS admitted"),
+                values(),
+            ))
+            .await?;
         txn.rollback().await?;
-        return Ok(Attempt::NotInserted { free_slots: true });
+        let (limit_reached, admitted) = match seen {
+            Some(row) => (
+                row.try_get("", "limit_reached")?,
+                row.try_get("", "admitted")?,
+            ),
+            None => (false, true),
+        };
+        return Ok(Attempt::NotInserted(NotInserted {
+            free_slots: true,
+            limit_reached,
+            admitted,
+        }));
     };
     let claim_id: i64 = row.try_get("", "id")?;
     let lock = match backend {
@@ -77,7 +100,7 @@ pub async fn attempt(db: &DatabaseConnection, c: ClaimRequest) -> ApiResult<Atte
     }
     if vouchers.is_empty() {
         txn.rollback().await?;
-        return Ok(Attempt::NotInserted { free_slots: false });
+        return Ok(Attempt::NotInserted(NotInserted::sold_out(false)));
     }
     if let Some(budget) = c.budget {
         let claim_fen: i64 = vouchers.iter().map(|v| v.amount_fen).sum();
