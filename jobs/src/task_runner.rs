@@ -51,6 +51,7 @@ pub async fn run(ctx: &JobContext, task_id: i64) -> Result<(), TaskError> {
         TaskKind::Ping => Ok(Outcome::Succeeded),
         TaskKind::MemberImport => crate::import::run(ctx, &task).await,
         TaskKind::SettlementReport => crate::settlement::report::run(ctx, &task).await,
+        TaskKind::ActivityOpening => crate::opening::run(ctx, &task).await,
     };
     match outcome {
         Ok(outcome) => {
@@ -94,6 +95,7 @@ fn kind_name(kind: TaskKind) -> &'static str {
         TaskKind::Ping => "ping",
         TaskKind::MemberImport => "member_import",
         TaskKind::SettlementReport => "settlement_report",
+        TaskKind::ActivityOpening => "activity_opening",
     }
 }
 
