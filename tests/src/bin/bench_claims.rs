@@ -176,11 +176,21 @@ async fn hammer(
 
 async fn run(env: &Env, vouchers: usize, members: usize, clients: usize) -> anyhow::Result<()> {
     let api = Server::start_api(env)?;
+    // Opening more than OPEN_INLINE_SLOTS vouchers is a task for a jobs worker.
+    let worker = bench::spawn("jobs", &env.vars())?;
     api.wait_healthy().await?;
     let db = env.connect().await?;
 
-    let setup = rush::open_activity(&api, vouchers).await?;
+    let setup = rush::open_activity(&api, vouchers).await;
+    bench::stop_worker(worker);
+    let setup = setup?;
     let activity_id = setup.activity_id;
+    println!(
+        "opened {vouchers} vouchers: Open answered {} in {:.2} s, 已开启 after {:.2} s",
+        setup.opening.answered_status,
+        setup.opening.answered_in.as_secs_f64(),
+        setup.opening.open_after.as_secs_f64()
+    );
 
     // The roster and the certified accounts, in bulk as an import plus certification
     // would leave them; each account gets a session (`rush::member_token`).
