@@ -48,9 +48,7 @@ pub async fn run(ctx: &JobContext, task: &task::Model) -> Result<Outcome, TaskEr
     let mut left = Vec::with_capacity(prizes.len());
     let mut made = 0i64;
     for prize in &prizes {
-        let has = slots::existing(&ctx.db, prize.prize_id)
-            .await?
-            .min(prize.quantity);
+        let has = slots::existing(&ctx.db, prize).await?.min(prize.quantity);
         made += has;
         left.push(prize.quantity - has);
     }
@@ -101,7 +99,7 @@ async fn finish(
 ) -> Result<Outcome, TaskError> {
     let txn = ctx.db.begin().await?;
     for prize in prizes {
-        let has = slots::existing(&txn, prize.prize_id).await?;
+        let has = slots::existing(&txn, prize).await?;
         if has != prize.quantity {
             return Err(TaskError::Other(format!(
                 "prize {} has {has} slots of {}",

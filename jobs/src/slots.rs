@@ -74,12 +74,14 @@ pub async fn prizes_of<C: ConnectionTrait>(
     Ok(prizes)
 }
 
-/// How many slots the prize already has (free or not).
-pub async fn existing<C: ConnectionTrait>(db: &C, prize_id: i64) -> Result<i64, DbErr> {
+/// How many slots the prize already has (free or not); by activity too, so the count
+/// walks the activity's index rather than the whole table.
+pub async fn existing<C: ConnectionTrait>(db: &C, prize: &PrizeSlots) -> Result<i64, DbErr> {
     let n: Option<i64> = voucher::Entity::find()
         .select_only()
         .column_as(Expr::cust("CAST(COUNT(*) AS BIGINT)"), "n")
-        .filter(voucher::Column::PrizeId.eq(prize_id))
+        .filter(voucher::Column::ActivityId.eq(prize.activity_id))
+        .filter(voucher::Column::PrizeId.eq(prize.prize_id))
         .into_tuple()
         .one(db)
         .await?;
@@ -191,7 +193,11 @@ pub async fn write_chunk(
         match written {
             Err(e) if attempt < COLLISION_RETRIES && is_unique_violation(&e) => {
                 attempt += 1;
-                tracing::warn!(prize_id = prize.prize_id, attempt, "voucher code collision; chunk drawn again");
+                tracing::warn!(
+                    prize_id = prize.prize_id,
+                    attempt,
+                    "voucher code collision; chunk drawn again"
+                );
             }
             other => return other,
         }
@@ -267,5 +273,30 @@ fn is_unique_violation(e: &DbErr) -> bool {
             other.sql_err(),
             Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_chunk_of_codes_is_sorted_distinct_and_of_the_code_alphabet() {
+        let codes = draw_codes(5_000);
+        assert_eq!(codes.len(), 5_000);
+        assert!(codes.windows(2).all(|w| w[0] < w[1]), "sorted and distinct");
+        assert!(
+            codes
+                .iter()
+                .all(|c| voucher_code::normalize(c).as_deref() == Some(c.as_str()))
+        );
+    }
+
+    #[test]
+    fn timestamps_are_written_as_postgresql_reads_them() {
+        let t = DateTime::parse_from_rfc3339("2026-12-03T14:05:06.123456Z")
+            .expect("time")
+            .with_timezone(&Utc);
+        assert_eq!(pg_time(t), "2026-12-03 14:05:06.123456+00");
     }
 }

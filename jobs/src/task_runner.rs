@@ -143,6 +143,7 @@ async fn give_up(ctx: &JobContext, task_id: i64) -> Result<bool, TaskError> {
     let max = ctx.settings.task_max_attempts;
     let advice = match task.kind {
         TaskKind::MemberImport => "请检查文件后重新导入",
+        TaskKind::ActivityOpening => "活动仍为开启中，可关闭该活动后重新创建",
         _ => "请稍后重新提交",
     };
     let now = ctx.clock.now();

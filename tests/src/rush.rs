@@ -169,11 +169,7 @@ pub async fn open_activity(api: &Server, vouchers: usize) -> anyhow::Result<Rush
 }
 
 /// Opens an approved activity and waits (at most 10 minutes) until it is 已开启.
-pub async fn open_and_wait(
-    api: &Server,
-    token: &str,
-    activity_id: i64,
-) -> anyhow::Result<Opening> {
+pub async fn open_and_wait(api: &Server, token: &str, activity_id: i64) -> anyhow::Result<Opening> {
     let sent = std::time::Instant::now();
     let r = api
         .post(

@@ -156,7 +156,12 @@ async fn a_big_activity_is_opening_with_progress_until_its_task_made_every_vouch
     assert_eq!(refused.status, StatusCode::NOT_FOUND, "{:?}", refused.body);
     let listed = o.app.get("/api/app/activities", &o.member).await;
     assert_eq!(listed.status, StatusCode::OK, "{:?}", listed.body);
-    assert_eq!(listed.body.as_array().map(Vec::len), Some(0), "{:?}", listed.body);
+    assert_eq!(
+        listed.body.as_array().map(Vec::len),
+        Some(0),
+        "{:?}",
+        listed.body
+    );
     // Opening again is illegal in this state.
     let again = o
         .app
@@ -203,7 +208,11 @@ async fn a_big_activity_is_opening_with_progress_until_its_task_made_every_vouch
         })
         .collect();
     let tail = &steps[steps.len() - 2..];
-    assert_eq!(tail[0], ("opening".to_owned(), "port".to_owned()), "{steps:?}");
+    assert_eq!(
+        tail[0],
+        ("opening".to_owned(), "port".to_owned()),
+        "{steps:?}"
+    );
     assert_eq!(tail[1], ("open".to_owned(), "系统".to_owned()), "{steps:?}");
 
     // The api's copy of the activity taken while it was opening lapses (2 s).
@@ -261,7 +270,10 @@ async fn an_activity_closed_while_opening_stays_closed_and_its_task_stops() {
     let done = o.run_task(task).await;
     assert_eq!(done["status"], "failed", "{done:?}");
     assert!(
-        done["error"].as_str().unwrap_or_default().contains("已关闭"),
+        done["error"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("已关闭"),
         "{done:?}"
     );
     assert_eq!(o.detail().await["status"], "closed");

@@ -341,7 +341,11 @@ pub async fn transition(
     }
     txn.commit().await?;
     if let Some(task) = opening_task {
-        tracing::info!(activity_id = id, task_id = task.id, "opening handed to a task");
+        tracing::info!(
+            activity_id = id,
+            task_id = task.id,
+            "opening handed to a task"
+        );
         tasks::enqueue(state, &task).await;
     }
     visible(&state.db, &me.scope, id).await
