@@ -41,7 +41,7 @@ pub async fn run(ctx: &JobContext, task: &task::Model) -> Result<Outcome, TaskEr
     };
     let id = params.activity_id;
     let Some(mut current) = still_opening(ctx, id).await? else {
-        return Ok(finished_elsewhere(ctx, id).await?);
+        return finished_elsewhere(ctx, id).await;
     };
     let prizes = slots::prizes_of(&ctx.db, id).await?;
     let total: i64 = prizes.iter().map(|p| p.quantity).sum();
@@ -62,7 +62,7 @@ pub async fn run(ctx: &JobContext, task: &task::Model) -> Result<Outcome, TaskEr
             renew(ctx, task, total, made).await?;
             match still_opening(ctx, id).await? {
                 Some(fresh) => current = fresh,
-                None => return Ok(finished_elsewhere(ctx, id).await?),
+                None => return finished_elsewhere(ctx, id).await,
             }
         }
     }
