@@ -12,9 +12,8 @@ use reqwest::StatusCode;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
 
-use crate::claims::{activity, claim, coupon, direct_members};
-use crate::helpers::{Chain, TestApp};
-use crate::merchants::online_merchant;
+use crate::claims::{Spec, claim, direct_members, set_up_through};
+use crate::helpers::TestApp;
 
 const QUANTITY: i64 = 45;
 
@@ -38,37 +37,15 @@ async fn approved_with(inline: i64, workers: bool) -> Opening {
         s.run_workers = Some(workers);
     })
     .await;
-    let root = app.root_token().await;
-    let Chain {
-        district_token,
-        union,
-        union_token,
-        ..
-    } = app.district_and_union(&root, "日照港工会", "port").await;
-    let merchant = online_merchant(&app, &union_token, "日照职工之家", "13700000001").await;
-    let coupon = coupon(
+    let ids = set_up_through(
         &app,
-        &union_token,
-        merchant,
-        QUANTITY,
-        Duration::hours(-1),
-        Duration::days(30),
-    )
-    .await;
-    let activity = activity(
-        &app,
-        &union_token,
-        &district_token,
-        union,
-        coupon,
         QUANTITY,
         json!({ "kind": "once" }),
-        false,
-        app.clock.now() + Duration::minutes(1),
-        Some("review"),
+        Spec::default(),
+        "review",
     )
     .await;
-    app.clock.advance(Duration::minutes(2));
+    let (union_token, activity) = (ids.union_token, ids.activity);
     let member = direct_members(&app, &union_token, 1, 1).await.remove(0);
     Opening {
         app,
