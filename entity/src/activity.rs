@@ -38,6 +38,8 @@ pub struct Model {
     pub reviewed_by: Option<i64>,
     pub reviewed_at: Option<DateTimeUtc>,
     pub review_comment: Option<String>,
+    /// The task creating the voucher slots while 开启中 (kept afterwards).
+    pub opening_task_id: Option<i64>,
     pub version: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

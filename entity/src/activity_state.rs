@@ -2,11 +2,17 @@
 //!
 //! ```text
 //! 草稿 ──submit──▶ 待审核 ──approve──▶ 审核通过 ──open──▶ 已开启
-//!  ▲ edit/delete     │ ╲                 │                 │
-//!  │                 │  reject           close            close
-//! 驳回 ◀─────────────┘   ╲──close──▶ 已关闭 ◀──────────────┘
+//!  ▲ edit/delete     │ ╲                 │ ╲               ▲  │
+//!  │                 │  reject           │  start_opening  │  close
+//!  │                 │   ╲               │   ╲──▶ 开启中 ──finish_opening
+//!  │                 │    ╲              close      │         │
+//! 驳回 ◀─────────────┘     ╲──close──▶ 已关闭 ◀─────close──────┘
 //!  edit/delete/submit
 //! ```
+//!
+//! Opening a small activity creates its voucher slots in the request (`Open`); a big
+//! one goes to 开启中 (`StartOpening`) and a background task creates the slots, then
+//! moves it to 已开启 (`FinishOpening`). Members cannot claim while it is 开启中.
 //!
 //! Edit and delete only in 草稿/驳回; once submitted an activity can be closed but never
 //! deleted; 已关闭 is final. Side conditions that need the clock or the actor (the window
@@ -48,6 +54,9 @@ pub enum ActivityStatus {
     /// 驳回
     #[sea_orm(string_value = "rejected")]
     Rejected,
+    /// 开启中: its voucher slots are being created by a background task.
+    #[sea_orm(string_value = "opening")]
+    Opening,
     /// 已开启
     #[sea_orm(string_value = "open")]
     Open,
@@ -57,11 +66,12 @@ pub enum ActivityStatus {
 }
 
 impl ActivityStatus {
-    pub const ALL: [Self; 6] = [
+    pub const ALL: [Self; 7] = [
         Self::Draft,
         Self::Submitted,
         Self::Approved,
         Self::Rejected,
+        Self::Opening,
         Self::Open,
         Self::Closed,
     ];
@@ -72,6 +82,7 @@ impl ActivityStatus {
             Self::Submitted => "待审核",
             Self::Approved => "审核通过",
             Self::Rejected => "驳回",
+            Self::Opening => "开启中",
             Self::Open => "已开启",
             Self::Closed => "已关闭",
         }
@@ -101,7 +112,9 @@ impl ActivityStatus {
             (S::Submitted, A::Approve) => S::Approved,
             (S::Submitted, A::Reject) => S::Rejected,
             (S::Approved, A::Open) => S::Open,
-            (S::Submitted | S::Approved | S::Open, A::Close) => S::Closed,
+            (S::Approved, A::StartOpening) => S::Opening,
+            (S::Opening, A::FinishOpening) => S::Open,
+            (S::Submitted | S::Approved | S::Opening | S::Open, A::Close) => S::Closed,
             _ => {
                 return Err(IllegalTransition {
                     current: self,
@@ -121,18 +134,25 @@ pub enum ActivityAction {
     Submit,
     Approve,
     Reject,
+    /// Opening with every slot created in the request: straight to 已开启.
     Open,
+    /// Opening whose slots a background task creates: to 开启中.
+    StartOpening,
+    /// The task created every slot: 开启中 to 已开启.
+    FinishOpening,
     Close,
 }
 
 impl ActivityAction {
-    pub const ALL: [Self; 7] = [
+    pub const ALL: [Self; 9] = [
         Self::Edit,
         Self::Delete,
         Self::Submit,
         Self::Approve,
         Self::Reject,
         Self::Open,
+        Self::StartOpening,
+        Self::FinishOpening,
         Self::Close,
     ];
 
@@ -143,7 +163,8 @@ impl ActivityAction {
             Self::Submit => "提交审核",
             Self::Approve => "审核通过",
             Self::Reject => "驳回",
-            Self::Open => "开启",
+            Self::Open | Self::StartOpening => "开启",
+            Self::FinishOpening => "完成开启",
             Self::Close => "关闭",
         }
     }
@@ -154,7 +175,12 @@ impl ActivityAction {
             Self::Submit => ReviewStatus::Pending,
             Self::Approve => ReviewStatus::Approved,
             Self::Reject => ReviewStatus::Rejected,
-            Self::Edit | Self::Delete | Self::Open | Self::Close => before,
+            Self::Edit
+            | Self::Delete
+            | Self::Open
+            | Self::StartOpening
+            | Self::FinishOpening
+            | Self::Close => before,
         }
     }
 
@@ -166,7 +192,7 @@ impl ActivityAction {
             Self::Submit => Some(TrailAction::Submit),
             Self::Approve => Some(TrailAction::Approve),
             Self::Reject => Some(TrailAction::Reject),
-            Self::Open => Some(TrailAction::Open),
+            Self::Open | Self::StartOpening | Self::FinishOpening => Some(TrailAction::Open),
             Self::Close => Some(TrailAction::Close),
         }
     }
@@ -198,7 +224,10 @@ mod tests {
         (S::Submitted, A::Reject, S::Rejected),
         (S::Submitted, A::Close, S::Closed),
         (S::Approved, A::Open, S::Open),
+        (S::Approved, A::StartOpening, S::Opening),
         (S::Approved, A::Close, S::Closed),
+        (S::Opening, A::FinishOpening, S::Open),
+        (S::Opening, A::Close, S::Closed),
         (S::Open, A::Close, S::Closed),
     ];
 
@@ -225,7 +254,7 @@ mod tests {
                 assert!(err.to_string().contains(action.label()), "{err}");
             }
         }
-        assert_eq!(illegal, 6 * 7 - LEGAL.len());
+        assert_eq!(illegal, S::ALL.len() * A::ALL.len() - LEGAL.len());
     }
 
     #[test]
@@ -239,7 +268,7 @@ mod tests {
 
     #[test]
     fn after_submission_it_can_be_closed_but_never_deleted() {
-        for s in [S::Submitted, S::Approved, S::Open] {
+        for s in [S::Submitted, S::Approved, S::Opening, S::Open] {
             assert_eq!(s.apply(A::Close), Ok(S::Closed));
             assert!(s.apply(A::Delete).is_err());
         }
@@ -248,6 +277,8 @@ mod tests {
     #[test]
     fn opening_needs_approval_and_closed_is_final() {
         assert_eq!(S::allowing(A::Open), [S::Approved]);
+        assert_eq!(S::allowing(A::StartOpening), [S::Approved]);
+        assert_eq!(S::allowing(A::FinishOpening), [S::Opening]);
         for action in A::ALL {
             assert!(S::Closed.apply(action).is_err());
         }

@@ -99,6 +99,9 @@ pub enum TaskKind {
     /// 结算报表
     #[sea_orm(string_value = "settlement_report")]
     SettlementReport,
+    /// 活动开启: creates the voucher slots of a big activity (开启中 → 已开启).
+    #[sea_orm(string_value = "activity_opening")]
+    ActivityOpening,
 }
 
 impl TaskKind {
@@ -107,6 +110,7 @@ impl TaskKind {
             Self::Ping => "系统自检",
             Self::MemberImport => "会员批量采集",
             Self::SettlementReport => "结算报表",
+            Self::ActivityOpening => "活动开启",
         }
     }
 }

@@ -72,7 +72,11 @@ pub async fn run(ctx: &JobContext) -> Result<Swept, sea_orm::DbErr> {
 /// activity. One an admin moved meanwhile is left alone.
 async fn close_ended(ctx: &JobContext, now: DateTime<Utc>) -> Result<u64, sea_orm::DbErr> {
     let ending: Vec<activity::Model> = activity::Entity::find()
-        .filter(activity::Column::Status.is_in([ActivityStatus::Open, ActivityStatus::Approved]))
+        .filter(activity::Column::Status.is_in([
+            ActivityStatus::Open,
+            ActivityStatus::Opening,
+            ActivityStatus::Approved,
+        ]))
         .filter(activity::Column::EndsAt.lte(now))
         .limit(500)
         .all(&ctx.db)

@@ -51,6 +51,7 @@ pub async fn run(ctx: &JobContext, task_id: i64) -> Result<(), TaskError> {
         TaskKind::Ping => Ok(Outcome::Succeeded),
         TaskKind::MemberImport => crate::import::run(ctx, &task).await,
         TaskKind::SettlementReport => crate::settlement::report::run(ctx, &task).await,
+        TaskKind::ActivityOpening => crate::opening::run(ctx, &task).await,
     };
     match outcome {
         Ok(outcome) => {
@@ -94,6 +95,7 @@ fn kind_name(kind: TaskKind) -> &'static str {
         TaskKind::Ping => "ping",
         TaskKind::MemberImport => "member_import",
         TaskKind::SettlementReport => "settlement_report",
+        TaskKind::ActivityOpening => "activity_opening",
     }
 }
 
@@ -141,6 +143,7 @@ async fn give_up(ctx: &JobContext, task_id: i64) -> Result<bool, TaskError> {
     let max = ctx.settings.task_max_attempts;
     let advice = match task.kind {
         TaskKind::MemberImport => "请检查文件后重新导入",
+        TaskKind::ActivityOpening => "活动仍为开启中，可关闭该活动后重新创建",
         _ => "请稍后重新提交",
     };
     let now = ctx.clock.now();

@@ -27,6 +27,7 @@ mod m20261231_000002_welfare_budget;
 mod m20261231_000003_expiry_reminders;
 mod m20261231_000004_create_document_verifications;
 mod m20261231_000005_activity_dynamic_code;
+mod m20261231_000006_activity_opening;
 
 pub struct Migrator;
 
@@ -54,6 +55,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261231_000003_expiry_reminders::Migration),
             Box::new(m20261231_000004_create_document_verifications::Migration),
             Box::new(m20261231_000005_activity_dynamic_code::Migration),
+            Box::new(m20261231_000006_activity_opening::Migration),
         ]
     }
 }

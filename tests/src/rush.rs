@@ -25,8 +25,19 @@ pub struct Rush {
     pub merchant_password: String,
     pub activity_id: i64,
     pub starts_at: DateTime<Utc>,
-    /// How long the Open request took to answer (the vouchers are made then).
-    pub open_took: Duration,
+    /// How the Open request went and how long until the activity was 已开启.
+    pub opening: Opening,
+}
+
+/// The opening of the activity as an admin sees it: the Open request's answer time and
+/// the state it answered, then the time from sending it until the activity is 已开启
+/// (the same when it opened in the request; later when an opening task made the
+/// vouchers, which needs a `jobs` worker running).
+#[derive(Clone, Debug)]
+pub struct Opening {
+    pub answered_in: Duration,
+    pub answered_status: String,
+    pub open_after: Duration,
 }
 
 impl Rush {
@@ -126,7 +137,6 @@ pub async fn open_activity(
     let activity_id = activity["id"]
         .as_i64()
         .with_context(|| format!("activity: {activity}"))?;
-    let mut open_took = Duration::ZERO;
     for (token, action, body) in [
         (
             &union_token,
@@ -139,9 +149,7 @@ pub async fn open_activity(
             "review",
             json!({ "approve": true, "comment": "同意" }),
         ),
-        (&union_token, "open", json!({})),
     ] {
-        let sent = std::time::Instant::now();
         let r = api
             .post(
                 &format!("/api/admin/activities/{activity_id}/{action}"),
@@ -152,8 +160,8 @@ pub async fn open_activity(
         if r["code"].is_string() {
             bail!("{action}: {r}");
         }
-        open_took = sent.elapsed();
     }
+    let opening = open_and_wait(api, &union_token, activity_id).await?;
     Ok(Rush {
         root_token: root,
         union,
@@ -161,7 +169,43 @@ pub async fn open_activity(
         merchant_password,
         activity_id,
         starts_at,
-        open_took,
+        opening,
+    })
+}
+
+/// Opens an approved activity and waits (at most 10 minutes) until it is 已开启.
+pub async fn open_and_wait(api: &Server, token: &str, activity_id: i64) -> anyhow::Result<Opening> {
+    let sent = std::time::Instant::now();
+    let r = api
+        .post(
+            &format!("/api/admin/activities/{activity_id}/open"),
+            Some(token),
+            json!({}),
+        )
+        .await?;
+    let answered_in = sent.elapsed();
+    if r["code"].is_string() {
+        bail!("open: {r}");
+    }
+    let answered_status = r["status"].as_str().unwrap_or_default().to_owned();
+    let mut status = answered_status.clone();
+    while status == "opening" {
+        if sent.elapsed() > Duration::from_secs(600) {
+            bail!("activity {activity_id} still 开启中 after 600 s (is a jobs worker running?)");
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        let a = api
+            .get(&format!("/api/admin/activities/{activity_id}"), token)
+            .await?;
+        status = a["status"].as_str().unwrap_or_default().to_owned();
+    }
+    if status != "open" {
+        bail!("activity {activity_id} ended {status}, not open");
+    }
+    Ok(Opening {
+        answered_in,
+        answered_status,
+        open_after: sent.elapsed(),
     })
 }
 

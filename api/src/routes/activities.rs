@@ -80,10 +80,18 @@ pub struct Activity {
     /// Screenshot-proof vouchers (动态券码): the member app shows a QR code that changes
     /// every 30 seconds, and the merchant cannot redeem a screenshot of the fixed code.
     pub dynamic_code: bool,
-    /// Workflow state: draft/submitted/approved/rejected/open/closed.
+    /// Workflow state: draft/submitted/approved/rejected/opening/open/closed.
     pub status: ActivityStatus,
-    /// 草稿 / 待审核 / 审核通过 / 驳回 / 已开启 / 已关闭
+    /// 草稿 / 待审核 / 审核通过 / 驳回 / 开启中 / 已开启 / 已关闭
     pub status_label: String,
+    /// The task (任务中心) creating the vouchers of a big activity, from its opening on.
+    pub opening_task_id: Option<i64>,
+    /// While 开启中: the vouchers to create (the prizes' total) and those created so
+    /// far; absent otherwise.
+    #[oai(skip_serializing_if_is_none)]
+    pub slots_total: Option<i64>,
+    #[oai(skip_serializing_if_is_none)]
+    pub slots_created: Option<i64>,
     /// 状态 as figure 29 shows it: 开启 only while open, else 关闭.
     pub open: bool,
     pub open_label: String,
@@ -117,8 +125,11 @@ fn to_dto(
     org_name: String,
     prizes: &[PrizeLine],
     counts: Counts,
+    created: Option<i64>,
     with_content: bool,
 ) -> Activity {
+    let prize_quantity: i64 = prizes.iter().map(|(p, _, _)| p.quantity).sum();
+    let opening = m.status == ActivityStatus::Opening;
     let cover_url = m.cover_file_id.map(files::url).or(m.cover_url.clone());
     let claim_limit_label = match m.claim_limit_kind {
         ClaimLimitKind::Once => "只能一次".to_owned(),
@@ -147,6 +158,9 @@ fn to_dto(
         dynamic_code: m.dynamic_code,
         status: m.status,
         status_label: m.status.label().to_owned(),
+        opening_task_id: m.opening_task_id,
+        slots_total: opening.then_some(prize_quantity),
+        slots_created: opening.then_some(created.unwrap_or(0)),
         open,
         open_label: if open { "开启" } else { "关闭" }.to_owned(),
         review_status: m.review_status,
@@ -156,7 +170,7 @@ fn to_dto(
         reviewed_by: m.reviewed_by,
         reviewed_at: m.reviewed_at,
         review_comment: m.review_comment,
-        prize_quantity: prizes.iter().map(|(p, _, _)| p.quantity).sum(),
+        prize_quantity,
         prizes: prizes.iter().map(Prize::from).collect(),
         sign_up_count: counts.sign_ups,
         participant_count: counts.participants,
@@ -177,6 +191,7 @@ async fn dtos(
     let names = activities::org_names(&state.db, items.iter().map(|a| a.org_id)).await?;
     let prizes = activities::prizes_of(&state.db, &ids).await?;
     let counts = activities::counts(&state.db, &ids).await?;
+    let progress = activities::opening_progress(&state.db, &items).await?;
     let empty = Vec::new();
     Ok(items
         .into_iter()
@@ -184,7 +199,8 @@ async fn dtos(
             let name = names.get(&a.org_id).cloned().unwrap_or_default();
             let p = prizes.get(&a.id).unwrap_or(&empty);
             let c = counts.get(&a.id).copied().unwrap_or_default();
-            to_dto(a, name, p, c, with_content)
+            let created = a.opening_task_id.and_then(|t| progress.get(&t).copied());
+            to_dto(a, name, p, c, created, with_content)
         })
         .collect())
 }

@@ -19,6 +19,8 @@ pub struct ActivityCounts {
     pub submitted: i64,
     pub approved: i64,
     pub rejected: i64,
+    /// 开启中 (vouchers still being created)
+    pub opening: i64,
     pub open: i64,
     pub closed: i64,
     pub total: i64,
@@ -52,7 +54,7 @@ pub struct StatFigures {
 
 impl From<&Figures> for StatFigures {
     fn from(f: &Figures) -> Self {
-        let [draft, submitted, approved, rejected, open, closed] = f.activities;
+        let [draft, submitted, approved, rejected, opening, open, closed] = f.activities;
         Self {
             members: f.members,
             certified: f.certified,
@@ -62,6 +64,7 @@ impl From<&Figures> for StatFigures {
                 submitted,
                 approved,
                 rejected,
+                opening,
                 open,
                 closed,
                 total: f.activities.iter().sum(),

@@ -29,7 +29,6 @@ pub mod sessions;
 pub mod settlement_reports;
 pub mod settlement_statements;
 pub mod settlement_xlsx;
-pub mod slots;
 pub mod sms;
 pub mod staff_auth;
 pub mod stats;

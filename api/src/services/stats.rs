@@ -30,7 +30,7 @@ pub struct Figures {
     /// Active members with a certified app account.
     pub certified: i64,
     /// Activities by state, in `ActivityStatus::ALL` order.
-    pub activities: [i64; 6],
+    pub activities: [i64; ActivityStatus::ALL.len()],
     pub vouchers_claimed: i64,
     pub vouchers_redeemed: i64,
     pub vouchers_expired: i64,
@@ -392,10 +392,16 @@ fn write_workbook(
         for (k, n) in f.activities.iter().enumerate() {
             sheet.write_number(row, 5 + k as u16, *n as f64)?;
         }
-        sheet.write_number(row, 11, f.vouchers_claimed as f64)?;
-        sheet.write_number(row, 12, f.vouchers_redeemed as f64)?;
-        sheet.write_number(row, 13, f.vouchers_expired as f64)?;
-        sheet.write_number_with_format(row, 14, f.redeemed_amount_fen as f64 / 100.0, &yuan)?;
+        let after = 5 + ActivityStatus::ALL.len() as u16;
+        sheet.write_number(row, after, f.vouchers_claimed as f64)?;
+        sheet.write_number(row, after + 1, f.vouchers_redeemed as f64)?;
+        sheet.write_number(row, after + 2, f.vouchers_expired as f64)?;
+        sheet.write_number_with_format(
+            row,
+            after + 3,
+            f.redeemed_amount_fen as f64 / 100.0,
+            &yuan,
+        )?;
     }
     workbook.save_to_buffer()
 }

@@ -17,7 +17,8 @@ pub fn generate() -> String {
     encode(&bytes)
 }
 
-fn encode(bytes: &[u8; 15]) -> String {
+/// The code of these 120 bits.
+pub fn encode(bytes: &[u8; 15]) -> String {
     super::base32::encode(bytes, ALPHABET)
 }
 

@@ -215,6 +215,18 @@ pub async fn add_prize_and_open(
 /// Sets up `Ids` on `app`: the activity opens a minute from now and the clock is then
 /// moved two minutes on, inside its window.
 pub async fn rush_in(app: &TestApp, quantity: i64, limit: Value, spec: Spec) -> Ids {
+    set_up_through(app, quantity, limit, spec, "open").await
+}
+
+/// `rush_in` with the activity taken through the workflow up to and including `upto`
+/// (of `STEPS`).
+pub async fn set_up_through(
+    app: &TestApp,
+    quantity: i64,
+    limit: Value,
+    spec: Spec,
+    upto: &str,
+) -> Ids {
     let root = app.root_token().await;
     let Chain {
         district,
@@ -242,7 +254,7 @@ pub async fn rush_in(app: &TestApp, quantity: i64, limit: Value, spec: Spec) -> 
         limit,
         spec.birthday_only,
         app.clock.now() + Duration::minutes(1),
-        Some("open"),
+        Some(upto),
     )
     .await;
     app.clock.advance(Duration::minutes(2));

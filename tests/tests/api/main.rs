@@ -25,6 +25,7 @@ mod member_app;
 mod merchant_login;
 mod merchants;
 mod metrics;
+mod opening;
 mod orgs;
 mod reconciliation;
 mod reminders;

@@ -92,6 +92,7 @@ export const activityStatuses = [
   { value: 'submitted', label: '待审核' },
   { value: 'approved', label: '审核通过' },
   { value: 'rejected', label: '驳回' },
+  { value: 'opening', label: '开启中' },
   { value: 'open', label: '已开启' },
   { value: 'closed', label: '已关闭' },
 ] as const

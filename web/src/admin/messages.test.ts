@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { ApiError, hasCode } from '@shared/api/errors'
-import { adminState, canManageAdmin, fromOrgLabel, loginFailureMessage, resetNote, transferStatusType } from './messages'
+import { activityStatusText, adminState, canManageAdmin, fromOrgLabel, loginFailureMessage, openedMessage, resetNote, statusTagType, transferStatusType } from './messages'
 
 describe('login failures', () => {
   it('tells an admin with an expired initial password to ask the organisation above for a reset', () => {
@@ -63,5 +63,23 @@ describe('transfer requests', () => {
     expect(hasCode(e, 'MEMBER_ACTIVE_ELSEWHERE')).toBe(true)
     expect(hasCode(e, 'MEMBER_EXISTS')).toBe(false)
     expect(hasCode(new Error('x'), 'MEMBER_ACTIVE_ELSEWHERE')).toBe(false)
+  })
+})
+
+describe('activities opening in the background', () => {
+  it('shows 开启中 with the vouchers made so far', () => {
+    const a = { status: 'opening', status_label: '开启中', slots_total: 1000000, slots_created: 240000 } as const
+    expect(activityStatusText(a)).toBe('开启中 240,000/1,000,000')
+    expect(activityStatusText({ ...a, slots_created: undefined })).toBe('开启中 0/1,000,000')
+    expect(statusTagType('opening')).toBe('warning')
+  })
+
+  it('shows other states by their label', () => {
+    expect(activityStatusText({ status: 'open', status_label: '已开启' })).toBe('已开启')
+  })
+
+  it('says whether the activity is open at once or still opening', () => {
+    expect(openedMessage({ status: 'open' })).toBe('活动已开启，会员可以领取了')
+    expect(openedMessage({ status: 'opening' })).toContain('开启中')
   })
 })

@@ -44,8 +44,19 @@ export function transferStatusType(s: TransferRequestStatus): TagType {
 
 /** An activity's workflow state as a tag colour. */
 export function statusTagType(s: Activity['status']): TagType | 'primary' {
-  return s === 'open' ? 'success' : s === 'submitted' ? 'warning' : s === 'rejected' ? 'danger' : s === 'approved' ? 'primary' : 'info'
+  return s === 'open' ? 'success' : s === 'submitted' || s === 'opening' ? 'warning' : s === 'rejected' ? 'danger' : s === 'approved' ? 'primary' : 'info'
 }
+
+/** 开启中 with how many vouchers are made (开启中 12,000/1,000,000), else the state's label. */
+export function activityStatusText(a: Pick<Activity, 'status' | 'status_label' | 'slots_total' | 'slots_created'>): string {
+  if (a.status !== 'opening' || a.slots_total == null) return a.status_label
+  const n = (v: number) => v.toLocaleString('en-US')
+  return `${a.status_label} ${n(a.slots_created ?? 0)}/${n(a.slots_total)}`
+}
+
+/** What the console says after the Open action: at once open, or opening in the background. */
+export const openedMessage = (a: Pick<Activity, 'status'>) =>
+  a.status === 'opening' ? '活动开启中：正在生成券码，完成后自动开启（可在任务中心查看进度）' : '活动已开启，会员可以领取了'
 
 /** A task's state as a tag colour, and how far it has got (0–100). */
 export const taskStatusType = (s: Task['status']) =>
@@ -56,6 +67,7 @@ export const taskPercent = (t: Pick<Task, 'total' | 'processed' | 'status'>) =>
 export const taskKinds = [
   { value: 'member_import', label: '会员导入' },
   { value: 'settlement_report', label: '结算报表' },
+  { value: 'activity_opening', label: '活动开启' },
 ] as const
 
 /** Why a 结算单 could not be confirmed, with what the clerk can do about it. */

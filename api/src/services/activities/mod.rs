@@ -29,7 +29,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
 pub use input::{ActivityFields, ActivityInput, MAX_CONTENT_CHARS, MAX_TIMES_PER_DAY};
 pub use prizes::{PrizeLine, add_prize, prizes_of, remove_prize};
-pub use queries::{ActivityFilter, Counts, Totals, counts, list, org_names};
+pub use queries::{ActivityFilter, Counts, Totals, counts, list, opening_progress, org_names};
 pub use workflow::{create, delete, review_queue, trail_of, transition, update};
 
 use crate::auth::AdminPrincipal;

@@ -34,6 +34,31 @@ pub struct Counts {
     pub redeemed: i64,
 }
 
+/// The progress (slots created) of the opening tasks of the given activities that are
+/// 开启中, by task id.
+pub async fn opening_progress<C: ConnectionTrait>(
+    db: &C,
+    items: &[activity::Model],
+) -> ApiResult<HashMap<i64, i64>> {
+    let task_ids: Vec<i64> = items
+        .iter()
+        .filter(|a| a.status == ActivityStatus::Opening)
+        .filter_map(|a| a.opening_task_id)
+        .collect();
+    if task_ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows: Vec<(i64, i64)> = entity::task::Entity::find()
+        .select_only()
+        .column(entity::task::Column::Id)
+        .column(entity::task::Column::Processed)
+        .filter(entity::task::Column::Id.is_in(task_ids))
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().collect())
+}
+
 /// The claim counts of the given activities, from the vouchers: 报名人数 is the number
 /// of claims, 参与人数 the members who claimed, 核销数 the vouchers redeemed.
 pub async fn counts<C: ConnectionTrait>(

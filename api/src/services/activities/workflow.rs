@@ -4,13 +4,13 @@
 //! expiry sweep; who may review is `reviewable_by`, used by the check and the queue.
 
 use entity::activity_state::{ActivityAction, ActivityStatus};
-use entity::enums::{ReviewStatus, TrailAction};
+use entity::enums::{ReviewStatus, TaskKind, TrailAction};
 use entity::{activity, activity_prize, activity_trail, organisation};
 use jobs::activity_workflow;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    Set, TransactionTrait,
+    QuerySelect, Set, TransactionTrait,
 };
 
 use super::input::apply;
@@ -23,7 +23,7 @@ use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::input::multiline_text;
 use crate::paging::PageRequest;
 use crate::scope::require_owner;
-use crate::services::{audit, welfare};
+use crate::services::{audit, tasks, welfare};
 use crate::state::AppState;
 
 /// Creates a draft activity published by the caller's organisation.
@@ -283,8 +283,9 @@ async fn within_budget(state: &AppState, current: &activity::Model) -> ApiResult
 
 /// Applies a workflow action (submit, approve, reject, open, close): checks who may
 /// act, that the state allows it and its side conditions, then writes it through the
-/// one transition writer; opening also creates the voucher slots, in the same
-/// transaction.
+/// one transition writer. Opening an activity of at most `OPEN_INLINE_SLOTS` vouchers
+/// creates its slots in the same transaction (已开启 at once); a bigger one goes to
+/// 开启中 with an opening task (任务中心) that creates them and then opens it.
 pub async fn transition(
     state: &AppState,
     me: &AdminPrincipal,
@@ -298,6 +299,13 @@ pub async fn transition(
     authorise(state, me, &current, action).await?;
     current.status.apply(action).map_err(illegal)?;
     check_preconditions(state, &current, action, &comment, now).await?;
+    let action = if action == ActivityAction::Open
+        && slot_total(state, id).await? > state.settings.open_inline_slots
+    {
+        ActivityAction::StartOpening
+    } else {
+        action
+    };
     let org = own_org(&state.db, me).await?;
     let txn = state.db.begin().await?;
     let written =
@@ -311,12 +319,51 @@ pub async fn transition(
             Ok(_) => ApiError::conflict(ErrorCode::Conflict, "活动状态已变化，请刷新后重试"),
         });
     }
-    if action == ActivityAction::Open {
-        let slots = crate::services::slots::create_for_activity(&txn, id, now).await?;
-        tracing::info!(activity_id = id, slots, "voucher slots created");
+    let mut opening_task = None;
+    match action {
+        ActivityAction::Open => {
+            let slots = jobs::slots::create_all(&txn, id, now).await?;
+            tracing::info!(activity_id = id, slots, "voucher slots created");
+        }
+        ActivityAction::StartOpening => {
+            let params = serde_json::to_value(jobs::opening::OpeningParams { activity_id: id })
+                .map_err(|e| ApiError::Internal(e.into()))?;
+            let task =
+                tasks::insert(&txn, me, now, TaskKind::ActivityOpening, None, Some(params)).await?;
+            activity::Entity::update_many()
+                .col_expr(activity::Column::OpeningTaskId, Expr::value(task.id))
+                .filter(activity::Column::Id.eq(id))
+                .exec(&txn)
+                .await?;
+            opening_task = Some(task);
+        }
+        _ => {}
     }
     txn.commit().await?;
+    if let Some(task) = opening_task {
+        tracing::info!(
+            activity_id = id,
+            task_id = task.id,
+            "opening handed to a task"
+        );
+        tasks::enqueue(state, &task).await;
+    }
     visible(&state.db, &me.scope, id).await
+}
+
+/// How many voucher slots opening the activity makes (the sum of its prize quantities).
+async fn slot_total(state: &AppState, id: i64) -> ApiResult<i64> {
+    let total: Option<Option<i64>> = activity_prize::Entity::find()
+        .select_only()
+        .column_as(
+            Expr::cust("CAST(COALESCE(SUM(activity_prizes.quantity), 0) AS BIGINT)"),
+            "total",
+        )
+        .filter(activity_prize::Column::ActivityId.eq(id))
+        .into_tuple()
+        .one(&state.db)
+        .await?;
+    Ok(total.flatten().unwrap_or(0))
 }
 
 /// The 处理轨迹 of an activity in scope, oldest first.

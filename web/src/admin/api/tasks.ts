@@ -4,7 +4,7 @@ import type { Submitted, TaskStatus } from '@shared/api/types'
 
 export interface TaskQuery {
   status?: TaskStatus
-  kind?: 'ping' | 'member_import' | 'settlement_report'
+  kind?: 'ping' | 'member_import' | 'settlement_report' | 'activity_opening'
   from?: string
   to?: string
   page?: number

@@ -15604,10 +15604,23 @@ export interface components {
              *     every 30 seconds, and the merchant cannot redeem a screenshot of the fixed code.
              */
             dynamic_code: boolean;
-            /** @description Workflow state: draft/submitted/approved/rejected/open/closed. */
+            /** @description Workflow state: draft/submitted/approved/rejected/opening/open/closed. */
             status: components["schemas"]["ActivityStatus"] & unknown;
-            /** @description 草稿 / 待审核 / 审核通过 / 驳回 / 已开启 / 已关闭 */
+            /** @description 草稿 / 待审核 / 审核通过 / 驳回 / 开启中 / 已开启 / 已关闭 */
             status_label: string;
+            /**
+             * Format: int64
+             * @description The task (任务中心) creating the vouchers of a big activity, from its opening on.
+             */
+            opening_task_id?: number;
+            /**
+             * Format: int64
+             * @description While 开启中: the vouchers to create (the prizes' total) and those created so
+             *     far; absent otherwise.
+             */
+            slots_total?: number;
+            /** Format: int64 */
+            slots_created?: number;
             /** @description 状态 as figure 29 shows it: 开启 only while open, else 关闭. */
             open: boolean;
             open_label: string;
@@ -15695,6 +15708,11 @@ export interface components {
             approved: number;
             /** Format: int64 */
             rejected: number;
+            /**
+             * Format: int64
+             * @description 开启中 (vouchers still being created)
+             */
+            opening: number;
             /** Format: int64 */
             open: number;
             /** Format: int64 */
@@ -15720,7 +15738,7 @@ export interface components {
          * @description Where an activity is in its workflow.
          * @enum {string}
          */
-        ActivityStatus: "draft" | "submitted" | "approved" | "rejected" | "open" | "closed";
+        ActivityStatus: "draft" | "submitted" | "approved" | "rejected" | "opening" | "open" | "closed";
         /**
          * ActivityTotals
          * @description The 合计 row.
@@ -17595,7 +17613,7 @@ export interface components {
          * @description What a background task does.
          * @enum {string}
          */
-        TaskKind: "ping" | "member_import" | "settlement_report";
+        TaskKind: "ping" | "member_import" | "settlement_report" | "activity_opening";
         /**
          * @description 等待执行 / 执行中 / 执行成功 / 执行失败
          * @enum {string}

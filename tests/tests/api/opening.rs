@@ -1,0 +1,294 @@
+//! Opening a big activity (more vouchers than `OPEN_INLINE_SLOTS`): the Open route
+//! answers at once with the activity 开启中 and its progress, an opening task creates
+//! the vouchers, then the activity is 已开启. Members cannot claim while it is 开启中.
+//! Small activities open at once (the other suites). The task is run by hand here
+//! (workers off) so every state can be looked at, except in the last test.
+
+use std::collections::HashSet;
+use std::time::Duration as StdDuration;
+
+use chrono::Duration;
+use reqwest::StatusCode;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use serde_json::{Value, json};
+
+use crate::claims::{Spec, claim, direct_members, set_up_through};
+use crate::helpers::TestApp;
+
+const QUANTITY: i64 = 45;
+
+struct Opening {
+    app: TestApp,
+    union_token: String,
+    activity: i64,
+    /// A member of the union in scope, with a certified account.
+    member: String,
+}
+
+/// An approved activity of `QUANTITY` vouchers on a server opening at most 10 inline,
+/// inside its window; workers run only when `workers`.
+async fn approved(workers: bool) -> Opening {
+    approved_with(10, workers).await
+}
+
+async fn approved_with(inline: i64, workers: bool) -> Opening {
+    let app = TestApp::spawn_with(|s| {
+        s.open_inline_slots = inline;
+        s.run_workers = Some(workers);
+    })
+    .await;
+    let ids = set_up_through(
+        &app,
+        QUANTITY,
+        json!({ "kind": "once" }),
+        Spec::default(),
+        "review",
+    )
+    .await;
+    let (union_token, activity) = (ids.union_token, ids.activity);
+    let member = direct_members(&app, &union_token, 1, 1).await.remove(0);
+    Opening {
+        app,
+        union_token,
+        activity,
+        member,
+    }
+}
+
+impl Opening {
+    async fn open(&self) -> Value {
+        let r = self
+            .app
+            .post(
+                &format!("/api/admin/activities/{}/open", self.activity),
+                &self.union_token,
+                json!({}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+        r.body
+    }
+
+    async fn detail(&self) -> Value {
+        let r = self
+            .app
+            .get(
+                &format!("/api/admin/activities/{}", self.activity),
+                &self.union_token,
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+        r.body
+    }
+
+    async fn run_task(&self, task_id: i64) -> Value {
+        jobs::task_runner::run(&self.app.job_context(), task_id)
+            .await
+            .expect("task run");
+        let task = self
+            .app
+            .get(&format!("/api/admin/tasks/{task_id}"), &self.union_token)
+            .await;
+        assert_eq!(task.status, StatusCode::OK, "{:?}", task.body);
+        task.body
+    }
+
+    async fn codes(&self) -> Vec<String> {
+        entity::voucher::Entity::find()
+            .filter(entity::voucher::Column::ActivityId.eq(self.activity))
+            .all(&self.app.state.db)
+            .await
+            .expect("vouchers")
+            .into_iter()
+            .map(|v| v.code)
+            .collect()
+    }
+}
+
+fn task_of(opened: &Value) -> i64 {
+    opened["opening_task_id"].as_i64().expect("opening task id")
+}
+
+fn assert_unique_codes(codes: &[String]) {
+    let distinct: HashSet<&String> = codes.iter().collect();
+    assert_eq!(distinct.len(), codes.len());
+    assert!(codes.iter().all(|c| c.len() == 24), "{codes:?}");
+}
+
+#[tokio::test]
+async fn a_big_activity_is_opening_with_progress_until_its_task_made_every_voucher() {
+    let o = approved(false).await;
+    let opened = o.open().await;
+    assert_eq!(opened["status"], "opening", "{opened:?}");
+    assert_eq!(opened["status_label"], "开启中");
+    assert_eq!(opened["open"], false);
+    assert_eq!(opened["slots_total"], QUANTITY);
+    assert_eq!(opened["slots_created"], 0);
+    let task = task_of(&opened);
+    assert!(o.codes().await.is_empty());
+
+    // Not claimable while opening: answered as for an activity not yet open (members
+    // see only open activities), and not listed.
+    let refused = claim(&o.app, o.activity, &o.member, None).await;
+    assert_eq!(refused.status, StatusCode::NOT_FOUND, "{:?}", refused.body);
+    let listed = o.app.get("/api/app/activities", &o.member).await;
+    assert_eq!(listed.status, StatusCode::OK, "{:?}", listed.body);
+    assert_eq!(
+        listed.body.as_array().map(Vec::len),
+        Some(0),
+        "{:?}",
+        listed.body
+    );
+    // Opening again is illegal in this state.
+    let again = o
+        .app
+        .post(
+            &format!("/api/admin/activities/{}/open", o.activity),
+            &o.union_token,
+            json!({}),
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::CONFLICT, "{:?}", again.body);
+
+    let done = o.run_task(task).await;
+    assert_eq!(done["status"], "succeeded", "{done:?}");
+    assert_eq!(done["kind"], "activity_opening");
+    assert_eq!(done["total"], QUANTITY);
+    assert_eq!(done["processed"], QUANTITY);
+
+    let now_open = o.detail().await;
+    assert_eq!(now_open["status"], "open", "{now_open:?}");
+    assert_eq!(now_open["opening_task_id"], task);
+    assert!(now_open.get("slots_created").is_none(), "{now_open:?}");
+    let codes = o.codes().await;
+    assert_eq!(codes.len() as i64, QUANTITY);
+    assert_unique_codes(&codes);
+
+    let trail = o
+        .app
+        .get(
+            &format!("/api/admin/activities/{}/trail", o.activity),
+            &o.union_token,
+        )
+        .await;
+    assert_eq!(trail.status, StatusCode::OK, "{:?}", trail.body);
+    let steps: Vec<(String, String)> = trail
+        .body
+        .as_array()
+        .expect("trail")
+        .iter()
+        .map(|e| {
+            (
+                e["to_status"].as_str().unwrap_or_default().to_owned(),
+                e["actor_name"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect();
+    let tail = &steps[steps.len() - 2..];
+    assert_eq!(
+        tail[0],
+        ("opening".to_owned(), "port".to_owned()),
+        "{steps:?}"
+    );
+    assert_eq!(tail[1], ("open".to_owned(), "系统".to_owned()), "{steps:?}");
+
+    // The api's copy of the activity taken while it was opening lapses (2 s).
+    o.app.clock.advance(Duration::seconds(3));
+    let claimed = claim(&o.app, o.activity, &o.member, None).await;
+    assert_eq!(claimed.status, StatusCode::CREATED, "{:?}", claimed.body);
+    // A repeated run changes nothing.
+    jobs::opening::run(
+        &o.app.job_context(),
+        &entity::task::Entity::find_by_id(task)
+            .one(&o.app.state.db)
+            .await
+            .expect("query")
+            .expect("task"),
+    )
+    .await
+    .expect("rerun");
+    assert_eq!(o.codes().await.len() as i64, QUANTITY);
+}
+
+#[tokio::test]
+async fn an_opening_taken_over_after_a_crash_makes_only_the_missing_vouchers() {
+    let o = approved(false).await;
+    let task = task_of(&o.open().await);
+    // A first run died after writing one chunk of 20.
+    let prize = jobs::slots::prizes_of(&o.app.state.db, o.activity)
+        .await
+        .expect("prizes")
+        .remove(0);
+    jobs::slots::write_chunk(&o.app.state.db, &prize, 20, o.app.clock.now())
+        .await
+        .expect("chunk");
+    let done = o.run_task(task).await;
+    assert_eq!(done["status"], "succeeded", "{done:?}");
+    let codes = o.codes().await;
+    assert_eq!(codes.len() as i64, QUANTITY);
+    assert_unique_codes(&codes);
+    assert_eq!(o.detail().await["status"], "open");
+}
+
+#[tokio::test]
+async fn an_activity_closed_while_opening_stays_closed_and_its_task_stops() {
+    let o = approved(false).await;
+    let task = task_of(&o.open().await);
+    let closed = o
+        .app
+        .post(
+            &format!("/api/admin/activities/{}/close", o.activity),
+            &o.union_token,
+            json!({}),
+        )
+        .await;
+    assert_eq!(closed.status, StatusCode::OK, "{:?}", closed.body);
+    assert_eq!(closed.body["status"], "closed");
+    let done = o.run_task(task).await;
+    assert_eq!(done["status"], "failed", "{done:?}");
+    assert!(
+        done["error"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("已关闭"),
+        "{done:?}"
+    );
+    assert_eq!(o.detail().await["status"], "closed");
+    let refused = claim(&o.app, o.activity, &o.member, None).await;
+    assert_eq!(refused.status, StatusCode::CONFLICT, "{:?}", refused.body);
+}
+
+#[tokio::test]
+async fn with_workers_running_a_big_activity_becomes_open_by_itself() {
+    let o = approved(true).await;
+    let opened = o.open().await;
+    assert!(
+        opened["status"] == "opening" || opened["status"] == "open",
+        "{opened:?}"
+    );
+    let detail = o
+        .app
+        .eventually(StdDuration::from_secs(30), || async {
+            let d = o.detail().await;
+            (d["status"] == "open").then_some(d)
+        })
+        .await;
+    assert_eq!(detail["prize_quantity"], QUANTITY);
+    let codes = o.codes().await;
+    assert_eq!(codes.len() as i64, QUANTITY);
+    assert_unique_codes(&codes);
+    let claimed = claim(&o.app, o.activity, &o.member, None).await;
+    assert_eq!(claimed.status, StatusCode::CREATED, "{:?}", claimed.body);
+}
+
+/// An activity of exactly the threshold still opens in the request.
+#[tokio::test]
+async fn an_activity_within_the_threshold_is_open_at_once() {
+    let o = approved_with(QUANTITY, false).await;
+    let opened = o.open().await;
+    assert_eq!(opened["status"], "open", "{opened:?}");
+    assert!(opened["opening_task_id"].is_null(), "{opened:?}");
+    let codes = o.codes().await;
+    assert_eq!(codes.len() as i64, QUANTITY);
+    assert_unique_codes(&codes);
+}

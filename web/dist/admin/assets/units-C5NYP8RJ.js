@@ -1,0 +1,1 @@
+import{v as e,y as t}from"./index-BRqtamOY.js";var n=n=>e(t.GET(`/api/admin/units`,{params:{query:n}})),r=n=>e(t.POST(`/api/admin/units`,{body:n})),i=(n,r)=>e(t.PUT(`/api/admin/units/{id}`,{params:{path:{id:n}},body:r})),a=n=>e(t.DELETE(`/api/admin/units/{id}`,{params:{path:{id:n}}}));export{i,a as n,n as r,r as t};

@@ -1,0 +1,1 @@
+import{dt as e,ut as t,w as n}from"./index-BRqtamOY.js";function r(r,i){let a=e(i),o=t(!1),s=t(null);async function c(){o.value=!0,s.value=null;try{a.value=await r()}catch(e){s.value=n(e)}finally{o.value=!1}}return{value:a,loading:o,error:s,load:c}}export{r as t};

@@ -1,1 +1,0 @@
-import{lt as e,ut as t,w as n}from"./index-oSfbo1AW.js";function r(r,i){let a=t(i),o=e(!1),s=e(null);async function c(){o.value=!0,s.value=null;try{a.value=await r()}catch(e){s.value=n(e)}finally{o.value=!1}}return{value:a,loading:o,error:s,load:c}}export{r as t};
