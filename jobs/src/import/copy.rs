@@ -241,13 +241,13 @@ mod tests {
     #[test]
     fn copy_text_escapes_separators_and_writes_nulls() {
         let mut out = String::new();
-        field(&mut out, Some(Value::String(Some("a\tb\\c\nd".into())))).unwrap();
+        field(&mut out, Some(Value::String(Some("a\tb\\c\nd".into())))).expect("copy text");
         out.push('|');
-        field(&mut out, None).unwrap();
+        field(&mut out, None).expect("copy text");
         out.push('|');
-        field(&mut out, Some(Value::ChronoDate(None))).unwrap();
+        field(&mut out, Some(Value::ChronoDate(None))).expect("copy text");
         out.push('|');
-        field(&mut out, Some(Value::Bool(Some(false)))).unwrap();
+        field(&mut out, Some(Value::Bool(Some(false)))).expect("copy text");
         assert_eq!(out, "a\\tb\\\\c\\nd|\\N|\\N|f");
     }
 }

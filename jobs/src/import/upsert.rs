@@ -11,8 +11,8 @@ use entity::roster::ACTIVE_ELSEWHERE;
 use entity::{member, member_event, task};
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseBackend, DatabaseTransaction, DbErr,
-    EntityTrait, IntoActiveModel, QueryFilter, QuerySelect, Set, SqlErr, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, DatabaseBackend, DatabaseTransaction, DbErr, EntityTrait,
+    IntoActiveModel, QueryFilter, QuerySelect, Set, SqlErr, TransactionTrait,
 };
 
 use super::ReadyRow;
@@ -130,7 +130,11 @@ pub(crate) async fn apply(
 /// (with the event of a status change), and the outcomes of rows needing no write.
 pub(crate) struct Changes {
     pub new: Vec<(usize, member::ActiveModel)>,
-    pub changed: Vec<(usize, member::ActiveModel, Option<member_event::ActiveModel>)>,
+    pub changed: Vec<(
+        usize,
+        member::ActiveModel,
+        Option<member_event::ActiveModel>,
+    )>,
     pub done: BatchResult,
 }
 
