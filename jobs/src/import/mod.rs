@@ -7,6 +7,7 @@
 //! `members.import_task_id`, so they are still reported as 新增.
 
 pub mod columns;
+mod copy;
 pub mod reader;
 pub mod result;
 pub mod template;
@@ -73,7 +74,16 @@ pub async fn run(ctx: &JobContext, task: &task::Model) -> Result<Outcome, TaskEr
         Err(reason) => return Ok(Outcome::Failed(reason)),
     };
     let started = std::time::Instant::now();
-    let roster = match read_rows(ctx, bytes).await? {
+    // The union's records load while the file is read (a real run needs them to tell
+    // new from changed rows).
+    let (roster, existing) = tokio::join!(read_rows(ctx, bytes), async {
+        if params.dry_run {
+            Ok(None)
+        } else {
+            upsert::Existing::load(ctx, task.org_id).await.map(Some)
+        }
+    });
+    let roster = match roster? {
         Ok(roster) => roster,
         Err(FileRefused(reason)) => return Ok(Outcome::Failed(reason)),
     };
@@ -91,11 +101,11 @@ pub async fn run(ctx: &JobContext, task: &task::Model) -> Result<Outcome, TaskEr
     let (mut results, ready) = check_rows(ctx, task, &params, has_unit_column, rows).await?;
     renew(ctx, task, results.len() as i64, 0).await?;
     let checked_time = started.elapsed();
-    if params.dry_run {
-        upsert::foresee(ctx, task, &ready, &mut results).await?;
-    } else {
-        write_rows(ctx, task, &ready, &mut results).await?;
+    match existing? {
+        Some(existing) => write_rows(ctx, task, existing, &ready, &mut results).await?,
+        None => upsert::foresee(ctx, task, &ready, &mut results).await?,
     }
+    drop(ready);
     let written_time = started.elapsed();
 
     let report = Report {
@@ -103,7 +113,7 @@ pub async fn run(ctx: &JobContext, task: &task::Model) -> Result<Outcome, TaskEr
         columns: &columns,
         default_unit: params.default_unit_id.is_some(),
     };
-    let counts = store_outcome(ctx, task, &results, &report).await?;
+    let counts = store_outcome(ctx, task, results, &report).await?;
     tracing::info!(
         inserted = counts.inserted, updated = counts.updated, failed = counts.failed,
         dry_run = params.dry_run,
@@ -186,33 +196,93 @@ async fn read_rows(
 
 /// Checks every row with the rules of manual entry (and the union's units, and ID
 /// numbers repeated in the file): every row's result, and the rows ready to write.
+/// The rows are checked (and their ID numbers hashed and encrypted) on every core off
+/// the async runtime; repeats are then found in file order.
 async fn check_rows(
     ctx: &JobContext,
     task: &task::Model,
     params: &ImportParams,
     has_unit_column: bool,
-    rows: Vec<reader::ParsedRow>,
+    mut rows: Vec<reader::ParsedRow>,
 ) -> Result<(Vec<RowResult>, Vec<ReadyRow>), TaskError> {
     let units = union_units(ctx, task.org_id).await?;
     // Checked on upload; a unit deleted since then is no default.
     let default_unit = params
         .default_unit_id
         .filter(|id| units.values().any(|u| u == id));
-    let unit_rule = UnitRule {
-        units: &units,
-        default_unit,
-        has_unit_column,
-    };
     let today = ctx.clock.today();
-    let mut results: Vec<RowResult> = Vec::with_capacity(rows.len());
+    let cipher = ctx.cipher.clone();
+    let checked = tokio::task::spawn_blocking(move || {
+        let unit_rule = UnitRule {
+            units: &units,
+            default_unit,
+            has_unit_column,
+        };
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
+        let size = rows.len().div_ceil(threads).max(1);
+        let mut parts = Vec::new();
+        while !rows.is_empty() {
+            let start = rows.len().saturating_sub(size);
+            parts.push((start, rows.split_off(start)));
+        }
+        parts.reverse();
+        std::thread::scope(|scope| {
+            let workers: Vec<_> = parts
+                .into_iter()
+                .map(|(start, part)| {
+                    let unit_rule = &unit_rule;
+                    let cipher = &cipher;
+                    scope.spawn(move || {
+                        part.into_iter()
+                            .enumerate()
+                            .map(|(i, row)| check_row(cipher, unit_rule, today, start + i, row))
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            workers
+                .into_iter()
+                .flat_map(|w| w.join().unwrap_or_default())
+                .collect::<Vec<_>>()
+        })
+    })
+    .await
+    .map_err(|e| TaskError::Other(e.to_string()))?;
+
+    let mut results: Vec<RowResult> = Vec::with_capacity(checked.len());
     let mut ready: Vec<ReadyRow> = Vec::new();
     let mut first_seen: HashMap<String, u32> = HashMap::new();
-    for (index, row) in rows.into_iter().enumerate() {
-        let (result, row_ready) = check_row(ctx, &unit_rule, today, &mut first_seen, index, row);
+    for Checked {
+        mut result,
+        hash,
+        ready: row_ready,
+    } in checked
+    {
+        if let Some(hash) = hash {
+            match first_seen.get(&hash) {
+                Some(first) => result
+                    .reasons
+                    .push(format!("证件号码与第{first}行重复（以第{first}行为准）")),
+                None => {
+                    first_seen.insert(hash, result.row_no);
+                }
+            }
+        }
+        if result.reasons.is_empty() {
+            ready.extend(row_ready);
+        }
         results.push(result);
-        ready.extend(row_ready);
     }
     Ok((results, ready))
+}
+
+/// One row checked on its own: its result so far, its ID number's hash when the ID
+/// number is valid, and the row ready to write when nothing is wrong with it (repeats
+/// in the file are found after).
+struct Checked {
+    result: RowResult,
+    hash: Option<String>,
+    ready: Option<ReadyRow>,
 }
 
 /// How a row's 所在单位 is found: by name among the union's units, else the unit
@@ -248,13 +318,12 @@ pub const NO_UNIT: &str = "文件中没有“所在单位”列，上传时也�
 
 /// One row's result, and the row ready to write when it passed every check.
 fn check_row(
-    ctx: &JobContext,
+    cipher: &entity::crypto::PiiCipher,
     unit_rule: &UnitRule<'_>,
     today: chrono::NaiveDate,
-    first_seen: &mut HashMap<String, u32>,
     index: usize,
     row: reader::ParsedRow,
-) -> (RowResult, Option<ReadyRow>) {
+) -> Checked {
     let mut reasons: Vec<String> = row.errors.iter().map(|e| e.message.clone()).collect();
     let name = row.draft.name.clone();
     let phone_masked = mask_phone(&entity::value::normalize(&row.draft.phone));
@@ -283,36 +352,33 @@ fn check_row(
         reasons,
     };
     let Some(member) = valid else {
-        return (result, None);
+        return Checked {
+            result,
+            hash: None,
+            ready: None,
+        };
     };
     let id_number = member.id.as_str().to_owned();
-    let hash = ctx.cipher.lookup_hash(&id_number);
+    let hash = cipher.lookup_hash(&id_number);
     result.id_number_masked = mask_id_number(&id_number);
     result.phone_masked = member
         .phone
         .as_ref()
         .map(|p| p.masked())
         .unwrap_or_default();
-    match first_seen.get(&hash) {
-        Some(first) => result
-            .reasons
-            .push(format!("证件号码与第{first}行重复（以第{first}行为准）")),
-        None => {
-            first_seen.insert(hash.clone(), row.row_no);
-        }
-    }
-    if !result.reasons.is_empty() {
-        return (result, None);
-    }
-    let ready = ReadyRow {
+    let ready = result.reasons.is_empty().then(|| ReadyRow {
         index,
-        encrypted: ctx.cipher.encrypt(&id_number),
+        encrypted: cipher.encrypt(&id_number),
         member,
         unit_id,
         status: row.status,
-        hash,
-    };
-    (result, Some(ready))
+        hash: hash.clone(),
+    });
+    Checked {
+        result,
+        hash: Some(hash),
+        ready,
+    }
 }
 
 /// Writes the ready rows in batches, several in flight on PostgreSQL, recording each
@@ -320,11 +386,11 @@ fn check_row(
 async fn write_rows(
     ctx: &JobContext,
     task: &task::Model,
+    mut existing: upsert::Existing,
     ready: &[ReadyRow],
     results: &mut [RowResult],
 ) -> Result<(), TaskError> {
     let mut processed = results.len() - ready.len();
-    let mut existing = upsert::Existing::load(ctx, task.org_id).await?;
     // PostgreSQL does the work of an insert in its own processes: with several batches
     // in flight its backends keep the cores busy while this worker waits (3 measured
     // best on 2 cores). SQLite has one writer.
@@ -360,11 +426,12 @@ async fn write_rows(
     Ok(())
 }
 
-/// Writes the result workbook and stores it on the task with the counters.
+/// Writes the result workbook (off the async runtime) and stores it on the task with
+/// the counters.
 async fn store_outcome(
     ctx: &JobContext,
     task: &task::Model,
-    results: &[RowResult],
+    results: Vec<RowResult>,
     report: &Report<'_>,
 ) -> Result<Counts, TaskError> {
     let count = |o: RowOutcome| results.iter().filter(|r| r.outcome == o).count();
@@ -373,27 +440,39 @@ async fn store_outcome(
         count(RowOutcome::Updated),
         count(RowOutcome::Failed),
     );
+    let total = results.len();
     let file_name = task
         .file_name
         .clone()
         .unwrap_or_else(|| "会员导入.xlsx".into());
-    let summary = result::Summary {
-        file_name: &file_name,
-        finished_at: ctx
-            .clock
-            .now()
-            .with_timezone(&crate::clock::beijing())
-            .format("%Y-%m-%d %H:%M:%S")
-            .to_string(),
-        total: results.len(),
-        inserted,
-        updated,
-        failed,
-        dry_run: report.dry_run,
-        columns: report.columns,
-        default_unit: report.default_unit,
-    };
-    let workbook = result::write(results, &summary).map_err(|e| TaskError::Other(e.to_string()))?;
+    let finished_at = ctx
+        .clock
+        .now()
+        .with_timezone(&crate::clock::beijing())
+        .format("%Y-%m-%d %H:%M:%S")
+        .to_string();
+    let (dry_run, default_unit) = (report.dry_run, report.default_unit);
+    let columns = report.columns.to_vec();
+    let name = file_name.clone();
+    let started = std::time::Instant::now();
+    let workbook = tokio::task::spawn_blocking(move || {
+        let summary = result::Summary {
+            file_name: &name,
+            finished_at,
+            total,
+            inserted,
+            updated,
+            failed,
+            dry_run,
+            columns: &columns,
+            default_unit,
+        };
+        result::write(&results, &summary)
+    })
+    .await
+    .map_err(|e| TaskError::Other(e.to_string()))?
+    .map_err(|e| TaskError::Other(e.to_string()))?;
+    tracing::info!(bytes = workbook.len(), workbook_time = ?started.elapsed(), "import result workbook written");
     let stem = [".xlsx", ".xls", ".csv"]
         .iter()
         .find_map(|ext| {
@@ -408,7 +487,7 @@ async fn store_outcome(
         "导入结果"
     };
     let counts = Counts {
-        total: results.len() as i64,
+        total: total as i64,
         inserted: inserted as i64,
         updated: updated as i64,
         failed: failed as i64,

@@ -1,17 +1,18 @@
 //! Writes one batch of checked rows in one transaction: insert the new, update the
 //! changed, leave the identical alone, and refuse people active in another union
-//! (without naming it: the admin asks for them with a transfer request).
+//! (without naming it: the admin asks for them with a transfer request). What each row
+//! does is decided here for both backends; PostgreSQL moves the rows with `COPY` and
+//! set-based statements (`copy.rs`), SQLite with a statement per changed record.
 
 use std::collections::{HashMap, HashSet};
 
 use entity::enums::{MemberEventKind, MemberStatus};
 use entity::roster::ACTIVE_ELSEWHERE;
 use entity::{member, member_event, task};
-use sea_orm::sea_query::{Expr, OnConflict, sea_value_to_json_value};
+use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseTransaction, DbErr,
-    EntityTrait, IdenStatic, IntoActiveModel, Iterable, QueryFilter, QuerySelect, Set, SqlErr,
-    Statement, TransactionTrait, Value,
+    ActiveModelTrait, ColumnTrait, DatabaseBackend, DatabaseTransaction, DbErr, EntityTrait,
+    IntoActiveModel, QueryFilter, QuerySelect, Set, SqlErr, TransactionTrait,
 };
 
 use super::ReadyRow;
@@ -125,19 +126,32 @@ pub(crate) async fn apply(
     }
 }
 
-async fn write(
+/// A batch decided: the records to insert (with their row indexes), those to update
+/// (with the event of a status change), and the outcomes of rows needing no write.
+pub(crate) struct Changes {
+    pub new: Vec<(usize, member::ActiveModel)>,
+    pub changed: Vec<(
+        usize,
+        member::ActiveModel,
+        Option<member_event::ActiveModel>,
+    )>,
+    pub done: BatchResult,
+}
+
+/// What writing the batch does to each row, decided against the union's records.
+fn decide(
     ctx: &JobContext,
     task: &task::Model,
     existing: &Existing,
     batch: &[ReadyRow],
-) -> Result<BatchResult, DbErr> {
+) -> Changes {
     let now = ctx.clock.now();
     let today = ctx.clock.today();
-    let txn = ctx.db.begin().await?;
-    let mut out = Vec::with_capacity(batch.len());
-    let mut new_rows = Vec::new();
-    let mut new_index: HashMap<String, usize> = HashMap::new();
-    let mut events = Vec::new();
+    let mut changes = Changes {
+        new: Vec::new(),
+        changed: Vec::new(),
+        done: Vec::with_capacity(batch.len()),
+    };
     for row in batch {
         match existing.0.get(&row.hash) {
             Some(current) => {
@@ -147,16 +161,15 @@ async fn write(
                     RowOutcome::Updated
                 };
                 if differs(current, row) {
-                    if let Some(kind) = status_event(current.status, row.status) {
-                        events.push(event(current.id, task, kind, row.status, now));
-                    }
+                    let event = status_event(current.status, row.status)
+                        .map(|kind| event(current.id, task, kind, row.status, now));
                     let mut active = current.clone().into_active_model();
                     fill(&mut active, row, today);
                     active.id_number_enc = Set(row.encrypted.clone());
                     active.updated_at = Set(now);
-                    active.update(&txn).await?;
+                    changes.changed.push((row.index, active, event));
                 }
-                out.push((row.index, Ok(outcome)));
+                changes.done.push((row.index, Ok(outcome)));
             }
             None => {
                 let mut active = member::ActiveModel {
@@ -170,28 +183,77 @@ async fn write(
                     ..Default::default()
                 };
                 fill(&mut active, row, today);
-                new_rows.push(active);
-                new_index.insert(row.hash.clone(), row.index);
+                changes.new.push((row.index, active));
             }
         }
     }
-    if !new_rows.is_empty() {
-        for hash in insert_new(&txn, task, now, new_rows).await? {
-            if let Some(index) = new_index.remove(&hash) {
-                out.push((index, Ok(RowOutcome::Inserted)));
-            }
+    changes
+}
+
+async fn write(
+    ctx: &JobContext,
+    task: &task::Model,
+    existing: &Existing,
+    batch: &[ReadyRow],
+) -> Result<BatchResult, DbErr> {
+    let now = ctx.clock.now();
+    let changes = decide(ctx, task, existing, batch);
+    // The new rows that did not go in: people active in another union, which the
+    // result does not name.
+    let refused = if ctx.db.get_database_backend() == DatabaseBackend::Postgres {
+        let joined = event(0, task, MemberEventKind::Joined, MemberStatus::Active, now);
+        super::copy::write(ctx, &joined, &changes).await?
+    } else {
+        write_each(ctx, task, now, &changes).await?
+    };
+    let Changes { new, mut done, .. } = changes;
+    let refused: HashSet<usize> = refused.into_iter().collect();
+    done.extend(new.into_iter().map(|(index, _)| {
+        if refused.contains(&index) {
+            (index, Err(ACTIVE_ELSEWHERE.to_owned()))
+        } else {
+            (index, Ok(RowOutcome::Inserted))
         }
-        // The rest are active in another union, which the result does not name.
-        for index in new_index.into_values() {
-            out.push((index, Err(ACTIVE_ELSEWHERE.to_owned())));
-        }
+    }));
+    Ok(done)
+}
+
+/// SQLite: one statement per changed record, one for the new ones and one for the
+/// events, in one transaction; returns the new rows that did not go in.
+async fn write_each(
+    ctx: &JobContext,
+    task: &task::Model,
+    now: chrono::DateTime<chrono::Utc>,
+    changes: &Changes,
+) -> Result<Vec<usize>, DbErr> {
+    let txn = ctx.db.begin().await?;
+    let mut events = Vec::new();
+    for (_, active, event) in &changes.changed {
+        active.clone().update(&txn).await?;
+        events.extend(event.clone());
+    }
+    let mut refused = Vec::new();
+    if !changes.new.is_empty() {
+        let inserted: HashSet<String> = insert_new(
+            &txn,
+            task,
+            now,
+            changes.new.iter().map(|(_, a)| a.clone()).collect(),
+        )
+        .await?
+        .into_iter()
+        .collect();
+        refused.extend(changes.new.iter().filter_map(|(index, active)| {
+            let hash = active.id_number_hash.try_as_ref()?;
+            (!inserted.contains(hash)).then_some(*index)
+        }));
     }
     // Events of changed records (new ones got theirs with the insert).
     if !events.is_empty() {
         member_event::Entity::insert_many(events).exec(&txn).await?;
     }
     txn.commit().await?;
-    Ok(out)
+    Ok(refused)
 }
 
 /// Inserts the batch's new members with their 入会 events and returns the ID-number
@@ -203,9 +265,6 @@ async fn insert_new(
     now: chrono::DateTime<chrono::Utc>,
     rows: Vec<member::ActiveModel>,
 ) -> Result<Vec<String>, DbErr> {
-    if txn.get_database_backend() == DatabaseBackend::Postgres {
-        return insert_new_as_json(txn, task, now, &rows).await;
-    }
     let mut on_conflict = OnConflict::column(member::Column::IdNumberHash);
     on_conflict
         .target_and_where(Expr::cust("status = 'active'"))
@@ -224,75 +283,6 @@ async fn insert_new(
         .map(|m| event(m.id, task, MemberEventKind::Joined, m.status, now));
     member_event::Entity::insert_many(events).exec(txn).await?;
     Ok(inserted.into_iter().map(|m| m.id_number_hash).collect())
-}
-
-/// PostgreSQL: the batch travels as one JSON document that `jsonb_populate_recordset`
-/// turns into `members` rows, and the events are written by the same statement. The
-/// row-per-placeholder INSERT it replaces (21,000 parameters per 1,000 rows) spent most
-/// of the import's time being built, sent and planned.
-async fn insert_new_as_json(
-    txn: &DatabaseTransaction,
-    task: &task::Model,
-    now: chrono::DateTime<chrono::Utc>,
-    rows: &[member::ActiveModel],
-) -> Result<Vec<String>, DbErr> {
-    // Every row is built the same way, so the first one's set columns are the batch's.
-    let columns: Vec<member::Column> = member::Column::iter()
-        .filter(|c| rows[0].get(*c).is_set())
-        .collect();
-    let names: Vec<String> = columns.iter().map(|c| c.as_str().to_owned()).collect();
-    let document = serde_json::Value::Array(
-        rows.iter()
-            .map(|row| {
-                columns
-                    .iter()
-                    .zip(&names)
-                    .map(|(c, name)| (name.clone(), json_of(row.get(*c).into_value())))
-                    .collect::<serde_json::Map<_, _>>()
-                    .into()
-            })
-            .collect(),
-    );
-    let list = names.join(", ");
-    let sql = format!(
-        "WITH inserted AS (\
-           INSERT INTO members ({list}) SELECT {list} \
-           FROM jsonb_populate_recordset(NULL::members, $1::jsonb) \
-           ON CONFLICT (id_number_hash) WHERE status = 'active' DO NOTHING \
-           RETURNING id, org_id, id_number_hash), \
-         events AS (\
-           INSERT INTO member_events (member_id, org_id, kind, reason, actor_admin_id, created_at) \
-           SELECT id, org_id, $2, $3, $4, $5 FROM inserted) \
-         SELECT id_number_hash FROM inserted"
-    );
-    let joined = event(0, task, MemberEventKind::Joined, MemberStatus::Active, now);
-    let found = txn
-        .query_all_raw(Statement::from_sql_and_values(
-            DatabaseBackend::Postgres,
-            sql,
-            [
-                document.into(),
-                joined.kind.into_value().unwrap_or(Value::String(None)),
-                joined.reason.into_value().unwrap_or(Value::String(None)),
-                task.submitted_by.into(),
-                now.into(),
-            ],
-        ))
-        .await?;
-    found
-        .iter()
-        .map(|row| row.try_get("", "id_number_hash"))
-        .collect()
-}
-
-/// A column value as JSON that `jsonb_populate_recordset` reads back into its type.
-fn json_of(value: Option<Value>) -> serde_json::Value {
-    match value {
-        None => serde_json::Value::Null,
-        Some(Value::ChronoDate(Some(d))) => d.to_string().into(),
-        Some(Value::ChronoDateTimeUtc(Some(t))) => t.to_rfc3339().into(),
-        Some(v) => sea_value_to_json_value(&v),
-    }
 }
 
 fn fill(active: &mut member::ActiveModel, row: &ReadyRow, today: chrono::NaiveDate) {

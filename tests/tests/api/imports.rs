@@ -51,6 +51,16 @@ async fn import(app: &TestApp, token: &str, bytes: Vec<u8>) -> Value {
     .await
 }
 
+/// A task's counters: total, inserted, updated, failed.
+fn tally(task: &Value) -> (Option<i64>, Option<i64>, Option<i64>, Option<i64>) {
+    (
+        task["total"].as_i64(),
+        task["inserted"].as_i64(),
+        task["updated"].as_i64(),
+        task["failed"].as_i64(),
+    )
+}
+
 async fn result_rows(app: &TestApp, token: &str, task: &Value) -> Vec<Vec<String>> {
     let (status, content_type, disposition, bytes) = app
         .download(&format!("/api/admin/tasks/{}/result", task["id"]), token)
@@ -520,22 +530,8 @@ struct Submitted {
 }
 
 async fn submitted_without_workers(rows: u32, batch_size: usize) -> Submitted {
-    let dir = tempfile::tempdir().expect("dir");
-    let mut settings = crate::helpers::fresh_settings(dir.path()).await;
-    settings.run_workers = Some(false);
-    settings.import_batch_size = batch_size;
-    let app = TestApp::spawn_on(settings.clone(), dir).await;
-    let (_, org, token) = union(&app).await;
-    let submitted = app
-        .upload(
-            "/api/admin/member-imports",
-            &token,
-            "三月.xlsx",
-            sheets::roster(&HEADERS, &rows_for(rows)),
-        )
-        .await;
-    assert_eq!(submitted.status, StatusCode::ACCEPTED);
-    let id = submitted.body["task_id"].as_i64().expect("id");
+    let (app, settings, org, token) = app_without_workers(batch_size).await;
+    let id = upload_only(&app, &token, sheets::roster(&HEADERS, &rows_for(rows))).await;
     Submitted {
         app,
         settings,
@@ -543,6 +539,27 @@ async fn submitted_without_workers(rows: u32, batch_size: usize) -> Submitted {
         token,
         id,
     }
+}
+
+/// An app whose workers do not run, with a union: the app, its settings, the union and
+/// its admin's token.
+async fn app_without_workers(batch_size: usize) -> (TestApp, api::settings::Settings, i64, String) {
+    let dir = tempfile::tempdir().expect("dir");
+    let mut settings = crate::helpers::fresh_settings(dir.path()).await;
+    settings.run_workers = Some(false);
+    settings.import_batch_size = batch_size;
+    let app = TestApp::spawn_on(settings.clone(), dir).await;
+    let (_, org, token) = union(&app).await;
+    (app, settings, org, token)
+}
+
+/// Uploads a roster (202) and returns its task's id, without waiting.
+async fn upload_only(app: &TestApp, token: &str, file: Vec<u8>) -> i64 {
+    let submitted = app
+        .upload("/api/admin/member-imports", token, "三月.xlsx", file)
+        .await;
+    assert_eq!(submitted.status, StatusCode::ACCEPTED);
+    submitted.body["task_id"].as_i64().expect("id")
 }
 
 async fn task_row(app: &TestApp, id: i64) -> task::Model {
@@ -1067,16 +1084,7 @@ async fn a_dry_run_reports_what_would_happen_and_changes_nothing() {
     .await;
     assert_eq!(task["dry_run"], true, "{task}");
     assert_eq!(task["status"], "failed");
-    assert_eq!(
-        (
-            task["total"].as_i64(),
-            task["inserted"].as_i64(),
-            task["updated"].as_i64(),
-            task["failed"].as_i64()
-        ),
-        (Some(5), Some(1), Some(2), Some(2)),
-        "{task}"
-    );
+    assert_eq!(tally(&task), (Some(5), Some(1), Some(2), Some(2)), "{task}");
     assert!(
         task["error"]
             .as_str()
@@ -1117,4 +1125,225 @@ async fn a_dry_run_reports_what_would_happen_and_changes_nothing() {
         ),
         (Some(1), Some(2), Some(2))
     );
+}
+
+/// Row `i` of the mixed roster: people below 2,000 were imported before; in `round` 2
+/// every third of them has a new phone and every fiftieth (from 1) has retired, and
+/// people from 2,000 are new, every hundredth with a wrong ID number.
+fn mixed_row(i: u32, round: u32) -> Vec<Cell> {
+    let phone = mixed_phone(i, round);
+    let id = if i >= 2000 && i.is_multiple_of(100) {
+        "110105194912310021".to_owned()
+    } else {
+        sheets::id_number(i)
+    };
+    let mut row = sheets::member(&format!("会员{i}"), &id, &phone);
+    if round == 2 && i < 2000 && i % 50 == 1 {
+        row[9] = Cell::Text("退休");
+    }
+    row
+}
+
+fn mixed_phone(i: u32, round: u32) -> String {
+    if round == 2 && i < 2000 && i.is_multiple_of(3) {
+        format!("139{i:08}")
+    } else {
+        format!("138{i:08}")
+    }
+}
+
+/// The outcome a row of the second mixed file must have (by its index in the file).
+fn mixed_expected(i: u32) -> &'static str {
+    match i {
+        7 | 3000 => "失败",
+        i if i >= 2000 && i.is_multiple_of(100) => "失败",
+        i if i >= 2000 => "新增",
+        _ => "更新",
+    }
+}
+
+/// A few thousand rows with every kind of outcome at once: new, changed (phone, status),
+/// identical, failed (bad ID, repeated ID, active in another union). On PostgreSQL they
+/// travel by COPY in several batches; both backends must agree on every row.
+#[tokio::test]
+async fn a_big_mixed_file_gives_every_row_its_outcome() {
+    let app = TestApp::spawn_with(|s| s.import_batch_size = 700).await;
+    let token = union_beside_a_member_of_another(&app).await;
+    let first: Vec<_> = (0..2000).map(|i| mixed_row(i, 1)).collect();
+    let done = import(&app, &token, sheets::roster(&HEADERS, &first)).await;
+    assert_eq!(
+        (done["inserted"].as_i64(), done["failed"].as_i64()),
+        (Some(1999), Some(1)),
+        "{done}"
+    );
+    let before: std::collections::HashMap<String, member::Model> = member::Entity::find()
+        .all(&app.state.db)
+        .await
+        .expect("members")
+        .into_iter()
+        .map(|m| (m.name.clone(), m))
+        .collect();
+    let joined = || {
+        entity::member_event::Entity::find()
+            .filter(entity::member_event::Column::Kind.eq(entity::enums::MemberEventKind::Joined))
+            .count(&app.state.db)
+    };
+    let joined_before = joined().await.expect("events");
+
+    let mut second: Vec<_> = (0..3000).map(|i| mixed_row(i, 2)).collect();
+    second.push(sheets::member("重复", &sheets::id_number(5), "13800000005"));
+    let done = import(&app, &token, sheets::roster(&HEADERS, &second)).await;
+    assert_eq!(done["status"], "failed");
+    assert_eq!(
+        tally(&done),
+        (Some(3001), Some(990), Some(1999), Some(12)),
+        "{done}"
+    );
+    let rows = result_rows(&app, &token, &done).await;
+    assert_eq!(rows.len(), 3002);
+    for (i, row) in rows[1..].iter().enumerate() {
+        assert_eq!(row[0], (i + 2).to_string());
+        assert_eq!(row[4], mixed_expected(i as u32), "row {row:?}");
+    }
+    assert_eq!(
+        reason_of(&rows, "9")[5],
+        "该会员已在其他工会（会籍有效），请通过转会办理"
+    );
+    assert!(reason_of(&rows, "2002")[5].contains("证件号码校验位错误"));
+    assert!(reason_of(&rows, "3002")[5].contains("重复"), "{rows:?}");
+
+    let after = member::Entity::find()
+        .all(&app.state.db)
+        .await
+        .expect("members");
+    // 王五 of the other union, 1,999 known and 990 new.
+    assert_eq!(after.len(), 1 + 1999 + 990);
+    let mut changed = 0;
+    for m in &after {
+        let Some(i) = m
+            .name
+            .strip_prefix("会员")
+            .and_then(|n| n.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        let old = before.get(&m.name);
+        assert_eq!(m.phone, mixed_phone(i, 2), "{}", m.name);
+        let retired = i < 2000 && i % 50 == 1;
+        assert_eq!(
+            m.status,
+            if retired {
+                entity::enums::MemberStatus::Retired
+            } else {
+                entity::enums::MemberStatus::Active
+            }
+        );
+        match old {
+            // Identical rows are not written at all.
+            Some(old) if i % 3 != 0 && !retired => assert_eq!(old, m),
+            Some(old) => {
+                changed += 1;
+                assert_eq!((old.id, old.created_at), (m.id, m.created_at));
+                assert_ne!(old.updated_at, m.updated_at);
+            }
+            None => assert!(i >= 2000, "{}", m.name),
+        }
+    }
+    // Every third (667) or every fiftieth from 1 (40), both every 150th from 51 (13).
+    assert_eq!(changed, 667 + 40 - 13);
+    let left = entity::member_event::Entity::find()
+        .filter(entity::member_event::Column::Kind.eq(entity::enums::MemberEventKind::Left))
+        .count(&app.state.db)
+        .await
+        .expect("events");
+    assert_eq!(left, 40);
+    assert_eq!(joined().await.expect("events"), joined_before + 990);
+}
+
+/// A worker died after writing part of a mixed file (changes to known people and some
+/// new ones, marked as its task's): the task run again ends with the same members and
+/// the same result as a run that never stopped.
+#[tokio::test]
+async fn a_rerun_after_a_partial_write_gives_the_same_members_and_results() {
+    let (app, settings, org, token) = app_without_workers(150).await;
+    let ctx = app.job_context();
+    let known: Vec<_> = (0..500).map(|i| mixed_row(i, 1)).collect();
+    let earlier = upload_only(&app, &token, sheets::roster(&HEADERS, &known)).await;
+    jobs::task_runner::run(&ctx, earlier).await.expect("run");
+    // Known people 0..500 (every third with a new phone), new people 2000..2500.
+    let rows: Vec<_> = (0..500)
+        .chain((2000..2600).filter(|i| i % 100 != 0).take(500))
+        .map(|i| mixed_row(i, 2))
+        .collect();
+    let id = upload_only(&app, &token, sheets::roster(&HEADERS, &rows)).await;
+
+    // The dead attempt: the first 600 rows written under this task, then nothing.
+    let attempt = jobs::task_runner::claim(&ctx, id)
+        .await
+        .expect("claim")
+        .expect("claimed");
+    let partial = sheets::roster(&HEADERS, &rows[..600]);
+    let stored = entity::stored_file::ActiveModel {
+        org_id: Set(org),
+        purpose: Set(entity::enums::FilePurpose::ImportUpload),
+        file_name: Set("部分.xlsx".into()),
+        content_type: Set(XLSX.into()),
+        size: Set(partial.len() as i64),
+        sha256: Set(String::new()),
+        data: Set(ctx.cipher.encrypt_bytes(&partial)),
+        uploaded_by: Set(attempt.submitted_by),
+        created_at: Set(app.clock.now()),
+        ..Default::default()
+    }
+    .insert(&app.state.db)
+    .await
+    .expect("partial upload");
+    let dead = task::Model {
+        params: Some(json!({ "file_id": stored.id }).to_string()),
+        ..attempt.clone()
+    };
+    jobs::import::run(&ctx, &dead).await.expect("first attempt");
+    assert_eq!(
+        member::Entity::find()
+            .filter(member::Column::ImportTaskId.eq(id))
+            .count(&app.state.db)
+            .await
+            .expect("count"),
+        100
+    );
+    let mut expired = task_row(&app, id).await.into_active_model();
+    expired.lease_until = Set(Some(app.clock.now() - chrono::Duration::minutes(1)));
+    expired.update(&app.state.db).await.expect("expire");
+
+    let worker = crate::helpers::separate_worker(&settings, "second-worker").await;
+    jobs::task_runner::run(&worker, id).await.expect("rerun");
+    let done = app.wait_for_task(&token, id, DEADLINE).await;
+    assert_eq!(done["status"], "succeeded", "{done}");
+    assert_eq!(done["attempts"], 2);
+    assert_eq!(
+        tally(&done),
+        (Some(1000), Some(500), Some(500), Some(0)),
+        "{done}"
+    );
+    let result = result_rows(&app, &token, &done).await;
+    for (i, row) in result[1..].iter().enumerate() {
+        assert_eq!(row[4], if i < 500 { "更新" } else { "新增" }, "{row:?}");
+    }
+    let members = member::Entity::find()
+        .filter(member::Column::OrgId.eq(org))
+        .all(&app.state.db)
+        .await
+        .expect("members");
+    assert_eq!(members.len(), 1000);
+    for m in &members {
+        let i: u32 = m.name.trim_start_matches("会员").parse().expect("index");
+        assert_eq!(m.phone, mixed_phone(i, 2));
+    }
+    // One 入会 entry per person, whichever attempt inserted them.
+    let joined = entity::member_event::Entity::find()
+        .filter(entity::member_event::Column::Kind.eq(entity::enums::MemberEventKind::Joined))
+        .count(&app.state.db)
+        .await
+        .expect("events");
+    assert_eq!(joined, 1000);
 }

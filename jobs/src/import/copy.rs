@@ -1,0 +1,253 @@
+//! PostgreSQL: a batch's rows travel by `COPY … FROM STDIN` into a temporary table, and
+//! one set-based statement inserts the new members (skipping people active elsewhere),
+//! updates the changed ones, and writes the events of both. The rows were decided in
+//! Rust (`upsert::write`); this only moves them, so SQLite's statement-by-statement
+//! path and this one cannot disagree on what a row does.
+
+use std::fmt::Write as _;
+use std::sync::Arc;
+
+use entity::{member, member_event};
+use sea_orm::sqlx::{self, Acquire, Row};
+use sea_orm::{ActiveModelTrait, DbErr, IdenStatic, Iterable, RuntimeErr, Value};
+
+use super::upsert::Changes;
+use crate::workers::JobContext;
+
+/// The staging table's extra columns, before those of `members`.
+const EXTRA: [&str; 3] = ["row_index", "event_kind", "event_reason"];
+
+/// Columns an update may change: never the key, the union, the creation, the
+/// certification (the member may certify meanwhile) or the task that created the record.
+fn updatable(column: member::Column) -> bool {
+    !matches!(
+        column,
+        member::Column::Id
+            | member::Column::OrgId
+            | member::Column::IdNumberHash
+            | member::Column::Certified
+            | member::Column::CreatedAt
+            | member::Column::ImportTaskId
+    )
+}
+
+/// Writes the batch's new and changed records in one transaction; returns the row
+/// indexes of the new ones that were not inserted (active in another union).
+pub(crate) async fn write(
+    ctx: &JobContext,
+    joined: &member_event::ActiveModel,
+    changes: &Changes,
+) -> Result<Vec<usize>, DbErr> {
+    if changes.new.is_empty() && changes.changed.is_empty() {
+        return Ok(Vec::new());
+    }
+    let columns: Vec<member::Column> = member::Column::iter().collect();
+    let data = encode(&columns, changes)?;
+    let mut conn = ctx
+        .db
+        .get_postgres_connection_pool()
+        .acquire()
+        .await
+        .map_err(db_err)?;
+    let mut txn = conn.begin().await.map_err(db_err)?;
+    sqlx::query(
+        "CREATE TEMPORARY TABLE import_rows ON COMMIT DROP AS \
+         SELECT 0::int AS row_index, ''::text AS event_kind, ''::text AS event_reason, m.* \
+         FROM members m WITH NO DATA",
+    )
+    .execute(&mut *txn)
+    .await
+    .map_err(db_err)?;
+    let names: Vec<&str> = columns.iter().map(|c| c.as_str()).collect();
+    let list = EXTRA
+        .iter()
+        .chain(&names)
+        .copied()
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut copy = txn
+        .copy_in_raw(&format!("COPY import_rows ({list}) FROM STDIN"))
+        .await
+        .map_err(db_err)?;
+    copy.send(data).await.map_err(db_err)?;
+    copy.finish().await.map_err(db_err)?;
+
+    // Built from the entity's column names only: no input reaches the SQL text.
+    let refused = sqlx::query(sqlx::AssertSqlSafe(statement(&columns, changes)))
+        .bind(string_of(joined.kind.clone().into_value()))
+        .bind(string_of(joined.reason.clone().into_value()))
+        .bind(joined.actor_admin_id.clone().unwrap())
+        .bind(joined.created_at.clone().unwrap())
+        .fetch_all(&mut *txn)
+        .await
+        .map_err(db_err)?
+        .iter()
+        .map(|row| row.try_get::<i32, _>(0).map(|i| i as usize))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(db_err)?;
+    txn.commit().await.map_err(db_err)?;
+    Ok(refused)
+}
+
+/// Inserts the staged new rows (a person active anywhere hits the one-active index and
+/// is skipped), updates the staged changed rows, writes the 入会 events of those
+/// inserted and the staged events of the changed, and returns the new rows that did not
+/// go in.
+fn statement(columns: &[member::Column], changes: &Changes) -> String {
+    // Every new row is built the same way: the first one's set columns are the batch's
+    // (the others take their defaults).
+    let inserted: Vec<&str> = changes.new.first().map_or_else(Vec::new, |(_, first)| {
+        columns
+            .iter()
+            .filter(|c| first.get(**c).is_set())
+            .map(|c| c.as_str())
+            .collect()
+    });
+    let insert_list = inserted.join(", ");
+    let (targets, sources): (Vec<&str>, Vec<String>) = columns
+        .iter()
+        .filter(|c| updatable(**c))
+        .map(|c| (c.as_str(), format!("s.{}", c.as_str())))
+        .unzip();
+    let mut sql = String::from("WITH ");
+    if !changes.changed.is_empty() {
+        let _ = write!(
+            sql,
+            "updated AS (UPDATE members m SET ({}) = ({}) FROM import_rows s \
+             WHERE s.id IS NOT NULL AND m.id = s.id RETURNING m.id), ",
+            targets.join(", "),
+            sources.join(", ")
+        );
+    }
+    if inserted.is_empty() {
+        sql.push_str("inserted AS (SELECT NULL::bigint AS id, NULL::bigint AS org_id, NULL::text AS id_number_hash WHERE false), ");
+    } else {
+        let _ = write!(
+            sql,
+            "inserted AS (INSERT INTO members ({insert_list}) \
+             SELECT {insert_list} FROM import_rows WHERE id IS NULL ORDER BY row_index \
+             ON CONFLICT (id_number_hash) WHERE status = 'active' DO NOTHING \
+             RETURNING id, org_id, id_number_hash), "
+        );
+    }
+    sql.push_str(
+        "events AS (INSERT INTO member_events \
+           (member_id, org_id, kind, reason, actor_admin_id, created_at) \
+           SELECT id, org_id, $1, $2, $3, $4 FROM inserted \
+           UNION ALL \
+           SELECT id, org_id, event_kind, event_reason, $3, $4 FROM import_rows \
+           WHERE id IS NOT NULL AND event_kind IS NOT NULL) \
+         SELECT s.row_index FROM import_rows s \
+         WHERE s.id IS NULL \
+           AND NOT EXISTS (SELECT 1 FROM inserted i WHERE i.id_number_hash = s.id_number_hash)",
+    );
+    sql
+}
+
+/// The batch as `COPY` text: a line per row, its index, its event (changed rows), then
+/// every column of `members` (`\N` for what the row leaves unset: a new row's id).
+fn encode(columns: &[member::Column], changes: &Changes) -> Result<Vec<u8>, DbErr> {
+    let mut out = String::with_capacity((changes.new.len() + changes.changed.len()) * 400);
+    let rows = changes
+        .new
+        .iter()
+        .map(|(index, row)| (*index, row, None))
+        .chain(
+            changes
+                .changed
+                .iter()
+                .map(|(index, row, event)| (*index, row, event.as_ref())),
+        );
+    for (index, row, event) in rows {
+        let _ = write!(out, "{index}");
+        let (kind, reason) = match event {
+            Some(e) => (e.kind.clone().into_value(), e.reason.clone().into_value()),
+            None => (None, None),
+        };
+        for value in [kind, reason] {
+            out.push('\t');
+            field(&mut out, value)?;
+        }
+        for column in columns {
+            out.push('\t');
+            field(&mut out, row.get(*column).into_value())?;
+        }
+        out.push('\n');
+    }
+    Ok(out.into_bytes())
+}
+
+/// One value in `COPY`'s text format.
+fn field(out: &mut String, value: Option<Value>) -> Result<(), DbErr> {
+    match value {
+        None
+        | Some(
+            Value::String(None)
+            | Value::BigInt(None)
+            | Value::Int(None)
+            | Value::Bool(None)
+            | Value::ChronoDate(None)
+            | Value::ChronoDateTimeUtc(None),
+        ) => out.push_str("\\N"),
+        Some(Value::String(Some(s))) => escape(out, &s),
+        Some(Value::BigInt(Some(n))) => {
+            let _ = write!(out, "{n}");
+        }
+        Some(Value::Int(Some(n))) => {
+            let _ = write!(out, "{n}");
+        }
+        Some(Value::Bool(Some(b))) => out.push(if b { 't' } else { 'f' }),
+        Some(Value::ChronoDate(Some(d))) => {
+            let _ = write!(out, "{d}");
+        }
+        Some(Value::ChronoDateTimeUtc(Some(t))) => out.push_str(&t.to_rfc3339()),
+        Some(other) => {
+            return Err(DbErr::Custom(format!(
+                "import: no COPY text for the value {other:?}"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Text with `COPY`'s escapes (a backslash, and the separators it reads).
+fn escape(out: &mut String, s: &str) {
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\t' => out.push_str("\\t"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            c => out.push(c),
+        }
+    }
+}
+
+fn string_of(value: Option<Value>) -> Option<String> {
+    match value {
+        Some(Value::String(s)) => s,
+        _ => None,
+    }
+}
+
+fn db_err(e: sqlx::Error) -> DbErr {
+    DbErr::Query(RuntimeErr::SqlxError(Arc::new(e)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn copy_text_escapes_separators_and_writes_nulls() {
+        let mut out = String::new();
+        field(&mut out, Some(Value::String(Some("a\tb\\c\nd".into())))).expect("copy text");
+        out.push('|');
+        field(&mut out, None).expect("copy text");
+        out.push('|');
+        field(&mut out, Some(Value::ChronoDate(None))).expect("copy text");
+        out.push('|');
+        field(&mut out, Some(Value::Bool(Some(false)))).expect("copy text");
+        assert_eq!(out, "a\\tb\\\\c\\nd|\\N|\\N|f");
+    }
+}
