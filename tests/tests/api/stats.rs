@@ -420,6 +420,8 @@ async fn daily_redemptions_of_open_activities_are_split_at_beijing_midnight_with
     app.clock.advance(before_midnight - now);
     let day = app.clock.today();
     let next = day + Days::new(1);
+    // Fresh sessions: the clock may have moved on by nearly a day, past a session's life.
+    let root = admin(&app, "admin").await;
     let (port, district, steel) = (
         admin(&app, "port").await,
         admin(&app, "donggang").await,
