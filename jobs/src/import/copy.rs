@@ -4,6 +4,7 @@
 //! Rust (`upsert::write`); this only moves them, so SQLite's statement-by-statement
 //! path and this one cannot disagree on what a row does.
 
+use std::collections::HashSet;
 use std::fmt::Write as _;
 use std::sync::Arc;
 
@@ -73,7 +74,7 @@ pub(crate) async fn write(
     copy.finish().await.map_err(db_err)?;
 
     // Built from the entity's column names only: no input reaches the SQL text.
-    let refused = sqlx::query(sqlx::AssertSqlSafe(statement(&columns, changes)))
+    let inserted: HashSet<String> = sqlx::query(sqlx::AssertSqlSafe(statement(&columns, changes)))
         .bind(string_of(joined.kind.clone().into_value()))
         .bind(string_of(joined.reason.clone().into_value()))
         .bind(joined.actor_admin_id.clone().unwrap())
@@ -82,17 +83,29 @@ pub(crate) async fn write(
         .await
         .map_err(db_err)?
         .iter()
-        .map(|row| row.try_get::<i32, _>(0).map(|i| i as usize))
-        .collect::<Result<Vec<_>, _>>()
+        .map(|row| row.try_get::<String, _>(0))
+        .collect::<Result<_, _>>()
         .map_err(db_err)?;
     txn.commit().await.map_err(db_err)?;
-    Ok(refused)
+    // The new rows that did not go in, told apart here: the same anti-join in SQL
+    // against the `inserted` CTE is a nested loop, quadratic in the batch.
+    Ok(changes
+        .new
+        .iter()
+        .filter(|(_, row)| {
+            !matches!(
+                row.get(member::Column::IdNumberHash).into_value(),
+                Some(Value::String(Some(hash))) if inserted.contains(&hash)
+            )
+        })
+        .map(|(index, _)| *index)
+        .collect())
 }
 
 /// Inserts the staged new rows (a person active anywhere hits the one-active index and
 /// is skipped), updates the staged changed rows, writes the 入会 events of those
-/// inserted and the staged events of the changed, and returns the new rows that did not
-/// go in.
+/// inserted and the staged events of the changed, and returns the ID hashes of the rows
+/// inserted.
 fn statement(columns: &[member::Column], changes: &Changes) -> String {
     // Every new row is built the same way: the first one's set columns are the batch's
     // (the others take their defaults).
@@ -137,9 +150,7 @@ fn statement(columns: &[member::Column], changes: &Changes) -> String {
            UNION ALL \
            SELECT id, org_id, event_kind, event_reason, $3, $4 FROM import_rows \
            WHERE id IS NOT NULL AND event_kind IS NOT NULL) \
-         SELECT s.row_index FROM import_rows s \
-         WHERE s.id IS NULL \
-           AND NOT EXISTS (SELECT 1 FROM inserted i WHERE i.id_number_hash = s.id_number_hash)",
+         SELECT id_number_hash FROM inserted",
     );
     sql
 }
