@@ -10,7 +10,7 @@ use jobs::activity_workflow;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set, TransactionTrait,
+    Set, TransactionTrait,
 };
 
 use super::input::apply;
@@ -351,19 +351,11 @@ pub async fn transition(
     visible(&state.db, &me.scope, id).await
 }
 
-/// How many voucher slots opening the activity makes (the sum of its prize quantities).
+/// How many voucher slots opening the activity makes: what the slot writer will make
+/// (`jobs::slots::prizes_of`, as the opening task counts it).
 async fn slot_total(state: &AppState, id: i64) -> ApiResult<i64> {
-    let total: Option<Option<i64>> = activity_prize::Entity::find()
-        .select_only()
-        .column_as(
-            Expr::cust("CAST(COALESCE(SUM(activity_prizes.quantity), 0) AS BIGINT)"),
-            "total",
-        )
-        .filter(activity_prize::Column::ActivityId.eq(id))
-        .into_tuple()
-        .one(&state.db)
-        .await?;
-    Ok(total.flatten().unwrap_or(0))
+    let prizes = jobs::slots::prizes_of(&state.db, id).await?;
+    Ok(prizes.iter().map(|p| p.quantity).sum())
 }
 
 /// The 处理轨迹 of an activity in scope, oldest first.
