@@ -28,6 +28,7 @@ mod m20261231_000003_expiry_reminders;
 mod m20261231_000004_create_document_verifications;
 mod m20261231_000005_activity_dynamic_code;
 mod m20261231_000006_activity_opening;
+mod m20261231_000007_member_keys_bytewise;
 
 pub struct Migrator;
 
@@ -56,6 +57,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261231_000004_create_document_verifications::Migration),
             Box::new(m20261231_000005_activity_dynamic_code::Migration),
             Box::new(m20261231_000006_activity_opening::Migration),
+            Box::new(m20261231_000007_member_keys_bytewise::Migration),
         ]
     }
 }

@@ -6,6 +6,7 @@
 //! rows a crashed earlier attempt of the same task inserted are recognised by
 //! `members.import_task_id`, so they are still reported as 新增.
 
+mod check;
 pub mod columns;
 mod copy;
 pub mod reader;
@@ -13,12 +14,11 @@ pub mod result;
 pub mod template;
 mod upsert;
 
-use std::collections::HashMap;
+pub use check::NO_UNIT;
 
 use entity::enums::{FilePurpose, MemberStatus, TaskStatus};
 use entity::roster::ValidMember;
-use entity::value::{mask_id_number, mask_phone};
-use entity::{stored_file, task, unit};
+use entity::{stored_file, task};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
 use serde::{Deserialize, Serialize};
@@ -28,7 +28,7 @@ use futures::stream::FuturesUnordered;
 
 use crate::task_runner::{Outcome, TaskError, renew};
 use crate::workers::JobContext;
-use reader::{FileRefused, Limits};
+use reader::FileRefused;
 use result::{RowOutcome, RowResult};
 
 /// What the api stores in `tasks.params` for an import.
@@ -74,33 +74,27 @@ pub async fn run(ctx: &JobContext, task: &task::Model) -> Result<Outcome, TaskEr
         Err(reason) => return Ok(Outcome::Failed(reason)),
     };
     let started = std::time::Instant::now();
-    // The union's records load while the file is read (a real run needs them to tell
-    // new from changed rows).
-    let (roster, existing) = tokio::join!(read_rows(ctx, bytes), async {
-        if params.dry_run {
-            Ok(None)
-        } else {
-            upsert::Existing::load(ctx, task.org_id).await.map(Some)
-        }
-    });
-    let roster = match roster? {
-        Ok(roster) => roster,
+    // The rows are checked as they are read, and the union's records load meanwhile (a
+    // real run needs them to tell new from changed rows).
+    let (checked, existing) =
+        tokio::join!(check::read_and_check(ctx, task, &params, bytes), async {
+            if params.dry_run {
+                Ok(None)
+            } else {
+                upsert::Existing::load(ctx, task.org_id).await.map(Some)
+            }
+        });
+    let (layout, checked) = match checked? {
+        Ok(checked) => checked,
         Err(FileRefused(reason)) => return Ok(Outcome::Failed(reason)),
     };
-    let read_time = started.elapsed();
-    tracing::info!(rows = roster.rows.len(), kind = ?roster.kind, ?read_time, "import file read");
-
-    // Check every row (CPU only), then write the good ones in batches (a dry run only
-    // looks up what they would do).
-    let reader::Roster {
-        rows,
-        columns,
-        has_unit_column,
-        ..
-    } = roster;
-    let (mut results, ready) = check_rows(ctx, task, &params, has_unit_column, rows).await?;
-    renew(ctx, task, results.len() as i64, 0).await?;
+    let (mut results, ready) = check::settle_repeats(checked);
     let checked_time = started.elapsed();
+    tracing::info!(rows = results.len(), kind = ?layout.kind, ?checked_time, "import file read and checked");
+    renew(ctx, task, results.len() as i64, 0).await?;
+
+    // Write the good rows in batches (a dry run only looks up what they would do).
+    let columns = layout.columns;
     match existing? {
         Some(existing) => write_rows(ctx, task, existing, &ready, &mut results).await?,
         None => upsert::foresee(ctx, task, &ready, &mut results).await?,
@@ -117,7 +111,7 @@ pub async fn run(ctx: &JobContext, task: &task::Model) -> Result<Outcome, TaskEr
     tracing::info!(
         inserted = counts.inserted, updated = counts.updated, failed = counts.failed,
         dry_run = params.dry_run,
-        ?read_time, ?checked_time, ?written_time, total_time = ?started.elapsed(),
+        ?checked_time, ?written_time, total_time = ?started.elapsed(),
         "import finished"
     );
     Ok(if params.dry_run {
@@ -178,207 +172,6 @@ async fn load_upload(
         .cipher
         .decrypt_bytes(&upload.data)
         .map_err(|_| "上传的文件无法读取，请重新上传".into()))
-}
-
-/// Reads the roster off the async runtime, within the configured limits.
-async fn read_rows(
-    ctx: &JobContext,
-    bytes: Vec<u8>,
-) -> Result<Result<reader::Roster, FileRefused>, TaskError> {
-    let limits = Limits {
-        max_rows: ctx.settings.import_max_rows,
-        max_uncompressed_bytes: ctx.settings.import_max_uncompressed_mb * 1024 * 1024,
-    };
-    tokio::task::spawn_blocking(move || reader::read_roster(&bytes, limits))
-        .await
-        .map_err(|e| TaskError::Other(e.to_string()))
-}
-
-/// Checks every row with the rules of manual entry (and the union's units, and ID
-/// numbers repeated in the file): every row's result, and the rows ready to write.
-/// The rows are checked (and their ID numbers hashed and encrypted) on every core off
-/// the async runtime; repeats are then found in file order.
-async fn check_rows(
-    ctx: &JobContext,
-    task: &task::Model,
-    params: &ImportParams,
-    has_unit_column: bool,
-    mut rows: Vec<reader::ParsedRow>,
-) -> Result<(Vec<RowResult>, Vec<ReadyRow>), TaskError> {
-    let units = union_units(ctx, task.org_id).await?;
-    // Checked on upload; a unit deleted since then is no default.
-    let default_unit = params
-        .default_unit_id
-        .filter(|id| units.values().any(|u| u == id));
-    let today = ctx.clock.today();
-    let cipher = ctx.cipher.clone();
-    let checked = tokio::task::spawn_blocking(move || {
-        let unit_rule = UnitRule {
-            units: &units,
-            default_unit,
-            has_unit_column,
-        };
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
-        let size = rows.len().div_ceil(threads).max(1);
-        let mut parts = Vec::new();
-        while !rows.is_empty() {
-            let start = rows.len().saturating_sub(size);
-            parts.push((start, rows.split_off(start)));
-        }
-        parts.reverse();
-        std::thread::scope(|scope| {
-            let workers: Vec<_> = parts
-                .into_iter()
-                .map(|(start, part)| {
-                    let unit_rule = &unit_rule;
-                    let cipher = &cipher;
-                    scope.spawn(move || {
-                        part.into_iter()
-                            .enumerate()
-                            .map(|(i, row)| check_row(cipher, unit_rule, today, start + i, row))
-                            .collect::<Vec<_>>()
-                    })
-                })
-                .collect();
-            workers
-                .into_iter()
-                .flat_map(|w| w.join().unwrap_or_default())
-                .collect::<Vec<_>>()
-        })
-    })
-    .await
-    .map_err(|e| TaskError::Other(e.to_string()))?;
-
-    let mut results: Vec<RowResult> = Vec::with_capacity(checked.len());
-    let mut ready: Vec<ReadyRow> = Vec::new();
-    let mut first_seen: HashMap<String, u32> = HashMap::new();
-    for Checked {
-        mut result,
-        hash,
-        ready: row_ready,
-    } in checked
-    {
-        if let Some(hash) = hash {
-            match first_seen.get(&hash) {
-                Some(first) => result
-                    .reasons
-                    .push(format!("证件号码与第{first}行重复（以第{first}行为准）")),
-                None => {
-                    first_seen.insert(hash, result.row_no);
-                }
-            }
-        }
-        if result.reasons.is_empty() {
-            ready.extend(row_ready);
-        }
-        results.push(result);
-    }
-    Ok((results, ready))
-}
-
-/// One row checked on its own: its result so far, its ID number's hash when the ID
-/// number is valid, and the row ready to write when nothing is wrong with it (repeats
-/// in the file are found after).
-struct Checked {
-    result: RowResult,
-    hash: Option<String>,
-    ready: Option<ReadyRow>,
-}
-
-/// How a row's 所在单位 is found: by name among the union's units, else the unit
-/// chosen on upload.
-struct UnitRule<'a> {
-    units: &'a HashMap<String, i64>,
-    default_unit: Option<i64>,
-    has_unit_column: bool,
-}
-
-impl UnitRule<'_> {
-    fn unit_of(&self, name: Option<&String>, reasons: &mut Vec<String>) -> Option<i64> {
-        match name {
-            Some(u) => match self.units.get(u) {
-                Some(id) => Some(*id),
-                None => {
-                    reasons.push(format!("所在单位“{u}”未登记，请先在单位管理中添加"));
-                    None
-                }
-            },
-            None if self.default_unit.is_some() => self.default_unit,
-            None if !self.has_unit_column => {
-                reasons.push(NO_UNIT.to_owned());
-                None
-            }
-            None => None,
-        }
-    }
-}
-
-/// A row of a file without a 所在单位 column, when no unit was chosen on upload.
-pub const NO_UNIT: &str = "文件中没有“所在单位”列，上传时也未选择默认单位：请在文件中加上所在单位列，或上传时选择默认单位";
-
-/// One row's result, and the row ready to write when it passed every check.
-fn check_row(
-    cipher: &entity::crypto::PiiCipher,
-    unit_rule: &UnitRule<'_>,
-    today: chrono::NaiveDate,
-    index: usize,
-    row: reader::ParsedRow,
-) -> Checked {
-    let mut reasons: Vec<String> = row.errors.iter().map(|e| e.message.clone()).collect();
-    let name = row.draft.name.clone();
-    let phone_masked = mask_phone(&entity::value::normalize(&row.draft.phone));
-    let raw_id = entity::value::normalize(&row.draft.id_number);
-    let unit_id = unit_rule.unit_of(row.unit_name.as_ref(), &mut reasons);
-    let valid = match row.draft.validate_with(today, false) {
-        Ok(m) => Some(m),
-        Err(errors) => {
-            // A field the reader already explained (digits lost to a number format)
-            // gets no second, misleading reason (a check-digit error).
-            reasons.extend(
-                errors
-                    .into_iter()
-                    .filter(|e| !row.errors.iter().any(|r| r.field == e.field))
-                    .map(|e| e.message),
-            );
-            None
-        }
-    };
-    let mut result = RowResult {
-        row_no: row.row_no,
-        name,
-        id_number_masked: mask_id_number(&raw_id),
-        phone_masked,
-        outcome: RowOutcome::Failed,
-        reasons,
-    };
-    let Some(member) = valid else {
-        return Checked {
-            result,
-            hash: None,
-            ready: None,
-        };
-    };
-    let id_number = member.id.as_str().to_owned();
-    let hash = cipher.lookup_hash(&id_number);
-    result.id_number_masked = mask_id_number(&id_number);
-    result.phone_masked = member
-        .phone
-        .as_ref()
-        .map(|p| p.masked())
-        .unwrap_or_default();
-    let ready = result.reasons.is_empty().then(|| ReadyRow {
-        index,
-        encrypted: cipher.encrypt(&id_number),
-        member,
-        unit_id,
-        status: row.status,
-        hash: hash.clone(),
-    });
-    Checked {
-        result,
-        hash: Some(hash),
-        ready,
-    }
 }
 
 /// Writes the ready rows in batches, several in flight on PostgreSQL, recording each
@@ -508,16 +301,6 @@ pub const XLSX_MIME: &str = "application/vnd.openxmlformats-officedocument.sprea
 fn sha256_hex(bytes: &[u8]) -> String {
     use sha2::Digest;
     hex::encode(sha2::Sha256::digest(bytes))
-}
-
-async fn union_units(ctx: &JobContext, org_id: i64) -> Result<HashMap<String, i64>, TaskError> {
-    Ok(unit::Entity::find()
-        .filter(unit::Column::OrgId.eq(org_id))
-        .all(&ctx.db)
-        .await?
-        .into_iter()
-        .map(|u| (u.name, u.id))
-        .collect())
 }
 
 /// Writes one batch with the records of its people; returns its size and outcomes.

@@ -129,6 +129,32 @@ pub struct Roster {
     pub has_unit_column: bool,
 }
 
+/// How a file's columns were understood, when its rows went to a [`RowSink`].
+#[derive(Debug)]
+pub struct Layout {
+    pub kind: FileKind,
+    pub columns: Vec<(String, Option<&'static str>)>,
+    pub has_unit_column: bool,
+}
+
+/// Where the rows of the roster's sheet go as they are read, in file order, so that
+/// they can be checked while the rest of the file is still being read. A file refused
+/// later (too many rows, too much text) has sent some rows already: the caller drops
+/// what it made of them.
+pub trait RowSink {
+    /// The header was found; whether it has a 所在单位 column.
+    fn header(&mut self, has_unit_column: bool);
+    fn row(&mut self, row: ParsedRow);
+}
+
+impl RowSink for Vec<ParsedRow> {
+    fn header(&mut self, _has_unit_column: bool) {}
+
+    fn row(&mut self, row: ParsedRow) {
+        self.push(row);
+    }
+}
+
 /// What a read found: the roster, or why the file is refused, and how many sheet rows
 /// past the header were taken from the stream (reading stops at the first row past the
 /// limit, so this never exceeds `max_rows + 1` plus the blank rows skipped).
@@ -151,11 +177,26 @@ pub fn read_roster(bytes: &[u8], limits: Limits) -> Result<Roster, FileRefused> 
 /// `read_roster`, also telling how far into the sheet it went.
 pub fn read_counted(bytes: &[u8], limits: Limits) -> ReadOutcome {
     let mut data_rows_read = 0;
-    let roster = read_any(bytes, limits, &mut data_rows_read);
+    let mut rows = Vec::new();
+    let roster = read_any(bytes, limits, &mut data_rows_read, &mut rows).map(|layout| Roster {
+        kind: layout.kind,
+        rows,
+        columns: layout.columns,
+        has_unit_column: layout.has_unit_column,
+    });
     ReadOutcome {
         roster,
         data_rows_read,
     }
+}
+
+/// Reads the roster, handing its rows to `sink` as they are read.
+pub fn read_into(
+    bytes: &[u8],
+    limits: Limits,
+    sink: &mut dyn RowSink,
+) -> Result<Layout, FileRefused> {
+    read_any(bytes, limits, &mut 0, sink)
 }
 
 /// A sheet's rows with a value, in order, as (row index, cells by column).
@@ -177,7 +218,8 @@ fn read_any(
     bytes: &[u8],
     limits: Limits,
     data_rows_read: &mut usize,
-) -> Result<Roster, FileRefused> {
+    sink: &mut dyn RowSink,
+) -> Result<Layout, FileRefused> {
     let kind = detect(bytes)?;
     let mut search = HeaderSearch::default();
     match kind {
@@ -193,10 +235,10 @@ fn read_any(
                     sheet: SheetRows::default(),
                     cells,
                 };
-                if let Some(roster) =
-                    read_sheet(kind, &mut source, limits, data_rows_read, &mut search)?
+                if let Some(layout) =
+                    read_sheet(kind, &mut source, limits, data_rows_read, &mut search, sink)?
                 {
-                    return Ok(roster);
+                    return Ok(layout);
                 }
             }
         }
@@ -210,20 +252,20 @@ fn read_any(
                     continue;
                 };
                 let mut source = RangeRows::new(range);
-                if let Some(roster) =
-                    read_sheet(kind, &mut source, limits, data_rows_read, &mut search)?
+                if let Some(layout) =
+                    read_sheet(kind, &mut source, limits, data_rows_read, &mut search, sink)?
                 {
-                    return Ok(roster);
+                    return Ok(layout);
                 }
             }
         }
         FileKind::Csv => {
             let text = decode_text(bytes).ok_or_else(|| damaged(kind))?;
             let mut source = CsvRows::new(&text);
-            if let Some(roster) =
-                read_sheet(kind, &mut source, limits, data_rows_read, &mut search)?
+            if let Some(layout) =
+                read_sheet(kind, &mut source, limits, data_rows_read, &mut search, sink)?
             {
-                return Ok(roster);
+                return Ok(layout);
             }
         }
     }
@@ -266,7 +308,8 @@ fn read_sheet(
     limits: Limits,
     data_rows_read: &mut usize,
     search: &mut HeaderSearch,
-) -> Result<Option<Roster>, FileRefused> {
+    sink: &mut dyn RowSink,
+) -> Result<Option<Layout>, FileRefused> {
     // The header is within the first rows (some files put a title above it).
     let mut first_row = None;
     let header = loop {
@@ -292,15 +335,17 @@ fn read_sheet(
     let Some(Header { map, columns }) = header else {
         return Ok(None);
     };
+    let has_unit_column = map[columns::UNIT].is_some();
+    sink.header(has_unit_column);
     // Rows are parsed as they come, and reading stops at the first one too many.
-    let mut rows = Vec::new();
+    let mut rows = 0usize;
     let mut kept_bytes = 0usize;
     while let Some((row, values)) = sheet.next_row()? {
         *data_rows_read += 1;
         if values.iter().all(is_blank) {
             continue;
         }
-        if rows.len() >= limits.max_rows {
+        if rows >= limits.max_rows {
             return Err(FileRefused(format!(
                 "数据行数超过上限{}行，请分成多个文件导入",
                 limits.max_rows
@@ -313,18 +358,18 @@ fn read_sheet(
                 "文件内容过大（单元格文字过多），请检查文件或分成多个文件导入".into(),
             ));
         }
-        rows.push(parsed);
+        rows += 1;
+        sink.row(parsed);
     }
-    if rows.is_empty() {
+    if rows == 0 {
         return Err(FileRefused(
             "文件中没有会员数据（表头下方没有填写任何行）".into(),
         ));
     }
-    Ok(Some(Roster {
+    Ok(Some(Layout {
         kind,
-        rows,
         columns,
-        has_unit_column: map[columns::UNIT].is_some(),
+        has_unit_column,
     }))
 }
 

@@ -59,6 +59,9 @@ pub struct Summary<'a> {
 
 pub fn write(rows: &[RowResult], summary: &Summary<'_>) -> Result<Vec<u8>, XlsxError> {
     let mut workbook = Workbook::new();
+    // Deflating the sheet is most of the time this takes (100,000 rows: about 0.4 s at
+    // the default level 6); the fastest level makes a somewhat larger file.
+    workbook.set_zip_compression_level(1);
     let bold = Format::new().set_bold().set_background_color("#D9E1F2");
     let red = Format::new().set_font_color("#C00000");
 
