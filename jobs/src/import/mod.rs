@@ -197,6 +197,7 @@ async fn write_rows(
         .collect::<Vec<_>>()
         .into_iter();
     let mut in_flight = FuturesUnordered::new();
+    let mut reported = std::time::Instant::now();
     loop {
         while in_flight.len() < concurrency
             && let Some((batch, known)) = pending.next()
@@ -214,10 +215,19 @@ async fn write_rows(
             }
         }
         processed += rows;
-        renew(ctx, task, results.len() as i64, processed as i64).await?;
+        // Progress (and the lease) a few times a second, not after every batch: each
+        // renewal is a commit, and while the loop waits on it the batches in flight are
+        // not driven (PostgreSQL's backends sat waiting on this worker).
+        if reported.elapsed() >= PROGRESS_EVERY {
+            renew(ctx, task, results.len() as i64, processed as i64).await?;
+            reported = std::time::Instant::now();
+        }
     }
     Ok(())
 }
+
+/// How often a running import records its progress.
+const PROGRESS_EVERY: std::time::Duration = std::time::Duration::from_millis(250);
 
 /// Writes the result workbook (off the async runtime) and stores it on the task with
 /// the counters.
