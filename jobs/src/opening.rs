@@ -23,20 +23,11 @@ pub struct OpeningParams {
     pub activity_id: i64,
 }
 
-impl OpeningParams {
-    /// The parameters a task was submitted with (`None` when they are unreadable).
-    pub fn of(task: &task::Model) -> Option<Self> {
-        task.params
-            .as_deref()
-            .and_then(|p| serde_json::from_str(p).ok())
-    }
-}
-
 const CLOSED: &str = "活动在开启过程中已关闭，已停止生成券码";
 
 /// Runs the opening task.
 pub async fn run(ctx: &JobContext, task: &task::Model) -> Result<Outcome, TaskError> {
-    let Some(params) = OpeningParams::of(task) else {
+    let Some(params) = crate::task_runner::params::<OpeningParams>(task) else {
         return Ok(Outcome::Failed("任务参数无效".into()));
     };
     let id = params.activity_id;

@@ -179,6 +179,14 @@ async fn release_inputs(ctx: &JobContext, task: &task::Model) -> Result<(), Task
     Ok(())
 }
 
+/// The parameters a task was submitted with, read as its kind's type (`None` when
+/// they are missing or unreadable).
+pub fn params<T: serde::de::DeserializeOwned>(task: &task::Model) -> Option<T> {
+    task.params
+        .as_deref()
+        .and_then(|p| serde_json::from_str(p).ok())
+}
+
 /// Records progress and renews the lease; `LeaseLost` if another worker took the task
 /// over meanwhile, or the task was ended (the update is conditional on this worker's
 /// attempt and the task still running).

@@ -53,7 +53,8 @@ pub struct Task {
 impl From<task::Model> for Task {
     fn from(m: task::Model) -> Self {
         let dry_run = m.kind == TaskKind::MemberImport
-            && jobs::import::ImportParams::of(&m).is_some_and(|p| p.dry_run);
+            && jobs::task_runner::params::<jobs::import::ImportParams>(&m)
+                .is_some_and(|p| p.dry_run);
         Self {
             id: m.id,
             org_id: m.org_id,

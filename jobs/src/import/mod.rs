@@ -26,7 +26,7 @@ use serde::{Deserialize, Serialize};
 use futures::StreamExt;
 use futures::stream::FuturesUnordered;
 
-use crate::task_runner::{Outcome, TaskError, renew};
+use crate::task_runner::{Outcome, TaskError, params, renew};
 use crate::workers::JobContext;
 use reader::FileRefused;
 use result::{RowOutcome, RowResult};
@@ -44,15 +44,6 @@ pub struct ImportParams {
     pub default_unit_id: Option<i64>,
 }
 
-impl ImportParams {
-    /// The parameters a task was submitted with (`None` when they are unreadable).
-    pub fn of(task: &task::Model) -> Option<Self> {
-        task.params
-            .as_deref()
-            .and_then(|p| serde_json::from_str(p).ok())
-    }
-}
-
 /// A row that passed every check and is ready to write.
 pub(crate) struct ReadyRow {
     pub index: usize,
@@ -66,7 +57,7 @@ pub(crate) struct ReadyRow {
 /// Runs one import: load the upload, read its rows, check them, write the good ones,
 /// store the result workbook and say how it went.
 pub async fn run(ctx: &JobContext, task: &task::Model) -> Result<Outcome, TaskError> {
-    let Some(params) = ImportParams::of(task) else {
+    let Some(params) = params::<ImportParams>(task) else {
         return Ok(Outcome::Failed("任务参数无效".into()));
     };
     let bytes = match load_upload(ctx, task, &params).await? {
@@ -380,7 +371,7 @@ pub async fn store_result(
 /// Deletes the task's upload (it holds full ID numbers in clear once decrypted); the
 /// task runner calls this when the task reaches a final state.
 pub async fn delete_upload(ctx: &JobContext, task: &task::Model) -> Result<(), TaskError> {
-    if let Some(params) = ImportParams::of(task) {
+    if let Some(params) = params::<ImportParams>(task) {
         stored_file::Entity::delete_many()
             .filter(stored_file::Column::Id.eq(params.file_id))
             .filter(stored_file::Column::OrgId.eq(task.org_id))

@@ -216,11 +216,7 @@ async fn load_activity(
     ctx: &JobContext,
     task: &task::Model,
 ) -> Result<Result<(ReportParams, activity::Model), String>, TaskError> {
-    let params: Option<ReportParams> = task
-        .params
-        .as_deref()
-        .and_then(|p| serde_json::from_str(p).ok());
-    let Some(params) = params else {
+    let Some(params) = crate::task_runner::params::<ReportParams>(task) else {
         return Ok(Err("任务参数无效".into()));
     };
     let Some(activity) = activity::Entity::find_by_id(params.activity_id)
