@@ -116,24 +116,15 @@ impl ParsedRow {
     }
 }
 
-/// A roster as read: its rows, and how its columns were understood.
+/// How a file's columns were understood (its rows went to a [`RowSink`]).
 #[derive(Debug)]
-pub struct Roster {
+pub struct Layout {
     pub kind: FileKind,
-    pub rows: Vec<ParsedRow>,
     /// Every header cell of the file, in order, with the field it was read as (`None`:
     /// ignored).
     pub columns: Vec<(String, Option<&'static str>)>,
     /// Whether the file has a 所在单位 column (without one, every row takes the unit
     /// chosen on upload).
-    pub has_unit_column: bool,
-}
-
-/// How a file's columns were understood, when its rows went to a [`RowSink`].
-#[derive(Debug)]
-pub struct Layout {
-    pub kind: FileKind,
-    pub columns: Vec<(String, Option<&'static str>)>,
     pub has_unit_column: bool,
 }
 
@@ -155,37 +146,27 @@ impl RowSink for Vec<ParsedRow> {
     }
 }
 
-/// What a read found: the roster, or why the file is refused, and how many sheet rows
+/// What a read found: the rows, or why the file is refused, and how many sheet rows
 /// past the header were taken from the stream (reading stops at the first row past the
 /// limit, so this never exceeds `max_rows + 1` plus the blank rows skipped).
 #[derive(Debug)]
 pub struct ReadOutcome {
-    pub roster: Result<Roster, FileRefused>,
+    pub rows: Result<Vec<ParsedRow>, FileRefused>,
     pub data_rows_read: usize,
 }
 
 /// Reads the roster rows; the header row must name the required columns (in any order).
 pub fn read(bytes: &[u8], limits: Limits) -> Result<Vec<ParsedRow>, FileRefused> {
-    read_roster(bytes, limits).map(|r| r.rows)
+    read_counted(bytes, limits).rows
 }
 
-/// Reads the roster with how its columns were understood.
-pub fn read_roster(bytes: &[u8], limits: Limits) -> Result<Roster, FileRefused> {
-    read_counted(bytes, limits).roster
-}
-
-/// `read_roster`, also telling how far into the sheet it went.
+/// `read`, also telling how far into the sheet it went.
 pub fn read_counted(bytes: &[u8], limits: Limits) -> ReadOutcome {
     let mut data_rows_read = 0;
-    let mut rows = Vec::new();
-    let roster = read_any(bytes, limits, &mut data_rows_read, &mut rows).map(|layout| Roster {
-        kind: layout.kind,
-        rows,
-        columns: layout.columns,
-        has_unit_column: layout.has_unit_column,
-    });
+    let mut kept = Vec::new();
+    let rows = read_any(bytes, limits, &mut data_rows_read, &mut kept).map(|_| kept);
     ReadOutcome {
-        roster,
+        rows,
         data_rows_read,
     }
 }
@@ -887,7 +868,7 @@ mod tests {
         };
         let outcome = read_counted(&roster(1050), limits);
         assert_eq!(
-            outcome.roster.expect_err("too many rows"),
+            outcome.rows.expect_err("too many rows"),
             FileRefused("数据行数超过上限50行，请分成多个文件导入".into())
         );
         assert!(
@@ -896,7 +877,7 @@ mod tests {
             outcome.data_rows_read
         );
         let within = read_counted(&roster(50), limits);
-        let rows = within.roster.expect("50 rows").rows;
+        let rows = within.rows.expect("50 rows");
         assert_eq!(rows.len(), 50);
         assert_eq!(rows[0].row_no, 2);
         assert_eq!(rows[49].draft.name, "会员50");
