@@ -207,7 +207,8 @@ test('the union creates two coupons in yuan and grants the cake coupon to the se
     await field(d, '使用条件').fill('到店出示券码，每券限用一次')
     if (title === CAKE) await screenshot(page, info, '25-coupon-form')
     await d.getByRole('button', { name: '保存' }).click()
-    await expect(page.getByText('优惠券已新增，开启后才能加入活动奖品')).toBeVisible()
+    // The first coupon's message may still be showing: look at the newest one.
+    await expect(page.getByText('优惠券已新增，开启后才能加入活动奖品').last()).toBeVisible()
     // New coupons start closed (关闭).
     await expect(row(page, title)).toContainText('关闭')
     await row(page, title).getByRole('button', { name: '开启' }).click()
