@@ -29,6 +29,7 @@ mod m20261231_000004_create_document_verifications;
 mod m20261231_000005_activity_dynamic_code;
 mod m20261231_000006_activity_opening;
 mod m20261231_000007_member_keys_bytewise;
+mod m20261231_000008_drop_unguarding_member_keys;
 
 pub struct Migrator;
 
@@ -58,6 +59,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261231_000005_activity_dynamic_code::Migration),
             Box::new(m20261231_000006_activity_opening::Migration),
             Box::new(m20261231_000007_member_keys_bytewise::Migration),
+            Box::new(m20261231_000008_drop_unguarding_member_keys::Migration),
         ]
     }
 }
