@@ -73,3 +73,21 @@ pub(crate) async fn index<T: IntoIden + Copy + 'static, C: IntoIden + Copy + 'st
     }
     manager.create_index(stmt.to_owned()).await
 }
+
+/// Runs the statements in order on PostgreSQL only: for tuning that SQLite has no
+/// counterpart of (index methods, collations, dropped checks), where it keeps its schema.
+pub(crate) async fn on_postgres(
+    manager: &SchemaManager<'_>,
+    statements: &[&str],
+) -> Result<(), DbErr> {
+    if manager.get_database_backend() != sea_orm_migration::sea_orm::DatabaseBackend::Postgres {
+        return Ok(());
+    }
+    for statement in statements {
+        manager
+            .get_connection()
+            .execute_unprepared(statement)
+            .await?;
+    }
+    Ok(())
+}

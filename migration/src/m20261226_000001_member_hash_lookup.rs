@@ -8,7 +8,8 @@
 //! (hash indexes cannot be unique). SQLite has no hash indexes and keeps its B-tree.
 
 use sea_orm_migration::prelude::*;
-use sea_orm_migration::sea_orm::DatabaseBackend;
+
+use crate::columns::on_postgres;
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -16,28 +17,24 @@ pub struct Migration;
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        if manager.get_database_backend() != DatabaseBackend::Postgres {
-            return Ok(());
-        }
-        let db = manager.get_connection();
-        db.execute_unprepared("DROP INDEX idx_members_id_hash")
-            .await?;
-        db.execute_unprepared(
-            "CREATE INDEX idx_members_id_hash_eq ON members USING hash (id_number_hash)",
+        on_postgres(
+            manager,
+            &[
+                "DROP INDEX idx_members_id_hash",
+                "CREATE INDEX idx_members_id_hash_eq ON members USING hash (id_number_hash)",
+            ],
         )
-        .await?;
-        Ok(())
+        .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        if manager.get_database_backend() != DatabaseBackend::Postgres {
-            return Ok(());
-        }
-        let db = manager.get_connection();
-        db.execute_unprepared("DROP INDEX idx_members_id_hash_eq")
-            .await?;
-        db.execute_unprepared("CREATE INDEX idx_members_id_hash ON members (id_number_hash)")
-            .await?;
-        Ok(())
+        on_postgres(
+            manager,
+            &[
+                "DROP INDEX idx_members_id_hash_eq",
+                "CREATE INDEX idx_members_id_hash ON members (id_number_hash)",
+            ],
+        )
+        .await
     }
 }

@@ -11,7 +11,8 @@
 //! bytes already.
 
 use sea_orm_migration::prelude::*;
-use sea_orm_migration::sea_orm::DatabaseBackend;
+
+use crate::columns::on_postgres;
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -28,16 +29,13 @@ impl MigrationTrait for Migration {
 }
 
 async fn collate(manager: &SchemaManager<'_>, collation: &str) -> Result<(), DbErr> {
-    if manager.get_database_backend() != DatabaseBackend::Postgres {
-        return Ok(());
-    }
-    manager
-        .get_connection()
-        .execute_unprepared(&format!(
+    on_postgres(
+        manager,
+        &[&format!(
             "ALTER TABLE members \
              ALTER COLUMN id_number_hash TYPE varchar(64) {collation}, \
              ALTER COLUMN phone TYPE varchar(11) {collation}"
-        ))
-        .await?;
-    Ok(())
+        )],
+    )
+    .await
 }

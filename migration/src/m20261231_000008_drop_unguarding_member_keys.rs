@@ -13,7 +13,8 @@
 //! cannot be dropped there without rebuilding the tables, and its writes go row by row).
 
 use sea_orm_migration::prelude::*;
-use sea_orm_migration::sea_orm::DatabaseBackend;
+
+use crate::columns::on_postgres;
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -21,34 +22,26 @@ pub struct Migration;
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        if manager.get_database_backend() != DatabaseBackend::Postgres {
-            return Ok(());
-        }
-        let db = manager.get_connection();
-        db.execute_unprepared("ALTER TABLE members DROP CONSTRAINT members_org_id_fkey")
-            .await?;
-        db.execute_unprepared(
-            "ALTER TABLE member_events DROP CONSTRAINT member_events_member_id_fkey",
+        on_postgres(
+            manager,
+            &[
+                "ALTER TABLE members DROP CONSTRAINT members_org_id_fkey",
+                "ALTER TABLE member_events DROP CONSTRAINT member_events_member_id_fkey",
+            ],
         )
-        .await?;
-        Ok(())
+        .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        if manager.get_database_backend() != DatabaseBackend::Postgres {
-            return Ok(());
-        }
-        let db = manager.get_connection();
-        db.execute_unprepared(
-            "ALTER TABLE members ADD CONSTRAINT members_org_id_fkey \
-             FOREIGN KEY (org_id) REFERENCES organisations (id)",
+        on_postgres(
+            manager,
+            &[
+                "ALTER TABLE members ADD CONSTRAINT members_org_id_fkey \
+                 FOREIGN KEY (org_id) REFERENCES organisations (id)",
+                "ALTER TABLE member_events ADD CONSTRAINT member_events_member_id_fkey \
+                 FOREIGN KEY (member_id) REFERENCES members (id)",
+            ],
         )
-        .await?;
-        db.execute_unprepared(
-            "ALTER TABLE member_events ADD CONSTRAINT member_events_member_id_fkey \
-             FOREIGN KEY (member_id) REFERENCES members (id)",
-        )
-        .await?;
-        Ok(())
+        .await
     }
 }
