@@ -45,9 +45,10 @@ pub struct Settings {
     pub task_max_attempts: i32,
     /// Database connection pool size.
     pub database_max_connections: u32,
-    /// Rows written per transaction by the roster import.
+    /// Rows the roster import writes per statement (a batch).
     pub import_batch_size: usize,
-    /// Batches the roster import writes at once, each in its own transaction.
+    /// Batches the roster import writes at once on PostgreSQL, each on a connection of
+    /// its own whose transaction lasts until the whole file was read (SQLite: one).
     pub import_write_concurrency: usize,
     /// Most data rows one import file may hold.
     pub import_max_rows: usize,
@@ -111,7 +112,7 @@ const DEFAULTS: Defaults = Defaults {
     database_max_connections: 16,
     queue_name: crate::queue::TASK_QUEUE,
     import_batch_size: 1000,
-    import_write_concurrency: 3,
+    import_write_concurrency: 4,
     import_max_rows: 200_000,
     import_max_uncompressed_mb: 192,
     reminder_days_before: 3,

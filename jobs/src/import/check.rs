@@ -2,7 +2,7 @@
 //! to checker threads that apply the rules of manual entry (and the union's units) and
 //! hash and encrypt the ID numbers, while the rest of the file is still being read.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap, VecDeque};
 
 use entity::value::{mask_id_number, mask_phone};
 use entity::{task, unit};
@@ -14,16 +14,26 @@ use super::{ImportParams, ReadyRow};
 use crate::task_runner::TaskError;
 use crate::workers::JobContext;
 
-/// Reads the roster and checks every row with the rules of manual entry (and the
-/// union's units), off the async runtime: the rows go from the reader, in chunks, to
-/// checker threads that hash and encrypt their ID numbers while the rest of the file is
-/// still being read. The checked rows come back in file order.
-pub(super) async fn read_and_check(
+/// What the reading thread ends with: the file's layout, or why the file is refused.
+pub(super) type Reading =
+    tokio::task::JoinHandle<Result<Result<reader::Layout, FileRefused>, TaskError>>;
+
+/// Rows checked together, `start` being the index of the first. Chunks may arrive out
+/// of file order (several checkers); `Settled` puts them back in order.
+pub(super) type CheckedChunk = (usize, Vec<Checked>);
+
+/// Starts reading the roster and checking every row with the rules of manual entry (and
+/// the union's units), off the async runtime: the rows go from the reader, in chunks, to
+/// checker threads that hash and encrypt their ID numbers and send each checked chunk
+/// on `out` while the rest of the file is still being read, so the import can write
+/// the first rows meanwhile. The reading thread's end says whether the file was good.
+pub(super) async fn start_reading(
     ctx: &JobContext,
     task: &task::Model,
     params: &ImportParams,
     bytes: Vec<u8>,
-) -> Result<Result<(reader::Layout, Vec<Checked>), FileRefused>, TaskError> {
+    out: tokio::sync::mpsc::Sender<CheckedChunk>,
+) -> Result<Reading, TaskError> {
     let limits = Limits {
         max_rows: ctx.settings.import_max_rows,
         max_uncompressed_bytes: ctx.settings.import_max_uncompressed_mb * 1024 * 1024,
@@ -35,11 +45,11 @@ pub(super) async fn read_and_check(
         .filter(|id| units.values().any(|u| u == id));
     let today = ctx.clock.today();
     let cipher = ctx.cipher.clone();
-    tokio::task::spawn_blocking(move || {
+    Ok(tokio::task::spawn_blocking(move || {
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
         let (sender, chunks) = std::sync::mpsc::sync_channel::<Chunk>(2 * threads);
-        // Each checker holds the receiving end: should every one of them panic, the
-        // reader's next send fails instead of waiting for ever.
+        // Each checker holds the receiving end: should every one of them panic, or the
+        // import stop listening, the reader's next send fails instead of waiting for ever.
         let chunks = std::sync::Arc::new(std::sync::Mutex::new(chunks));
         let check = &|chunk: Chunk| {
             let unit_rule = UnitRule {
@@ -59,33 +69,29 @@ pub(super) async fn read_and_check(
             let checkers: Vec<_> = (0..threads)
                 .map(|_| {
                     let chunks = std::sync::Arc::clone(&chunks);
+                    let out = out.clone();
                     scope.spawn(move || {
-                        let mut done = Vec::new();
                         while let Some(chunk) = next_chunk(&chunks) {
-                            done.push(check(chunk));
+                            if out.blocking_send(check(chunk)).is_err() {
+                                // The import stopped (an error): nothing more to check.
+                                break;
+                            }
                         }
-                        done
                     })
                 })
                 .collect();
-            drop(chunks);
+            drop((chunks, out));
             let mut sink = ChunkSink::new(sender);
             let layout = reader::read_into(&bytes, limits, &mut sink);
             sink.finish();
-            let mut parts: Vec<(usize, Vec<Checked>)> = Vec::new();
             for checker in checkers {
-                parts.extend(
-                    checker
-                        .join()
-                        .map_err(|_| TaskError::Other("import: a row checker panicked".into()))?,
-                );
+                checker
+                    .join()
+                    .map_err(|_| TaskError::Other("import: a row checker panicked".into()))?;
             }
-            parts.sort_unstable_by_key(|(start, _)| *start);
-            Ok(layout.map(|layout| (layout, parts.into_iter().flat_map(|(_, c)| c).collect())))
+            Ok(layout)
         })
-    })
-    .await
-    .map_err(|e| TaskError::Other(e.to_string()))?
+    }))
 }
 
 /// The next chunk to check; `None` once the reader is done. The lock is held only to
@@ -162,34 +168,49 @@ impl reader::RowSink for ChunkSink {
     }
 }
 
-/// Every row's result, and the rows ready to write: a row whose ID number an earlier
-/// row of the file has is refused (the earlier one counts).
-pub(super) fn settle_repeats(checked: Vec<Checked>) -> (Vec<RowResult>, Vec<ReadyRow>) {
-    let mut results: Vec<RowResult> = Vec::with_capacity(checked.len());
-    let mut ready: Vec<ReadyRow> = Vec::new();
-    let mut first_seen: HashMap<String, u32> = HashMap::new();
-    for Checked {
-        mut result,
-        hash,
-        ready: row_ready,
-    } in checked
-    {
+/// Every row's result in file order, and the rows ready to write as their chunks come
+/// in order: a row whose ID number an earlier row of the file has is refused (the
+/// earlier one counts).
+#[derive(Default)]
+pub(super) struct Settled {
+    pub results: Vec<RowResult>,
+    first_seen: HashMap<String, u32>,
+    waiting: BTreeMap<usize, Vec<Checked>>,
+}
+
+impl Settled {
+    /// Takes a chunk; rows of chunks now in file order get their results, and those
+    /// ready to write go to `ready`.
+    pub(super) fn add(&mut self, (start, rows): CheckedChunk, ready: &mut VecDeque<ReadyRow>) {
+        self.waiting.insert(start, rows);
+        while let Some(rows) = self.waiting.remove(&self.results.len()) {
+            for row in rows {
+                self.settle(row, ready);
+            }
+        }
+    }
+
+    fn settle(&mut self, checked: Checked, ready: &mut VecDeque<ReadyRow>) {
+        let Checked {
+            mut result,
+            hash,
+            ready: row_ready,
+        } = checked;
         if let Some(hash) = hash {
-            match first_seen.get(&hash) {
+            match self.first_seen.get(&hash) {
                 Some(first) => result
                     .reasons
                     .push(format!("证件号码与第{first}行重复（以第{first}行为准）")),
                 None => {
-                    first_seen.insert(hash, result.row_no);
+                    self.first_seen.insert(hash, result.row_no);
                 }
             }
         }
         if result.reasons.is_empty() {
             ready.extend(row_ready);
         }
-        results.push(result);
+        self.results.push(result);
     }
-    (results, ready)
 }
 
 /// One row checked on its own: its result so far, its ID number's hash when the ID

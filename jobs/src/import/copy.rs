@@ -6,11 +6,13 @@
 
 use std::collections::HashSet;
 use std::fmt::Write as _;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use entity::{member, member_event};
+use sea_orm::sqlx::postgres::PgPoolOptions;
 use sea_orm::sqlx::{self, Acquire, Row};
 use sea_orm::{ActiveModelTrait, DbErr, IdenStatic, Iterable, RuntimeErr, Value};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use super::upsert::Changes;
 use crate::workers::JobContext;
@@ -32,10 +34,63 @@ fn updatable(column: member::Column) -> bool {
     )
 }
 
-/// Writes the batch's new and changed records in one transaction; returns the row
-/// indexes of the new ones that were not inserted (active in another union).
+/// One of an import's connections to PostgreSQL, its transaction open from the first
+/// batch it writes to the end of the file: rows are written while the rest of the file
+/// is still read, and a file refused at its end (too many rows, a damaged part found
+/// late) leaves nothing behind, since every lane then rolls back. Each batch runs in a
+/// savepoint, so a batch that fails is redone row by row on the same lane.
+pub(crate) struct Lane {
+    txn: sqlx::Transaction<'static, sqlx::Postgres>,
+    _permit: OwnedSemaphorePermit,
+}
+
+/// Lanes open at once in this process, however many imports run: more imports at once
+/// share them. Sized by the first import's `IMPORT_WRITE_CONCURRENCY`.
+static LANES: OnceLock<Arc<Semaphore>> = OnceLock::new();
+
+impl Lane {
+    /// Opens up to `wanted` lanes for one import: the first waits for a free one, the
+    /// others are taken only if free. Lanes are connections of their own, outside the
+    /// pool the worker shares: held for a whole import, they would starve the progress
+    /// updates and the other tasks waiting on that pool.
+    pub(crate) async fn open(ctx: &JobContext, wanted: usize) -> Result<Vec<Self>, DbErr> {
+        let permits = LANES.get_or_init(|| Arc::new(Semaphore::new(wanted)));
+        let closed = |_| DbErr::Custom("import: the lanes' semaphore closed".into());
+        let mut taken = vec![permits.clone().acquire_owned().await.map_err(closed)?];
+        while taken.len() < wanted
+            && let Ok(permit) = permits.clone().try_acquire_owned()
+        {
+            taken.push(permit);
+        }
+        let options = ctx.db.get_postgres_connection_pool().connect_options();
+        let pool = PgPoolOptions::new()
+            .max_connections(taken.len() as u32)
+            .connect_lazy_with((*options).clone());
+        let mut lanes = Vec::with_capacity(taken.len());
+        for permit in taken {
+            let mut txn = pool.begin().await.map_err(db_err)?;
+            stage(&mut txn).await?;
+            lanes.push(Self {
+                txn,
+                _permit: permit,
+            });
+        }
+        Ok(lanes)
+    }
+
+    pub(crate) async fn commit(self) -> Result<(), DbErr> {
+        self.txn.commit().await.map_err(db_err)
+    }
+
+    pub(crate) async fn rollback(self) -> Result<(), DbErr> {
+        self.txn.rollback().await.map_err(db_err)
+    }
+}
+
+/// Writes the batch's new and changed records in a savepoint of the lane; returns the
+/// row indexes of the new ones that were not inserted (active in another union).
 pub(crate) async fn write(
-    ctx: &JobContext,
+    lane: &mut Lane,
     joined: &member_event::ActiveModel,
     changes: &Changes,
 ) -> Result<Vec<usize>, DbErr> {
@@ -44,19 +99,11 @@ pub(crate) async fn write(
     }
     let columns: Vec<member::Column> = member::Column::iter().collect();
     let data = encode(&columns, changes)?;
-    let mut conn = ctx
-        .db
-        .get_postgres_connection_pool()
-        .acquire()
-        .await
-        .map_err(db_err)?;
-    let mut txn = conn.begin().await.map_err(db_err)?;
-    let names: Vec<&str> = columns.iter().map(|c| c.as_str()).collect();
-    stage(&mut txn, &names).await?;
+    let mut txn = lane.txn.begin().await.map_err(db_err)?;
     let list = EXTRA
         .iter()
-        .chain(&names)
         .copied()
+        .chain(columns.iter().map(|c| c.as_str()))
         .collect::<Vec<_>>()
         .join(", ");
     let mut copy = txn
@@ -96,19 +143,18 @@ pub(crate) async fn write(
 }
 
 /// Makes sure the session has its staging table. It is made once per connection and
-/// empties itself at every commit (`ON COMMIT DELETE ROWS`): creating and dropping a
-/// temporary table per batch cost PostgreSQL about 4 ms of catalog work each time, 0.4 s
-/// of its time in a 100,000-row import. Its columns are the entity's, so a connection
-/// only ever meets a table made by the same code.
-async fn stage(
-    txn: &mut sqlx::Transaction<'_, sqlx::Postgres>,
-    names: &[&str],
-) -> Result<(), DbErr> {
+/// empties itself at every commit (`ON COMMIT DELETE ROWS`; a lane's batches take their
+/// rows out as they use them): creating and dropping a temporary table per batch cost
+/// PostgreSQL about 4 ms of catalog work each time, 0.4 s of its time in a 100,000-row
+/// import. Its columns are the entity's, so a connection only ever meets a table made by
+/// the same code.
+async fn stage(txn: &mut sqlx::Transaction<'_, sqlx::Postgres>) -> Result<(), DbErr> {
     let exists: bool = sqlx::query_scalar("SELECT to_regclass('pg_temp.import_rows') IS NOT NULL")
         .fetch_one(&mut **txn)
         .await
         .map_err(db_err)?;
     if !exists {
+        let names: Vec<&str> = member::Column::iter().map(|c| c.as_str()).collect();
         // Built from the entity's column names only: no input reaches the SQL text.
         sqlx::query(sqlx::AssertSqlSafe(format!(
             "CREATE TEMPORARY TABLE import_rows ON COMMIT DELETE ROWS AS \
@@ -143,11 +189,13 @@ fn statement(columns: &[member::Column], changes: &Changes) -> String {
         .filter(|c| updatable(**c))
         .map(|c| (c.as_str(), format!("s.{}", c.as_str())))
         .unzip();
-    let mut sql = String::from("WITH ");
+    // The batch's rows leave the staging table as they are used: a lane's transaction
+    // spans many batches.
+    let mut sql = String::from("WITH staged AS (DELETE FROM import_rows RETURNING *), ");
     if !changes.changed.is_empty() {
         let _ = write!(
             sql,
-            "updated AS (UPDATE members m SET ({}) = ({}) FROM import_rows s \
+            "updated AS (UPDATE members m SET ({}) = ({}) FROM staged s \
              WHERE s.id IS NOT NULL AND m.id = s.id RETURNING m.id), ",
             targets.join(", "),
             sources.join(", ")
@@ -159,7 +207,7 @@ fn statement(columns: &[member::Column], changes: &Changes) -> String {
         let _ = write!(
             sql,
             "inserted AS (INSERT INTO members ({insert_list}) \
-             SELECT {insert_list} FROM import_rows WHERE id IS NULL ORDER BY row_index \
+             SELECT {insert_list} FROM staged WHERE id IS NULL ORDER BY row_index \
              ON CONFLICT (id_number_hash) WHERE status = 'active' DO NOTHING \
              RETURNING id, org_id, id_number_hash), "
         );
@@ -169,7 +217,7 @@ fn statement(columns: &[member::Column], changes: &Changes) -> String {
            (member_id, org_id, kind, reason, actor_admin_id, created_at) \
            SELECT id, org_id, $1, $2, $3, $4 FROM inserted \
            UNION ALL \
-           SELECT id, org_id, event_kind, event_reason, $3, $4 FROM import_rows \
+           SELECT id, org_id, event_kind, event_reason, $3, $4 FROM staged \
            WHERE id IS NOT NULL AND event_kind IS NOT NULL) \
          SELECT id_number_hash FROM inserted",
     );

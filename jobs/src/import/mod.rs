@@ -67,31 +67,29 @@ pub async fn run(ctx: &JobContext, task: &task::Model) -> Result<Outcome, TaskEr
     let started = std::time::Instant::now();
     // The rows are checked as they are read, and the union's records load meanwhile (a
     // real run needs them to tell new from changed rows).
-    let (checked, existing) =
-        tokio::join!(check::read_and_check(ctx, task, &params, bytes), async {
-            if params.dry_run {
-                Ok(None)
-            } else {
-                upsert::Existing::load(ctx, task.org_id).await.map(Some)
-            }
-        });
-    let (layout, checked) = match checked? {
-        Ok(checked) => checked,
+    let (sender, checked) = tokio::sync::mpsc::channel(CHUNKS_WAITING);
+    let reading = check::start_reading(ctx, task, &params, bytes, sender).await?;
+    let existing = if params.dry_run {
+        None
+    } else {
+        Some(upsert::Existing::load(ctx, task.org_id).await?)
+    };
+    let Imported {
+        layout,
+        mut results,
+        ready,
+        checked_time,
+    } = match import_rows(ctx, task, existing, checked, reading, started).await? {
+        Ok(imported) => imported,
         Err(FileRefused(reason)) => return Ok(Outcome::Failed(reason)),
     };
-    let (mut results, ready) = check::settle_repeats(checked);
-    let checked_time = started.elapsed();
-    tracing::info!(rows = results.len(), kind = ?layout.kind, ?checked_time, "import file read and checked");
-    renew(ctx, task, results.len() as i64, 0).await?;
-
-    // Write the good rows in batches (a dry run only looks up what they would do).
-    let columns = layout.columns;
-    match existing? {
-        Some(existing) => write_rows(ctx, task, existing, &ready, &mut results).await?,
-        None => upsert::foresee(ctx, task, &ready, &mut results).await?,
+    if params.dry_run {
+        let ready: Vec<ReadyRow> = ready.into();
+        upsert::foresee(ctx, task, &ready, &mut results).await?;
     }
-    drop(ready);
     let written_time = started.elapsed();
+    tracing::info!(rows = results.len(), kind = ?layout.kind, ?checked_time, ?written_time, "import file read, checked and written");
+    let columns = layout.columns;
 
     let report = Report {
         dry_run: params.dry_run,
@@ -165,56 +163,121 @@ async fn load_upload(
         .map_err(|_| "上传的文件无法读取，请重新上传".into()))
 }
 
-/// Writes the ready rows in batches, several in flight on PostgreSQL, recording each
-/// row's outcome in `results` and the progress on the task.
-async fn write_rows(
+/// How many checked chunks may wait for the import to take them.
+const CHUNKS_WAITING: usize = 8;
+
+/// A file read to its end: its layout, every row's result (the outcomes of the rows
+/// written), the rows a dry run would write, and when the last row was checked.
+struct Imported {
+    layout: reader::Layout,
+    results: Vec<RowResult>,
+    ready: std::collections::VecDeque<ReadyRow>,
+    checked_time: std::time::Duration,
+}
+
+/// Takes the checked rows as the reader sends them and writes the ready ones in batches
+/// (a dry run writes nothing and keeps them), recording each row's outcome and the
+/// progress on the task.
+///
+/// On PostgreSQL several batches are in flight, each lane (`copy::Lane`) a connection
+/// whose transaction lasts to the end of the file, so writing starts with the first rows
+/// and a file refused at its end leaves nothing written: PostgreSQL does the work of an
+/// insert in its own processes and its backends keep the cores busy while this worker
+/// reads (4 lanes measured best on 2 cores). SQLite has one writer and no lanes: its
+/// batches, each in a transaction of its own, wait until the whole file was read.
+async fn import_rows(
     ctx: &JobContext,
     task: &task::Model,
-    mut existing: upsert::Existing,
-    ready: &[ReadyRow],
-    results: &mut [RowResult],
-) -> Result<(), TaskError> {
-    let mut processed = results.len() - ready.len();
-    // PostgreSQL does the work of an insert in its own processes: with several batches
-    // in flight its backends keep the cores busy while this worker waits (3 measured
-    // best on 2 cores). SQLite has one writer.
-    let concurrency = match ctx.db.get_database_backend() {
-        sea_orm::DatabaseBackend::Postgres => ctx.settings.import_write_concurrency.max(1),
-        _ => 1,
+    mut existing: Option<upsert::Existing>,
+    mut checked: tokio::sync::mpsc::Receiver<check::CheckedChunk>,
+    mut reading: check::Reading,
+    started: std::time::Instant,
+) -> Result<Result<Imported, FileRefused>, TaskError> {
+    let batch_size = ctx.settings.import_batch_size.max(1);
+    let streams =
+        existing.is_some() && ctx.db.get_database_backend() == sea_orm::DatabaseBackend::Postgres;
+    let mut lanes: Vec<Option<copy::Lane>> = if streams {
+        let wanted = ctx.settings.import_write_concurrency.max(1);
+        copy::Lane::open(ctx, wanted)
+            .await?
+            .into_iter()
+            .map(Some)
+            .collect()
+    } else {
+        vec![None]
     };
-    let mut pending = ready
-        .chunks(ctx.settings.import_batch_size.max(1))
-        .map(|batch| (batch, existing.take(batch)))
-        .collect::<Vec<_>>()
-        .into_iter();
+    let mut settled = check::Settled::default();
+    let mut ready = std::collections::VecDeque::new();
     let mut in_flight = FuturesUnordered::new();
+    let mut rows_in_flight = 0usize;
+    let mut read: Option<(reader::Layout, std::time::Duration)> = None;
     let mut reported = std::time::Instant::now();
     loop {
-        while in_flight.len() < concurrency
-            && let Some((batch, known)) = pending.next()
+        // Full batches while the file is read (PostgreSQL), what is left once it is done.
+        let may_write = existing.is_some() && (streams || read.is_some());
+        while may_write
+            && (ready.len() >= batch_size || (read.is_some() && !ready.is_empty()))
+            && let Some(existing) = existing.as_mut()
+            && let Some(lane) = lanes.pop()
         {
-            in_flight.push(write_batch(ctx, task, batch, known));
+            let batch: Vec<ReadyRow> = ready.drain(..ready.len().min(batch_size)).collect();
+            let known = existing.take(&batch);
+            rows_in_flight += batch.len();
+            in_flight.push(write_batch(ctx, task, batch, known, lane));
         }
-        let Some(written) = in_flight.next().await else {
-            break;
-        };
-        let (rows, outcomes) = written?;
-        for (index, outcome) in outcomes {
-            match outcome {
-                Ok(o) => results[index].outcome = o,
-                Err(reason) => results[index].reasons.push(reason),
-            }
-        }
-        processed += rows;
-        // Progress (and the lease) a few times a second, not after every batch: each
-        // renewal is a commit, and while the loop waits on it the batches in flight are
-        // not driven (PostgreSQL's backends sat waiting on this worker).
-        if reported.elapsed() >= PROGRESS_EVERY {
-            renew(ctx, task, results.len() as i64, processed as i64).await?;
-            reported = std::time::Instant::now();
+        tokio::select! {
+            chunk = checked.recv(), if read.is_none() => match chunk {
+                Some(chunk) => settled.add(chunk, &mut ready),
+                None => match (&mut reading).await.map_err(|e| TaskError::Other(e.to_string()))?? {
+                    Ok(layout) => read = Some((layout, started.elapsed())),
+                    Err(refused) => {
+                        // Nothing of a refused file stays: the lanes roll back.
+                        while let Some(written) = in_flight.next().await {
+                            lanes.extend(written.ok().map(|(lane, _, _)| lane));
+                        }
+                        for lane in lanes.into_iter().flatten() {
+                            lane.rollback().await?;
+                        }
+                        return Ok(Err(refused));
+                    }
+                },
+            },
+            Some(written) = in_flight.next(), if !in_flight.is_empty() => {
+                let (lane, outcomes, rows) = written?;
+                lanes.push(lane);
+                rows_in_flight -= rows;
+                for (index, outcome) in outcomes {
+                    match outcome {
+                        Ok(o) => settled.results[index].outcome = o,
+                        Err(reason) => settled.results[index].reasons.push(reason),
+                    }
+                }
+                // Progress (and the lease) a few times a second, not after every
+                // batch: each renewal is a commit, and while the loop waits on it the
+                // batches in flight are not driven (PostgreSQL's backends sat waiting
+                // on this worker).
+                if reported.elapsed() >= PROGRESS_EVERY {
+                    let total = settled.results.len();
+                    let processed = total - ready.len() - rows_in_flight;
+                    renew(ctx, task, total as i64, processed as i64).await?;
+                    reported = std::time::Instant::now();
+                }
+            },
+            else => break,
         }
     }
-    Ok(())
+    for lane in lanes.into_iter().flatten() {
+        lane.commit().await?;
+    }
+    let Some((layout, checked_time)) = read else {
+        return Err(TaskError::Other("import: the reader stopped early".into()));
+    };
+    Ok(Ok(Imported {
+        layout,
+        results: settled.results,
+        ready,
+        checked_time,
+    }))
 }
 
 /// How often a running import records its progress.
@@ -304,15 +367,17 @@ fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(sha2::Sha256::digest(bytes))
 }
 
-/// Writes one batch with the records of its people; returns its size and outcomes.
+/// Writes one batch with the records of its people on a lane; gives the lane back with
+/// the batch's outcomes and size.
 async fn write_batch(
     ctx: &JobContext,
     task: &task::Model,
-    batch: &[ReadyRow],
+    batch: Vec<ReadyRow>,
     known: upsert::Existing,
-) -> Result<(usize, upsert::BatchResult), sea_orm::DbErr> {
-    let outcomes = upsert::apply(ctx, task, &known, batch).await?;
-    Ok((batch.len(), outcomes))
+    mut lane: Option<copy::Lane>,
+) -> Result<(Option<copy::Lane>, upsert::BatchResult, usize), sea_orm::DbErr> {
+    let outcomes = upsert::apply(ctx, task, &known, &batch, lane.as_mut()).await?;
+    Ok((lane, outcomes, batch.len()))
 }
 
 /// The final counters of an import.

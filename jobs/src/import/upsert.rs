@@ -1,4 +1,5 @@
-//! Writes one batch of checked rows in one transaction: insert the new, update the
+//! Writes one batch of checked rows at once (SQLite: a transaction; PostgreSQL: a
+//! savepoint of the import's lane): insert the new, update the
 //! changed, leave the identical alone, and refuse people active in another union
 //! (without naming it: the admin asks for them with a transfer request). What each row
 //! does is decided here for both backends; PostgreSQL moves the rows with `COPY` and
@@ -11,11 +12,12 @@ use entity::roster::ACTIVE_ELSEWHERE;
 use entity::{member, member_event, task};
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseBackend, DatabaseTransaction, DbErr, EntityTrait,
-    IntoActiveModel, QueryFilter, QuerySelect, Set, SqlErr, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, DatabaseTransaction, DbErr, EntityTrait, IntoActiveModel,
+    QueryFilter, QuerySelect, Set, SqlErr, TransactionTrait,
 };
 
 use super::ReadyRow;
+use super::copy::Lane;
 use super::result::{RowOutcome, RowResult};
 use crate::workers::JobContext;
 
@@ -100,13 +102,16 @@ pub(crate) async fn foresee(
     Ok(())
 }
 
+/// Writes a batch: on PostgreSQL on the import's lane (see `copy::Lane`), on SQLite
+/// (no lane) in a transaction of its own.
 pub(crate) async fn apply(
     ctx: &JobContext,
     task: &task::Model,
     existing: &Existing,
     batch: &[ReadyRow],
+    mut lane: Option<&mut Lane>,
 ) -> Result<BatchResult, DbErr> {
-    match write(ctx, task, existing, batch).await {
+    match write(ctx, task, existing, batch, lane.as_deref_mut()).await {
         Err(e)
             if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_)))
                 && batch.len() > 1 =>
@@ -115,7 +120,16 @@ pub(crate) async fn apply(
             // so only that row fails.
             let mut out = Vec::with_capacity(batch.len());
             for row in batch {
-                out.extend(Box::pin(apply(ctx, task, existing, std::slice::from_ref(row))).await?);
+                out.extend(
+                    Box::pin(apply(
+                        ctx,
+                        task,
+                        existing,
+                        std::slice::from_ref(row),
+                        lane.as_deref_mut(),
+                    ))
+                    .await?,
+                );
             }
             Ok(out)
         }
@@ -195,16 +209,18 @@ async fn write(
     task: &task::Model,
     existing: &Existing,
     batch: &[ReadyRow],
+    lane: Option<&mut Lane>,
 ) -> Result<BatchResult, DbErr> {
     let now = ctx.clock.now();
     let changes = decide(ctx, task, existing, batch);
     // The new rows that did not go in: people active in another union, which the
     // result does not name.
-    let refused = if ctx.db.get_database_backend() == DatabaseBackend::Postgres {
-        let joined = event(0, task, MemberEventKind::Joined, MemberStatus::Active, now);
-        super::copy::write(ctx, &joined, &changes).await?
-    } else {
-        write_each(ctx, task, now, &changes).await?
+    let refused = match lane {
+        Some(lane) => {
+            let joined = event(0, task, MemberEventKind::Joined, MemberStatus::Active, now);
+            super::copy::write(lane, &joined, &changes).await?
+        }
+        None => write_each(ctx, task, now, &changes).await?,
     };
     let Changes { new, mut done, .. } = changes;
     let refused: HashSet<usize> = refused.into_iter().collect();

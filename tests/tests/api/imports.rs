@@ -363,6 +363,48 @@ fn rows_for(n: u32) -> Vec<Vec<Cell>> {
         .collect()
 }
 
+/// On PostgreSQL the first rows are written while the rest of the file is still read,
+/// in transactions that last to its end: a file refused at its end (here: one row too
+/// many, thousands of rows after the first batches went in) leaves nothing written.
+#[tokio::test]
+async fn a_file_refused_at_its_end_leaves_nothing_written() {
+    let app = TestApp::spawn_with(|s| {
+        s.import_max_rows = 6000;
+        s.import_batch_size = 50;
+    })
+    .await;
+    let (_, _, token) = union(&app).await;
+    let rows: Vec<_> = (0..6001)
+        .map(|i| {
+            sheets::member(
+                &format!("会员{i}"),
+                &sheets::id_number(i),
+                &format!("138{i:08}"),
+            )
+        })
+        .collect();
+    let task = import(&app, &token, sheets::roster(&HEADERS, &rows)).await;
+    assert_eq!(task["status"], "failed", "{task}");
+    assert!(
+        task["error"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("超过上限6000行"),
+        "{task}"
+    );
+    assert_eq!(app.get("/api/admin/members", &token).await.body["total"], 0);
+    let events = entity::member_event::Entity::find()
+        .count(&app.state.db)
+        .await
+        .expect("events");
+    assert_eq!(events, 0);
+
+    // The same rows within the limit all go in.
+    let task = import(&app, &token, sheets::roster(&HEADERS, &rows[..6000])).await;
+    assert_eq!(task["status"], "succeeded", "{task}");
+    assert_eq!(task["inserted"], 6000, "{task}");
+}
+
 #[tokio::test]
 async fn bad_files_fail_the_task_with_a_clear_reason_and_write_nothing() {
     let app = TestApp::spawn_with(|s| {
