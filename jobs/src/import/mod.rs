@@ -213,8 +213,9 @@ async fn import_rows(
     let mut read: Option<(reader::Layout, std::time::Duration)> = None;
     let mut reported = std::time::Instant::now();
     loop {
-        // Full batches while the file is read (PostgreSQL), what is left once it is done.
-        let may_write = existing.is_some() && (streams || read.is_some());
+        // Full batches while the file is read (PostgreSQL), what is left once it is done;
+        // never in a dry run, which has no `existing`.
+        let may_write = streams || read.is_some();
         while may_write
             && (ready.len() >= batch_size || (read.is_some() && !ready.is_empty()))
             && let Some(existing) = existing.as_mut()
