@@ -30,6 +30,7 @@ mod m20261231_000005_activity_dynamic_code;
 mod m20261231_000006_activity_opening;
 mod m20261231_000007_member_keys_bytewise;
 mod m20261231_000008_drop_unguarding_member_keys;
+mod m20261231_000009_stored_files_uncompressed;
 
 pub struct Migrator;
 
@@ -60,6 +61,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261231_000006_activity_opening::Migration),
             Box::new(m20261231_000007_member_keys_bytewise::Migration),
             Box::new(m20261231_000008_drop_unguarding_member_keys::Migration),
+            Box::new(m20261231_000009_stored_files_uncompressed::Migration),
         ]
     }
 }
