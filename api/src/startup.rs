@@ -135,6 +135,10 @@ impl Application {
                 cipher: self.state.cipher.clone(),
                 worker_name: format!("api-{}-{}", std::process::id(), self.port),
                 metrics: self.state.metrics.clone(),
+                import_lanes: jobs::import::ImportLanes::for_database(
+                    &self.state.db,
+                    &self.state.settings.core,
+                ),
             };
             let mut rx = stop_rx.clone();
             tokio::spawn(workers::run(ctx, async move {

@@ -46,6 +46,7 @@ async fn main() -> anyhow::Result<()> {
         tokio::spawn(listener.serve(endpoint, std::future::pending()));
     }
     let ctx = JobContext {
+        import_lanes: jobs::import::ImportLanes::for_database(&db, &settings),
         db,
         queue,
         settings: Arc::new(settings),

@@ -47,6 +47,8 @@ pub struct JobContext {
     pub worker_name: String,
     /// Task runs by kind and outcome (off unless metrics are configured).
     pub metrics: Metrics,
+    /// The connections roster imports write on (PostgreSQL only).
+    pub import_lanes: Option<crate::import::ImportLanes>,
 }
 
 /// Runs the task on a tokio task of its own: if the queue consumer stops meanwhile

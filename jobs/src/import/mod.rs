@@ -8,13 +8,15 @@
 
 mod check;
 pub mod columns;
-mod copy;
+mod outcomes;
+mod postgres;
 pub mod reader;
 pub mod result;
 pub mod template;
 mod upsert;
 
 pub use check::NO_UNIT;
+pub use postgres::ImportLanes;
 
 use entity::enums::{FilePurpose, MemberStatus, TaskStatus};
 use entity::roster::ValidMember;
@@ -28,8 +30,9 @@ use futures::stream::FuturesUnordered;
 
 use crate::task_runner::{Outcome, TaskError, params, renew};
 use crate::workers::JobContext;
+use outcomes::{Ending, Outcomes};
 use reader::FileRefused;
-use result::{RowOutcome, RowResult};
+use result::RowResult;
 
 /// What the api stores in `tasks.params` for an import.
 #[derive(Debug, Serialize, Deserialize)]
@@ -74,12 +77,23 @@ pub async fn run(ctx: &JobContext, task: &task::Model) -> Result<Outcome, TaskEr
     } else {
         Some(upsert::Existing::load(ctx, task.org_id).await?)
     };
+    let mut outcomes = Outcomes::start(params.dry_run);
     let Imported {
         layout,
         mut results,
         ready,
         checked_time,
-    } = match import_rows(ctx, task, existing, checked, reading, started).await? {
+    } = match import_rows(
+        ctx,
+        task,
+        existing,
+        checked,
+        reading,
+        &mut outcomes,
+        started,
+    )
+    .await?
+    {
         Ok(imported) => imported,
         Err(FileRefused(reason)) => return Ok(Outcome::Failed(reason)),
     };
@@ -91,12 +105,16 @@ pub async fn run(ctx: &JobContext, task: &task::Model) -> Result<Outcome, TaskEr
     tracing::info!(rows = results.len(), kind = ?layout.kind, ?checked_time, ?written_time, "import file read, checked and written");
     let columns = layout.columns;
 
-    let report = Report {
-        dry_run: params.dry_run,
-        columns: &columns,
-        default_unit: params.default_unit_id.is_some(),
-    };
-    let counts = store_outcome(ctx, task, results, &report).await?;
+    let counts = store_outcome(
+        ctx,
+        task,
+        outcomes,
+        &mut results,
+        columns,
+        params.dry_run,
+        params.default_unit_id.is_some(),
+    )
+    .await?;
     tracing::info!(
         inserted = counts.inserted, updated = counts.updated, failed = counts.failed,
         dry_run = params.dry_run,
@@ -136,13 +154,6 @@ fn dry_run_outcome(counts: Counts) -> Outcome {
     }
 }
 
-/// How the file was read, for the result's 汇总 sheet.
-pub(crate) struct Report<'a> {
-    pub dry_run: bool,
-    pub columns: &'a [(String, Option<&'static str>)],
-    pub default_unit: bool,
-}
-
 /// The uploaded workbook in clear, or why the task fails at once.
 async fn load_upload(
     ctx: &JobContext,
@@ -177,9 +188,9 @@ struct Imported {
 
 /// Takes the checked rows as the reader sends them and writes the ready ones in batches
 /// (a dry run writes nothing and keeps them), recording each row's outcome and the
-/// progress on the task.
+/// progress on the task, and handing the rows whose outcome is final to `outcomes`.
 ///
-/// On PostgreSQL several batches are in flight, each lane (`copy::Lane`) a connection
+/// On PostgreSQL several batches are in flight, each lane (`postgres::Lane`) a connection
 /// whose transaction lasts to the end of the file, so writing starts with the first rows
 /// and a file refused at its end leaves nothing written: PostgreSQL does the work of an
 /// insert in its own processes and its backends keep the cores busy while this worker
@@ -191,21 +202,22 @@ async fn import_rows(
     mut existing: Option<upsert::Existing>,
     mut checked: tokio::sync::mpsc::Receiver<check::CheckedChunk>,
     mut reading: check::Reading,
+    outcomes: &mut Outcomes,
     started: std::time::Instant,
 ) -> Result<Result<Imported, FileRefused>, TaskError> {
     let batch_size = ctx.settings.import_batch_size.max(1);
-    let streams =
-        existing.is_some() && ctx.db.get_database_backend() == sea_orm::DatabaseBackend::Postgres;
-    let mut lanes: Vec<Option<copy::Lane>> = if streams {
-        let wanted = ctx.settings.import_write_concurrency.max(1);
-        copy::Lane::open(ctx, wanted)
-            .await?
-            .into_iter()
-            .map(Some)
-            .collect()
-    } else {
-        vec![None]
-    };
+    let (streams, mut lanes): (bool, Vec<Option<postgres::Lane>>) =
+        match (&existing, &ctx.import_lanes) {
+            (Some(_), Some(lanes)) => (
+                true,
+                postgres::Lane::open(lanes)
+                    .await?
+                    .into_iter()
+                    .map(Some)
+                    .collect(),
+            ),
+            _ => (false, vec![None]),
+        };
     let mut settled = check::Settled::default();
     let mut ready = std::collections::VecDeque::new();
     let mut in_flight = FuturesUnordered::new();
@@ -224,6 +236,7 @@ async fn import_rows(
             let batch: Vec<ReadyRow> = ready.drain(..ready.len().min(batch_size)).collect();
             let known = existing.take(&batch);
             rows_in_flight += batch.len();
+            outcomes.batch_sent(batch[0].index);
             in_flight.push(write_batch(ctx, task, batch, known, lane));
         }
         tokio::select! {
@@ -234,7 +247,7 @@ async fn import_rows(
                     Err(refused) => {
                         // Nothing of a refused file stays: the lanes roll back.
                         while let Some(written) = in_flight.next().await {
-                            lanes.extend(written.ok().map(|(lane, _, _)| lane));
+                            lanes.extend(written.ok().map(|(lane, ..)| lane));
                         }
                         for lane in lanes.into_iter().flatten() {
                             lane.rollback().await?;
@@ -244,10 +257,11 @@ async fn import_rows(
                 },
             },
             Some(written) = in_flight.next(), if !in_flight.is_empty() => {
-                let (lane, outcomes, rows) = written?;
+                let (lane, written, rows, first) = written?;
                 lanes.push(lane);
                 rows_in_flight -= rows;
-                for (index, outcome) in outcomes {
+                outcomes.batch_done(first);
+                for (index, outcome) in written {
                     match outcome {
                         Ok(o) => settled.results[index].outcome = o,
                         Err(reason) => settled.results[index].reasons.push(reason),
@@ -266,6 +280,8 @@ async fn import_rows(
             },
             else => break,
         }
+        let waiting = ready.front().map_or(settled.results.len(), |r| r.index);
+        outcomes.hand_over(&mut settled.results, waiting);
     }
     for lane in lanes.into_iter().flatten() {
         lane.commit().await?;
@@ -284,21 +300,17 @@ async fn import_rows(
 /// How often a running import records its progress.
 const PROGRESS_EVERY: std::time::Duration = std::time::Duration::from_millis(250);
 
-/// Writes the result workbook (off the async runtime) and stores it on the task with
-/// the counters.
+/// Finishes the result workbook (its rows were mostly written during the import) and
+/// stores it on the task with the counters.
 async fn store_outcome(
     ctx: &JobContext,
     task: &task::Model,
-    results: Vec<RowResult>,
-    report: &Report<'_>,
+    outcomes: Outcomes,
+    results: &mut [RowResult],
+    columns: Vec<(String, Option<&'static str>)>,
+    dry_run: bool,
+    default_unit: bool,
 ) -> Result<Counts, TaskError> {
-    let count = |o: RowOutcome| results.iter().filter(|r| r.outcome == o).count();
-    let (inserted, updated, failed) = (
-        count(RowOutcome::Inserted),
-        count(RowOutcome::Updated),
-        count(RowOutcome::Failed),
-    );
-    let total = results.len();
     let file_name = task
         .file_name
         .clone()
@@ -309,27 +321,14 @@ async fn store_outcome(
         .with_timezone(&crate::clock::beijing())
         .format("%Y-%m-%d %H:%M:%S")
         .to_string();
-    let (dry_run, default_unit) = (report.dry_run, report.default_unit);
-    let columns = report.columns.to_vec();
-    let name = file_name.clone();
     let started = std::time::Instant::now();
-    let workbook = tokio::task::spawn_blocking(move || {
-        let summary = result::Summary {
-            file_name: &name,
-            finished_at,
-            total,
-            inserted,
-            updated,
-            failed,
-            dry_run,
-            columns: &columns,
-            default_unit,
-        };
-        result::write(&results, &summary)
-    })
-    .await
-    .map_err(|e| TaskError::Other(e.to_string()))?
-    .map_err(|e| TaskError::Other(e.to_string()))?;
+    let ending = Ending {
+        file_name: file_name.clone(),
+        finished_at,
+        columns,
+        default_unit,
+    };
+    let (workbook, tally) = outcomes.finish(results, ending).await?;
     tracing::info!(bytes = workbook.len(), workbook_time = ?started.elapsed(), "import result workbook written");
     let stem = [".xlsx", ".xls", ".csv"]
         .iter()
@@ -339,16 +338,16 @@ async fn store_outcome(
                 .then(|| &file_name[..cut])
         })
         .unwrap_or(&file_name);
-    let prefix = if report.dry_run {
+    let prefix = if dry_run {
         "试导入结果"
     } else {
         "导入结果"
     };
     let counts = Counts {
-        total: total as i64,
-        inserted: inserted as i64,
-        updated: updated as i64,
-        failed: failed as i64,
+        total: tally.total as i64,
+        inserted: tally.inserted as i64,
+        updated: tally.updated as i64,
+        failed: tally.failed as i64,
     };
     store_result(
         ctx,
@@ -369,16 +368,16 @@ fn sha256_hex(bytes: &[u8]) -> String {
 }
 
 /// Writes one batch with the records of its people on a lane; gives the lane back with
-/// the batch's outcomes and size.
+/// the batch's outcomes, size and first row.
 async fn write_batch(
     ctx: &JobContext,
     task: &task::Model,
     batch: Vec<ReadyRow>,
     known: upsert::Existing,
-    mut lane: Option<copy::Lane>,
-) -> Result<(Option<copy::Lane>, upsert::BatchResult, usize), sea_orm::DbErr> {
+    mut lane: Option<postgres::Lane>,
+) -> Result<(Option<postgres::Lane>, upsert::BatchResult, usize, usize), sea_orm::DbErr> {
     let outcomes = upsert::apply(ctx, task, &known, &batch, lane.as_mut()).await?;
-    Ok((lane, outcomes, batch.len()))
+    Ok((lane, outcomes, batch.len(), batch[0].index))
 }
 
 /// The final counters of an import.

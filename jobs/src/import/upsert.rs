@@ -2,8 +2,8 @@
 //! savepoint of the import's lane): insert the new, update the
 //! changed, leave the identical alone, and refuse people active in another union
 //! (without naming it: the admin asks for them with a transfer request). What each row
-//! does is decided here for both backends; PostgreSQL moves the rows with `COPY` and
-//! set-based statements (`copy.rs`), SQLite with a statement per changed record.
+//! does is decided here for both backends; PostgreSQL moves the rows as arrays bound to
+//! one set-based statement (`postgres.rs`), SQLite with a statement per changed record.
 
 use std::collections::{HashMap, HashSet};
 
@@ -17,7 +17,7 @@ use sea_orm::{
 };
 
 use super::ReadyRow;
-use super::copy::Lane;
+use super::postgres::Lane;
 use super::result::{RowOutcome, RowResult};
 use crate::workers::JobContext;
 
@@ -102,7 +102,7 @@ pub(crate) async fn foresee(
     Ok(())
 }
 
-/// Writes a batch: on PostgreSQL on the import's lane (see `copy::Lane`), on SQLite
+/// Writes a batch: on PostgreSQL on the import's lane (see `postgres::Lane`), on SQLite
 /// (no lane) in a transaction of its own.
 pub(crate) async fn apply(
     ctx: &JobContext,
@@ -218,7 +218,7 @@ async fn write(
     let refused = match lane {
         Some(lane) => {
             let joined = event(0, task, MemberEventKind::Joined, MemberStatus::Active, now);
-            super::copy::write(lane, &joined, &changes).await?
+            super::postgres::write(lane, &joined, &changes).await?
         }
         None => write_each(ctx, task, now, &changes).await?,
     };

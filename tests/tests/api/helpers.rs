@@ -353,6 +353,10 @@ impl TestApp {
             cipher: self.state.cipher.clone(),
             worker_name: "test".into(),
             metrics: self.state.metrics.clone(),
+            import_lanes: jobs::import::ImportLanes::for_database(
+                &self.state.db,
+                &self.state.settings.core,
+            ),
         }
     }
 
@@ -417,8 +421,10 @@ impl TestApp {
 
 /// The context of a worker process of its own on `settings` (its own connections).
 pub async fn separate_worker(settings: &Settings, name: &str) -> JobContext {
+    let db = jobs::database::connect(settings).await.expect("db");
     JobContext {
-        db: jobs::database::connect(settings).await.expect("db"),
+        import_lanes: jobs::import::ImportLanes::for_database(&db, &settings.core),
+        db,
         queue: jobs::Queue::connect(settings).await.expect("queue"),
         cipher: std::sync::Arc::new(jobs::keys::load_cipher(settings).expect("cipher")),
         settings: std::sync::Arc::new(settings.core.clone()),

@@ -1,0 +1,379 @@
+//! PostgreSQL: a batch's rows travel as one array per column, bound to one set-based
+//! statement that inserts the new members (skipping people active elsewhere), updates
+//! the changed ones, and writes the events of both. The rows were decided in Rust
+//! (`upsert::write`); this only moves them, so SQLite's statement-by-statement path and
+//! this one cannot disagree on what a row does.
+//!
+//! Arrays, not `COPY` into a staging table: the statement arrives with its data in one
+//! round trip, and the rows are not written twice (the staging table, emptied per batch,
+//! kept its dead rows until the lane's transaction ended and was scanned whole by every
+//! batch).
+
+use std::collections::HashSet;
+use std::fmt::Write as _;
+use std::sync::Arc;
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+use entity::{member, member_event};
+use sea_orm::sqlx::postgres::PgArguments;
+use sea_orm::sqlx::postgres::{PgPool, PgPoolOptions};
+use sea_orm::sqlx::query::Query;
+use sea_orm::sqlx::{self, Acquire, Row};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ColumnType, DatabaseBackend, DatabaseConnection, DbErr,
+    IdenStatic, Iterable, RuntimeErr, Value,
+};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+
+use super::upsert::Changes;
+use crate::settings::Settings;
+
+/// The batch's extra columns, before those of `members`.
+const EXTRA: [&str; 3] = ["row_index", "event_kind", "event_reason"];
+
+/// Columns an update may change: never the key, the union, the creation, the
+/// certification (the member may certify meanwhile) or the task that created the record.
+fn updatable(column: member::Column) -> bool {
+    !matches!(
+        column,
+        member::Column::Id
+            | member::Column::OrgId
+            | member::Column::IdNumberHash
+            | member::Column::Certified
+            | member::Column::CreatedAt
+            | member::Column::ImportTaskId
+    )
+}
+
+/// The connections imports write on (PostgreSQL; see `Lane`), made once per process
+/// beside its pool: at most `IMPORT_WRITE_CONCURRENCY` lanes are open at once, however
+/// many imports run (more imports at once share them). They are connections of their
+/// own, outside the pool the worker shares: held for a whole import, they would starve
+/// the progress updates and the other tasks waiting on that pool.
+#[derive(Clone, Debug)]
+pub struct ImportLanes {
+    pool: PgPool,
+    free: Arc<Semaphore>,
+}
+
+impl ImportLanes {
+    /// None on SQLite, which has one writer and no lanes. The connections open when an
+    /// import first asks for them.
+    pub fn for_database(db: &DatabaseConnection, settings: &Settings) -> Option<Self> {
+        if db.get_database_backend() != DatabaseBackend::Postgres {
+            return None;
+        }
+        let lanes = settings.import_write_concurrency.max(1);
+        let options = db.get_postgres_connection_pool().connect_options();
+        Some(Self {
+            pool: PgPoolOptions::new()
+                .max_connections(lanes as u32)
+                .connect_lazy_with((*options).clone()),
+            free: Arc::new(Semaphore::new(lanes)),
+        })
+    }
+}
+
+/// One of an import's connections to PostgreSQL, its transaction open from the first
+/// batch it writes to the end of the file: rows are written while the rest of the file
+/// is still read, and a file refused at its end (too many rows, a damaged part found
+/// late) leaves nothing behind, since every lane then rolls back. Each batch runs in a
+/// savepoint, so a batch that fails is redone row by row on the same lane.
+pub(crate) struct Lane {
+    txn: sqlx::Transaction<'static, sqlx::Postgres>,
+    _permit: OwnedSemaphorePermit,
+}
+
+impl Lane {
+    /// Opens the lanes of one import: the first waits for a free one, the others are
+    /// taken only if free.
+    pub(crate) async fn open(lanes: &ImportLanes) -> Result<Vec<Self>, DbErr> {
+        let closed = |_| DbErr::Custom("import: the lanes' semaphore closed".into());
+        let mut taken = vec![lanes.free.clone().acquire_owned().await.map_err(closed)?];
+        while let Ok(permit) = lanes.free.clone().try_acquire_owned() {
+            taken.push(permit);
+        }
+        let mut opened = Vec::with_capacity(taken.len());
+        for permit in taken {
+            let txn = lanes.pool.begin().await.map_err(db_err)?;
+            opened.push(Self {
+                txn,
+                _permit: permit,
+            });
+        }
+        Ok(opened)
+    }
+
+    pub(crate) async fn commit(self) -> Result<(), DbErr> {
+        self.txn.commit().await.map_err(db_err)
+    }
+
+    pub(crate) async fn rollback(self) -> Result<(), DbErr> {
+        self.txn.rollback().await.map_err(db_err)
+    }
+}
+
+/// Writes the batch's new and changed records in a savepoint of the lane; returns the
+/// row indexes of the new ones that were not inserted (active in another union).
+pub(crate) async fn write(
+    lane: &mut Lane,
+    joined: &member_event::ActiveModel,
+    changes: &Changes,
+) -> Result<Vec<usize>, DbErr> {
+    if changes.new.is_empty() && changes.changed.is_empty() {
+        return Ok(Vec::new());
+    }
+    let columns: Vec<member::Column> = member::Column::iter().collect();
+    let arrays = arrays(&columns, changes)?;
+    let sql = statement(&columns, &arrays, changes);
+    let mut txn = lane.txn.begin().await.map_err(db_err)?;
+    // Built from the entity's column names and types only: no input reaches the SQL text.
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(string_of(joined.kind.clone().into_value()))
+        .bind(string_of(joined.reason.clone().into_value()))
+        .bind(joined.actor_admin_id.clone().unwrap())
+        .bind(joined.created_at.clone().unwrap());
+    for array in arrays {
+        query = array.bind(query);
+    }
+    let inserted: HashSet<String> = query
+        .fetch_all(&mut *txn)
+        .await
+        .map_err(db_err)?
+        .iter()
+        .map(|row| row.try_get::<String, _>(0))
+        .collect::<Result<_, _>>()
+        .map_err(db_err)?;
+    txn.commit().await.map_err(db_err)?;
+    // The new rows that did not go in, told apart here: the same anti-join in SQL
+    // against the `inserted` CTE is a nested loop, quadratic in the batch.
+    Ok(changes
+        .new
+        .iter()
+        .filter(|(_, row)| {
+            !matches!(
+                row.get(member::Column::IdNumberHash).into_value(),
+                Some(Value::String(Some(hash))) if inserted.contains(&hash)
+            )
+        })
+        .map(|(index, _)| *index)
+        .collect())
+}
+
+/// Inserts the batch's new rows (a person active anywhere hits the one-active index and
+/// is skipped), updates its changed rows, writes the 入会 events of those inserted and
+/// the events of the changed, and returns the ID hashes of the rows inserted. `$1`–`$4`
+/// are the 入会 event's kind, reason, admin and time; the arrays follow, in `EXTRA`'s
+/// then the entity's column order.
+fn statement(columns: &[member::Column], arrays: &[Array], changes: &Changes) -> String {
+    // Every new row is built the same way: the first one's set columns are the batch's
+    // (the others take their defaults).
+    let inserted: Vec<&str> = changes.new.first().map_or_else(Vec::new, |(_, first)| {
+        columns
+            .iter()
+            .filter(|c| first.get(**c).is_set())
+            .map(|c| c.as_str())
+            .collect()
+    });
+    let insert_list = inserted.join(", ");
+    let (targets, sources): (Vec<&str>, Vec<String>) = columns
+        .iter()
+        .filter(|c| updatable(**c))
+        .map(|c| (c.as_str(), format!("s.{}", c.as_str())))
+        .unzip();
+    let names = EXTRA
+        .iter()
+        .copied()
+        .chain(columns.iter().map(|c| c.as_str()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let params = arrays
+        .iter()
+        .enumerate()
+        .map(|(i, a)| format!("${}::{}", i + 5, a.sql_type()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut sql = format!("WITH staged AS (SELECT * FROM unnest({params}) AS s({names})), ");
+    if !changes.changed.is_empty() {
+        let _ = write!(
+            sql,
+            "updated AS (UPDATE members m SET ({}) = ({}) FROM staged s \
+             WHERE s.id IS NOT NULL AND m.id = s.id RETURNING m.id), ",
+            targets.join(", "),
+            sources.join(", ")
+        );
+    }
+    if inserted.is_empty() {
+        sql.push_str("inserted AS (SELECT NULL::bigint AS id, NULL::bigint AS org_id, NULL::text AS id_number_hash WHERE false), ");
+    } else {
+        let _ = write!(
+            sql,
+            "inserted AS (INSERT INTO members ({insert_list}) \
+             SELECT {insert_list} FROM staged WHERE id IS NULL ORDER BY row_index \
+             ON CONFLICT (id_number_hash) WHERE status = 'active' DO NOTHING \
+             RETURNING id, org_id, id_number_hash), "
+        );
+    }
+    sql.push_str(
+        "events AS (INSERT INTO member_events \
+           (member_id, org_id, kind, reason, actor_admin_id, created_at) \
+           SELECT id, org_id, $1, $2, $3, $4 FROM inserted \
+           UNION ALL \
+           SELECT id, org_id, event_kind, event_reason, $3, $4 FROM staged \
+           WHERE id IS NOT NULL AND event_kind IS NOT NULL) \
+         SELECT id_number_hash FROM inserted",
+    );
+    sql
+}
+
+/// The batch as one array per column: each row's index and event (changed rows), then
+/// every column of `members` (NULL for what the row leaves unset: a new row's id).
+fn arrays(columns: &[member::Column], changes: &Changes) -> Result<Vec<Array>, DbErr> {
+    let size = changes.new.len() + changes.changed.len();
+    let mut index = Vec::with_capacity(size);
+    let mut kinds = Array::Text(Vec::with_capacity(size));
+    let mut reasons = Array::Text(Vec::with_capacity(size));
+    let mut values = columns
+        .iter()
+        .map(|c| Array::of(c.def().get_column_type(), size))
+        .collect::<Result<Vec<_>, _>>()?;
+    let rows = changes
+        .new
+        .iter()
+        .map(|(index, row)| (*index, row, None))
+        .chain(
+            changes
+                .changed
+                .iter()
+                .map(|(index, row, event)| (*index, row, event.as_ref())),
+        );
+    for (row_index, row, event) in rows {
+        index.push(Some(row_index as i64));
+        let (kind, reason) = match event {
+            Some(e) => (e.kind.clone().into_value(), e.reason.clone().into_value()),
+            None => (None, None),
+        };
+        kinds.push(kind)?;
+        reasons.push(reason)?;
+        for (column, array) in columns.iter().zip(&mut values) {
+            array.push(row.get(*column).into_value())?;
+        }
+    }
+    Ok([Array::BigInt(index), kinds, reasons]
+        .into_iter()
+        .chain(values)
+        .collect())
+}
+
+/// One column of a batch, bound as a PostgreSQL array.
+enum Array {
+    BigInt(Vec<Option<i64>>),
+    Int(Vec<Option<i32>>),
+    Text(Vec<Option<String>>),
+    Bool(Vec<Option<bool>>),
+    Date(Vec<Option<NaiveDate>>),
+    Time(Vec<Option<DateTime<Utc>>>),
+}
+
+impl Array {
+    /// An empty array for a column of this type.
+    fn of(column_type: &ColumnType, size: usize) -> Result<Self, DbErr> {
+        Ok(match column_type {
+            ColumnType::BigInteger => Self::BigInt(Vec::with_capacity(size)),
+            ColumnType::Integer => Self::Int(Vec::with_capacity(size)),
+            ColumnType::String(_) | ColumnType::Text | ColumnType::Enum { .. } => {
+                Self::Text(Vec::with_capacity(size))
+            }
+            ColumnType::Boolean => Self::Bool(Vec::with_capacity(size)),
+            ColumnType::Date => Self::Date(Vec::with_capacity(size)),
+            ColumnType::TimestampWithTimeZone => Self::Time(Vec::with_capacity(size)),
+            other => {
+                return Err(DbErr::Custom(format!(
+                    "import: no array for the column type {other:?}"
+                )));
+            }
+        })
+    }
+
+    fn sql_type(&self) -> &'static str {
+        match self {
+            Self::BigInt(_) => "int8[]",
+            Self::Int(_) => "int4[]",
+            Self::Text(_) => "text[]",
+            Self::Bool(_) => "bool[]",
+            Self::Date(_) => "date[]",
+            Self::Time(_) => "timestamptz[]",
+        }
+    }
+
+    /// Adds a row's value (`None`: unset, written as NULL).
+    fn push(&mut self, value: Option<Value>) -> Result<(), DbErr> {
+        match (self, value) {
+            (Self::BigInt(a), None) => a.push(None),
+            (Self::Int(a), None) => a.push(None),
+            (Self::Text(a), None) => a.push(None),
+            (Self::Bool(a), None) => a.push(None),
+            (Self::Date(a), None) => a.push(None),
+            (Self::Time(a), None) => a.push(None),
+            (Self::BigInt(a), Some(Value::BigInt(v))) => a.push(v),
+            (Self::Int(a), Some(Value::Int(v))) => a.push(v),
+            (Self::Text(a), Some(Value::String(v))) => a.push(v),
+            (Self::Bool(a), Some(Value::Bool(v))) => a.push(v),
+            (Self::Date(a), Some(Value::ChronoDate(v))) => a.push(v),
+            (Self::Time(a), Some(Value::ChronoDateTimeUtc(v))) => a.push(v),
+            (array, Some(other)) => {
+                return Err(DbErr::Custom(format!(
+                    "import: the value {other:?} does not go in a {} column",
+                    array.sql_type()
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    fn bind<'q>(
+        self,
+        query: Query<'q, sqlx::Postgres, PgArguments>,
+    ) -> Query<'q, sqlx::Postgres, PgArguments> {
+        match self {
+            Self::BigInt(a) => query.bind(a),
+            Self::Int(a) => query.bind(a),
+            Self::Text(a) => query.bind(a),
+            Self::Bool(a) => query.bind(a),
+            Self::Date(a) => query.bind(a),
+            Self::Time(a) => query.bind(a),
+        }
+    }
+}
+
+fn string_of(value: Option<Value>) -> Option<String> {
+    match value {
+        Some(Value::String(s)) => s,
+        _ => None,
+    }
+}
+
+fn db_err(e: sqlx::Error) -> DbErr {
+    DbErr::Query(RuntimeErr::SqlxError(Arc::new(e)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_go_in_arrays_of_their_column_type_and_unset_ones_are_null() {
+        let mut text = Array::of(&ColumnType::Text, 2).expect("text column");
+        text.push(Some(Value::String(Some("a\tb".into()))))
+            .expect("a string");
+        text.push(None).expect("unset");
+        assert!(matches!(&text, Array::Text(v) if v == &[Some("a\tb".to_owned()), None]));
+        let mut date = Array::of(&ColumnType::Date, 1).expect("date column");
+        assert!(
+            date.push(Some(Value::String(Some("2026-12-04".into()))))
+                .is_err()
+        );
+        assert_eq!(date.sql_type(), "date[]");
+    }
+}
