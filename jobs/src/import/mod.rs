@@ -30,7 +30,7 @@ use futures::stream::FuturesUnordered;
 
 use crate::task_runner::{Outcome, TaskError, params, renew};
 use crate::workers::JobContext;
-use outcomes::{Ending, Outcomes};
+use outcomes::Outcomes;
 use reader::FileRefused;
 use result::RowResult;
 
@@ -322,13 +322,13 @@ async fn store_outcome(
         .format("%Y-%m-%d %H:%M:%S")
         .to_string();
     let started = std::time::Instant::now();
-    let ending = Ending {
+    let summary = result::Summary {
         file_name: file_name.clone(),
         finished_at,
         columns,
         default_unit,
     };
-    let (workbook, tally) = outcomes.finish(results, ending).await?;
+    let (workbook, counts) = outcomes.finish(results, summary).await?;
     tracing::info!(bytes = workbook.len(), workbook_time = ?started.elapsed(), "import result workbook written");
     let stem = [".xlsx", ".xls", ".csv"]
         .iter()
@@ -342,12 +342,6 @@ async fn store_outcome(
         "试导入结果"
     } else {
         "导入结果"
-    };
-    let counts = Counts {
-        total: tally.total as i64,
-        inserted: tally.inserted as i64,
-        updated: tally.updated as i64,
-        failed: tally.failed as i64,
     };
     store_result(
         ctx,
@@ -380,8 +374,8 @@ async fn write_batch(
     Ok((lane, outcomes, batch.len(), batch[0].index))
 }
 
-/// The final counters of an import.
-#[derive(Clone, Copy, Debug)]
+/// The counters of an import (its rows by outcome).
+#[derive(Clone, Copy, Debug, Default)]
 pub struct Counts {
     pub total: i64,
     pub inserted: i64,

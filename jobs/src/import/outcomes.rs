@@ -6,7 +6,8 @@
 use std::collections::BTreeSet;
 use std::sync::mpsc;
 
-use super::result::{Book, RowResult, Summary, Tally};
+use super::Counts;
+use super::result::{Book, RowResult, Summary};
 use crate::task_runner::TaskError;
 
 /// Rows handed over at once (fewer, larger messages to the writer).
@@ -19,14 +20,6 @@ pub(super) struct Outcomes {
     sent: usize,
     /// The first row of each batch being written.
     batches: BTreeSet<usize>,
-}
-
-/// What the 汇总 sheet says besides the counts.
-pub(super) struct Ending {
-    pub file_name: String,
-    pub finished_at: String,
-    pub columns: Vec<(String, Option<&'static str>)>,
-    pub default_unit: bool,
 }
 
 impl Outcomes {
@@ -76,8 +69,8 @@ impl Outcomes {
     pub(super) async fn finish(
         mut self,
         results: &mut [RowResult],
-        ending: Ending,
-    ) -> Result<(Vec<u8>, Tally), TaskError> {
+        summary: Summary,
+    ) -> Result<(Vec<u8>, Counts), TaskError> {
         self.send(results, results.len());
         drop(self.sender);
         let book = self
@@ -86,14 +79,8 @@ impl Outcomes {
             .map_err(|e| TaskError::Other(e.to_string()))?
             .map_err(|e| TaskError::Other(e.to_string()))?;
         tokio::task::spawn_blocking(move || {
-            let tally = book.tally();
-            let summary = Summary {
-                file_name: &ending.file_name,
-                finished_at: ending.finished_at,
-                columns: &ending.columns,
-                default_unit: ending.default_unit,
-            };
-            book.finish(&summary).map(|bytes| (bytes, tally))
+            let counts = book.counts();
+            book.finish(&summary).map(|bytes| (bytes, counts))
         })
         .await
         .map_err(|e| TaskError::Other(e.to_string()))?

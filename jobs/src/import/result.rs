@@ -4,6 +4,8 @@
 
 use rust_xlsxwriter::{Format, Workbook, XlsxError};
 
+use super::Counts;
+
 /// What happened to one row.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RowOutcome {
@@ -56,23 +58,14 @@ impl RowResult {
     }
 }
 
-/// How the rows went and how the file was read, for the 汇总 sheet.
-pub struct Summary<'a> {
-    pub file_name: &'a str,
+/// What the 汇总 sheet says besides the counts.
+pub struct Summary {
+    pub file_name: String,
     pub finished_at: String,
     /// Every header cell of the file with the field it was read as (`None`: ignored).
-    pub columns: &'a [(String, Option<&'static str>)],
+    pub columns: Vec<(String, Option<&'static str>)>,
     /// Whether a unit was chosen on upload for rows without one.
     pub default_unit: bool,
-}
-
-/// The rows written so far, by outcome.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct Tally {
-    pub total: usize,
-    pub inserted: usize,
-    pub updated: usize,
-    pub failed: usize,
 }
 
 /// The result workbook as it is written: the rows in file order as their outcomes are
@@ -81,7 +74,7 @@ pub struct Tally {
 pub struct Book {
     workbook: Workbook,
     dry_run: bool,
-    tally: Tally,
+    counts: Counts,
     red: Format,
 }
 
@@ -118,7 +111,7 @@ impl Book {
         Ok(Self {
             workbook,
             dry_run,
-            tally: Tally::default(),
+            counts: Counts::default(),
             red: Format::new().set_font_color("#C00000"),
         })
     }
@@ -126,12 +119,12 @@ impl Book {
     /// Writes the next row (rows come in file order).
     pub fn push(&mut self, r: &RowResult) -> Result<(), XlsxError> {
         let sheet = self.workbook.worksheet_from_index(ROWS_SHEET)?;
-        self.tally.total += 1;
-        let row = self.tally.total as u32;
+        self.counts.total += 1;
+        let row = self.counts.total as u32;
         match r.outcome {
-            RowOutcome::Inserted => self.tally.inserted += 1,
-            RowOutcome::Updated => self.tally.updated += 1,
-            RowOutcome::Failed => self.tally.failed += 1,
+            RowOutcome::Inserted => self.counts.inserted += 1,
+            RowOutcome::Updated => self.counts.updated += 1,
+            RowOutcome::Failed => self.counts.failed += 1,
         }
         sheet.write_number(row, 0, r.row_no)?;
         sheet.write_string(row, 1, &r.name)?;
@@ -154,13 +147,13 @@ impl Book {
     }
 
     /// The rows written so far, by outcome.
-    pub fn tally(&self) -> Tally {
-        self.tally
+    pub fn counts(&self) -> Counts {
+        self.counts
     }
 
     /// Fills the 汇总 sheet and gives the workbook's bytes.
-    pub fn finish(mut self, summary: &Summary<'_>) -> Result<Vec<u8>, XlsxError> {
-        let (tally, dry_run) = (self.tally, self.dry_run);
+    pub fn finish(mut self, summary: &Summary) -> Result<Vec<u8>, XlsxError> {
+        let (counts, dry_run) = (self.counts, self.dry_run);
         let bold = header();
         let red = self.red.clone();
         let sheet = self.workbook.worksheet_from_index(SUMMARY_SHEET)?;
@@ -169,24 +162,24 @@ impl Book {
         let verdict = if dry_run {
             format!(
                 "试导入只检查，未修改会员名册。正式导入时将新增{}行、更新{}行{}",
-                tally.inserted,
-                tally.updated,
-                if tally.failed == 0 {
+                counts.inserted,
+                counts.updated,
+                if counts.failed == 0 {
                     "，没有问题行".to_owned()
                 } else {
                     format!(
                         "；有{}行有问题、不会导入，请按“导入结果”表中的原因修改后再导入",
-                        tally.failed
+                        counts.failed
                     )
                 }
             )
-        } else if tally.failed == 0 {
+        } else if counts.failed == 0 {
             "全部导入成功".to_owned()
         } else {
             format!(
                 "有{}行失败，未导入；其余{}行已导入。请按“导入结果”表中的原因修改失败行后重新导入（重复导入不会产生重复数据）",
-                tally.failed,
-                tally.inserted + tally.updated
+                counts.failed,
+                counts.inserted + counts.updated
             )
         };
         let mode = if dry_run {
@@ -196,12 +189,12 @@ impl Book {
         };
         let lines: [(&str, String); 8] = [
             ("导入方式", mode.to_owned()),
-            ("文件名", summary.file_name.to_owned()),
+            ("文件名", summary.file_name.clone()),
             ("完成时间", summary.finished_at.clone()),
-            ("数据行数", tally.total.to_string()),
-            ("新增", tally.inserted.to_string()),
-            ("更新", tally.updated.to_string()),
-            ("失败", tally.failed.to_string()),
+            ("数据行数", counts.total.to_string()),
+            ("新增", counts.inserted.to_string()),
+            ("更新", counts.updated.to_string()),
+            ("失败", counts.failed.to_string()),
             ("结论", verdict),
         ];
         for (i, (k, v)) in lines.iter().enumerate() {
@@ -212,7 +205,7 @@ impl Book {
         let mut row = lines.len() as u32 + 1;
         sheet.write_string_with_format(row, 0, "文件中的列", &bold)?;
         sheet.write_string_with_format(row, 1, "读作", &bold)?;
-        for (header, field) in summary.columns {
+        for (header, field) in &summary.columns {
             row += 1;
             sheet.write_string(row, 0, header)?;
             match field {
