@@ -29,6 +29,9 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use super::upsert::Changes;
 use crate::settings::Settings;
 
+/// The unique index that keeps a person active in one union at a time.
+const ONE_ACTIVE: &str = "idx_members_one_active";
+
 /// The batch's extra columns, before those of `members`.
 const EXTRA: [&str; 3] = ["row_index", "event_kind", "event_reason"];
 
@@ -82,6 +85,12 @@ impl ImportLanes {
 /// savepoint, so a batch that fails is redone row by row on the same lane.
 pub(crate) struct Lane {
     txn: sqlx::Transaction<'static, sqlx::Postgres>,
+    /// Whether this lane's inserts skip people active elsewhere (`ON CONFLICT … DO
+    /// NOTHING`) from the start: set once a batch met one. Until then a batch inserts
+    /// plainly, which spares PostgreSQL the speculative insertion (a check of the
+    /// one-active index before each row and a second WAL record after it) in the files
+    /// that hold nobody from another union, most of them.
+    skip_active: bool,
     _permit: OwnedSemaphorePermit,
 }
 
@@ -99,6 +108,7 @@ impl Lane {
             let txn = lanes.pool.begin().await.map_err(db_err)?;
             opened.push(Self {
                 txn,
+                skip_active: false,
                 _permit: permit,
             });
         }
@@ -125,27 +135,15 @@ pub(crate) async fn write(
         return Ok(Vec::new());
     }
     let columns: Vec<member::Column> = member::Column::iter().collect();
-    let arrays = arrays(&columns, changes)?;
-    let sql = statement(&columns, &arrays, changes);
-    let mut txn = lane.txn.begin().await.map_err(db_err)?;
-    // Built from the entity's column names and types only: no input reaches the SQL text.
-    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(string_of(joined.kind.clone().into_value()))
-        .bind(string_of(joined.reason.clone().into_value()))
-        .bind(joined.actor_admin_id.clone().unwrap())
-        .bind(joined.created_at.clone().unwrap());
-    for array in arrays {
-        query = array.bind(query);
-    }
-    let inserted: HashSet<String> = query
-        .fetch_all(&mut *txn)
-        .await
-        .map_err(db_err)?
-        .iter()
-        .map(|row| row.try_get::<String, _>(0))
-        .collect::<Result<_, _>>()
-        .map_err(db_err)?;
-    txn.commit().await.map_err(db_err)?;
+    let inserted = match attempt(lane, &columns, joined, changes).await {
+        Err(e) if !lane.skip_active && !changes.new.is_empty() && hits_one_active(&e) => {
+            // Someone in the batch is active in another union: the savepoint is gone,
+            // so the batch is written again, skipping them (as the rest of the lane will).
+            lane.skip_active = true;
+            attempt(lane, &columns, joined, changes).await
+        }
+        other => other,
+    }?;
     // The new rows that did not go in, told apart here: the same anti-join in SQL
     // against the `inserted` CTE is a nested loop, quadratic in the batch.
     Ok(changes
@@ -161,12 +159,59 @@ pub(crate) async fn write(
         .collect())
 }
 
-/// Inserts the batch's new rows (a person active anywhere hits the one-active index and
-/// is skipped), updates its changed rows, writes the 入会 events of those inserted and
-/// the events of the changed, and returns the ID hashes of the rows inserted. `$1`–`$4`
+/// One try at the batch in a savepoint (rolled back if it fails); returns the ID hashes
+/// of the rows inserted.
+async fn attempt(
+    lane: &mut Lane,
+    columns: &[member::Column],
+    joined: &member_event::ActiveModel,
+    changes: &Changes,
+) -> Result<HashSet<String>, DbErr> {
+    let arrays = arrays(columns, changes)?;
+    let sql = statement(columns, &arrays, changes, lane.skip_active);
+    let mut txn = lane.txn.begin().await.map_err(db_err)?;
+    // Built from the entity's column names and types only: no input reaches the SQL text.
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(string_of(joined.kind.clone().into_value()))
+        .bind(string_of(joined.reason.clone().into_value()))
+        .bind(joined.actor_admin_id.clone().unwrap())
+        .bind(joined.created_at.clone().unwrap());
+    for array in arrays {
+        query = array.bind(query);
+    }
+    let inserted = query
+        .fetch_all(&mut *txn)
+        .await
+        .map_err(db_err)?
+        .iter()
+        .map(|row| row.try_get::<String, _>(0))
+        .collect::<Result<_, _>>()
+        .map_err(db_err)?;
+    txn.commit().await.map_err(db_err)?;
+    Ok(inserted)
+}
+
+/// Whether the statement failed on the index that keeps a person active in one union.
+fn hits_one_active(e: &DbErr) -> bool {
+    let DbErr::Query(RuntimeErr::SqlxError(e)) = e else {
+        return false;
+    };
+    e.as_database_error()
+        .is_some_and(|d| d.is_unique_violation() && d.constraint() == Some(ONE_ACTIVE))
+}
+
+/// Inserts the batch's new rows (with `skip_active`, a person active anywhere hits the
+/// one-active index and is skipped; without, the statement fails), updates its changed
+/// rows, writes the 入会 events of those inserted and the events of the changed, and
+/// returns the ID hashes of the rows inserted. `$1`–`$4`
 /// are the 入会 event's kind, reason, admin and time; the arrays follow, in `EXTRA`'s
 /// then the entity's column order.
-fn statement(columns: &[member::Column], arrays: &[Array], changes: &Changes) -> String {
+fn statement(
+    columns: &[member::Column],
+    arrays: &[Array],
+    changes: &Changes,
+    skip_active: bool,
+) -> String {
     // Every new row is built the same way: the first one's set columns are the batch's
     // (the others take their defaults).
     let inserted: Vec<&str> = changes.new.first().map_or_else(Vec::new, |(_, first)| {
@@ -207,11 +252,15 @@ fn statement(columns: &[member::Column], arrays: &[Array], changes: &Changes) ->
     if inserted.is_empty() {
         sql.push_str("inserted AS (SELECT NULL::bigint AS id, NULL::bigint AS org_id, NULL::text AS id_number_hash WHERE false), ");
     } else {
+        let skip = if skip_active {
+            "ON CONFLICT (id_number_hash) WHERE status = 'active' DO NOTHING"
+        } else {
+            ""
+        };
         let _ = write!(
             sql,
             "inserted AS (INSERT INTO members ({insert_list}) \
-             SELECT {insert_list} FROM staged WHERE id IS NULL ORDER BY row_index \
-             ON CONFLICT (id_number_hash) WHERE status = 'active' DO NOTHING \
+             SELECT {insert_list} FROM staged WHERE id IS NULL ORDER BY row_index {skip} \
              RETURNING id, org_id, id_number_hash), "
         );
     }

@@ -1206,7 +1206,8 @@ fn mixed_expected(i: u32) -> &'static str {
 
 /// A few thousand rows with every kind of outcome at once: new, changed (phone, status),
 /// identical, failed (bad ID, repeated ID, active in another union). On PostgreSQL they
-/// travel by COPY in several batches; both backends must agree on every row.
+/// travel as column arrays in several batches on several lanes (the one meeting the
+/// person active elsewhere writes its batch again); both backends must agree on every row.
 #[tokio::test]
 async fn a_big_mixed_file_gives_every_row_its_outcome() {
     let app = TestApp::spawn_with(|s| s.import_batch_size = 700).await;
