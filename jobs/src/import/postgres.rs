@@ -82,7 +82,8 @@ impl ImportLanes {
 /// batch it writes to the end of the file: rows are written while the rest of the file
 /// is still read, and a file refused at its end (too many rows, a damaged part found
 /// late) leaves nothing behind, since every lane then rolls back. Each batch runs in a
-/// savepoint, so a batch that fails is redone row by row on the same lane.
+/// savepoint, so a batch that fails is written again on the same lane: skipping people
+/// active elsewhere (`skip_active`) when it met one, else row by row (`upsert::apply`).
 pub(crate) struct Lane {
     txn: sqlx::Transaction<'static, sqlx::Postgres>,
     /// Whether this lane's inserts skip people active elsewhere (`ON CONFLICT … DO
@@ -203,9 +204,8 @@ fn hits_one_active(e: &DbErr) -> bool {
 /// Inserts the batch's new rows (with `skip_active`, a person active anywhere hits the
 /// one-active index and is skipped; without, the statement fails), updates its changed
 /// rows, writes the 入会 events of those inserted and the events of the changed, and
-/// returns the ID hashes of the rows inserted. `$1`–`$4`
-/// are the 入会 event's kind, reason, admin and time; the arrays follow, in `EXTRA`'s
-/// then the entity's column order.
+/// returns the ID hashes of the rows inserted. `$1`–`$4` are the 入会 event's kind,
+/// reason, admin and time; the arrays follow, in `EXTRA`'s then the entity's column order.
 fn statement(
     columns: &[member::Column],
     arrays: &[Array],
