@@ -136,40 +136,30 @@ pub(crate) async fn write(
         return Ok(Vec::new());
     }
     let columns: Vec<member::Column> = member::Column::iter().collect();
-    let inserted = match attempt(lane, &columns, joined, changes).await {
+    let arrays = arrays(&columns, changes)?;
+    match attempt(lane, &columns, &arrays, joined, changes).await {
         Err(e) if !lane.skip_active && !changes.new.is_empty() && hits_one_active(&e) => {
             // Someone in the batch is active in another union: the savepoint is gone,
             // so the batch is written again, skipping them (as the rest of the lane will).
             lane.skip_active = true;
-            attempt(lane, &columns, joined, changes).await
+            attempt(lane, &columns, &arrays, joined, changes).await
         }
         other => other,
-    }?;
-    // The new rows that did not go in, told apart here: the same anti-join in SQL
-    // against the `inserted` CTE is a nested loop, quadratic in the batch.
-    Ok(changes
-        .new
-        .iter()
-        .filter(|(_, row)| {
-            !matches!(
-                row.get(member::Column::IdNumberHash).into_value(),
-                Some(Value::String(Some(hash))) if inserted.contains(&hash)
-            )
-        })
-        .map(|(index, _)| *index)
-        .collect())
+    }
 }
 
-/// One try at the batch in a savepoint (rolled back if it fails); returns the ID hashes
-/// of the rows inserted.
+/// One try at the batch in a savepoint (rolled back if it fails); returns the row
+/// indexes of the new rows skipped (none unless the lane skips people active elsewhere:
+/// a plain insert puts every row in or fails).
 async fn attempt(
     lane: &mut Lane,
     columns: &[member::Column],
+    arrays: &[Array],
     joined: &member_event::ActiveModel,
     changes: &Changes,
-) -> Result<HashSet<String>, DbErr> {
-    let arrays = arrays(columns, changes)?;
-    let sql = statement(columns, &arrays, changes, lane.skip_active);
+) -> Result<Vec<usize>, DbErr> {
+    let skip_active = lane.skip_active;
+    let sql = statement(columns, arrays, changes, skip_active);
     let mut txn = lane.txn.begin().await.map_err(db_err)?;
     // Built from the entity's column names and types only: no input reaches the SQL text.
     let mut query = sqlx::query(sqlx::AssertSqlSafe(sql))
@@ -180,16 +170,34 @@ async fn attempt(
     for array in arrays {
         query = array.bind(query);
     }
-    let inserted = query
-        .fetch_all(&mut *txn)
-        .await
-        .map_err(db_err)?
-        .iter()
-        .map(|row| row.try_get::<String, _>(0))
-        .collect::<Result<_, _>>()
-        .map_err(db_err)?;
+    let skipped = if skip_active {
+        let inserted: HashSet<String> = query
+            .fetch_all(&mut *txn)
+            .await
+            .map_err(db_err)?
+            .iter()
+            .map(|row| row.try_get::<String, _>(0))
+            .collect::<Result<_, _>>()
+            .map_err(db_err)?;
+        // Told apart here: the same anti-join in SQL against the `inserted` CTE is a
+        // nested loop, quadratic in the batch.
+        changes
+            .new
+            .iter()
+            .filter(|(_, row)| {
+                !matches!(
+                    row.get(member::Column::IdNumberHash).into_value(),
+                    Some(Value::String(Some(hash))) if inserted.contains(&hash)
+                )
+            })
+            .map(|(index, _)| *index)
+            .collect()
+    } else {
+        query.execute(&mut *txn).await.map_err(db_err)?;
+        Vec::new()
+    };
     txn.commit().await.map_err(db_err)?;
-    Ok(inserted)
+    Ok(skipped)
 }
 
 /// Whether the statement failed on the index that keeps a person active in one union.
@@ -204,7 +212,7 @@ fn hits_one_active(e: &DbErr) -> bool {
 /// Inserts the batch's new rows (with `skip_active`, a person active anywhere hits the
 /// one-active index and is skipped; without, the statement fails), updates its changed
 /// rows, writes the 入会 events of those inserted and the events of the changed, and
-/// returns the ID hashes of the rows inserted. `$1`–`$4` are the 入会 event's kind,
+/// (with `skip_active`) returns the ID hashes of the rows inserted. `$1`–`$4` are the 入会 event's kind,
 /// reason, admin and time; the arrays follow, in `EXTRA`'s then the entity's column order.
 fn statement(
     columns: &[member::Column],
@@ -249,6 +257,13 @@ fn statement(
             sources.join(", ")
         );
     }
+    // The ID hashes come back only when people active elsewhere are skipped: a plain
+    // insert puts every new row in or fails.
+    let returning = if skip_active {
+        "id, org_id, id_number_hash"
+    } else {
+        "id, org_id"
+    };
     if inserted.is_empty() {
         sql.push_str("inserted AS (SELECT NULL::bigint AS id, NULL::bigint AS org_id, NULL::text AS id_number_hash WHERE false), ");
     } else {
@@ -261,18 +276,27 @@ fn statement(
             sql,
             "inserted AS (INSERT INTO members ({insert_list}) \
              SELECT {insert_list} FROM staged WHERE id IS NULL ORDER BY row_index {skip} \
-             RETURNING id, org_id, id_number_hash), "
+             RETURNING {returning}), "
         );
     }
     sql.push_str(
         "events AS (INSERT INTO member_events \
            (member_id, org_id, kind, reason, actor_admin_id, created_at) \
-           SELECT id, org_id, $1, $2, $3, $4 FROM inserted \
-           UNION ALL \
-           SELECT id, org_id, event_kind, event_reason, $3, $4 FROM staged \
-           WHERE id IS NOT NULL AND event_kind IS NOT NULL) \
-         SELECT id_number_hash FROM inserted",
+           SELECT id, org_id, $1, $2, $3, $4 FROM inserted",
     );
+    // A batch of new rows only reads `staged` once, so PostgreSQL reads the arrays
+    // straight into the insert instead of storing them for a second reader.
+    if !changes.changed.is_empty() {
+        sql.push_str(
+            " UNION ALL SELECT id, org_id, event_kind, event_reason, $3, $4 FROM staged \
+             WHERE id IS NOT NULL AND event_kind IS NOT NULL",
+        );
+    }
+    sql.push_str(if skip_active {
+        ") SELECT id_number_hash FROM inserted"
+    } else {
+        ") SELECT 1"
+    });
     sql
 }
 
@@ -381,17 +405,18 @@ impl Array {
         Ok(())
     }
 
+    /// Binds the array by reference: a batch written again binds the same arrays.
     fn bind<'q>(
-        self,
+        &'q self,
         query: Query<'q, sqlx::Postgres, PgArguments>,
     ) -> Query<'q, sqlx::Postgres, PgArguments> {
         match self {
-            Self::BigInt(a) => query.bind(a),
-            Self::Int(a) => query.bind(a),
-            Self::Text(a) => query.bind(a),
-            Self::Bool(a) => query.bind(a),
-            Self::Date(a) => query.bind(a),
-            Self::Time(a) => query.bind(a),
+            Self::BigInt(a) => query.bind(a.as_slice()),
+            Self::Int(a) => query.bind(a.as_slice()),
+            Self::Text(a) => query.bind(a.as_slice()),
+            Self::Bool(a) => query.bind(a.as_slice()),
+            Self::Date(a) => query.bind(a.as_slice()),
+            Self::Time(a) => query.bind(a.as_slice()),
         }
     }
 }
