@@ -10,12 +10,18 @@
 //! reason to stop serving. The workers restart their queue consumer until Redis answers
 //! again (`workers::run`).
 
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use apalis::prelude::TaskSink;
 use apalis_redis::{ConnectionManager, RedisStorage};
 use apalis_sqlite::{SqlitePool, SqliteStorage};
+use futures::task::AtomicWaker;
 use redis::aio::ConnectionManagerConfig;
+use redis::{IntoConnectionInfo, ProtocolVersion};
 use secrecy::ExposeSecret;
 use serde::{Deserialize, Serialize};
 
@@ -45,7 +51,9 @@ pub enum QueueError {
 
 #[derive(Clone)]
 pub enum Queue {
-    Sqlite(SqliteStorage<RunTask>),
+    /// With the wake-up of this process's consumer: the embedded mode runs the workers
+    /// in the server's process.
+    Sqlite(SqliteStorage<RunTask>, Wake),
     Redis(RedisStorage<RunTask>),
 }
 
@@ -78,14 +86,17 @@ impl Queue {
                 let config = apalis_sqlite::Config::default()
                     .queue(&settings.queue_name)
                     .heartbeat_interval(Duration::from_secs(5));
-                Ok(Self::Sqlite(SqliteStorage::new(&pool).with_config(config)))
+                Ok(Self::Sqlite(
+                    SqliteStorage::new(&pool).with_config(config),
+                    Wake::default(),
+                ))
             }
         }
     }
 
     pub fn backend_name(&self) -> &'static str {
         match self {
-            Self::Sqlite(_) => "sqlite",
+            Self::Sqlite(..) => "sqlite",
             Self::Redis(_) => "redis",
         }
     }
@@ -94,8 +105,26 @@ impl Queue {
     pub async fn push(&self, job: RunTask) -> Result<(), QueueError> {
         let push = async {
             match self {
-                Self::Sqlite(storage) => storage.clone().push(job).await.map_err(|e| e.to_string()),
-                Self::Redis(storage) => storage.clone().push(job).await.map_err(|e| e.to_string()),
+                Self::Sqlite(storage, wake) => {
+                    storage.clone().push(job).await.map_err(|e| e.to_string())?;
+                    wake.signal();
+                    Ok(())
+                }
+                Self::Redis(storage) => {
+                    let mut storage = storage.clone();
+                    storage.push(job).await.map_err(|e| e.to_string())?;
+                    // The task is queued; a wake-up that does not go out costs a poll.
+                    let channel = wake_channel(storage.get_config());
+                    let published: Result<i64, _> = redis::cmd("PUBLISH")
+                        .arg(channel)
+                        .arg("")
+                        .query_async(storage.get_connection())
+                        .await;
+                    if let Err(e) = published {
+                        tracing::debug!(error = %e, "no wake-up sent for a queued task");
+                    }
+                    Ok(())
+                }
             }
         };
         within(PUSH_TIMEOUT, push).await
@@ -108,7 +137,7 @@ impl Queue {
 
     async fn round_trip(&self) -> Result<(), String> {
         match self {
-            Self::Sqlite(storage) => sea_orm::sqlx::query("SELECT 1")
+            Self::Sqlite(storage, _) => sea_orm::sqlx::query("SELECT 1")
                 .execute(storage.pool())
                 .await
                 .map(|_| ())
@@ -152,4 +181,94 @@ fn redis_connection(url: &str) -> Result<ConnectionManager, QueueError> {
         .set_response_timeout(Some(Duration::from_secs(10)));
     ConnectionManager::new_lazy_with_config(client, config)
         .map_err(|e| QueueError::Unavailable(e.to_string()))
+}
+
+/// Wakes a task consumer when a task is enqueued, so it starts at once instead of at its
+/// next poll (every `QUEUE_POLL_MS`, which stays as the fallback: a wake-up lost with a
+/// connection costs that delay, never the task). On Redis `Queue::push` publishes on
+/// the queue's wake channel and `Wake::subscribe` listens (apalis's own events do not
+/// serve: it files a pushed task as scheduled for now, and announces it only once a
+/// poll moved it); in the embedded mode `Queue::push` signals this process's consumer.
+#[derive(Clone, Debug, Default)]
+pub struct Wake(Arc<WakeState>);
+
+#[derive(Debug, Default)]
+struct WakeState {
+    waker: AtomicWaker,
+    pending: AtomicBool,
+}
+
+impl Wake {
+    fn signal(&self) {
+        self.0.pending.store(true, Ordering::Release);
+        self.0.waker.wake();
+    }
+
+    /// A wake-up for the Redis queue's consumer, subscribed to the channel the push
+    /// script publishes on (RESP3 pushes on a connection of its own, subscribed again
+    /// after a reconnect). `None` when Redis cannot be reached now: the consumer polls.
+    pub async fn subscribe(settings: &Settings) -> Option<(Self, ConnectionManager)> {
+        let url = settings.redis_url.as_ref()?;
+        let channel = wake_channel(&apalis_redis::Config::default().queue(&settings.queue_name));
+        let wake = Self::default();
+        let signal = wake.clone();
+        let subscribing = async move {
+            let info = url
+                .expose_secret()
+                .into_connection_info()
+                .map_err(|e| e.to_string())?;
+            let resp3 = info
+                .redis_settings()
+                .clone()
+                .set_protocol(ProtocolVersion::RESP3);
+            let client = apalis_redis::Client::open(info.set_redis_settings(resp3))
+                .map_err(|e| e.to_string())?;
+            let config = ConnectionManagerConfig::new()
+                .set_automatic_resubscription()
+                .set_connection_timeout(Some(Duration::from_secs(2)))
+                .set_push_sender(move |_: redis::PushInfo| {
+                    signal.signal();
+                    Ok::<(), std::convert::Infallible>(())
+                });
+            let mut conn = ConnectionManager::new_with_config(client, config)
+                .await
+                .map_err(|e| e.to_string())?;
+            conn.subscribe(&channel).await.map_err(|e| e.to_string())?;
+            Ok::<_, String>(conn)
+        };
+        match tokio::time::timeout(CHECK_TIMEOUT, subscribing).await {
+            Ok(Ok(conn)) => Some((wake, conn)),
+            Ok(Err(e)) => {
+                tracing::warn!(error = %e, "no wake-up from the queue; polling only");
+                None
+            }
+            Err(_) => {
+                tracing::warn!("no wake-up from the queue (no answer); polling only");
+                None
+            }
+        }
+    }
+}
+
+/// The Redis channel a push announces its task on.
+fn wake_channel(config: &apalis_redis::Config) -> String {
+    format!("{}:wake", config.active_jobs_list())
+}
+
+impl futures::Stream for Wake {
+    type Item = ();
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<()>> {
+        let state = &self.0;
+        if state.pending.swap(false, Ordering::AcqRel) {
+            return Poll::Ready(Some(()));
+        }
+        // Registered before looking again, so a signal in between is not lost.
+        state.waker.register(cx.waker());
+        if state.pending.swap(false, Ordering::AcqRel) {
+            Poll::Ready(Some(()))
+        } else {
+            Poll::Pending
+        }
+    }
 }

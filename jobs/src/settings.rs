@@ -57,6 +57,9 @@ pub struct Settings {
     pub import_max_uncompressed_mb: u64,
     /// Name of the task queue; instances sharing a queue must share the database.
     pub queue_name: String,
+    /// How often an idle worker looks for new tasks, in milliseconds, besides being
+    /// woken when one is enqueued (a wake-up lost with a connection costs this delay).
+    pub queue_poll_ms: u64,
     /// Serve `/metrics` on a listener of its own at this address (e.g. `127.0.0.1:9100`).
     pub metrics_addr: Option<String>,
     /// Bearer token required for `/metrics`; without `METRICS_ADDR` it also puts
@@ -94,6 +97,7 @@ struct Defaults {
     task_max_attempts: i32,
     database_max_connections: u32,
     queue_name: &'static str,
+    queue_poll_ms: u64,
     import_batch_size: usize,
     import_write_concurrency: usize,
     import_max_rows: usize,
@@ -111,6 +115,7 @@ const DEFAULTS: Defaults = Defaults {
     task_max_attempts: 3,
     database_max_connections: 16,
     queue_name: crate::queue::TASK_QUEUE,
+    queue_poll_ms: 100,
     import_batch_size: 1000,
     import_write_concurrency: 4,
     import_max_rows: 200_000,
@@ -133,6 +138,7 @@ const ENV_KEYS: &[&str] = &[
     "TASK_MAX_ATTEMPTS",
     "DATABASE_MAX_CONNECTIONS",
     "QUEUE_NAME",
+    "QUEUE_POLL_MS",
     "IMPORT_BATCH_SIZE",
     "IMPORT_WRITE_CONCURRENCY",
     "IMPORT_MAX_ROWS",

@@ -12,7 +12,9 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use apalis::prelude::{BackendExt, BoxDynError, Data, Monitor, WorkerBuilder, WorkerError};
+use apalis::prelude::{
+    BackendExt, BoxDynError, Data, Monitor, Strategy, WorkerBuilder, WorkerError,
+};
 use apalis_cron::{CronScheduler, Tick};
 use sea_orm::DatabaseConnection;
 use tokio::sync::watch;
@@ -20,12 +22,10 @@ use tokio::sync::watch;
 use crate::clock::Clock;
 use crate::housekeeping;
 use crate::metrics::Metrics;
-use crate::queue::{Queue, RunTask};
+use crate::queue::{Queue, RunTask, Wake};
 use crate::settings::Settings;
 use crate::task_runner;
 
-/// How often an idle worker looks for new tasks.
-const QUEUE_POLL: Duration = Duration::from_millis(100);
 /// Pauses before the task worker's consumer is started again after the queue failed.
 const RESTART_MIN: Duration = Duration::from_millis(500);
 const RESTART_MAX: Duration = Duration::from_secs(5);
@@ -167,19 +167,26 @@ async fn run_task_worker(ctx: JobContext, stop: watch::Receiver<bool>) {
             }
         };
         let started = Instant::now();
+        // Both stores otherwise wait for their heartbeat between empty fetches; a task
+        // enqueued meanwhile wakes the consumer at once (`Wake`).
+        let every = Duration::from_millis(ctx.settings.queue_poll_ms.max(1));
+        let polling = |wake: Wake| Strategy::new().stream(wake).interval(every);
         let result = match ctx.queue.clone() {
-            // Both stores otherwise wait for their heartbeat between empty fetches.
-            Queue::Sqlite(storage) => {
+            Queue::Sqlite(storage, wake) => {
                 WorkerBuilder::new(name)
-                    .backend(storage.poll_with_interval(QUEUE_POLL))
+                    .backend(storage.poll_with_strategy(polling(wake)))
                     .data(ctx.clone())
                     .build(handle_run_task)
                     .run_until(signal)
                     .await
             }
             Queue::Redis(storage) => {
+                // The subscription lives as long as this consumer.
+                let (wake, _subscription) = Wake::subscribe(&ctx.settings)
+                    .await
+                    .map_or((Wake::default(), None), |(wake, conn)| (wake, Some(conn)));
                 WorkerBuilder::new(name)
-                    .backend(storage.poll_with_interval(QUEUE_POLL))
+                    .backend(storage.poll_with_strategy(polling(wake)))
                     .data(ctx.clone())
                     .build(handle_run_task)
                     .run_until(signal)

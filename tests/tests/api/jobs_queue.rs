@@ -39,6 +39,20 @@ async fn a_task_enqueued_through_the_api_is_run_by_a_worker() {
     assert_eq!(list.body["items"][0]["id"], id);
 }
 
+/// The worker polls only once an hour here, so the tasks run within the deadline only
+/// because their push woke it (Redis: the queue's publish; SQLite: within the process).
+#[tokio::test]
+async fn an_enqueued_task_wakes_the_worker_without_waiting_for_its_poll() {
+    let app = TestApp::spawn_with(|s| s.queue_poll_ms = 3_600_000).await;
+    let root = app.root_token().await;
+    // Two in a row: the worker goes back to waiting after the first and is woken again.
+    for _ in 0..2 {
+        let id = app.ping_task(&root).await;
+        let done = app.wait_for_task(&root, id, DEADLINE).await;
+        assert_eq!(done["status"], "succeeded", "{done}");
+    }
+}
+
 #[tokio::test]
 async fn tasks_of_another_branch_are_invisible() {
     let app = TestApp::spawn().await;
