@@ -204,9 +204,9 @@ impl Wake {
         self.0.waker.wake();
     }
 
-    /// A wake-up for the Redis queue's consumer, subscribed to the channel the push
-    /// script publishes on (RESP3 pushes on a connection of its own, subscribed again
-    /// after a reconnect). `None` when Redis cannot be reached now: the consumer polls.
+    /// A wake-up for the Redis queue's consumer, subscribed to the channel `Queue::push`
+    /// publishes on (RESP3 pushes on a connection of its own, subscribed again after a
+    /// reconnect). `None` when Redis cannot be reached now: the consumer polls.
     pub async fn subscribe(settings: &Settings) -> Option<(Self, ConnectionManager)> {
         let url = settings.redis_url.as_ref()?;
         let channel = wake_channel(&apalis_redis::Config::default().queue(&settings.queue_name));
