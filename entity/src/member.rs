@@ -52,3 +52,19 @@ impl Related<super::organisation::Entity> for Entity {
 }
 
 impl ActiveModelBehavior for ActiveModel {}
+
+/// Members with this ID hash, whatever their status. On PostgreSQL the active ones are
+/// indexed by the one-active unique index and the others by a partial hash index, so
+/// the condition names both halves for PostgreSQL to read each from its index (a plain
+/// `id_number_hash = …` would read the whole table).
+pub fn id_hash_is(hash: &str) -> sea_orm::Condition {
+    use sea_orm::Condition;
+    let half = |status| {
+        Condition::all()
+            .add(status)
+            .add(Column::IdNumberHash.eq(hash))
+    };
+    Condition::any()
+        .add(half(Column::Status.eq(MemberStatus::Active)))
+        .add(half(Column::Status.ne(MemberStatus::Active)))
+}

@@ -328,8 +328,8 @@ pub async fn list(
         query = query.filter(member::Column::Name.contains(&name));
     }
     if let Some(raw) = filter.id_number.filter(|n| !n.trim().is_empty()) {
-        query = query
-            .filter(member::Column::IdNumberHash.eq(state.cipher.lookup_hash(&search_form(&raw))));
+        let hash = state.cipher.lookup_hash(&search_form(&raw));
+        query = query.filter(member::id_hash_is(&hash));
     }
     if let Some(raw) = filter.phone.filter(|p| !p.trim().is_empty()) {
         let phone = Phone::parse(&raw).map_err(|e| ApiError::validation(e.to_string()))?;

@@ -688,6 +688,17 @@ async fn leaving_records_the_reason_and_frees_the_person_to_join_elsewhere() {
         member_body("张三", ID_FEMALE_1949, "13800000000"),
     )
     .await;
+    // Found by ID number whatever the status (on PostgreSQL the active and the other
+    // records are in different indexes): the retired record here, both for the city.
+    let by_id = format!("/api/admin/members?id_number={ID_FEMALE_1949}");
+    let here = app.get(&by_id, &port_token).await;
+    assert_eq!(here.body["total"], 1, "{:?}", here.body);
+    assert_eq!(here.body["items"][0]["status"], "retired");
+    assert_eq!(app.get(&by_id, &root).await.body["total"], 2);
+    assert_eq!(
+        app.get(&format!("{by_id}&status=active"), &root).await.body["total"],
+        1
+    );
     let detail = app
         .get(&format!("/api/admin/members/{id}"), &port_token)
         .await;
