@@ -212,8 +212,9 @@ fn hits_one_active(e: &DbErr) -> bool {
 /// Inserts the batch's new rows (with `skip_active`, a person active anywhere hits the
 /// one-active index and is skipped; without, the statement fails), updates its changed
 /// rows, writes the 入会 events of those inserted and the events of the changed, and
-/// (with `skip_active`) returns the ID hashes of the rows inserted. `$1`–`$4` are the 入会 event's kind,
-/// reason, admin and time; the arrays follow, in `EXTRA`'s then the entity's column order.
+/// (with `skip_active`) returns the ID hashes of the rows inserted. `$1`–`$4` are the
+/// 入会 event's kind, reason, admin and time; the arrays follow, in `EXTRA`'s then the
+/// entity's column order.
 fn statement(
     columns: &[member::Column],
     arrays: &[Array],
