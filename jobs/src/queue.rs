@@ -206,10 +206,14 @@ impl Wake {
 
     /// A wake-up for the Redis queue's consumer, subscribed to the channel `Queue::push`
     /// publishes on (RESP3 pushes on a connection of its own, subscribed again after a
-    /// reconnect). `None` when Redis cannot be reached now: the consumer polls.
-    pub async fn subscribe(settings: &Settings) -> Option<(Self, ConnectionManager)> {
+    /// reconnect). `None` when Redis cannot be reached now: the consumer polls. `queue`
+    /// is the storage's own configuration, so both sides name the same channel.
+    pub async fn subscribe(
+        settings: &Settings,
+        queue: &apalis_redis::Config,
+    ) -> Option<(Self, ConnectionManager)> {
         let url = settings.redis_url.as_ref()?;
-        let channel = wake_channel(&apalis_redis::Config::default().queue(&settings.queue_name));
+        let channel = wake_channel(queue);
         let wake = Self::default();
         let signal = wake.clone();
         let subscribing = async move {

@@ -182,7 +182,7 @@ async fn run_task_worker(ctx: JobContext, stop: watch::Receiver<bool>) {
             }
             Queue::Redis(storage) => {
                 // The subscription lives as long as this consumer.
-                let (wake, _subscription) = Wake::subscribe(&ctx.settings)
+                let (wake, _subscription) = Wake::subscribe(&ctx.settings, storage.get_config())
                     .await
                     .map_or((Wake::default(), None), |(wake, conn)| (wake, Some(conn)));
                 WorkerBuilder::new(name)
