@@ -6,17 +6,15 @@
 /// Stars every char of `s` but the first `head` and the last `tail`; an input too
 /// short for both keeps at most a small suffix ([`short_tail`]).
 fn mask_middle(s: &str, head: usize, tail: usize) -> String {
-    let chars: Vec<char> = s.chars().collect();
-    let n = chars.len();
+    let n = s.chars().count();
     let (head, tail) = if n > head + tail {
         (head, tail)
     } else {
         (0, short_tail(n))
     };
-    chars
-        .iter()
+    s.chars()
         .enumerate()
-        .map(|(i, &c)| if i < head || i >= n - tail { c } else { '*' })
+        .map(|(i, c)| if i < head || i >= n - tail { c } else { '*' })
         .collect()
 }
 

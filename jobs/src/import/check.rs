@@ -262,10 +262,10 @@ fn check_row(
     row: reader::ParsedRow,
 ) -> Checked {
     let mut reasons: Vec<String> = row.errors.iter().map(|e| e.message.clone()).collect();
-    let name = row.draft.name.clone();
-    let phone_masked = mask_phone(&entity::value::normalize(&row.draft.phone));
-    let raw_id = entity::value::normalize(&row.draft.id_number);
     let unit_id = unit_rule.unit_of(row.unit_name.as_ref(), &mut reasons);
+    let name = row.draft.name.clone();
+    let id_number_typed = entity::value::normalize(&row.draft.id_number);
+    let phone_typed = entity::value::normalize(&row.draft.phone);
     let valid = match row.draft.validate_with(today, false) {
         Ok(m) => Some(m),
         Err(errors) => {
@@ -280,32 +280,41 @@ fn check_row(
             None
         }
     };
-    let mut result = RowResult {
-        row_no: row.row_no,
-        name,
-        id_number_masked: mask_id_number(&raw_id),
-        phone_masked,
-        outcome: RowOutcome::Failed,
-        reasons,
-    };
     let Some(member) = valid else {
+        // Masked as typed, since the row has no valid ID number or phone to mask.
+        let result = RowResult {
+            row_no: row.row_no,
+            name,
+            id_number_masked: mask_id_number(&id_number_typed),
+            phone_masked: mask_phone(&phone_typed),
+            outcome: RowOutcome::Failed,
+            reasons,
+        };
         return Checked {
             result,
             hash: None,
             ready: None,
         };
     };
-    let id_number = member.id.as_str().to_owned();
-    let hash = cipher.lookup_hash(&id_number);
-    result.id_number_masked = mask_id_number(&id_number);
-    result.phone_masked = member
-        .phone
-        .as_ref()
-        .map(|p| p.masked())
-        .unwrap_or_default();
-    let ready = result.reasons.is_empty().then(|| ReadyRow {
+    let id_number = member.id.as_str();
+    let hash = cipher.lookup_hash(id_number);
+    let result = RowResult {
+        row_no: row.row_no,
+        name,
+        id_number_masked: mask_id_number(id_number),
+        phone_masked: member
+            .phone
+            .as_ref()
+            .map(|p| p.masked())
+            .unwrap_or_default(),
+        outcome: RowOutcome::Failed,
+        reasons,
+    };
+    let encrypted = result.reasons.is_empty().then(|| cipher.encrypt(id_number));
+    let ready = encrypted.map(|encrypted| ReadyRow {
         index,
-        encrypted: cipher.encrypt(&id_number),
+        encrypted,
+        id_number_masked: result.id_number_masked.clone(),
         member,
         unit_id,
         status: row.status,

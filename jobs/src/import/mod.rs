@@ -55,6 +55,8 @@ pub(crate) struct ReadyRow {
     pub status: MemberStatus,
     pub hash: String,
     pub encrypted: String,
+    /// As the roster lists it (`650***********2921`).
+    pub id_number_masked: String,
 }
 
 /// Runs one import: load the upload, read its rows, check them, write the good ones,

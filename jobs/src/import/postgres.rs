@@ -33,7 +33,7 @@ use crate::settings::Settings;
 const ONE_ACTIVE: &str = "idx_members_one_active";
 
 /// The batch's extra columns, before those of `members`.
-const EXTRA: [&str; 3] = ["row_index", "event_kind", "event_reason"];
+const EXTRA: [&str; 2] = ["event_kind", "event_reason"];
 
 /// Columns an update may change: never the key, the union, the creation, the
 /// certification (the member may certify meanwhile) or the task that created the record.
@@ -248,6 +248,8 @@ fn statement(
         .map(|(i, a)| format!("${}::{}", i + 5, a.sql_type()))
         .collect::<Vec<_>>()
         .join(", ");
+    // `unnest` yields the rows in the arrays' order, the file's, so a batch's new members
+    // get their ids in file order without a sort (batches on different lanes interleave).
     let mut sql = format!("WITH staged AS (SELECT * FROM unnest({params}) AS s({names})), ");
     if !changes.changed.is_empty() {
         let _ = write!(
@@ -276,7 +278,7 @@ fn statement(
         let _ = write!(
             sql,
             "inserted AS (INSERT INTO members ({insert_list}) \
-             SELECT {insert_list} FROM staged WHERE id IS NULL ORDER BY row_index {skip} \
+             SELECT {insert_list} FROM staged WHERE id IS NULL {skip} \
              RETURNING {returning}), "
         );
     }
@@ -301,29 +303,24 @@ fn statement(
     sql
 }
 
-/// The batch as one array per column: each row's index and event (changed rows), then
-/// every column of `members` (NULL for what the row leaves unset: a new row's id).
+/// The batch as one array per column, rows in file order: each row's event (changed
+/// rows), then every column of `members` (NULL for what the row leaves unset: a new
+/// row's id).
 fn arrays(columns: &[member::Column], changes: &Changes) -> Result<Vec<Array>, DbErr> {
     let size = changes.new.len() + changes.changed.len();
-    let mut index = Vec::with_capacity(size);
     let mut kinds = Array::Text(Vec::with_capacity(size));
     let mut reasons = Array::Text(Vec::with_capacity(size));
     let mut values = columns
         .iter()
         .map(|c| Array::of(c.def().get_column_type(), size))
         .collect::<Result<Vec<_>, _>>()?;
-    let rows = changes
-        .new
-        .iter()
-        .map(|(index, row)| (*index, row, None))
-        .chain(
-            changes
-                .changed
-                .iter()
-                .map(|(index, row, event)| (*index, row, event.as_ref())),
-        );
-    for (row_index, row, event) in rows {
-        index.push(Some(row_index as i64));
+    let rows = changes.new.iter().map(|(_, row)| (row, None)).chain(
+        changes
+            .changed
+            .iter()
+            .map(|(_, row, event)| (row, event.as_ref())),
+    );
+    for (row, event) in rows {
         let (kind, reason) = match event {
             Some(e) => (e.kind.clone().into_value(), e.reason.clone().into_value()),
             None => (None, None),
@@ -334,10 +331,7 @@ fn arrays(columns: &[member::Column], changes: &Changes) -> Result<Vec<Array>, D
             array.push(row.get(*column).into_value())?;
         }
     }
-    Ok([Array::BigInt(index), kinds, reasons]
-        .into_iter()
-        .chain(values)
-        .collect())
+    Ok([kinds, reasons].into_iter().chain(values).collect())
 }
 
 /// One column of a batch, bound as a PostgreSQL array.

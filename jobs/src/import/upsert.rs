@@ -312,7 +312,7 @@ fn fill(active: &mut member::ActiveModel, row: &ReadyRow, today: chrono::NaiveDa
         None => {}
     }
     active.id_type = Set(m.id.kind().as_code().to_owned());
-    active.id_number_masked = Set(entity::value::mask_id_number(m.id.as_str()));
+    active.id_number_masked = Set(row.id_number_masked.clone());
     active.gender = Set(m.gender.map(|g| g.as_code().to_owned()));
     active.birth_date = Set(m.birth_date);
     active.migrant_worker = Set(m.migrant_worker);
