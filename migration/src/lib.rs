@@ -32,6 +32,7 @@ mod m20261231_000007_member_keys_bytewise;
 mod m20261231_000008_drop_unguarding_member_keys;
 mod m20261231_000009_stored_files_uncompressed;
 mod m20261231_000010_member_left_hash_lookup;
+mod m20261231_000011_member_unit_partial_index;
 
 pub struct Migrator;
 
@@ -64,6 +65,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261231_000008_drop_unguarding_member_keys::Migration),
             Box::new(m20261231_000009_stored_files_uncompressed::Migration),
             Box::new(m20261231_000010_member_left_hash_lookup::Migration),
+            Box::new(m20261231_000011_member_unit_partial_index::Migration),
         ]
     }
 }
