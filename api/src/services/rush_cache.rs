@@ -12,6 +12,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Duration, Utc};
+use entity::activity_state::ActivityStatus;
 use entity::{activity, app_account, coupon, member, organisation, voucher};
 use jobs::Clock;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query, SelectStatement};
@@ -133,11 +134,15 @@ impl RushCache {
         db: &C,
         id: i64,
     ) -> ApiResult<Option<Arc<ActivitySnapshot>>> {
-        if let Some(hit) = self.get(&self.activities, id, ACTIVITY_TTL) {
+        if let Some(hit) = self.get(&self.activities, id, ACTIVITY_TTL)
+            && still_current(db, &hit).await?
+        {
             return Ok(Some(hit));
         }
         let _one_load = self.activity_loads.lock().await;
-        if let Some(hit) = self.get(&self.activities, id, ACTIVITY_TTL) {
+        if let Some(hit) = self.get(&self.activities, id, ACTIVITY_TTL)
+            && still_current(db, &hit).await?
+        {
             return Ok(Some(hit));
         }
         let known = self.get(&self.issued, id, ISSUED_TTL);
@@ -211,6 +216,27 @@ impl RushCache {
     pub fn remember_holder(&self, holder: Holder) {
         self.put(&self.holders, holder.account_id, Arc::new(holder));
     }
+}
+
+/// Whether a copy of the activity may be used as it is. A copy of an activity that may
+/// still open (审核通过, 开启中, …) is used only while its status has not changed: the
+/// opening task makes it 已开启 from another process, and members must be able to claim
+/// from that moment, not a copy's lifetime later. One primary-key read of the status,
+/// paid only by requests for an activity that is not open. An open activity's copy needs
+/// no check (the claim statement re-checks that it is still open), nor a closed one's
+/// (closing is final).
+async fn still_current<C: ConnectionTrait>(db: &C, copy: &ActivitySnapshot) -> ApiResult<bool> {
+    let status = copy.activity.status;
+    if matches!(status, ActivityStatus::Open | ActivityStatus::Closed) {
+        return Ok(true);
+    }
+    let now: Option<ActivityStatus> = activity::Entity::find_by_id(copy.activity.id)
+        .select_only()
+        .column(activity::Column::Status)
+        .into_tuple()
+        .one(db)
+        .await?;
+    Ok(now == Some(status))
 }
 
 /// The activity's snapshot and what its slots were issued with (`known`, when already
