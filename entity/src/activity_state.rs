@@ -114,6 +114,7 @@ impl ActivityStatus {
             (S::Approved, A::Open) => S::Open,
             (S::Approved, A::StartOpening) => S::Opening,
             (S::Opening, A::FinishOpening) => S::Open,
+            (S::Opening, A::AbandonOpening) => S::Approved,
             (S::Submitted | S::Approved | S::Opening | S::Open, A::Close) => S::Closed,
             _ => {
                 return Err(IllegalTransition {
@@ -140,11 +141,14 @@ pub enum ActivityAction {
     StartOpening,
     /// The task created every slot: 开启中 to 已开启.
     FinishOpening,
+    /// The opening task used up its attempts: 开启中 back to 审核通过, so it can be
+    /// opened again (the slots made so far are kept and the next opening makes the rest).
+    AbandonOpening,
     Close,
 }
 
 impl ActivityAction {
-    pub const ALL: [Self; 9] = [
+    pub const ALL: [Self; 10] = [
         Self::Edit,
         Self::Delete,
         Self::Submit,
@@ -153,6 +157,7 @@ impl ActivityAction {
         Self::Open,
         Self::StartOpening,
         Self::FinishOpening,
+        Self::AbandonOpening,
         Self::Close,
     ];
 
@@ -165,6 +170,7 @@ impl ActivityAction {
             Self::Reject => "驳回",
             Self::Open | Self::StartOpening => "开启",
             Self::FinishOpening => "完成开启",
+            Self::AbandonOpening => "退回审核通过",
             Self::Close => "关闭",
         }
     }
@@ -180,6 +186,7 @@ impl ActivityAction {
             | Self::Open
             | Self::StartOpening
             | Self::FinishOpening
+            | Self::AbandonOpening
             | Self::Close => before,
         }
     }
@@ -193,6 +200,7 @@ impl ActivityAction {
             Self::Approve => Some(TrailAction::Approve),
             Self::Reject => Some(TrailAction::Reject),
             Self::Open | Self::StartOpening | Self::FinishOpening => Some(TrailAction::Open),
+            Self::AbandonOpening => Some(TrailAction::OpenFailed),
             Self::Close => Some(TrailAction::Close),
         }
     }
@@ -227,6 +235,7 @@ mod tests {
         (S::Approved, A::StartOpening, S::Opening),
         (S::Approved, A::Close, S::Closed),
         (S::Opening, A::FinishOpening, S::Open),
+        (S::Opening, A::AbandonOpening, S::Approved),
         (S::Opening, A::Close, S::Closed),
         (S::Open, A::Close, S::Closed),
     ];
@@ -279,6 +288,7 @@ mod tests {
         assert_eq!(S::allowing(A::Open), [S::Approved]);
         assert_eq!(S::allowing(A::StartOpening), [S::Approved]);
         assert_eq!(S::allowing(A::FinishOpening), [S::Opening]);
+        assert_eq!(S::allowing(A::AbandonOpening), [S::Opening]);
         for action in A::ALL {
             assert!(S::Closed.apply(action).is_err());
         }

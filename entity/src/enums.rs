@@ -468,6 +468,9 @@ pub enum TrailAction {
     Reject,
     #[sea_orm(string_value = "open")]
     Open,
+    /// The opening task gave up: 开启中 back to 审核通过.
+    #[sea_orm(string_value = "open_failed")]
+    OpenFailed,
     #[sea_orm(string_value = "close")]
     Close,
 }
@@ -483,6 +486,7 @@ impl TrailAction {
             Self::Approve => "审核通过",
             Self::Reject => "驳回",
             Self::Open => "开启",
+            Self::OpenFailed => "开启未完成",
             Self::Close => "关闭",
         }
     }

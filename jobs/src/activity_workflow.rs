@@ -73,6 +73,7 @@ pub fn audit_action(action: ActivityAction) -> &'static str {
         ActivityAction::Reject => "reject_activity",
         ActivityAction::Open | ActivityAction::StartOpening => "open_activity",
         ActivityAction::FinishOpening => "finish_opening_activity",
+        ActivityAction::AbandonOpening => "abandon_opening_activity",
         ActivityAction::Close => "close_activity",
         ActivityAction::Edit => "update_activity",
         ActivityAction::Delete => "delete_activity",

@@ -5,11 +5,13 @@
 //!
 //! Resumable: a run counts the slots each prize already has and creates only the rest,
 //! so a run taken over after a crash (or a repeated run) never makes too many. An
-//! activity closed while 开启中 stops the task at the next chunk.
+//! activity closed while 开启中 stops the task at the next chunk. A task that uses up its
+//! attempts gives the activity back as 审核通过 (`abandon`), to be opened again.
 
+use chrono::{DateTime, Utc};
 use entity::activity_state::{ActivityAction, ActivityStatus};
 use entity::{activity, organisation, task};
-use sea_orm::{EntityTrait, TransactionTrait};
+use sea_orm::{ConnectionTrait, DbErr, EntityTrait, TransactionTrait};
 use serde::{Deserialize, Serialize};
 
 use crate::activity_workflow::{self, Actor};
@@ -98,12 +100,7 @@ async fn finish(
             )));
         }
     }
-    let publisher = organisation::Entity::find_by_id(current.org_id)
-        .one(&txn)
-        .await?
-        .map(|o| o.name)
-        .unwrap_or_default();
-    let actor = Actor::system(current.org_id, publisher);
+    let actor = system(&txn, current).await?;
     let written = activity_workflow::transition(
         &txn,
         current,
@@ -120,4 +117,51 @@ async fn finish(
     txn.commit().await?;
     tracing::info!(activity_id = current.id, "activity opened");
     Ok(Outcome::Succeeded)
+}
+
+/// The opening task used up its attempts (`task_runner::give_up`, in the transaction that
+/// ends the task): an activity still 开启中 by this task goes back to 审核通过, with
+/// `reason` in its 处理轨迹, so that an admin can open it again. The vouchers made so far
+/// are kept, and the next opening makes only the missing ones.
+pub async fn abandon<C: ConnectionTrait>(
+    txn: &C,
+    task: &task::Model,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let Some(params) = crate::task_runner::params::<OpeningParams>(task) else {
+        return Ok(());
+    };
+    let current = activity::Entity::find_by_id(params.activity_id)
+        .one(txn)
+        .await?
+        .filter(|a| a.status == ActivityStatus::Opening && a.opening_task_id == Some(task.id));
+    let Some(current) = current else {
+        return Ok(());
+    };
+    let actor = system(txn, &current).await?;
+    activity_workflow::transition(
+        txn,
+        &current,
+        ActivityAction::AbandonOpening,
+        &actor,
+        Some(reason.to_owned()),
+        now,
+    )
+    .await?;
+    tracing::warn!(
+        activity_id = current.id,
+        "opening abandoned: back to approved"
+    );
+    Ok(())
+}
+
+/// The system acting for the activity's publishing organisation.
+async fn system<C: ConnectionTrait>(db: &C, activity: &activity::Model) -> Result<Actor, DbErr> {
+    let publisher = organisation::Entity::find_by_id(activity.org_id)
+        .one(db)
+        .await?
+        .map(|o| o.name)
+        .unwrap_or_default();
+    Ok(Actor::system(activity.org_id, publisher))
 }

@@ -117,7 +117,9 @@ pub async fn create_all<C: ConnectionTrait>(
 ) -> Result<u64, DbErr> {
     let mut created = 0u64;
     for prize in prizes_of(db, activity_id).await? {
-        let mut left = usize::try_from(prize.quantity).unwrap_or(0);
+        // Only what is missing: an opening that was abandoned may have made some.
+        let has = existing(db, &prize).await?;
+        let mut left = usize::try_from(prize.quantity - has).unwrap_or(0);
         while left > 0 {
             let n = left.min(CHUNK);
             insert_chunk(db, &prize, &draw_codes(n), now).await?;

@@ -1,13 +1,14 @@
 //! Runs one task to completion: claim the row with a lease (so exactly one worker runs
 //! it, and a dead worker's task is taken over after the lease), dispatch on its kind,
 //! record the outcome. A task is started at most `TASK_MAX_ATTEMPTS` times; one whose
-//! last attempt died ends failed with a reason instead of being leased again.
+//! last attempt died ends failed with a reason instead of being leased again (an
+//! opening's activity goes back to 审核通过 with it).
 
 use chrono::Duration;
 use entity::enums::{TaskKind, TaskStatus};
 use entity::task;
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, TransactionTrait};
 
 use crate::workers::JobContext;
 
@@ -143,16 +144,19 @@ async fn give_up(ctx: &JobContext, task_id: i64) -> Result<bool, TaskError> {
     let max = ctx.settings.task_max_attempts;
     let advice = match task.kind {
         TaskKind::MemberImport => "请检查文件后重新导入",
-        TaskKind::ActivityOpening => "活动仍为开启中，可关闭该活动后重新创建",
+        TaskKind::ActivityOpening => {
+            "活动已退回“审核通过”，可重新开启（已生成的券码保留，重新开启时只生成尚缺的部分）"
+        }
         _ => "请稍后重新提交",
     };
+    let reason = format!("任务多次执行未能完成（已尝试{max}次），{advice}");
     let now = ctx.clock.now();
+    // The task's end and what it leaves behind (an opening's activity back to 审核通过)
+    // are written together, so an activity is never left 开启中 without a task.
+    let txn = ctx.db.begin().await?;
     let ended = task::Entity::update_many()
         .col_expr(task::Column::Status, Expr::value(TaskStatus::Failed))
-        .col_expr(
-            task::Column::Error,
-            Expr::value(format!("任务多次执行未能完成（已尝试{max}次），{advice}")),
-        )
+        .col_expr(task::Column::Error, Expr::value(reason.clone()))
         .col_expr(
             task::Column::LeaseUntil,
             Expr::value(Option::<chrono::DateTime<chrono::Utc>>::None),
@@ -162,11 +166,15 @@ async fn give_up(ctx: &JobContext, task_id: i64) -> Result<bool, TaskError> {
         .filter(task::Column::Id.eq(task_id))
         .filter(takeable(now))
         .filter(task::Column::Attempts.gte(max))
-        .exec(&ctx.db)
+        .exec(&txn)
         .await?;
     if ended.rows_affected == 0 {
         return Ok(false);
     }
+    if task.kind == TaskKind::ActivityOpening {
+        crate::opening::abandon(&txn, &task, &reason, now).await?;
+    }
+    txn.commit().await?;
     release_inputs(ctx, &task).await?;
     Ok(true)
 }

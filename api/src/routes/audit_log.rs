@@ -64,6 +64,7 @@ pub fn action_label(action: &str) -> &'static str {
         "reject_activity" => "活动审核驳回",
         "open_activity" => "开启活动",
         "finish_opening_activity" => "完成开启活动",
+        "abandon_opening_activity" => "开启未完成，退回审核通过",
         "close_activity" => "关闭活动",
         "generate_settlement_report" => "生成结算报表",
         "create_settlement_statement" => "新建结算单",

@@ -229,6 +229,98 @@ async fn an_opening_taken_over_after_a_crash_makes_only_the_missing_vouchers() {
     assert_eq!(o.detail().await["status"], "open");
 }
 
+/// An opening task whose attempts are used up (its worker died each time) gives the
+/// activity back as 审核通过, with a 处理轨迹 entry, instead of leaving it 开启中; opening
+/// it again makes only the missing vouchers.
+#[tokio::test]
+async fn an_opening_out_of_attempts_goes_back_to_approved_and_can_be_opened_again() {
+    use sea_orm::sea_query::Expr;
+    let o = approved(false).await;
+    let task = task_of(&o.open().await);
+    let prize = jobs::slots::prizes_of(&o.app.state.db, o.activity)
+        .await
+        .expect("prizes")
+        .remove(0);
+    jobs::slots::write_chunk(&o.app.state.db, &prize, 20, o.app.clock.now())
+        .await
+        .expect("chunk");
+    // Every attempt was taken, the last one's lease has run out.
+    entity::task::Entity::update_many()
+        .col_expr(
+            entity::task::Column::Attempts,
+            Expr::value(o.app.state.settings.core.task_max_attempts),
+        )
+        .col_expr(
+            entity::task::Column::LeaseUntil,
+            Expr::value(o.app.clock.now() - chrono::Duration::minutes(1)),
+        )
+        .col_expr(entity::task::Column::Status, Expr::value("running"))
+        .filter(entity::task::Column::Id.eq(task))
+        .exec(&o.app.state.db)
+        .await
+        .expect("attempts used up");
+
+    let ended = o.run_task(task).await;
+    assert_eq!(ended["status"], "failed", "{ended:?}");
+    let error = ended["error"].as_str().unwrap_or_default();
+    assert!(error.contains("已尝试3次"), "{error}");
+    assert!(error.contains("审核通过"), "{error}");
+    let back = o.detail().await;
+    assert_eq!(back["status"], "approved", "{back:?}");
+    assert_eq!(back["status_label"], "审核通过");
+    let trail = o
+        .app
+        .get(
+            &format!("/api/admin/activities/{}/trail", o.activity),
+            &o.union_token,
+        )
+        .await;
+    let last = trail.body.as_array().and_then(|t| t.last()).cloned();
+    let last = last.expect("trail entry");
+    assert_eq!(last["action"], "open_failed", "{last:?}");
+    assert_eq!(last["action_label"], "开启未完成");
+    assert_eq!(last["from_status"], "opening");
+    assert_eq!(last["to_status"], "approved");
+    assert_eq!(last["actor_name"], "系统");
+    assert_eq!(last["comment"], error);
+    // Not claimable, and a second give-up changes nothing.
+    let refused = claim(&o.app, o.activity, &o.member, None).await;
+    assert_eq!(refused.status, StatusCode::NOT_FOUND, "{:?}", refused.body);
+    assert_eq!(o.run_task(task).await["status"], "failed");
+    assert_eq!(o.detail().await["status"], "approved");
+
+    // Opened again: a new task, which makes the 25 vouchers still missing.
+    let reopened = o.open().await;
+    assert_eq!(reopened["status"], "opening", "{reopened:?}");
+    let again = task_of(&reopened);
+    assert_ne!(again, task);
+    assert_eq!(o.run_task(again).await["status"], "succeeded");
+    assert_eq!(o.detail().await["status"], "open");
+    let codes = o.codes().await;
+    assert_eq!(codes.len() as i64, QUANTITY);
+    assert_unique_codes(&codes);
+    let claimed = claim(&o.app, o.activity, &o.member, None).await;
+    assert_eq!(claimed.status, StatusCode::CREATED, "{:?}", claimed.body);
+}
+
+/// Opening in the request makes only the vouchers an abandoned opening left missing.
+#[tokio::test]
+async fn opening_in_the_request_makes_only_the_missing_vouchers() {
+    let o = approved_with(QUANTITY, false).await;
+    let prize = jobs::slots::prizes_of(&o.app.state.db, o.activity)
+        .await
+        .expect("prizes")
+        .remove(0);
+    jobs::slots::write_chunk(&o.app.state.db, &prize, 20, o.app.clock.now())
+        .await
+        .expect("chunk");
+    let opened = o.open().await;
+    assert_eq!(opened["status"], "open", "{opened:?}");
+    let codes = o.codes().await;
+    assert_eq!(codes.len() as i64, QUANTITY);
+    assert_unique_codes(&codes);
+}
+
 #[tokio::test]
 async fn an_activity_closed_while_opening_stays_closed_and_its_task_stops() {
     let o = approved(false).await;

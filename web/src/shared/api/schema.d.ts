@@ -17630,7 +17630,7 @@ export interface components {
          * @description What a 处理轨迹 (activity trail) entry records.
          * @enum {string}
          */
-        TrailAction: "create" | "edit" | "add_prize" | "remove_prize" | "submit" | "approve" | "reject" | "open" | "close";
+        TrailAction: "create" | "edit" | "add_prize" | "remove_prize" | "submit" | "approve" | "reject" | "open" | "open_failed" | "close";
         /**
          * TrailEntry
          * @description A 处理轨迹 entry.
