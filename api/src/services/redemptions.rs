@@ -536,7 +536,7 @@ impl Redeemable<'_> {
 /// then finds its redemption by the key: the first answer again, also when it raced the
 /// first attempt. A key already used for another code is refused, by that lookup or by
 /// the unique key; so the usual first attempt costs no extra query.
-#[tracing::instrument(skip(state, me, raw_code, key), fields(staff_id = me.staff_id))]
+#[tracing::instrument(skip(state, me, raw_code, digits, key), fields(staff_id = me.staff_id))]
 pub async fn redeem(
     state: &AppState,
     me: &StaffPrincipal,

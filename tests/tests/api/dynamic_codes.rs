@@ -213,6 +213,7 @@ async fn a_dynamic_payload_redeems_once_and_a_70_second_old_one_is_refused() {
 
 #[tokio::test]
 async fn a_typed_code_of_a_dynamic_voucher_needs_the_current_six_digits() {
+    let logs = crate::helpers::captured_logs();
     let d = Dynamic::new().await;
     let code = d.vouchers[1].1.clone();
     let shown = d.dynamic_code(1).await;
@@ -248,6 +249,14 @@ async fn a_typed_code_of_a_dynamic_voucher_needs_the_current_six_digits() {
     let done = d.redeem(json!({ "code": code, "digits": digits })).await;
     assert_eq!(done.status, StatusCode::CREATED, "{:?}", done.body);
     assert_eq!(d.status(1).await, entity::enums::VoucherStatus::Redeemed);
+    // The six digits prove the member's phone is at the counter: no log records them
+    // (every test's logs are captured, so this looks for the field, not the number).
+    let text = logs.text();
+    assert!(
+        text.contains("redeem{"),
+        "the redemption was logged: {text}"
+    );
+    assert!(!text.contains("digits=Some"), "typed digits in the logs");
 }
 
 #[tokio::test]
