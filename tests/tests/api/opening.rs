@@ -92,6 +92,37 @@ impl Opening {
         task.body
     }
 
+    /// The 处理轨迹, oldest first.
+    async fn trail(&self) -> Vec<Value> {
+        let r = self
+            .app
+            .get(
+                &format!("/api/admin/activities/{}/trail", self.activity),
+                &self.union_token,
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+        r.body.as_array().cloned().expect("trail")
+    }
+
+    /// `n` vouchers made by an earlier opening that did not finish.
+    async fn made_before(&self, n: usize) {
+        let prize = jobs::slots::prizes_of(&self.app.state.db, self.activity)
+            .await
+            .expect("prizes")
+            .remove(0);
+        jobs::slots::write_chunk(&self.app.state.db, &prize, n, self.app.clock.now())
+            .await
+            .expect("chunk");
+    }
+
+    /// Exactly the activity's quantity of vouchers, with distinct codes.
+    async fn assert_every_voucher_made(&self) {
+        let codes = self.codes().await;
+        assert_eq!(codes.len() as i64, QUANTITY);
+        assert_unique_codes(&codes);
+    }
+
     async fn codes(&self) -> Vec<String> {
         entity::voucher::Entity::find()
             .filter(entity::voucher::Column::ActivityId.eq(self.activity))
@@ -159,22 +190,11 @@ async fn a_big_activity_is_opening_with_progress_until_its_task_made_every_vouch
     assert_eq!(now_open["status"], "open", "{now_open:?}");
     assert_eq!(now_open["opening_task_id"], task);
     assert!(now_open.get("slots_created").is_none(), "{now_open:?}");
-    let codes = o.codes().await;
-    assert_eq!(codes.len() as i64, QUANTITY);
-    assert_unique_codes(&codes);
+    o.assert_every_voucher_made().await;
 
-    let trail = o
-        .app
-        .get(
-            &format!("/api/admin/activities/{}/trail", o.activity),
-            &o.union_token,
-        )
-        .await;
-    assert_eq!(trail.status, StatusCode::OK, "{:?}", trail.body);
-    let steps: Vec<(String, String)> = trail
-        .body
-        .as_array()
-        .expect("trail")
+    let steps: Vec<(String, String)> = o
+        .trail()
+        .await
         .iter()
         .map(|e| {
             (
@@ -214,18 +234,10 @@ async fn an_opening_taken_over_after_a_crash_makes_only_the_missing_vouchers() {
     let o = approved(false).await;
     let task = task_of(&o.open().await);
     // A first run died after writing one chunk of 20.
-    let prize = jobs::slots::prizes_of(&o.app.state.db, o.activity)
-        .await
-        .expect("prizes")
-        .remove(0);
-    jobs::slots::write_chunk(&o.app.state.db, &prize, 20, o.app.clock.now())
-        .await
-        .expect("chunk");
+    o.made_before(20).await;
     let done = o.run_task(task).await;
     assert_eq!(done["status"], "succeeded", "{done:?}");
-    let codes = o.codes().await;
-    assert_eq!(codes.len() as i64, QUANTITY);
-    assert_unique_codes(&codes);
+    o.assert_every_voucher_made().await;
     assert_eq!(o.detail().await["status"], "open");
 }
 
@@ -237,13 +249,7 @@ async fn an_opening_out_of_attempts_goes_back_to_approved_and_can_be_opened_agai
     use sea_orm::sea_query::Expr;
     let o = approved(false).await;
     let task = task_of(&o.open().await);
-    let prize = jobs::slots::prizes_of(&o.app.state.db, o.activity)
-        .await
-        .expect("prizes")
-        .remove(0);
-    jobs::slots::write_chunk(&o.app.state.db, &prize, 20, o.app.clock.now())
-        .await
-        .expect("chunk");
+    o.made_before(20).await;
     // Every attempt was taken, the last one's lease has run out.
     entity::task::Entity::update_many()
         .col_expr(
@@ -268,15 +274,7 @@ async fn an_opening_out_of_attempts_goes_back_to_approved_and_can_be_opened_agai
     let back = o.detail().await;
     assert_eq!(back["status"], "approved", "{back:?}");
     assert_eq!(back["status_label"], "审核通过");
-    let trail = o
-        .app
-        .get(
-            &format!("/api/admin/activities/{}/trail", o.activity),
-            &o.union_token,
-        )
-        .await;
-    let last = trail.body.as_array().and_then(|t| t.last()).cloned();
-    let last = last.expect("trail entry");
+    let last = o.trail().await.pop().expect("trail entry");
     assert_eq!(last["action"], "open_failed", "{last:?}");
     assert_eq!(last["action_label"], "开启未完成");
     assert_eq!(last["from_status"], "opening");
@@ -296,9 +294,7 @@ async fn an_opening_out_of_attempts_goes_back_to_approved_and_can_be_opened_agai
     assert_ne!(again, task);
     assert_eq!(o.run_task(again).await["status"], "succeeded");
     assert_eq!(o.detail().await["status"], "open");
-    let codes = o.codes().await;
-    assert_eq!(codes.len() as i64, QUANTITY);
-    assert_unique_codes(&codes);
+    o.assert_every_voucher_made().await;
     let claimed = claim(&o.app, o.activity, &o.member, None).await;
     assert_eq!(claimed.status, StatusCode::CREATED, "{:?}", claimed.body);
 }
@@ -307,18 +303,10 @@ async fn an_opening_out_of_attempts_goes_back_to_approved_and_can_be_opened_agai
 #[tokio::test]
 async fn opening_in_the_request_makes_only_the_missing_vouchers() {
     let o = approved_with(QUANTITY, false).await;
-    let prize = jobs::slots::prizes_of(&o.app.state.db, o.activity)
-        .await
-        .expect("prizes")
-        .remove(0);
-    jobs::slots::write_chunk(&o.app.state.db, &prize, 20, o.app.clock.now())
-        .await
-        .expect("chunk");
+    o.made_before(20).await;
     let opened = o.open().await;
     assert_eq!(opened["status"], "open", "{opened:?}");
-    let codes = o.codes().await;
-    assert_eq!(codes.len() as i64, QUANTITY);
-    assert_unique_codes(&codes);
+    o.assert_every_voucher_made().await;
 }
 
 #[tokio::test]
@@ -365,9 +353,7 @@ async fn with_workers_running_a_big_activity_becomes_open_by_itself() {
         })
         .await;
     assert_eq!(detail["prize_quantity"], QUANTITY);
-    let codes = o.codes().await;
-    assert_eq!(codes.len() as i64, QUANTITY);
-    assert_unique_codes(&codes);
+    o.assert_every_voucher_made().await;
     let claimed = claim(&o.app, o.activity, &o.member, None).await;
     assert_eq!(claimed.status, StatusCode::CREATED, "{:?}", claimed.body);
 }
@@ -379,7 +365,5 @@ async fn an_activity_within_the_threshold_is_open_at_once() {
     let opened = o.open().await;
     assert_eq!(opened["status"], "open", "{opened:?}");
     assert!(opened["opening_task_id"].is_null(), "{opened:?}");
-    let codes = o.codes().await;
-    assert_eq!(codes.len() as i64, QUANTITY);
-    assert_unique_codes(&codes);
+    o.assert_every_voucher_made().await;
 }
