@@ -117,7 +117,7 @@ const DEFAULTS: Defaults = Defaults {
     queue_name: crate::queue::TASK_QUEUE,
     queue_poll_ms: 100,
     import_batch_size: 1000,
-    import_write_concurrency: 4,
+    import_write_concurrency: 2,
     import_max_rows: 200_000,
     import_max_uncompressed_mb: 192,
     reminder_days_before: 3,

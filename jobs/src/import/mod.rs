@@ -196,8 +196,9 @@ struct Imported {
 /// whose transaction lasts to the end of the file, so writing starts with the first rows
 /// and a file refused at its end leaves nothing written: PostgreSQL does the work of an
 /// insert in its own processes and its backends keep the cores busy while this worker
-/// reads (4 lanes measured best on 2 cores). SQLite has one writer and no lanes: its
-/// batches, each in a transaction of its own, wait until the whole file was read.
+/// reads (`IMPORT_WRITE_CONCURRENCY`: on 2 cores, 2 lanes measured best; see
+/// docs/benchmarks.md). SQLite has one writer and no lanes: its batches, each in a
+/// transaction of its own, wait until the whole file was read.
 async fn import_rows(
     ctx: &JobContext,
     task: &task::Model,
