@@ -140,7 +140,7 @@ pub async fn abandon<C: ConnectionTrait>(
         return Ok(());
     };
     let actor = system(txn, &current).await?;
-    activity_workflow::transition(
+    let written = activity_workflow::transition(
         txn,
         &current,
         ActivityAction::AbandonOpening,
@@ -149,10 +149,13 @@ pub async fn abandon<C: ConnectionTrait>(
         now,
     )
     .await?;
-    tracing::warn!(
-        activity_id = current.id,
-        "opening abandoned: back to approved"
-    );
+    // Nothing written when it left 开启中 meanwhile (closed, say): nothing to report.
+    if written.is_some() {
+        tracing::warn!(
+            activity_id = current.id,
+            "opening abandoned: back to approved"
+        );
+    }
     Ok(())
 }
 
