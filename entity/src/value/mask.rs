@@ -12,10 +12,14 @@ fn mask_middle(s: &str, head: usize, tail: usize) -> String {
     } else {
         (0, short_tail(n))
     };
-    s.chars()
-        .enumerate()
-        .map(|(i, c)| if i < head || i >= n - tail { c } else { '*' })
-        .collect()
+    // Byte offsets of the kept head's end and the kept tail's start.
+    let at = |chars: usize| s.char_indices().nth(chars).map_or(s.len(), |(i, _)| i);
+    let (head_end, tail_start) = (at(head), at(n - tail));
+    let mut out = String::with_capacity(head_end + (n - head - tail) + s.len() - tail_start);
+    out.push_str(&s[..head_end]);
+    out.extend(std::iter::repeat_n('*', n - head - tail));
+    out.push_str(&s[tail_start..]);
+    out
 }
 
 /// What a value of `n` chars too short for its usual mask may show: at most its last
