@@ -2,6 +2,7 @@
 //! to checker threads that apply the rules of manual entry (and the union's units) and
 //! hash and encrypt the ID numbers, while the rest of the file is still being read.
 
+use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, HashMap, VecDeque};
 
 use entity::value::{mask_id_number, mask_phone};
@@ -174,7 +175,7 @@ impl reader::RowSink for ChunkSink {
 #[derive(Default)]
 pub(super) struct Settled {
     pub results: Vec<RowResult>,
-    first_seen: HashMap<String, u32>,
+    first_seen: HashMap<String, u32, foldhash::fast::RandomState>,
     waiting: BTreeMap<usize, Vec<Checked>>,
 }
 
@@ -197,12 +198,15 @@ impl Settled {
             ready: row_ready,
         } = checked;
         if let Some(hash) = hash {
-            match self.first_seen.get(&hash) {
-                Some(first) => result
-                    .reasons
-                    .push(format!("证件号码与第{first}行重复（以第{first}行为准）")),
-                None => {
-                    self.first_seen.insert(hash, result.row_no);
+            match self.first_seen.entry(hash) {
+                Entry::Occupied(first) => {
+                    let first = first.get();
+                    result
+                        .reasons
+                        .push(format!("证件号码与第{first}行重复（以第{first}行为准）"));
+                }
+                Entry::Vacant(place) => {
+                    place.insert(result.row_no);
                 }
             }
         }

@@ -126,25 +126,53 @@ impl Lane {
 }
 
 /// Writes the batch's new and changed records in a savepoint of the lane; returns the
-/// row indexes of the new ones that were not inserted (active in another union).
+/// row indexes of the new ones that were not inserted (active in another union). The
+/// records' values move into the statement's arrays (`changes` keeps their row indexes).
 pub(crate) async fn write(
     lane: &mut Lane,
     joined: &member_event::ActiveModel,
-    changes: &Changes,
+    changes: &mut Changes,
 ) -> Result<Vec<usize>, DbErr> {
     if changes.new.is_empty() && changes.changed.is_empty() {
         return Ok(Vec::new());
     }
     let columns: Vec<member::Column> = member::Column::iter().collect();
+    let shape = Shape::of(&columns, changes);
     let arrays = arrays(&columns, changes)?;
-    match attempt(lane, &columns, &arrays, joined, changes).await {
+    match attempt(lane, &shape, &arrays, joined, changes).await {
         Err(e) if !lane.skip_active && !changes.new.is_empty() && hits_one_active(&e) => {
             // Someone in the batch is active in another union: the savepoint is gone,
             // so the batch is written again, skipping them (as the rest of the lane will).
             lane.skip_active = true;
-            attempt(lane, &columns, &arrays, joined, changes).await
+            attempt(lane, &shape, &arrays, joined, changes).await
         }
         other => other,
+    }
+}
+
+/// What the statement of a batch looks like: the columns of `members`, those its new
+/// rows set (every new row is built the same way, so the first one's), and whether it
+/// has changed rows.
+struct Shape<'c> {
+    columns: &'c [member::Column],
+    inserted: Vec<&'static str>,
+    has_changed: bool,
+}
+
+impl<'c> Shape<'c> {
+    fn of(columns: &'c [member::Column], changes: &Changes) -> Self {
+        let inserted = changes.new.first().map_or_else(Vec::new, |(_, first)| {
+            columns
+                .iter()
+                .filter(|c| first.get(**c).is_set())
+                .map(|c| c.as_str())
+                .collect()
+        });
+        Self {
+            columns,
+            inserted,
+            has_changed: !changes.changed.is_empty(),
+        }
     }
 }
 
@@ -153,13 +181,13 @@ pub(crate) async fn write(
 /// a plain insert puts every row in or fails).
 async fn attempt(
     lane: &mut Lane,
-    columns: &[member::Column],
+    shape: &Shape<'_>,
     arrays: &[Array],
     joined: &member_event::ActiveModel,
     changes: &Changes,
 ) -> Result<Vec<usize>, DbErr> {
     let skip_active = lane.skip_active;
-    let sql = statement(columns, arrays, changes, skip_active);
+    let sql = statement(shape, arrays, skip_active);
     let mut txn = lane.txn.begin().await.map_err(db_err)?;
     // Built from the entity's column names and types only: no input reaches the SQL text.
     let mut query = sqlx::query(sqlx::AssertSqlSafe(sql))
@@ -180,17 +208,18 @@ async fn attempt(
             .collect::<Result<_, _>>()
             .map_err(db_err)?;
         // Told apart here: the same anti-join in SQL against the `inserted` CTE is a
-        // nested loop, quadratic in the batch.
+        // nested loop, quadratic in the batch. The new rows come first in the arrays.
+        let hashes = (shape.columns.iter())
+            .position(|c| matches!(c, member::Column::IdNumberHash))
+            .and_then(|i| arrays.get(EXTRA.len() + i))
+            .and_then(Array::texts)
+            .ok_or_else(|| DbErr::Custom("import: no ID hash array".into()))?;
         changes
             .new
             .iter()
-            .filter(|(_, row)| {
-                !matches!(
-                    row.get(member::Column::IdNumberHash).into_value(),
-                    Some(Value::String(Some(hash))) if inserted.contains(&hash)
-                )
-            })
-            .map(|(index, _)| *index)
+            .zip(hashes)
+            .filter(|(_, hash)| !hash.as_ref().is_some_and(|h| inserted.contains(h)))
+            .map(|((index, _), _)| *index)
             .collect()
     } else {
         query.execute(&mut *txn).await.map_err(db_err)?;
@@ -215,21 +244,12 @@ fn hits_one_active(e: &DbErr) -> bool {
 /// (with `skip_active`) returns the ID hashes of the rows inserted. `$1`–`$4` are the
 /// 入会 event's kind, reason, admin and time; the arrays follow, in `EXTRA`'s then the
 /// entity's column order.
-fn statement(
-    columns: &[member::Column],
-    arrays: &[Array],
-    changes: &Changes,
-    skip_active: bool,
-) -> String {
-    // Every new row is built the same way: the first one's set columns are the batch's
-    // (the others take their defaults).
-    let inserted: Vec<&str> = changes.new.first().map_or_else(Vec::new, |(_, first)| {
-        columns
-            .iter()
-            .filter(|c| first.get(**c).is_set())
-            .map(|c| c.as_str())
-            .collect()
-    });
+fn statement(shape: &Shape<'_>, arrays: &[Array], skip_active: bool) -> String {
+    let Shape {
+        columns,
+        inserted,
+        has_changed,
+    } = shape;
     let insert_list = inserted.join(", ");
     let (targets, sources): (Vec<&str>, Vec<String>) = columns
         .iter()
@@ -239,19 +259,19 @@ fn statement(
     let names = EXTRA
         .iter()
         .copied()
-        .chain(columns.iter().map(|c| c.as_str()))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let params = arrays
+        .chain(columns.iter().map(|c| c.as_str()));
+    let staged = arrays
         .iter()
+        .zip(names)
         .enumerate()
-        .map(|(i, a)| format!("${}::{}", i + 5, a.sql_type()))
+        .map(|(i, (a, name))| format!("unnest(${}::{}) AS {name}", i + 5, a.sql_type()))
         .collect::<Vec<_>>()
         .join(", ");
-    // `unnest` yields the rows in the arrays' order, the file's, so a batch's new members
-    // get their ids in file order without a sort (batches on different lanes interleave).
-    let mut sql = format!("WITH staged AS (SELECT * FROM unnest({params}) AS s({names})), ");
-    if !changes.changed.is_empty() {
+    // The arrays are unnested side by side in the select list, which streams their rows
+    // (in the arrays' order, the file's, so a batch's new members get their ids in file
+    // order without a sort); `FROM unnest(…)` would first store them all.
+    let mut sql = format!("WITH staged AS (SELECT {staged}), ");
+    if *has_changed {
         let _ = write!(
             sql,
             "updated AS (UPDATE members m SET ({}) = ({}) FROM staged s \
@@ -289,7 +309,7 @@ fn statement(
     );
     // A batch of new rows only reads `staged` once, so PostgreSQL reads the arrays
     // straight into the insert instead of storing them for a second reader.
-    if !changes.changed.is_empty() {
+    if *has_changed {
         sql.push_str(
             " UNION ALL SELECT id, org_id, event_kind, event_reason, $3, $4 FROM staged \
              WHERE id IS NOT NULL AND event_kind IS NOT NULL",
@@ -305,8 +325,8 @@ fn statement(
 
 /// The batch as one array per column, rows in file order: each row's event (changed
 /// rows), then every column of `members` (NULL for what the row leaves unset: a new
-/// row's id).
-fn arrays(columns: &[member::Column], changes: &Changes) -> Result<Vec<Array>, DbErr> {
+/// row's id). The values are taken out of the records, not copied.
+fn arrays(columns: &[member::Column], changes: &mut Changes) -> Result<Vec<Array>, DbErr> {
     let size = changes.new.len() + changes.changed.len();
     let mut kinds = Array::Text(Vec::with_capacity(size));
     let mut reasons = Array::Text(Vec::with_capacity(size));
@@ -314,10 +334,10 @@ fn arrays(columns: &[member::Column], changes: &Changes) -> Result<Vec<Array>, D
         .iter()
         .map(|c| Array::of(c.def().get_column_type(), size))
         .collect::<Result<Vec<_>, _>>()?;
-    let rows = changes.new.iter().map(|(_, row)| (row, None)).chain(
+    let rows = changes.new.iter_mut().map(|(_, row)| (row, None)).chain(
         changes
             .changed
-            .iter()
+            .iter_mut()
             .map(|(_, row, event)| (row, event.as_ref())),
     );
     for (row, event) in rows {
@@ -328,7 +348,7 @@ fn arrays(columns: &[member::Column], changes: &Changes) -> Result<Vec<Array>, D
         kinds.push(kind)?;
         reasons.push(reason)?;
         for (column, array) in columns.iter().zip(&mut values) {
-            array.push(row.get(*column).into_value())?;
+            array.push(row.take(*column).into_value())?;
         }
     }
     Ok([kinds, reasons].into_iter().chain(values).collect())
@@ -398,6 +418,14 @@ impl Array {
             }
         }
         Ok(())
+    }
+
+    /// The values of a text column.
+    fn texts(&self) -> Option<&[Option<String>]> {
+        match self {
+            Self::Text(a) => Some(a),
+            _ => None,
+        }
     }
 
     /// Binds the array by reference: a batch written again binds the same arrays.

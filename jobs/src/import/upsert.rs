@@ -26,11 +26,12 @@ pub(crate) type BatchResult = Vec<(usize, Result<RowOutcome, String>)>;
 
 /// This union's records, loaded once per run: a fresh import looks nothing up per row,
 /// and a re-run after a crash sees what the earlier attempt wrote.
-pub(crate) struct Existing(HashMap<String, member::Model>);
+pub(crate) struct Existing(HashMap<String, member::Model, foldhash::fast::RandomState>);
 
 impl Existing {
     pub(crate) async fn load(ctx: &JobContext, org_id: i64) -> Result<Self, DbErr> {
-        let mut map: HashMap<String, member::Model> = HashMap::new();
+        let mut map: HashMap<String, member::Model, _> =
+            HashMap::with_hasher(foldhash::fast::RandomState::default());
         for m in member::Entity::find()
             .filter(member::Column::OrgId.eq(org_id))
             .all(&ctx.db)
@@ -212,13 +213,13 @@ async fn write(
     lane: Option<&mut Lane>,
 ) -> Result<BatchResult, DbErr> {
     let now = ctx.clock.now();
-    let changes = decide(ctx, task, existing, batch);
+    let mut changes = decide(ctx, task, existing, batch);
     // The new rows that did not go in: people active in another union, which the
     // result does not name.
     let refused = match lane {
         Some(lane) => {
             let joined = event(0, task, MemberEventKind::Joined, MemberStatus::Active, now);
-            super::postgres::write(lane, &joined, &changes).await?
+            super::postgres::write(lane, &joined, &mut changes).await?
         }
         None => write_each(ctx, task, now, &changes).await?,
     };
