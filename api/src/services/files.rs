@@ -5,7 +5,7 @@
 use entity::enums::FilePurpose;
 use entity::stored_file;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Set,
+    ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, NotSet, QueryFilter, QuerySelect,
 };
 use sha2::{Digest, Sha256};
 
@@ -87,20 +87,22 @@ pub async fn store<C: ConnectionTrait>(
         file_name.trim().to_owned()
     };
     let size = i64::try_from(bytes.len()).map_err(|e| ApiError::Internal(e.into()))?;
-    Ok(stored_file::ActiveModel {
-        org_id: Set(org_id),
-        purpose: Set(purpose),
-        file_name: Set(file_name),
-        content_type: Set(content_type.to_owned()),
-        size: Set(size),
-        sha256: Set(hex::encode(Sha256::digest(&bytes))),
-        data: Set(bytes),
-        uploaded_by: Set(uploaded_by),
-        created_at: Set(now),
-        ..Default::default()
-    }
-    .insert(db)
-    .await?)
+    let stored = stored_file::Model {
+        id: 0,
+        org_id,
+        purpose,
+        file_name,
+        content_type: content_type.to_owned(),
+        size,
+        sha256: hex::encode(Sha256::digest(&bytes)),
+        data: bytes,
+        uploaded_by,
+        created_at: now,
+    };
+    let mut record = stored.clone().into_active_model();
+    record.id = NotSet;
+    let id = stored_file::insert(db, record).await?;
+    Ok(stored_file::Model { id, ..stored })
 }
 
 /// A downloadable file of an organisation in `scope` (with its bytes), or 404. Only

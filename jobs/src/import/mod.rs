@@ -22,7 +22,7 @@ use entity::enums::{FilePurpose, MemberStatus, TaskStatus};
 use entity::roster::ValidMember;
 use entity::{stored_file, task};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
 use serde::{Deserialize, Serialize};
 
 use futures::StreamExt;
@@ -408,11 +408,10 @@ pub async fn store_result(
         uploaded_by: Set(task.submitted_by),
         created_at: Set(ctx.clock.now()),
         ..Default::default()
-    }
-    .insert(&txn)
-    .await?;
+    };
+    let stored = stored_file::insert(&txn, stored).await?;
     let attached = task::Entity::update_many()
-        .col_expr(task::Column::ResultFileId, Expr::value(stored.id))
+        .col_expr(task::Column::ResultFileId, Expr::value(stored))
         .col_expr(task::Column::Total, Expr::value(counts.total))
         .col_expr(task::Column::Processed, Expr::value(counts.total))
         .col_expr(task::Column::Inserted, Expr::value(counts.inserted))

@@ -20,9 +20,8 @@ use entity::{activity, admin_account, organisation, stored_file, task};
 use rust_xlsxwriter::{Workbook, Worksheet, XlsxError};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    AccessMode, ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseBackend,
-    DatabaseTransaction, EntityTrait, FromQueryResult, IsolationLevel, QueryFilter, Set,
-    TransactionTrait,
+    AccessMode, ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseTransaction, EntityTrait,
+    FromQueryResult, IsolationLevel, QueryFilter, Set, TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
 
@@ -527,11 +526,10 @@ async fn store(
         uploaded_by: Set(task.submitted_by),
         created_at: Set(now),
         ..Default::default()
-    }
-    .insert(&txn)
-    .await?;
+    };
+    let stored = stored_file::insert(&txn, stored).await?;
     let attached = task::Entity::update_many()
-        .col_expr(task::Column::ResultFileId, Expr::value(stored.id))
+        .col_expr(task::Column::ResultFileId, Expr::value(stored))
         .col_expr(task::Column::Total, Expr::value(rows))
         .col_expr(task::Column::Processed, Expr::value(rows))
         .col_expr(task::Column::UpdatedAt, Expr::value(now))
